@@ -1,0 +1,119 @@
+"""Cases and the seizures recorded in them."""
+
+from __future__ import annotations
+
+import click
+
+from .app import by_option, pass_state
+from .output import emit, table
+
+
+@click.group("case")
+def case_group():
+    """Open, list and show cases."""
+
+
+@case_group.command("open")
+@click.argument("case_no")
+@click.option("--title", required=True, help="What the case is about.")
+@click.option("--prosecutor", metavar="BADGE", help="Badge of the prosecutor in charge.")
+@click.option("--court", help="Court or prosecutor's office.")
+@click.option("--at", metavar="TIME", help="When the case was opened (default now).")
+@by_option
+@pass_state
+def case_open(state, case_no, title, prosecutor, court, at, by):
+    """Open a case.
+
+    Example:
+
+        evidence case open AQP-2020-0147 --title "Trata de recién nacidos" --prosecutor F-2001 --by B-1001
+    """
+    from ledger import registry
+
+    emit(state, state.ledger().write(registry.open_case, case_no, title=title, prosecutor=prosecutor,
+                                     court=court, by=by, at=at, tz=state.tz))
+
+
+@case_group.command("list")
+@pass_state
+def case_list(state):
+    """List cases with their item counts.
+
+    Example:
+
+        evidence case list
+    """
+    from ledger import registry
+
+    with state.ledger().read() as session:
+        rows = registry.list_cases(session)
+    emit(state, rows, table(rows, [("case_no", "CASE"), ("items", "ITEMS"), ("prosecutor", "PROSECUTOR"),
+                                   ("title", "TITLE")]))
+
+
+@case_group.command("show")
+@click.argument("case_no")
+@pass_state
+def case_show(state, case_no):
+    """Show a case: its seizures, item counts by kind and status, and cash per currency.
+
+    Example:
+
+        evidence case show AQP-2020-0147
+    """
+    from ledger import registry
+    from ledger.money import format_money
+    from ledger.validate import local_iso
+
+    with state.ledger().read() as session:
+        report = registry.show_case(session, case_no)
+    lines = [
+        f"case:        {report.case_no}",
+        f"title:       {report.title}",
+        f"prosecutor:  {report.prosecutor or '-'}",
+        f"court:       {report.court or '-'}",
+        f"seizures:    {len(report.seizures)}",
+    ]
+    for s in report.seizures:
+        lines.append(f"  {s['id']}  {local_iso(s['at'], state.tz)}  acta {s['acta'] or '-'}  {s['place']}"
+                     f"  (by {s['officer']})")
+    lines.append("items:")
+    if not report.counts:
+        lines.append("  (none)")
+    for kind, by_status in sorted(report.counts.items()):
+        detail = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+        lines.append(f"  {kind:<9} {sum(by_status.values()):>5}  ({detail})")
+    lines.append("cash:")
+    if not report.cash:
+        lines.append("  (none)")
+    for c in report.cash:
+        lines.append(f"  {c['currency']}  {format_money(c['minor'], c['currency']):>18}  in {c['items']} item(s)")
+    emit(state, report.as_dict(), lines)
+
+
+@click.group("seizure")
+def seizure_group():
+    """Record the seizures (raids, searches) of a case."""
+
+
+@seizure_group.command("record")
+@click.argument("case_no")
+@click.option("--at", required=True, metavar="TIME", help="When the seizure took place, e.g. 2020-10-06T05:30.")
+@click.option("--place", required=True, help="Address or description of the place.")
+@click.option("--acta", metavar="NUMBER", help="Number of the seizure record (acta de incautación).")
+@click.option("--from-person", "from_persons", multiple=True, metavar="NAME", help="Person the items were seized from (repeatable).")
+@click.option("--witness", "witnesses", multiple=True, metavar="NAME", help="Witness present (repeatable).")
+@by_option
+@pass_state
+def seizure_record(state, case_no, at, place, acta, from_persons, witnesses, by):
+    """Record a seizure in a case; prints the seizure id.
+
+    Example:
+
+        evidence seizure record AQP-2020-0147 --at 2020-10-06T05:30 --place "Calle Misti 123, Arequipa" --acta ACTA-0001 --by B-1001
+    """
+    from ledger import registry
+
+    emit(state, state.ledger().write(
+        registry.record_seizure, case_no, at=at, place=place, by=by, acta=acta,
+        from_persons=from_persons, witnesses=witnesses, tz=state.tz))

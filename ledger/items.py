@@ -1,0 +1,380 @@
+"""Seized items of the four kinds: validation, registration and reading them back.
+
+`prepare_item` is the one validator for an item's fields, used by the single-item
+commands and by bulk import alike; it reports every bad field at once. `register_items`
+allocates evidence numbers and writes one registration event per item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from ledger.errors import InputError, LedgerError, NotFound, RuleError
+from ledger.events import append_event, link_event_items, now_utc
+from ledger.models import Item, Location, Officer, Seizure
+from ledger.registry import get_seizure, require_actor
+from ledger.validate import (
+    check_code,
+    check_imei,
+    check_plate,
+    check_positive_int,
+    check_vin,
+    check_year,
+    clean_text,
+    parse_time,
+    utc_iso,
+)
+
+KINDS = ("cash", "vehicle", "phone", "document")
+STATUSES = ("in-custody", "disposed")
+
+# The fields of each kind, named as the command-line options (and the import columns).
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "cash": ("amount", "currency", "denominations", "counted-by", "verified-by", "seal", "location"),
+    "vehicle": ("make", "model", "plate", "plate-kind", "vin", "year", "color", "value", "location"),
+    "phone": ("imei", "imei2", "make", "model", "number", "seal", "location"),
+    "document": ("title", "pages", "file", "seal", "location"),
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "cash": ("amount", "currency", "counted-by", "verified-by"),
+    "vehicle": ("make", "model"),
+    "phone": ("imei", "make", "model"),
+    "document": ("title",),
+}
+MAX_PAGES = 100_000
+
+
+def item_label(no: int) -> str:
+    return f"EV-{no:06d}"
+
+
+def parse_item_ref(ref: str) -> int | None:
+    text_ = (ref or "").strip().upper()
+    if text_.startswith("EV-"):
+        text_ = text_[3:]
+    if text_.isascii() and text_.isdigit() and len(text_) <= 9:
+        return int(text_)
+    return None
+
+
+@dataclass
+class ItemSpec:
+    """A validated item, ready to be written: projection columns and event fields."""
+
+    kind: str
+    columns: dict
+    fields: dict  # what the registration event records, all strings or integers
+    officers: dict[str, str] = field(default_factory=dict)  # option -> badge that must exist
+    location: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _check_phone_number(value: str) -> str:
+    v = value.strip()
+    digits = v.replace(" ", "").replace("-", "")
+    body = digits[1:] if digits.startswith("+") else digits
+    if not (body.isascii() and body.isdigit() and 6 <= len(body) <= 15):
+        raise InputError(
+            f"--number {value!r} is not a telephone number.",
+            hint="Give 6 to 15 digits, optionally with a leading + and spaces or dashes, e.g. +51 959 123 456.",
+        )
+    return v
+
+
+def prepare_item(kind: str, raw: dict[str, str | None], *, base_dir: Path | None = None) -> ItemSpec:
+    """Validate the raw strings of one item. Raises InputError listing every bad field;
+    the message of each detail names the option (`--imei`)."""
+    from ledger import money
+
+    if kind not in KINDS:
+        raise InputError(f"kind {kind!r} is not a kind of item.", hint=f"Use one of: {', '.join(KINDS)}.")
+    known = set(KIND_FIELDS[kind])
+    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in raw.items() if v not in (None, "")}
+    errors: list[str] = []
+    unknown = sorted(set(values) - known)
+    for name in unknown:
+        errors.append(f"--{name} does not apply to a {kind} item (its fields: {', '.join(KIND_FIELDS[kind])}).")
+    for name in REQUIRED[kind]:
+        if name not in values:
+            errors.append(f"--{name} is required for a {kind} item.")
+
+    cols: dict = {"kind": kind}
+    spec = ItemSpec(kind=kind, columns=cols, fields={})
+
+    def attempt(name: str, fn):
+        if name not in values:
+            return None
+        try:
+            return fn(values[name])
+        except LedgerError as exc:
+            errors.append(exc.render().replace("\n", " "))
+            return None
+
+    spec.location = attempt("location", lambda v: check_code(v, "--location"))
+    cols["seal"] = attempt("seal", lambda v: check_code(v, "--seal"))
+
+    if kind == "cash":
+        currency = attempt("currency", lambda v: money.check_currency(v, "--currency"))
+        if currency:
+            amount = attempt("amount", lambda v: money.parse_amount(v, currency, "--amount"))
+            if amount is not None:
+                cols["currency"], cols["amount_minor"] = currency, money.to_minor(amount, currency)
+                denoms = attempt("denominations", lambda v: money.parse_denominations(v, currency, "--denominations"))
+                if denoms:
+                    attempt("denominations", lambda _v: money.check_denominations(denoms, amount, currency, "--denominations"))
+                    cols["denominations"] = money.denominations_str(denoms)
+        for opt, col in (("counted-by", "counted_by"), ("verified-by", "verified_by")):
+            badge = attempt(opt, lambda v, opt=opt: check_code(v, f"--{opt}"))
+            if badge:
+                cols[col] = badge
+                spec.officers[f"--{opt}"] = badge
+        if cols.get("counted_by") and cols.get("counted_by") == cols.get("verified_by"):
+            errors.append(
+                f"--counted-by and --verified-by are both {cols['counted_by']}: cash is counted by one officer "
+                "and verified by another. Name a second officer with --verified-by."
+            )
+    else:
+        cols["make"] = attempt("make", lambda v: clean_text(v, "--make", max_len=100))
+        cols["model"] = attempt("model", lambda v: clean_text(v, "--model", max_len=100))
+
+    if kind == "vehicle":
+        plate_kind = values.get("plate-kind", "pe")
+        cols["plate"] = attempt("plate", lambda v: check_plate(v, plate_kind, "--plate"))
+        if cols["plate"]:
+            cols["plate_kind"] = plate_kind
+        vin = attempt("vin", lambda v: check_vin(v, "--vin"))
+        if vin:
+            cols["vin"], warnings = vin
+            spec.warnings.extend(warnings)
+        cols["year"] = attempt("year", lambda v: check_year(v, "--year"))
+        cols["color"] = attempt("color", lambda v: clean_text(v, "--color", max_len=50))
+        value = attempt("value", lambda v: money.parse_money_value(v, "--value"))
+        if value:
+            amount, currency = value
+            cols["value_currency"], cols["value_minor"] = currency, money.to_minor(amount, currency)
+    elif kind == "phone":
+        cols["imei"] = attempt("imei", lambda v: check_imei(v, "--imei"))
+        cols["imei2"] = attempt("imei2", lambda v: check_imei(v, "--imei2"))
+        if cols["imei"] and cols["imei"] == cols["imei2"]:
+            errors.append(f"--imei2 repeats --imei {cols['imei']}; a dual-SIM phone has two different IMEIs.")
+        cols["number"] = attempt("number", _check_phone_number)
+    elif kind == "document":
+        cols["title"] = attempt("title", lambda v: clean_text(v, "--title", max_len=500))
+        cols["pages"] = attempt("pages", lambda v: check_positive_int(v, "--pages", maximum=MAX_PAGES))
+        digest = attempt("file", lambda v: _hash_file(v, base_dir))
+        if digest:
+            cols["file_name"], cols["file_sha256"], cols["file_size"] = digest
+
+    if errors:
+        if len(errors) == 1:
+            raise InputError(errors[0])
+        raise InputError(f"The {kind} item has {len(errors)} problems:", details=errors)
+
+    cols = {k: v for k, v in cols.items() if v is not None}
+    spec.columns = cols
+    spec.fields = _event_fields(cols, spec.location)
+    return spec
+
+
+def _hash_file(path_text: str, base_dir: Path | None) -> tuple[str, str, int]:
+    path = Path(path_text).expanduser()
+    if base_dir is not None and not path.is_absolute():
+        path = base_dir / path
+    if not path.is_file():
+        raise InputError(f"--file {path_text!r} is not a readable file.", hint="Give the path of the scanned document.")
+    h = hashlib.sha256()
+    size = 0
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+                size += len(chunk)
+    except OSError as exc:
+        raise InputError(f"--file {path_text!r} cannot be read: {exc.strerror}.", hint="Check the path and its permissions.") from exc
+    name = clean_text(path.name, "--file", max_len=255)
+    return name, h.hexdigest(), size
+
+
+def _event_fields(cols: dict, location: str | None) -> dict:
+    """The registration event's view of the columns: amounts as strings, no floats."""
+    from ledger import money
+
+    out: dict = {}
+    for key, value in cols.items():
+        if key == "amount_minor":
+            out["amount"] = money.amount_str(value, cols["currency"])
+        elif key == "value_minor":
+            out["value"] = money.amount_str(value, cols["value_currency"])
+        elif key != "kind":
+            out[key] = value
+    if location:
+        out["location"] = location
+    return out
+
+
+# -- writing -------------------------------------------------------------------------
+def check_references(session: Session, specs: Sequence[ItemSpec], label=None) -> list[str]:
+    """Every officer and location an item names must exist. Returns sentences, with
+    `label(i)` (e.g. 'row 7') in front when given."""
+    badges = {b for s in specs for b in s.officers.values()}
+    codes = {s.location for s in specs if s.location}
+    known_badges = set(session.scalars(select(Officer.badge).where(Officer.badge.in_(badges)))) if badges else set()
+    known_codes = set(session.scalars(select(Location.code).where(Location.code.in_(codes)))) if codes else set()
+    errors = []
+    for i, spec in enumerate(specs):
+        where = f"{label(i)}: " if label else ""
+        for opt, badge in spec.officers.items():
+            if badge not in known_badges:
+                errors.append(f"{where}{opt}: no officer with badge {badge} is registered; see 'evidence officer list'.")
+        if spec.location and spec.location not in known_codes:
+            errors.append(f"{where}--location: no location {spec.location} is registered; see 'evidence location list'.")
+    return errors
+
+
+@dataclass(frozen=True)
+class Registered:
+    id: str
+    kind: str
+    seq: int
+    warnings: tuple[str, ...] = ()
+
+
+def register_items(
+    session: Session, seizure_ref: str, specs: Sequence[ItemSpec], *, by: str | None,
+    at: str | None = None, tz: str = "America/Lima", label=None, progress=None,
+) -> list[Registered]:
+    """Register validated items of one seizure; the acting officer holds them first."""
+    actor = require_actor(session, by, "item.register")
+    seizure = get_seizure(session, seizure_ref)
+    when = utc_iso(parse_time(at, tz, "--at")) if at else utc_iso(now_utc())
+    if when < seizure.occurred_at:
+        raise RuleError(
+            f"--at {when} is before seizure {seizure.id} took place ({seizure.occurred_at}).",
+            hint="Items are registered at or after their seizure; check the time.",
+        )
+    errors = check_references(session, specs, label)
+    if errors:
+        if len(errors) == 1:
+            raise NotFound(errors[0])
+        raise NotFound(f"{len(errors)} references do not exist:", details=errors)
+
+    first = (session.scalar(select(func.max(Item.no))) or 0) + 1
+    out: list[Registered] = []
+    rows: list[dict] = []
+    links: list[tuple[int, int]] = []
+    for offset, spec in enumerate(specs):
+        no = first + offset
+        item_id = item_label(no)
+        data = {"item": item_id, "kind": spec.kind, "seizure": seizure.id, "holder": actor.badge, **spec.fields}
+        ev = append_event(
+            session, "item.registered", data, actor=actor.badge, occurred_at=when,
+            case_no=seizure.case_no, items=[(no, item_id)], link_items=False,
+        )
+        rows.append({
+            **_empty_columns(), **spec.columns, "no": no, "id": item_id, "case_no": seizure.case_no,
+            "seizure_no": seizure.no, "status": "in-custody", "holder": actor.badge, "location": spec.location,
+            "registered_seq": ev.seq, "last_seq": ev.seq, "last_at": when,
+        })
+        links.append((ev.seq, no))
+        out.append(Registered(item_id, spec.kind, ev.seq, tuple(spec.warnings)))
+        if progress:
+            progress(1)
+    if rows:
+        session.execute(insert(Item), rows)
+        for seq, no in links:
+            link_event_items(session, seq, [no])
+    return out
+
+
+_ITEM_COLUMNS = [c.name for c in Item.__table__.columns]
+
+
+def _empty_columns() -> dict:
+    # executemany needs every row to name the same columns
+    return dict.fromkeys(_ITEM_COLUMNS)
+
+
+# -- reading -------------------------------------------------------------------------
+def get_item(session: Session, ref: str, field: str = "ITEM") -> Item:
+    no = parse_item_ref(ref)
+    item = session.get(Item, no) if no is not None else None
+    if item is None:
+        raise NotFound(
+            f"{field}: no item {ref!r} is registered.",
+            hint="Evidence numbers look like EV-000042; 'evidence item list' shows them.",
+        )
+    return item
+
+
+def item_dict(item: Item, seizure_id: str | None = None) -> dict:
+    from ledger import money
+
+    d = {
+        "id": item.id, "kind": item.kind, "case_no": item.case_no, "seizure": seizure_id,
+        "status": item.status, "holder": item.holder, "location": item.location, "seal": item.seal,
+        "registered_seq": item.registered_seq, "last_seq": item.last_seq, "last_at": item.last_at,
+    }
+    if item.kind == "cash":
+        d.update(currency=item.currency, amount=money.amount_str(item.amount_minor, item.currency),
+                 denominations=item.denominations, counted_by=item.counted_by, verified_by=item.verified_by)
+    elif item.kind == "vehicle":
+        d.update(make=item.make, model=item.model, plate=item.plate, plate_kind=item.plate_kind, vin=item.vin,
+                 year=item.year, color=item.color,
+                 value=(f"{money.amount_str(item.value_minor, item.value_currency)} {item.value_currency}"
+                        if item.value_minor is not None else None))
+    elif item.kind == "phone":
+        d.update(make=item.make, model=item.model, imei=item.imei, imei2=item.imei2, number=item.number)
+    else:
+        d.update(title=item.title, pages=item.pages, file_name=item.file_name, file_sha256=item.file_sha256,
+                 file_size=item.file_size)
+    if item.status == "disposed":
+        d.update(disposition=item.disposition, authority=item.authority, disposed_to=item.disposed_to)
+    return {k: v for k, v in d.items() if v is not None or k in ("holder", "location", "seal")}
+
+
+def show_item(session: Session, ref: str) -> dict:
+    item = get_item(session, ref)
+    seizure = session.get(Seizure, item.seizure_no)
+    return item_dict(item, seizure.id)
+
+
+def iter_items(
+    session: Session, *, case_no: str | None = None, kind: str | None = None, holder: str | None = None,
+    status: str | None = None, batch: int = 1000,
+) -> Iterator[dict]:
+    """Items matching the filters, oldest first, read in batches so a large ledger streams."""
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"--kind {kind!r} is not a kind of item.", hint=f"Use one of: {', '.join(KINDS)}.")
+    if status is not None and status not in STATUSES:
+        raise InputError(f"--status {status!r} is not an item status.", hint=f"Use one of: {', '.join(STATUSES)}.")
+    conditions = []
+    if case_no is not None:
+        from ledger.registry import get_case
+
+        conditions.append(Item.case_no == get_case(session, case_no, "--case").case_no)
+    if kind:
+        conditions.append(Item.kind == kind)
+    if holder:
+        from ledger.registry import get_officer
+
+        conditions.append(Item.holder == get_officer(session, holder, "--holder").badge)
+    if status:
+        conditions.append(Item.status == status)
+    seizure_ids = dict(session.execute(select(Seizure.no, Seizure.id)).all())
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(Item).where(Item.no > last, *conditions).order_by(Item.no).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for item in rows:
+            yield item_dict(item, seizure_ids.get(item.seizure_no))
+        last = rows[-1].no
+        session.expunge_all()

@@ -1,0 +1,201 @@
+"""The tables: the append-only event log and the current-state projections built from it.
+
+`events` is the record; everything else (officers, cases, items and who holds them) is a
+projection written in the same transaction as the event that caused it, so `verify` can
+replay the log and compare. Times are stored as canonical UTC strings (`utc_iso`), which
+sort like the times they name on both backends.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TIME = String(20)  # YYYY-MM-DDTHH:MM:SSZ
+HASH = String(64)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Event(Base):
+    """One entry of the hash-chained log. Never updated, never deleted (triggers refuse)."""
+
+    __tablename__ = "events"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    recorded_at: Mapped[str] = mapped_column(TIME)
+    occurred_at: Mapped[str] = mapped_column(TIME)
+    actor: Mapped[str | None] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(40))
+    case_no: Mapped[str | None] = mapped_column(String(64), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(HASH)
+    hash: Mapped[str] = mapped_column(HASH, unique=True)
+
+
+class EventItem(Base):
+    """Which items an event touched, so an item's history is one indexed lookup."""
+
+    __tablename__ = "event_items"
+
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), primary_key=True)
+    item_no: Mapped[int] = mapped_column(ForeignKey("items.no"), primary_key=True)
+
+    __table_args__ = (Index("ix_event_items_item_no_seq", "item_no", "seq"),)
+
+
+class ChainHead(Base):
+    """The single row every writer locks first: the last sequence number and its hash."""
+
+    __tablename__ = "chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(HASH)
+
+
+class Officer(Base):
+    __tablename__ = "officers"
+
+    badge: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    added_seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+
+
+class Location(Base):
+    __tablename__ = "locations"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    added_seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    case_no: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    prosecutor: Mapped[str | None] = mapped_column(ForeignKey("officers.badge"))
+    court: Mapped[str | None] = mapped_column(String(200))
+    opened_by: Mapped[str] = mapped_column(ForeignKey("officers.badge"))
+    opened_at: Mapped[str] = mapped_column(TIME)
+    opened_seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+
+
+class Seizure(Base):
+    __tablename__ = "seizures"
+
+    no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[str] = mapped_column(String(16), unique=True)
+    case_no: Mapped[str] = mapped_column(ForeignKey("cases.case_no"), index=True)
+    acta: Mapped[str | None] = mapped_column(String(64))
+    occurred_at: Mapped[str] = mapped_column(TIME)
+    place: Mapped[str] = mapped_column(String(500))
+    officer: Mapped[str] = mapped_column(ForeignKey("officers.badge"))
+    from_persons: Mapped[str] = mapped_column(Text)  # JSON array of names
+    witnesses: Mapped[str] = mapped_column(Text)  # JSON array of names
+    recorded_seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+
+
+class Item(Base):
+    """Current state of one seized item. Kind-specific columns are empty for other kinds."""
+
+    __tablename__ = "items"
+
+    no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[str] = mapped_column(String(16), unique=True)
+    case_no: Mapped[str] = mapped_column(ForeignKey("cases.case_no"), index=True)
+    seizure_no: Mapped[int] = mapped_column(ForeignKey("seizures.no"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(24))
+    holder: Mapped[str | None] = mapped_column(ForeignKey("officers.badge"), index=True)
+    location: Mapped[str | None] = mapped_column(ForeignKey("locations.code"))
+    seal: Mapped[str | None] = mapped_column(String(64))
+    registered_seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_at: Mapped[str] = mapped_column(TIME)
+    # cash
+    currency: Mapped[str | None] = mapped_column(String(3))
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    denominations: Mapped[str | None] = mapped_column(String(500))
+    counted_by: Mapped[str | None] = mapped_column(ForeignKey("officers.badge"))
+    verified_by: Mapped[str | None] = mapped_column(ForeignKey("officers.badge"))
+    # vehicle and phone
+    make: Mapped[str | None] = mapped_column(String(100))
+    model: Mapped[str | None] = mapped_column(String(100))
+    plate: Mapped[str | None] = mapped_column(String(16))
+    plate_kind: Mapped[str | None] = mapped_column(String(10))
+    vin: Mapped[str | None] = mapped_column(String(17))
+    year: Mapped[int | None] = mapped_column(Integer)
+    color: Mapped[str | None] = mapped_column(String(50))
+    value_currency: Mapped[str | None] = mapped_column(String(3))
+    value_minor: Mapped[int | None] = mapped_column(BigInteger)
+    imei: Mapped[str | None] = mapped_column(String(15), index=True)
+    imei2: Mapped[str | None] = mapped_column(String(15))
+    number: Mapped[str | None] = mapped_column(String(32))
+    # document
+    title: Mapped[str | None] = mapped_column(String(500))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_sha256: Mapped[str | None] = mapped_column(HASH)
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    # disposition
+    disposition: Mapped[str | None] = mapped_column(String(24))
+    authority: Mapped[str | None] = mapped_column(String(200))
+    disposed_to: Mapped[str | None] = mapped_column(String(200))
+
+
+class Rate(Base):
+    """An exchange rate as recorded: 1 `base` = `rate` `quote` on `date`, per side and source.
+
+    A superseded rate stays, with `superseded_seq` naming the event that replaced it.
+    """
+
+    __tablename__ = "rates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), index=True)
+    date: Mapped[str] = mapped_column(String(10))
+    base: Mapped[str] = mapped_column(String(3))
+    quote: Mapped[str] = mapped_column(String(3))
+    side: Mapped[str] = mapped_column(String(4))
+    source: Mapped[str] = mapped_column(String(100))
+    rate: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    file_sha256: Mapped[str | None] = mapped_column(HASH)
+    superseded_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_rates_lookup", "base", "quote", "side", "date"),)
+
+
+class Request(Base):
+    """A `--request-id` already applied, with the result to report on a retry."""
+
+    __tablename__ = "requests"
+
+    request_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    command: Mapped[str] = mapped_column(String(40))
+    fingerprint: Mapped[str] = mapped_column(HASH)
+    result: Mapped[str] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))

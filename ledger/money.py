@@ -1,0 +1,295 @@
+"""Money as the ledger sees it: Decimal amounts parsed from strings, integer minor units, ISO codes.
+
+This is the one home of py-moneyed and Babel. Amounts are never floats and never silently rounded:
+input with more decimals than the currency has is refused. Conversion rounds ROUND_HALF_UP once,
+to the target currency's minor unit, as a spreadsheet's ROUND does.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+import moneyed
+from babel import Locale
+from babel.numbers import format_currency
+
+from ledger.errors import InputError
+
+# Largest amount accepted, in major units: far above any seizure, far below Decimal trouble.
+MAX_AMOUNT = Decimal(10) ** 12
+MIN_RATE = Decimal("0.000001")
+MAX_RATE = Decimal(1_000_000)
+MAX_RATE_DECIMALS = 10
+MAX_DENOMINATION_COUNT = 10_000_000
+
+# ISO 4217 codes that are not money one can seize or count: precious metals, bond-market units,
+# IMF/ADB units, the testing code and "no currency". py-moneyed knows them; the ledger refuses them.
+_NOT_MONEY = frozenset({"XAG", "XAU", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "XTS", "XXX"})
+
+# Babel locale per interface language. en_001 ("world English") writes US$ for dollars, which
+# is unambiguous in Peru where $ alone could be read as soles; es_PE writes S/ for soles.
+LOCALES = {"en": "en_001", "es": "es_PE"}
+
+# Faces in circulation (notes and coins); other currencies accept any positive face.
+FACES: dict[str, frozenset[Decimal]] = {
+    "PEN": frozenset(Decimal(f) for f in ("0.10", "0.20", "0.50", "1", "2", "5", "10", "20", "50", "100", "200")),
+    "USD": frozenset(
+        Decimal(f) for f in ("0.01", "0.05", "0.10", "0.25", "0.50", "1", "2", "5", "10", "20", "50", "100")
+    ),
+}
+
+_CODE_RE = re.compile(r"[A-Za-z]{3}", re.ASCII)
+_AMOUNT_RE = re.compile(r"(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+|0|[1-9][0-9]*)(?:\.[0-9]+)?", re.ASCII)
+_RATE_RE = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?", re.ASCII)
+_DENOM_RE = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]+))?[xX]([1-9][0-9]*)", re.ASCII)
+_LETTER_DIGIT_RE = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+
+_AMOUNT_FORMS = "4000, 4000.50 or 4,000.50"
+
+
+def _show(text: object, limit: int = 40) -> str:
+    """The value as it may appear in a message: quoted, control characters escaped, cut short."""
+    if not isinstance(text, str):
+        return repr(text)
+    if len(text) > limit:
+        return repr(text[:limit]) + "..."
+    return repr(text)
+
+
+def check_currency(code: str, field: str = "currency") -> str:
+    """Return the upper-case ISO 4217 code, or raise InputError."""
+    how = "Use a three-letter ISO 4217 code such as PEN, USD, EUR."
+    if not isinstance(code, str) or not _CODE_RE.fullmatch(code):
+        raise InputError(f"{field} {_show(code)} is not a currency code. {how}")
+    upper = code.upper()
+    try:
+        currency = moneyed.get_currency(upper)
+    except moneyed.CurrencyDoesNotExist:
+        raise InputError(f"{field} {_show(code)} is not an ISO 4217 currency code. {how}") from None
+    # sub_unit 1 on a currency no country uses means py-moneyed does not know its minor unit.
+    if upper in _NOT_MONEY or (currency.sub_unit == 1 and not currency.country_codes):
+        raise InputError(f"{field} {_show(code)} is not a currency of notes and coins. {how}")
+    return upper
+
+
+def minor_exponent(code: str) -> int:
+    """Decimals of the currency's minor unit per ISO 4217 (PEN 2, JPY 0, BHD 3, CLF 4).
+
+    ISO rather than Babel's CLDR digits: CLDR gives 0 for COP, HUF or IDR, whose ISO minor
+    unit is 2, and a stored amount must keep every digit the paper record has.
+    """
+    sub_unit = moneyed.get_currency(check_currency(code)).sub_unit
+    exponent = len(str(sub_unit)) - 1
+    if 10**exponent != sub_unit:  # pragma: no cover - no ISO currency has such a unit
+        raise ValueError(f"currency {code} has a minor unit of 1/{sub_unit}, not a power of ten")
+    return exponent
+
+
+def _quantum(exponent: int) -> Decimal:
+    return Decimal(1).scaleb(-exponent)
+
+
+def parse_amount(text: str, currency: str, field: str = "amount") -> Decimal:
+    """Parse a positive amount written with a dot for decimals and optional comma thousands.
+
+    Returns the Decimal with exactly the currency's decimals ("4000" PEN -> Decimal("4000.00")).
+    """
+    code = check_currency(currency)
+    exponent = minor_exponent(code)
+    if not isinstance(text, str) or not _AMOUNT_RE.fullmatch(text):
+        raise InputError(f"{field} {_show(text)} is not an amount. Write it as {_AMOUNT_FORMS}.")
+    decimals = len(text.partition(".")[2])
+    if decimals > exponent:
+        allowed = "no decimals" if exponent == 0 else f"at most {exponent} decimals"
+        raise InputError(
+            f"{field} {_show(text)} has {decimals} decimals, but {code} has {allowed}. "
+            f"Write the amount exactly as counted, with {allowed}; amounts are never rounded."
+        )
+    value = Decimal(text.replace(",", ""))
+    if value == 0:
+        raise InputError(f"{field} {_show(text)} is zero. Give a positive amount such as {_AMOUNT_FORMS}.")
+    if value > MAX_AMOUNT:
+        raise InputError(f"{field} {_show(text)} is above the largest accepted amount. Give at most 1,000,000,000,000.")
+    return value.quantize(_quantum(exponent))
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Exact integer minor units; ValueError if the amount has digits below the minor unit."""
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise ValueError(f"amount {amount!r} is not a finite Decimal")
+    with localcontext() as ctx:
+        ctx.prec = 50
+        scaled = amount.scaleb(minor_exponent(currency))
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"amount {amount} is not a whole number of {currency} minor units")
+        return int(scaled)
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    """The Decimal with exactly the currency's decimals: from_minor(400000, "PEN") == Decimal("4000.00")."""
+    if not isinstance(minor, int) or isinstance(minor, bool):
+        raise TypeError(f"minor units must be an int, not {type(minor).__name__}")
+    return Decimal(minor).scaleb(-minor_exponent(currency))
+
+
+def amount_str(minor: int, currency: str) -> str:
+    """Canonical plain amount for JSON and files: "4000.00", no separators, no exponent."""
+    return format(from_minor(minor, currency), "f")
+
+
+def to_money(minor: int, currency: str) -> moneyed.Money:
+    return moneyed.Money(from_minor(minor, currency), check_currency(currency))
+
+
+def format_money(minor: int, currency: str, lang: str = "en") -> str:
+    """Human rendering: format_money(120000, "USD") == "US$1,200.00", (400000, "PEN", "es") == "S/ 4,000.00".
+
+    Babel with the locale in LOCALES, always with the ISO number of decimals. Two adjustments
+    keep terminals and tests predictable: non-breaking spaces become plain spaces, and a
+    letter code gets a space before the digits ("PEN 4,000.00"), as CLDR's currency spacing
+    asks but Babel does not do.
+    """
+    if lang not in LOCALES:
+        raise InputError(f"language {_show(lang)} is not supported. Use one of: {', '.join(sorted(LOCALES))}.")
+    code = check_currency(currency)
+    exponent = minor_exponent(code)
+    locale = Locale.parse(LOCALES[lang])
+    pattern = copy.copy(locale.currency_formats["standard"])
+    pattern.frac_prec = (exponent, exponent)
+    text = format_currency(from_minor(minor, code), code, format=pattern, locale=locale, currency_digits=False)
+    text = text.replace("\u00a0", " ").replace("\u202f", " ")
+    return _LETTER_DIGIT_RE.sub(" ", text)
+
+
+def parse_money_value(text: str, field: str = "value") -> tuple[Decimal, str]:
+    """Parse "45000 PEN" or "45,000.00 USD" into (Decimal, code)."""
+    parts = text.strip(" ").split(" ") if isinstance(text, str) else []
+    if len(parts) != 2:
+        raise InputError(
+            f"{field} {_show(text)} is not an amount with a currency. Write it as 45000 PEN or 45,000.00 USD."
+        )
+    code = check_currency(parts[1], field=f"{field} currency")
+    return parse_amount(parts[0], code, field=field), code
+
+
+# --- denominations ---------------------------------------------------------------------------
+
+
+def _face_str(face: Decimal) -> str:
+    """200 -> "200", 0.5 -> "0.50", 0.005 -> "0.005": integers bare, fractions with 2+ decimals."""
+    if face == face.to_integral_value():
+        return str(int(face))
+    decimals = max(2, -face.normalize().as_tuple().exponent)
+    return format(face, f".{decimals}f")
+
+
+def parse_denominations(text: str, currency: str, field: str = "denominations") -> list[tuple[Decimal, int]]:
+    """Parse "200x10,100x20,0.50x4" into [(face, count), ...] in the order given.
+
+    Faces come back with the currency's decimals (Decimal("200.00")). A face given twice is
+    refused rather than merged, so a typo does not quietly change a count.
+    """
+    code = check_currency(currency)
+    exponent = minor_exponent(code)
+    forms = "Write face x count pairs separated by commas, such as 200x10,100x20,0.50x4."
+    if not isinstance(text, str) or not text.strip(" "):
+        raise InputError(f"{field} {_show(text)} is empty. {forms}")
+    result: list[tuple[Decimal, int]] = []
+    seen: dict[Decimal, str] = {}
+    for raw in text.split(","):
+        part = raw.strip(" ")
+        match = _DENOM_RE.fullmatch(part)
+        if not match:
+            raise InputError(f"{field}: {_show(part)} is not a face x count pair. {forms}")
+        whole, frac, count_text = match.groups()
+        if frac is not None and len(frac) > exponent:
+            raise InputError(
+                f"{field}: face {_show(whole + '.' + frac)} has more decimals than {code} allows. "
+                f"Write faces with at most {exponent} decimals."
+            )
+        face = Decimal(whole + ("." + frac if frac else "")).quantize(_quantum(exponent))
+        count = int(count_text)
+        if face == 0:
+            raise InputError(f"{field}: face in {_show(part)} is zero. Give the face value of the note or coin.")
+        if count > MAX_DENOMINATION_COUNT:
+            raise InputError(f"{field}: count in {_show(part)} is above {MAX_DENOMINATION_COUNT:,}. Check the count.")
+        allowed = FACES.get(code)
+        if allowed is not None and face not in allowed:
+            faces = ", ".join(_face_str(f) for f in sorted(allowed))
+            raise InputError(f"{field}: {code} has no note or coin of {_face_str(face)}. Its faces are {faces}.")
+        if face in seen:
+            raise InputError(
+                f"{field}: face {_face_str(face)} is given twice ({seen[face]} and {part}). "
+                f"Give each face once with the total count."
+            )
+        seen[face] = part
+        result.append((face, count))
+    return result
+
+
+def denominations_total(denoms: list[tuple[Decimal, int]]) -> Decimal:
+    return sum((face * count for face, count in denoms), Decimal(0))
+
+
+def check_denominations(
+    denoms: list[tuple[Decimal, int]], amount: Decimal, currency: str, field: str = "denominations"
+) -> None:
+    """Refuse a breakdown whose sum differs from the amount, naming both figures."""
+    code = check_currency(currency)
+    quantum = _quantum(minor_exponent(code))
+    total = denominations_total(denoms)
+    if total != amount:
+        raise InputError(
+            f"{field} {denominations_str(denoms)} adds up to {total.quantize(quantum)} {code}, "
+            f"not {amount.quantize(quantum)} {code}. Correct the counts or the amount."
+        )
+
+
+def denominations_str(denoms: list[tuple[Decimal, int]]) -> str:
+    """Canonical form, largest face first: "200x10,100x20,0.50x3"."""
+    ordered = sorted(denoms, key=lambda pair: pair[0], reverse=True)
+    return ",".join(f"{_face_str(face)}x{count}" for face, count in ordered)
+
+
+# --- rates and conversion --------------------------------------------------------------------
+
+
+def parse_rate(text: str, field: str = "rate") -> Decimal:
+    """Parse an exchange rate such as "3.5870", keeping its digits as given."""
+    how = f"Write a plain decimal between {MIN_RATE} and {MAX_RATE:,} with at most {MAX_RATE_DECIMALS} decimals, such as 3.5870."
+    if not isinstance(text, str) or not _RATE_RE.fullmatch(text):
+        raise InputError(f"{field} {_show(text)} is not a rate. {how}")
+    if len(text.partition(".")[2]) > MAX_RATE_DECIMALS:
+        raise InputError(f"{field} {_show(text)} has more than {MAX_RATE_DECIMALS} decimals. {how}")
+    rate = Decimal(text)
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise InputError(f"{field} {_show(text)} is out of range. {how}")
+    return rate
+
+
+def rate_str(rate: Decimal) -> str:
+    """Canonical rate string: the digits as given, never an exponent ("3.5870" stays "3.5870")."""
+    return format(rate, "f")
+
+
+def convert_minor(minor: int, from_currency: str, to_currency: str, rate: Decimal, *, inverse: bool) -> int:
+    """Convert minor units at a rate meaning 1 BASE = rate QUOTE.
+
+    inverse=False: from_currency is the base, result = amount * rate.
+    inverse=True: from_currency is the quote (PEN with a USD/PEN rate), result = amount / rate.
+    Computed at 50 digits, rounded once ROUND_HALF_UP to the target's minor unit.
+    """
+    source = check_currency(from_currency)
+    target = check_currency(to_currency)
+    if source == target:
+        raise ValueError(f"cannot convert {source} to itself")
+    if not isinstance(rate, Decimal) or not rate.is_finite() or rate <= 0:
+        raise ValueError(f"rate {rate!r} is not a positive finite Decimal")
+    with localcontext() as ctx:
+        ctx.prec = 50
+        amount = from_minor(minor, source)
+        value = amount / rate if inverse else amount * rate
+        rounded = value.quantize(_quantum(minor_exponent(target)), rounding=ROUND_HALF_UP)
+        return to_minor(rounded, target)

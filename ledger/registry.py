@@ -1,0 +1,274 @@
+"""Officers, locations, cases and seizures: the people and places evidence moves between.
+
+Each registration is an event in the log; the tables here are its projections. Roles
+decide who may do what, checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger.errors import InputError, NotFound, RuleError
+from ledger.events import append_event
+from ledger.models import Case, Item, Location, Officer, Seizure
+from ledger.validate import check_badge, check_code, clean_text, parse_time, utc_iso
+
+ROLES = ("officer", "custodian", "auditor", "prosecutor")
+LOCATION_KINDS = ("evidence-room", "vault", "vehicle-lot", "lab", "court", "other")
+MAY_HOLD = frozenset({"officer", "custodian", "prosecutor"})
+
+# Which roles may perform each act. Auditors read and verify; they never write.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "case.open": frozenset({"officer", "custodian", "prosecutor"}),
+    "seizure.record": frozenset({"officer", "custodian"}),
+    "item.register": frozenset({"officer", "custodian"}),
+    "custody.transfer": frozenset({"officer", "custodian", "prosecutor"}),
+    "custody.reseal": frozenset({"officer", "custodian", "prosecutor"}),
+    "custody.dispose": frozenset({"custodian", "prosecutor"}),
+    "rate.set": frozenset({"officer", "custodian", "prosecutor"}),
+}
+
+ACT_WORDS = {
+    "case.open": "open cases",
+    "seizure.record": "record seizures",
+    "item.register": "register items",
+    "custody.transfer": "record custody transfers",
+    "custody.reseal": "reseal items",
+    "custody.dispose": "dispose of items",
+    "rate.set": "record exchange rates",
+}
+
+
+def seizure_label(no: int) -> str:
+    return f"SZ-{no:06d}"
+
+
+# -- officers ------------------------------------------------------------------------
+def get_officer(session: Session, badge: str, field: str = "--by") -> Officer:
+    badge = check_badge(badge, field)
+    officer = session.get(Officer, badge)
+    if officer is None:
+        raise NotFound(
+            f"{field}: no officer with badge {badge} is registered.",
+            hint="Check the badge with 'evidence officer list', or register it with 'evidence officer add'.",
+        )
+    return officer
+
+
+def require_actor(session: Session, badge: str | None, act: str) -> Officer:
+    """The acting officer (`--by`), who must exist and whose role must permit `act`."""
+    if not badge:
+        raise InputError(
+            "--by is required: every change records the officer who made it.",
+            hint="Pass --by BADGE or set EVIDENCE_OFFICER.",
+        )
+    officer = get_officer(session, badge, "--by")
+    allowed = PERMISSIONS[act]
+    if officer.role not in allowed:
+        raise RuleError(
+            f"Officer {officer.badge} is registered as {officer.role} and may not {ACT_WORDS[act]}.",
+            hint=f"Run it with --by the badge of a {' or '.join(sorted(allowed))}.",
+        )
+    return officer
+
+
+def add_officer(session: Session, badge: str, *, name: str, role: str, unit: str | None = None) -> dict:
+    badge = check_badge(badge, "BADGE")
+    name = clean_text(name, "--name")
+    unit = clean_text(unit, "--unit", required=False)
+    if role not in ROLES:
+        raise InputError(f"--role {role!r} is not a role of the ledger.", hint=f"Use one of: {', '.join(ROLES)}.")
+    if session.get(Officer, badge) is not None:
+        raise RuleError(f"Officer {badge} is already registered.", hint="See 'evidence officer list'.")
+    ev = append_event(session, "officer.added", {"badge": badge, "name": name, "role": role, "unit": unit}, actor=None)
+    session.add(Officer(badge=badge, name=name, role=role, unit=unit, added_seq=ev.seq))
+    session.flush()
+    return {"id": badge, "badge": badge, "name": name, "role": role, "unit": unit, "seq": ev.seq}
+
+
+def officer_dict(o: Officer) -> dict:
+    return {"badge": o.badge, "name": o.name, "role": o.role, "unit": o.unit}
+
+
+def list_officers(session: Session) -> list[dict]:
+    return [officer_dict(o) for o in session.scalars(select(Officer).order_by(Officer.badge))]
+
+
+# -- locations -----------------------------------------------------------------------
+def get_location(session: Session, code: str, field: str = "--location") -> Location:
+    code = check_code(code, field)
+    location = session.get(Location, code)
+    if location is None:
+        raise NotFound(
+            f"{field}: no location with code {code} is registered.",
+            hint="Check the code with 'evidence location list', or add it with 'evidence location add'.",
+        )
+    return location
+
+
+def add_location(session: Session, code: str, *, name: str, kind: str = "other") -> dict:
+    code = check_code(code, "CODE")
+    name = clean_text(name, "--name")
+    if kind not in LOCATION_KINDS:
+        raise InputError(f"--kind {kind!r} is not a kind of location.", hint=f"Use one of: {', '.join(LOCATION_KINDS)}.")
+    if session.get(Location, code) is not None:
+        raise RuleError(f"Location {code} is already registered.", hint="See 'evidence location list'.")
+    ev = append_event(session, "location.added", {"code": code, "name": name, "kind": kind}, actor=None)
+    session.add(Location(code=code, name=name, kind=kind, added_seq=ev.seq))
+    session.flush()
+    return {"id": code, "code": code, "name": name, "kind": kind, "seq": ev.seq}
+
+
+def list_locations(session: Session) -> list[dict]:
+    return [
+        {"code": loc.code, "name": loc.name, "kind": loc.kind}
+        for loc in session.scalars(select(Location).order_by(Location.code))
+    ]
+
+
+# -- cases ---------------------------------------------------------------------------
+def get_case(session: Session, case_no: str, field: str = "CASE_NO") -> Case:
+    case_no = check_code(case_no, field)
+    case = session.get(Case, case_no)
+    if case is None:
+        raise NotFound(
+            f"{field}: no case {case_no} is registered.",
+            hint="Check the number with 'evidence case list', or open it with 'evidence case open'.",
+        )
+    return case
+
+
+def open_case(
+    session: Session, case_no: str, *, title: str, by: str | None, prosecutor: str | None = None,
+    court: str | None = None, at: str | None = None, tz: str = "America/Lima",
+) -> dict:
+    case_no = check_code(case_no, "CASE_NO")
+    title = clean_text(title, "--title", max_len=500)
+    court = clean_text(court, "--court", required=False)
+    occurred = utc_iso(parse_time(at, tz, "--at")) if at else None
+    actor = require_actor(session, by, "case.open")
+    if prosecutor:
+        p = get_officer(session, prosecutor, "--prosecutor")
+        if p.role != "prosecutor":
+            raise RuleError(
+                f"--prosecutor {p.badge} is registered as {p.role}, not as a prosecutor.",
+                hint="Name an officer registered with --role prosecutor.",
+            )
+        prosecutor = p.badge
+    if session.get(Case, case_no) is not None:
+        raise RuleError(f"Case {case_no} is already open.", hint=f"See 'evidence case show {case_no}'.")
+    ev = append_event(
+        session, "case.opened",
+        {"case_no": case_no, "title": title, "prosecutor": prosecutor, "court": court},
+        actor=actor.badge, occurred_at=occurred, case_no=case_no,
+    )
+    session.add(Case(
+        case_no=case_no, title=title, prosecutor=prosecutor, court=court,
+        opened_by=actor.badge, opened_at=ev.occurred_at, opened_seq=ev.seq,
+    ))
+    session.flush()
+    return {"id": case_no, "case_no": case_no, "title": title, "prosecutor": prosecutor, "court": court, "seq": ev.seq}
+
+
+def list_cases(session: Session) -> list[dict]:
+    counts = dict(session.execute(select(Item.case_no, func.count()).group_by(Item.case_no)).all())
+    return [
+        {"case_no": c.case_no, "title": c.title, "prosecutor": c.prosecutor, "court": c.court,
+         "opened_at": c.opened_at, "items": counts.get(c.case_no, 0)}
+        for c in session.scalars(select(Case).order_by(Case.case_no))
+    ]
+
+
+# -- seizures ------------------------------------------------------------------------
+def get_seizure(session: Session, ref: str, field: str = "SEIZURE") -> Seizure:
+    text_ = (ref or "").strip().upper()
+    no = None
+    if text_.startswith("SZ-") and text_[3:].isascii() and text_[3:].isdigit():
+        no = int(text_[3:])
+    elif text_.isascii() and text_.isdigit():
+        no = int(text_)
+    seizure = session.get(Seizure, no) if no is not None and no < 2**31 else None
+    if seizure is None:
+        raise NotFound(
+            f"{field}: no seizure {ref!r} is registered.",
+            hint="Seizure ids look like SZ-000001; 'evidence case show CASE_NO' lists a case's seizures.",
+        )
+    return seizure
+
+
+def _names(values, field: str) -> list[str]:
+    return [clean_text(v, field) for v in values or () if v is not None and v.strip()]
+
+
+def record_seizure(
+    session: Session, case_no: str, *, at: str, place: str, by: str | None, acta: str | None = None,
+    from_persons=(), witnesses=(), tz: str = "America/Lima",
+) -> dict:
+    when = utc_iso(parse_time(at, tz, "--at"))
+    place = clean_text(place, "--place", max_len=500)
+    acta = check_code(acta, "--acta") if acta else None
+    persons = _names(from_persons, "--from-person")
+    witness_names = _names(witnesses, "--witness")
+    actor = require_actor(session, by, "seizure.record")
+    case = get_case(session, case_no)
+    no = (session.scalar(select(func.max(Seizure.no))) or 0) + 1
+    sid = seizure_label(no)
+    ev = append_event(
+        session, "seizure.recorded",
+        {"seizure": sid, "case_no": case.case_no, "acta": acta, "place": place, "officer": actor.badge,
+         "from_persons": persons, "witnesses": witness_names},
+        actor=actor.badge, occurred_at=when, case_no=case.case_no,
+    )
+    session.add(Seizure(
+        no=no, id=sid, case_no=case.case_no, acta=acta, occurred_at=when, place=place, officer=actor.badge,
+        from_persons=json.dumps(persons, ensure_ascii=False), witnesses=json.dumps(witness_names, ensure_ascii=False),
+        recorded_seq=ev.seq,
+    ))
+    session.flush()
+    return {"id": sid, "case_no": case.case_no, "acta": acta, "at": when, "place": place, "officer": actor.badge,
+            "from_persons": persons, "witnesses": witness_names, "seq": ev.seq}
+
+
+def seizure_dict(s: Seizure) -> dict:
+    return {"id": s.id, "case_no": s.case_no, "acta": s.acta, "at": s.occurred_at, "place": s.place,
+            "officer": s.officer, "from_persons": json.loads(s.from_persons), "witnesses": json.loads(s.witnesses)}
+
+
+@dataclass
+class CaseReport:
+    case_no: str
+    title: str
+    prosecutor: str | None
+    court: str | None
+    opened_at: str
+    seizures: list[dict] = field(default_factory=list)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> status -> n
+    cash: list[dict] = field(default_factory=list)  # per currency: currency, amount, minor, items
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def show_case(session: Session, case_no: str) -> CaseReport:
+    from ledger.money import amount_str
+
+    case = get_case(session, case_no)
+    report = CaseReport(case.case_no, case.title, case.prosecutor, case.court, case.opened_at)
+    report.seizures = [seizure_dict(s) for s in session.scalars(
+        select(Seizure).where(Seizure.case_no == case.case_no).order_by(Seizure.no))]
+    for kind, status, n in session.execute(
+        select(Item.kind, Item.status, func.count()).where(Item.case_no == case.case_no).group_by(Item.kind, Item.status)
+    ):
+        report.counts.setdefault(kind, {})[status] = n
+    for currency, total, n in session.execute(
+        select(Item.currency, func.sum(Item.amount_minor), func.count())
+        .where(Item.case_no == case.case_no, Item.kind == "cash")
+        .group_by(Item.currency).order_by(Item.currency)
+    ):
+        report.cash.append({"currency": currency, "amount": amount_str(int(total), currency),
+                            "minor": int(total), "items": n})
+    return report

@@ -1,0 +1,587 @@
+"""Checks for every value a person types in, run before anything is written.
+
+Single commands and bulk import share this one code path, so a value that a command refuses is
+refused in a file too, with the same sentence. Each check returns the normalised value or raises
+`InputError` naming the option, showing the offending value safely, and saying what is accepted.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+import zoneinfo
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from ledger.errors import InputError
+
+__all__ = [
+    "check_badge",
+    "check_code",
+    "check_imei",
+    "check_plate",
+    "check_positive_int",
+    "check_vin",
+    "check_year",
+    "check_zone",
+    "clean_text",
+    "from_utc_iso",
+    "local_iso",
+    "luhn_ok",
+    "parse_date",
+    "parse_time",
+    "utc_iso",
+]
+
+# --------------------------------------------------------------------------- showing values
+
+_SHOW_MAX = 40
+
+
+def _show(value: object) -> str:
+    """The value as it may appear in a message: repr-escaped (so control, bidi and zero-width
+    characters are visible as \\x.. or \\u....) and cut to about 40 characters."""
+    if isinstance(value, str) and len(value) > _SHOW_MAX:
+        return repr(value[:_SHOW_MAX]) + "..."
+    return repr(value)
+
+
+def _char_name(ch: str) -> str:
+    code = f"U+{ord(ch):04X}"
+    name = unicodedata.name(ch, "")
+    return f"{code} {name}" if name else code
+
+
+def _missing(field: str, form: str) -> InputError:
+    return InputError(f"{field} is required. {form}")
+
+
+# --------------------------------------------------------------------------- free text
+
+# Characters that reorder or hide text on screen: a name or a note containing them can display
+# as something other than what is stored (the "Trojan Source" trick), so they are refused.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+# LINE and PARAGRAPH SEPARATOR are not control characters but break lines like one.
+_LINE_BREAKERS = frozenset("\u2028\u2029")
+
+
+def _bad_char_reason(ch: str, multiline: bool) -> str | None:
+    if multiline and ch == "\n":
+        return None
+    category = unicodedata.category(ch)
+    if category == "Cc":
+        return "a control character"
+    if category == "Cs":
+        return "a lone surrogate (broken encoding)"
+    if ch in _BIDI:
+        return "a bidirectional control character that can disguise text"
+    if ch in _ZERO_WIDTH:
+        return "an invisible zero-width character"
+    if ch in _LINE_BREAKERS:
+        return "a line separator"
+    return None
+
+
+def _scan(value: str, field: str, *, multiline: bool = False) -> str:
+    """NFC, stripped, and free of control, bidi, zero-width characters and lone surrogates."""
+    if not isinstance(value, str):
+        raise InputError(f"{field} {_show(value)} is not text. Give it as a string.")
+    # Surrogates are checked before NFC so that normalisation never sees broken input.
+    for position, ch in enumerate(value, start=1):
+        if unicodedata.category(ch) == "Cs":
+            raise InputError(
+                f"{field} {_show(value)} contains {_char_name(ch)} at position {position}, a lone surrogate "
+                "(broken encoding). Re-type the value or save the file as UTF-8."
+            )
+    text = unicodedata.normalize("NFC", value).strip()
+    for position, ch in enumerate(text, start=1):
+        reason = _bad_char_reason(ch, multiline)
+        if reason:
+            allowed = "printable text and line breaks (\\n)" if multiline else "printable text on one line"
+            raise InputError(
+                f"{field} {_show(text)} contains {_char_name(ch)} at position {position}, "
+                f"{reason}. Remove it; only {allowed} is accepted."
+            )
+    return text
+
+
+def clean_text(
+    value: str | None,
+    field: str,
+    *,
+    max_len: int = 200,
+    required: bool = True,
+    multiline: bool = False,
+) -> str | None:
+    """Free text (names, descriptions, notes): NFC, stripped, no hidden or control characters.
+
+    Quotes, accents, SQL-looking or formula-looking text and right-to-left letters are ordinary
+    text here and come back unchanged (beyond NFC). Empty gives None when not `required`.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise _missing(field, "Give a non-empty value.")
+        return None
+    text = _scan(value, field, multiline=multiline)
+    if not text:  # only characters that strip() removes, e.g. "\x1c"
+        if required:
+            raise _missing(field, "Give a non-empty value.")
+        return None
+    if len(text) > max_len:
+        raise InputError(
+            f"{field} {_show(text)} is {len(text)} characters long, over the maximum of {max_len}. Shorten it."
+        )
+    return text
+
+
+# --------------------------------------------------------------------------- identifiers
+
+_BADGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{0,31}")
+_BADGE_FORM = (
+    "A badge is 1 to 32 ASCII letters, digits, '-', '_', '.' or '/', starting with a letter or digit, e.g. B-1001."
+)
+
+
+def check_badge(value: str | None, field: str = "--by") -> str:
+    """An officer's badge number, case preserved."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _missing(field, _BADGE_FORM)
+    text = _scan(value, field)
+    if not _BADGE_RE.fullmatch(text):
+        raise InputError(f"{field} {_show(text)} is not a badge number. {_BADGE_FORM}")
+    return text
+
+
+_CODE_PUNCT = frozenset("-_./#:")
+_CODE_MAX = 64
+_CODE_FORM = (
+    f"Use up to {_CODE_MAX} letters, digits 0-9, spaces and - _ . / # :, "
+    "e.g. CF-2020-0456 or Carpeta 1306014500-2020-1234."
+)
+
+
+def check_code(value: str | None, field: str) -> str:
+    """An identifier typed by people: location code, case, acta or seal number.
+
+    Letters may be accented (Spanish names of places); digits must be ASCII so that two codes
+    that look the same are the same. Runs of spaces become one space, so they compare equal.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _missing(field, _CODE_FORM)
+    text = re.sub(" {2,}", " ", _scan(value, field))
+    for position, ch in enumerate(text, start=1):
+        if not (ch.isalpha() or "0" <= ch <= "9" or ch == " " or ch in _CODE_PUNCT):
+            raise InputError(
+                f"{field} {_show(text)} contains {_show(ch)} ({_char_name(ch)}) at position "
+                f"{position}, which a code cannot hold. {_CODE_FORM}"
+            )
+    if not any(ch.isalnum() for ch in text):
+        raise InputError(f"{field} {_show(text)} has no letter or digit. {_CODE_FORM}")
+    if len(text) > _CODE_MAX:
+        raise InputError(
+            f"{field} {_show(text)} is {len(text)} characters long, over the maximum of {_CODE_MAX}. {_CODE_FORM}"
+        )
+    return text
+
+
+def _first_non_ascii_digit(text: str) -> tuple[int, str] | None:
+    # str.isdigit() is True for full-width, Arabic-Indic, superscript... digits; int() even
+    # accepts most of them. The ledger stores ASCII only, so they are refused by name.
+    for position, ch in enumerate(text, start=1):
+        if ch.isdigit() and not ch.isascii():
+            return position, ch
+    return None
+
+
+def _refuse_non_ascii_digits(text: str, field: str) -> None:
+    found = _first_non_ascii_digit(text)
+    if found:
+        position, ch = found
+        raise InputError(
+            f"{field} {_show(text)} contains the non-ASCII digit {_show(ch)} ({_char_name(ch)}) "
+            f"at position {position}. Type the digits with 0-9."
+        )
+
+
+def luhn_ok(digits: str) -> bool:
+    """True when `digits` (ASCII 0-9 only) ends in a correct Luhn check digit."""
+    if not digits or not re.fullmatch(r"[0-9]+", digits):
+        return False
+    total = 0
+    for index, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if index % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+_IMEI_FORM = "An IMEI is 15 digits 0-9 (dial *#06# or read it from the box or the tray)."
+
+
+def check_imei(value: str | None, field: str = "--imei") -> str:
+    """A phone's IMEI: 15 ASCII digits with a valid Luhn check digit, not all zeros."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _missing(field, _IMEI_FORM)
+    text = _scan(value, field)
+    _refuse_non_ascii_digits(text, field)
+    for position, ch in enumerate(text, start=1):
+        if not "0" <= ch <= "9":
+            raise InputError(
+                f"{field} {_show(text)} contains {_show(ch)} at position {position}, not a digit. {_IMEI_FORM}"
+            )
+    if len(text) != 15:
+        raise InputError(f"{field} {_show(text)} has {len(text)} digits, not 15. {_IMEI_FORM}")
+    if text == "0" * 15:
+        raise InputError(
+            f"{field} {_show(text)} is all zeros, which is no real IMEI. "
+            "Read the IMEI from the device or its box, or leave it out."
+        )
+    if not luhn_ok(text):
+        raise InputError(
+            f"{field} {_show(text)} fails the Luhn check. Re-read the 15 digits from the device or its box."
+        )
+    return text
+
+
+# --------------------------------------------------------------------------- vehicles
+
+_VIN_CHARS = frozenset("ABCDEFGHJKLMNPRSTUVWXYZ0123456789")
+_VIN_FORM = "A VIN is 17 characters: digits 0-9 and letters A-Z except I, O and Q, with no spaces or dashes."
+_VIN_VALUES = {
+    **{str(d): d for d in range(10)},
+    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+    **dict(zip("JKLMN", range(1, 6), strict=True)),
+    "P": 7,
+    "R": 9,
+    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
+}
+_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def _vin_check_digit(vin: str) -> str:
+    remainder = sum(_VIN_VALUES[ch] * w for ch, w in zip(vin, _VIN_WEIGHTS, strict=True)) % 11
+    return "X" if remainder == 10 else str(remainder)
+
+
+def check_vin(value: str | None, field: str = "--vin") -> tuple[str, list[str]]:
+    """A vehicle identification number, upper-cased, with warnings.
+
+    A wrong North American check digit (position 9) is a warning, not an error: vehicles built
+    for other markets, common in Peru, need not follow that rule.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _missing(field, _VIN_FORM)
+    text = _scan(value, field)
+    for position, ch in enumerate(text, start=1):
+        upper = ch.upper() if ch.isascii() else ch
+        if upper in "IOQ":
+            raise InputError(
+                f"{field} {_show(text)} has the letter {upper} at position {position}, "
+                "which VINs never use. Re-read it: I is usually 1, O and Q are usually 0."
+            )
+        if upper not in _VIN_CHARS:
+            raise InputError(
+                f"{field} {_show(text)} contains {_show(ch)} at position {position}, "
+                f"which a VIN cannot hold. {_VIN_FORM}"
+            )
+    vin = text.upper()
+    if len(vin) != 17:
+        raise InputError(f"{field} {_show(vin)} has {len(vin)} characters, not 17. {_VIN_FORM}")
+    warnings = []
+    expected = _vin_check_digit(vin)
+    if vin[8] != expected:
+        warnings.append(
+            f"{field} {vin}: the check digit at position 9 is {vin[8]}, the North American rule "
+            f"gives {expected}; that is normal for vehicles built for other markets, "
+            "otherwise re-read the VIN."
+        )
+    return vin, warnings
+
+
+# Peruvian plates, written with the hyphen as on the plate. Each row: pattern, example, what.
+_PE_PLATES: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    # Current format: three letters or digits (at least one letter), then three digits;
+    # also covers the older all-letter ABC-123 series.
+    (re.compile(r"(?=[A-Z0-9]{0,2}[A-Z])[A-Z0-9]{3}-[0-9]{3}"), "ABC-123, A1B-234", "cars"),
+    # Two letters and four digits: legacy car plates and the special series
+    # (EP army, CD diplomatic, PL police, ...).
+    (re.compile(r"[A-Z]{2}-[0-9]{4}"), "AB-1234", "legacy and special"),
+    # Motorcycles: four digits, then two letters or a digit and a letter.
+    (re.compile(r"[0-9]{4}-[A-Z0-9][A-Z]"), "1234-AB, 1234-5A", "motorcycles"),
+)
+_PE_FORMS = ", ".join(example for _, example, _ in _PE_PLATES)
+_PE_FORM = f"Peruvian plates look like {_PE_FORMS}; for a foreign plate pass --plate-kind foreign."
+_PLATE_KINDS = ("pe", "foreign")
+_FOREIGN_RE = re.compile(r"[A-Z0-9][A-Z0-9 -]{0,10}[A-Z0-9]")
+_FOREIGN_FORM = "A foreign plate is 2 to 12 ASCII letters, digits, hyphens or spaces."
+
+
+def _pe_plate(text: str) -> str | None:
+    """The plate in its hyphenated form, or None. Unhyphenated input is accepted when exactly
+    one format fits; "AB1234" fits both AB1-234 and AB-1234 and is refused as ambiguous."""
+    if "-" in text:
+        return text if any(p.fullmatch(text) for p, _, _ in _PE_PLATES) else None
+    fits = {
+        candidate
+        for cut in range(1, len(text))
+        for candidate in [f"{text[:cut]}-{text[cut:]}"]
+        if any(p.fullmatch(candidate) for p, _, _ in _PE_PLATES)
+    }
+    if len(fits) > 1:
+        raise _Ambiguous(sorted(fits))
+    return fits.pop() if fits else None
+
+
+class _Ambiguous(Exception):
+    def __init__(self, readings: list[str]):
+        self.readings = readings
+
+
+def check_plate(value: str | None, kind: str = "pe", field: str = "--plate") -> str:
+    """A licence plate, upper-cased, with a single inner space read as the hyphen."""
+    if kind not in _PLATE_KINDS:
+        raise InputError(f"--plate-kind {_show(kind)} is not a plate kind. Use one of: {', '.join(_PLATE_KINDS)}.")
+    form = _PE_FORM if kind == "pe" else _FOREIGN_FORM
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _missing(field, form)
+    text = _scan(value, field)
+    if not text.isascii():
+        raise InputError(f"{field} {_show(text)} contains characters outside ASCII. {form}")
+    text = text.upper()
+    if kind == "foreign":
+        if not _FOREIGN_RE.fullmatch(text):
+            raise InputError(f"{field} {_show(text)} is not a plate number. {form}")
+        return text
+    if text.count(" ") == 1 and "-" not in text:
+        text = text.replace(" ", "-")
+    try:
+        plate = _pe_plate(text)
+    except _Ambiguous as ambiguous:
+        raise InputError(
+            f"{field} {_show(text)} could be read as {' or '.join(ambiguous.readings)}. "
+            "Write it with the hyphen where the plate has it."
+        ) from None
+    if plate is None:
+        raise InputError(f"{field} {_show(text)} is not a Peruvian plate. {form}")
+    return plate
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _ascii_int(value: str | int | None, field: str, form: str) -> int:
+    if isinstance(value, bool):  # True is an int, but never a meant number
+        raise InputError(f"{field} {_show(value)} is not a number. {form}")
+    if isinstance(value, int):
+        return value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _missing(field, form)
+    text = _scan(value, field)
+    _refuse_non_ascii_digits(text, field)
+    # The length cap keeps int() away from huge strings; such values are out of range anyway.
+    if not re.fullmatch(r"[0-9]{1,18}", text):
+        raise InputError(f"{field} {_show(text)} is not a whole number. {form}")
+    return int(text)
+
+
+def check_year(value: str | int | None, field: str = "--year", *, now_year: int | None = None) -> int:
+    """A model or manufacturing year, 1900 to next year (next year's models sell this year)."""
+    last = (now_year if now_year is not None else datetime.now(UTC).year) + 1
+    form = f"Give a year from 1900 to {last}, in digits 0-9."
+    year = _ascii_int(value, field, form)
+    if not 1900 <= year <= last:
+        raise InputError(f"{field} {_show(value)} is out of range. {form}")
+    return year
+
+
+def check_positive_int(value: str | int | None, field: str, *, maximum: int) -> int:
+    """A count such as pages or units: 1 to `maximum`."""
+    form = f"Give a whole number from 1 to {maximum}, in digits 0-9."
+    number = _ascii_int(value, field, form)
+    if not 1 <= number <= maximum:
+        raise InputError(f"{field} {_show(value)} is out of range. {form}")
+    return number
+
+
+# --------------------------------------------------------------------------- times
+
+_EARLIEST_YEAR = 1990
+_CLOCK_SKEW = timedelta(seconds=60)
+# Zones that exist on some machines but name no place: their meaning differs between hosts.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
+@functools.lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) - _NOT_ZONES
+
+
+def check_zone(tz: str | None, field: str = "--tz") -> str:
+    """An IANA time zone name such as America/Lima."""
+    form = "Give an IANA time zone name, e.g. America/Lima or UTC."
+    if tz is None or (isinstance(tz, str) and not tz.strip()):
+        raise _missing(field, form)
+    name = _scan(tz, field)
+    if name in _zones():
+        return name
+    near = [zone for zone in _zones() if zone.lower() == name.lower()]
+    if near:
+        form = f"Did you mean {near[0]}?"
+    raise InputError(f"{field} {_show(name)} is not a known time zone. {form}")
+
+
+_TIME_RE = re.compile(
+    r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})"
+    r"(?:[Tt ](?P<h>[0-9]{2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?:[.,][0-9]{1,9})?)?"
+    r"(?P<off>[Zz]|[+-][0-9]{2}:?[0-9]{2})?)?"
+)
+_TIME_FORM = (
+    "Write it as YYYY-MM-DDTHH:MM, e.g. 2020-10-06T05:30, optionally with seconds and an offset such as -05:00 or Z."
+)
+
+
+def _now_utc(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    if now.tzinfo is None:  # a naive `now` is taken as UTC, the ledger's clock
+        return now.replace(tzinfo=UTC)
+    return now.astimezone(UTC)
+
+
+def _offset(text: str, field: str, shown: str) -> timezone:
+    if text in ("Z", "z"):
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    hours, minutes = int(text[1:3]), int(text[-2:])
+    if minutes > 59 or hours * 60 + minutes > 14 * 60:
+        raise InputError(
+            f"{field} {shown} has the offset {text}, which no place uses. "
+            "Offsets run from -12:00 to +14:00 (Lima is -05:00)."
+        )
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def parse_time(text: str, tz: str, field: str = "--at", *, now: datetime | None = None) -> datetime:
+    """When something happened, as an aware UTC datetime in whole seconds.
+
+    A time without an offset is read in zone `tz`. It may not be before 1990 nor later than
+    `now` (default: the clock) plus a minute of clock skew.
+    """
+    zone_name = check_zone(tz, "--tz")
+    if text is None or (isinstance(text, str) and not text.strip()):
+        raise _missing(field, _TIME_FORM)
+    value = _scan(text, field)
+    shown = _show(value)
+    _refuse_non_ascii_digits(value, field)
+    match = _TIME_RE.fullmatch(value)
+    if not match:
+        raise InputError(f"{field} {shown} is not a date and time. {_TIME_FORM}")
+    year = int(match["y"])
+    if year < _EARLIEST_YEAR:
+        raise InputError(
+            f"{field} {shown} is before {_EARLIEST_YEAR}. Check the year; "
+            f"the ledger records acts from {_EARLIEST_YEAR} on."
+        )
+    tzinfo = _offset(match["off"], field, shown) if match["off"] else zoneinfo.ZoneInfo(zone_name)
+    try:
+        # A naive time in a zone's DST gap or repeated hour takes zoneinfo's default fold=0:
+        # the offset in force before the change. America/Lima has had no DST since 1994.
+        # Fractions of a second are dropped: the ledger keeps whole seconds.
+        moment = datetime(
+            year,
+            int(match["mo"]),
+            int(match["d"]),
+            int(match["h"] or 0),
+            int(match["mi"] or 0),
+            int(match["s"] or 0),
+            tzinfo=tzinfo,
+        )
+    except ValueError as exc:
+        raise InputError(
+            f"{field} {shown} is not a real date or time ({exc}). "
+            "Check the day of the month and that the hour is 00-23 and the minutes 00-59."
+        ) from None
+    result = moment.astimezone(UTC)
+    clock = _now_utc(now)
+    if result > clock + _CLOCK_SKEW:
+        raise InputError(
+            f"{field} {shown} is in the future (the clock says {utc_iso(clock)}). "
+            "Give the time the act happened; if it is right, check this computer's clock."
+        )
+    return result
+
+
+_DATE_RE = re.compile(r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})")
+
+
+def parse_date(text: str, field: str, *, now: datetime | None = None) -> date:
+    """A calendar date (YYYY-MM-DD), from 1990 up to tomorrow in UTC.
+
+    The allowance of one day lets a date typed in Lima late in the evening pass while the UTC
+    clock is already on the next day, and the other way round for zones east of UTC.
+    """
+    form = "Write it as YYYY-MM-DD, e.g. 2020-10-06."
+    if text is None or (isinstance(text, str) and not text.strip()):
+        raise _missing(field, form)
+    value = _scan(text, field)
+    shown = _show(value)
+    _refuse_non_ascii_digits(value, field)
+    match = _DATE_RE.fullmatch(value)
+    if not match:
+        raise InputError(f"{field} {shown} is not a date. {form}")
+    try:
+        day = date(int(match["y"]), int(match["mo"]), int(match["d"]))
+    except ValueError as exc:
+        raise InputError(f"{field} {shown} is not a real date ({exc}). {form}") from None
+    if day.year < _EARLIEST_YEAR:
+        raise InputError(
+            f"{field} {shown} is before {_EARLIEST_YEAR}. Check the year; "
+            f"the ledger records acts from {_EARLIEST_YEAR} on."
+        )
+    today = _now_utc(now).date()
+    if day > today + timedelta(days=1):
+        raise InputError(
+            f"{field} {shown} is in the future (today is {today.isoformat()} UTC). Give the date the act happened."
+        )
+    return day
+
+
+_UTC_ISO_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
+def utc_iso(dt: datetime) -> str:
+    """The ledger's canonical time string, `YYYY-MM-DDTHH:MM:SSZ`: fixed width, so such
+    strings sort as the times do. Fractions of a second are truncated."""
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError("utc_iso needs an aware datetime, got a naive one")
+    u = dt.astimezone(UTC)
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
+
+
+def from_utc_iso(s: str) -> datetime:
+    """The inverse of `utc_iso`: an aware UTC datetime. Anything else is a ValueError, since
+    these strings come from the ledger itself, not from a person."""
+    if not isinstance(s, str) or not _UTC_ISO_RE.fullmatch(s):
+        raise ValueError(f"not a ledger time (YYYY-MM-DDTHH:MM:SSZ): {_show(s)}")
+    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def local_iso(s_or_dt: str | datetime, tz: str) -> str:
+    """A ledger time for people to read in zone `tz`, e.g. "2020-10-06 05:30 -05:00".
+
+    Seconds are shown only when they are not zero, so times typed to the minute read as typed.
+    """
+    moment = from_utc_iso(s_or_dt) if isinstance(s_or_dt, str) else s_or_dt
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("local_iso needs an aware datetime, got a naive one")
+    local = moment.astimezone(zoneinfo.ZoneInfo(check_zone(tz)))
+    offset = local.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(offset) // timedelta(minutes=1)
+    clock = local.strftime("%H:%M:%S" if local.second else "%H:%M")
+    day = f"{local.year:04d}-{local.month:02d}-{local.day:02d}"
+    return f"{day} {clock} {sign}{minutes // 60:02d}:{minutes % 60:02d}"

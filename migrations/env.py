@@ -1,0 +1,31 @@
+"""Alembic environment: runs migrations on the engine `ledger.migrate` hands over."""
+
+from alembic import context
+
+from ledger.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    engine = config.attributes.get("engine")
+    if engine is None:
+        from ledger.db import make_engine
+
+        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+if context.is_offline_mode():
+    raise SystemExit("evidence migrations run online only: use 'evidence db upgrade'.")
+run_migrations_online()
