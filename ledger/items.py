@@ -12,12 +12,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, LedgerError, NotFound, RuleError
-from ledger.events import append_event, link_event_items, now_utc
-from ledger.models import Item, Location, Officer, Seizure
+from ledger.events import NewEvent, append_events, now_utc
+from ledger.models import EventItem, Item, Location, Officer, Seizure
 from ledger.registry import get_seizure, require_actor
 from ledger.validate import (
     check_code,
@@ -265,39 +265,38 @@ def register_items(
         raise NotFound(f"{len(errors)} references do not exist:", details=errors)
 
     first = (session.scalar(select(func.max(Item.no))) or 0) + 1
-    out: list[Registered] = []
-    rows: list[dict] = []
-    links: list[tuple[int, int]] = []
+    events: list[NewEvent] = []
     for offset, spec in enumerate(specs):
         no = first + offset
         item_id = item_label(no)
         data = {"item": item_id, "kind": spec.kind, "seizure": seizure.id, "holder": actor.badge, **spec.fields}
-        ev = append_event(
-            session, "item.registered", data, actor=actor.badge, occurred_at=when,
-            case_no=seizure.case_no, items=[(no, item_id)], link_items=False,
-        )
-        rows.append({
-            **_empty_columns(), **spec.columns, "no": no, "id": item_id, "case_no": seizure.case_no,
-            "seizure_no": seizure.no, "status": "in-custody", "holder": actor.badge, "location": spec.location,
-            "registered_seq": ev.seq, "last_seq": ev.seq, "last_at": when,
-        })
-        links.append((ev.seq, no))
-        out.append(Registered(item_id, spec.kind, ev.seq, tuple(spec.warnings)))
+        events.append(NewEvent("item.registered", data, actor.badge, when, seizure.case_no, [(no, item_id)]))
+    out: list[Registered] = []
+    # In chunks, so a progress bar moves and memory stays flat; still one transaction.
+    for start in range(0, len(specs), _CHUNK):
+        chunk = specs[start:start + _CHUNK]
+        appended = append_events(session, events[start:start + _CHUNK], link_items=False)
+        rows: list[dict] = []
+        for offset, (spec, ev) in enumerate(zip(chunk, appended, strict=True)):
+            no = first + start + offset
+            item_id = item_label(no)
+            rows.append({
+                **_EMPTY_ROW, **spec.columns, "no": no, "id": item_id, "case_no": seizure.case_no,
+                "seizure_no": seizure.no, "status": "in-custody", "holder": actor.badge, "location": spec.location,
+                "registered_seq": ev.seq, "last_seq": ev.seq, "last_at": when,
+            })
+            out.append(Registered(item_id, spec.kind, ev.seq, tuple(spec.warnings)))
+        conn = session.connection()
+        conn.execute(Item.__table__.insert(), rows)
+        conn.execute(EventItem.__table__.insert(), [{"seq": r["registered_seq"], "item_no": r["no"]} for r in rows])
         if progress:
-            progress(1)
-    if rows:
-        session.execute(insert(Item), rows)
-        for seq, no in links:
-            link_event_items(session, seq, [no])
+            progress(len(chunk))
     return out
 
 
-_ITEM_COLUMNS = [c.name for c in Item.__table__.columns]
-
-
-def _empty_columns() -> dict:
-    # executemany needs every row to name the same columns
-    return dict.fromkeys(_ITEM_COLUMNS)
+_CHUNK = 5000
+# executemany needs every row to name the same columns
+_EMPTY_ROW = dict.fromkeys(c.name for c in Item.__table__.columns)
 
 
 # -- reading -------------------------------------------------------------------------
