@@ -27,6 +27,7 @@ from ledger.validate import (
     check_vin,
     check_year,
     clean_text,
+    local_iso,
     parse_time,
     utc_iso,
 )
@@ -255,7 +256,8 @@ def register_items(
     when = utc_iso(parse_time(at, tz, "--at")) if at else utc_iso(now_utc())
     if when < seizure.occurred_at:
         raise RuleError(
-            f"--at {when} is before seizure {seizure.id} took place ({seizure.occurred_at}).",
+            f"--at {local_iso(when, tz)} is before seizure {seizure.id} took place "
+            f"({local_iso(seizure.occurred_at, tz)}).",
             hint="Items are registered at or after their seizure; check the time.",
         )
     errors = check_references(session, specs, label)
