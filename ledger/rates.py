@@ -1,0 +1,555 @@
+"""Exchange rates as events, and conversions that cite the rate they used.
+
+A rate is recorded once (`rate.set`, or one `rate.imported` event per file) and never edited:
+a different value for the same day, pair, side and source must supersede the old one with a
+reason, so a figure computed from the old rate can still be recomputed from the log.
+Conversions round ROUND_HALF_UP per amount (money.convert_minor); a total is the sum of rounded items.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import PurePath
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from ledger import money
+from ledger.errors import InputError, LedgerError, RuleError
+from ledger.events import append_event
+from ledger.models import Item, Rate, Seizure
+from ledger.validate import check_zone, clean_text, from_utc_iso, parse_date
+
+SIDES = ("buy", "sell", "mid")
+DEFAULT_SIDE = "sell"
+LOOKBACK_DAYS = 7
+MAX_RATE_FILE_BYTES = 5 * 1024 * 1024
+MAX_LISTED = 50
+
+
+# --- value types ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateUsed:
+    """A recorded rate as cited next to a converted figure: 1 `base` = `rate` `quote` on `date`."""
+
+    seq: int
+    date: str
+    base: str
+    quote: str
+    rate: str
+    side: str
+    source: str
+
+    def as_dict(self) -> dict:
+        return {"seq": self.seq, "date": self.date, "base": self.base, "quote": self.quote,
+                "rate": self.rate, "side": self.side, "source": self.source}
+
+    def citation(self) -> str:
+        """One line a person can check: "2020-10-06 1 USD = 3.3333 PEN, sell, source TEST (event 8)"."""
+        return (f"{self.date} 1 {self.base} = {self.rate} {self.quote}, {self.side}, "
+                f"source {self.source} (event {self.seq})")
+
+
+@dataclass(frozen=True)
+class ItemValue:
+    """One cash item valued in the report currency. `rate` is None when no conversion was needed."""
+
+    item_id: str
+    seizure_id: str
+    currency: str
+    amount_minor: int
+    on_date: str
+    converted_minor: int
+    rate: RateUsed | None
+    inverse: bool
+
+    def as_dict(self, in_currency: str) -> dict:
+        return {
+            "item_id": self.item_id, "seizure_id": self.seizure_id, "currency": self.currency,
+            "amount": money.amount_str(self.amount_minor, self.currency), "on_date": self.on_date,
+            "converted": money.amount_str(self.converted_minor, in_currency), "converted_currency": in_currency,
+            "rate": self.rate.as_dict() if self.rate else None, "inverse": self.inverse,
+        }
+
+
+@dataclass
+class CaseTotals:
+    """Cash of a case per currency and converted into `in_currency`, with every rate used."""
+
+    case_no: str
+    in_currency: str
+    side: str
+    source: str | None
+    per_currency: list[dict]  # {"currency", "minor", "amount", "items", "converted_minor", "converted"}
+    items: list[ItemValue]
+    total_minor: int
+    rates: list[RateUsed]  # distinct, in order of first use
+    rounding: str = "ROUND_HALF_UP per item to the minor unit of the report currency; total = sum of rounded items"
+
+    @property
+    def total(self) -> str:
+        return money.amount_str(self.total_minor, self.in_currency)
+
+    def as_dict(self) -> dict:
+        return {
+            "case_no": self.case_no, "in_currency": self.in_currency, "side": self.side, "source": self.source,
+            "per_currency": [dict(p) for p in self.per_currency],
+            "items": [i.as_dict(self.in_currency) for i in self.items],
+            "total": self.total, "rates": [r.as_dict() for r in self.rates], "rounding": self.rounding,
+        }
+
+
+@dataclass(frozen=True)
+class CashItem:
+    """What valuation needs of a cash item (pure data, so totals can be computed without a database)."""
+
+    item_id: str
+    seizure_id: str
+    currency: str
+    amount_minor: int
+    on_date: datetime.date
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def check_side(side: str | None, field: str = "--side") -> str:
+    if side is None:
+        return DEFAULT_SIDE
+    if side not in SIDES:
+        raise InputError(f"{field} {side!r} is not a side of a rate. Use one of: buy, sell, mid.")
+    return side
+
+
+def check_source(source: str | None, field: str = "--source") -> str:
+    if source is None or not str(source).strip():
+        raise InputError(f"{field} is required: every rate names where it comes from, e.g. --source SBS or --source BCRP.")
+    return clean_text(source, field, max_len=100)
+
+
+def _optional_source(source: str | None) -> str | None:
+    return None if source is None else check_source(source)
+
+
+def _check_pair(base: str, quote: str, base_field: str = "BASE", quote_field: str = "QUOTE") -> tuple[str, str]:
+    base = money.check_currency(base, base_field)
+    quote = money.check_currency(quote, quote_field)
+    if base == quote:
+        raise InputError(f"{base_field} and {quote_field} are both {base}. A rate relates two different currencies.")
+    return base, quote
+
+
+def _check_reason(supersede: bool, reason: str | None) -> str | None:
+    reason = clean_text(reason, "--reason", max_len=500, required=False)
+    if supersede and reason is None:
+        raise InputError("--supersede needs --reason: say why the recorded rate is replaced, e.g. "
+                         "--reason \"SBS published a correction\".")
+    return reason
+
+
+def rate_set_command(date: str, base: str, quote: str, side: str, source: str | None) -> str:
+    """The command that would add a missing rate, for messages."""
+    return (f"evidence rate set {date} {base} {quote} RATE --source {source or 'SOURCE'} "
+            f"--side {side} --by BADGE")
+
+
+def _quote_pair(from_currency: str, to_currency: str) -> tuple[str, str]:
+    """How the pair is usually quoted: soles per foreign unit (USD PEN), else as converted."""
+    if from_currency == "PEN":
+        return to_currency, from_currency
+    return from_currency, to_currency
+
+
+def _rate_used(row: Rate) -> RateUsed:
+    return RateUsed(seq=row.seq, date=row.date, base=row.base, quote=row.quote, rate=row.rate,
+                    side=row.side, source=row.source)
+
+
+def _current(session: Session, date: str, base: str, quote: str, side: str, source: str) -> Rate | None:
+    return session.scalars(
+        select(Rate).where(Rate.date == date, Rate.base == base, Rate.quote == quote, Rate.side == side,
+                           Rate.source == source, Rate.superseded_seq.is_(None))
+        .order_by(Rate.seq.desc())
+    ).first()
+
+
+def _rate_dict(date: str, base: str, quote: str, rate: str, side: str) -> dict:
+    return {"date": date, "base": base, "quote": quote, "rate": rate, "side": side}
+
+
+# --- recording ------------------------------------------------------------------------------
+
+
+def set_rate(
+    session: Session, date: str, base: str, quote: str, rate: str, *, source: str | None, by: str | None,
+    side: str | None = DEFAULT_SIDE, supersede: bool = False, reason: str | None = None,
+) -> dict:
+    """Record 1 BASE = RATE QUOTE on DATE. The same value again writes nothing; a different value
+    for the same day, pair, side and source needs `supersede` and a reason."""
+    from ledger.registry import require_actor
+
+    day = parse_date(date, "DATE").isoformat()
+    base, quote = _check_pair(base, quote)
+    value = money.parse_rate(rate, "RATE")
+    text = money.rate_str(value)
+    side = check_side(side)
+    source = check_source(source)
+    reason = _check_reason(supersede, reason)
+    actor = require_actor(session, by, "rate.set")
+
+    shown = f"{day} 1 {base} = {text} {quote} ({side}, {source})"
+    existing = _current(session, day, base, quote, side, source)
+    result = {"date": day, "base": base, "quote": quote, "rate": text, "side": side, "source": source}
+    if existing is not None and Decimal(existing.rate) == value:
+        return {**result, "id": existing.seq, "seq": existing.seq, "rate": existing.rate,
+                "status": "already-recorded", "supersedes": None}
+    if existing is not None and not supersede:
+        raise RuleError(
+            f"A {side} rate {base}/{quote} from {source} for {day} is already recorded as {existing.rate} "
+            f"(event {existing.seq}); {text} differs.",
+            hint=f"If {text} is right, record it with --supersede --reason TEXT; the old rate stays in the log.",
+        )
+    if existing is None and supersede:
+        raise RuleError(
+            f"--supersede: no {side} rate {base}/{quote} from {source} is recorded for {day}, so nothing "
+            "would be superseded.",
+            hint="Check the date, pair, side and source with 'evidence rate list', or drop --supersede.",
+        )
+    ev = append_event(
+        session, "rate.set",
+        {**_rate_dict(day, base, quote, text, side), "source": source,
+         "supersedes": existing.seq if existing else None, "reason": reason},
+        actor=actor.badge,
+    )
+    session.add(Rate(seq=ev.seq, date=day, base=base, quote=quote, side=side, source=source, rate=text,
+                     reason=reason, file_sha256=None, superseded_seq=None))
+    if existing is not None:
+        existing.superseded_seq = ev.seq
+    session.flush()
+    return {**result, "id": ev.seq, "seq": ev.seq, "status": "superseded" if existing else "recorded",
+            "supersedes": existing.seq if existing else None, "reason": reason, "text": shown}
+
+
+def import_rates(
+    session: Session, data: bytes, file_name: str, *, source: str | None, by: str | None,
+    side: str | None = None, supersede: bool = False, reason: str | None = None,
+) -> dict:
+    """Record every rate of a file in one `rate.imported` event, or nothing.
+
+    Rows already recorded with the same value are left alone (importing a file twice writes
+    nothing); rows that contradict a recorded value refuse the whole file unless `supersede`.
+    """
+    from ledger.ratefiles import file_sha256, parse_rate_file
+    from ledger.registry import require_actor
+
+    name = PurePath(file_name).name or file_name
+    source = check_source(source)
+    if side is not None:
+        side = check_side(side)
+    reason = _check_reason(supersede, reason)
+    if len(data) > MAX_RATE_FILE_BYTES:
+        raise InputError(f"rate file {name!r} is {len(data):,} bytes, over the limit of {MAX_RATE_FILE_BYTES:,}. "
+                         "Split it into smaller files.")
+    fmt, rows = parse_rate_file(data, name)
+    digest = file_sha256(data)
+    if fmt.startswith("bcrp") and side is not None and rows[0].side is not None and rows[0].side != side:
+        raise InputError(
+            f"--side {side} contradicts the BCRP series in {name!r}, whose title says {rows[0].side}. "
+            "Drop --side, or import the series of that side."
+        )
+    actor = require_actor(session, by, "rate.set")
+
+    def where(row) -> str:
+        return f"period {row.line}" if fmt == "bcrp-json" else f"line {row.line}"
+
+    # Sides are resolved now: row's own side, else --side, else sell. Two rows that become the
+    # same key with different values are a contradiction within the file.
+    resolved: dict[tuple, tuple] = {}
+    problems: list[str] = []
+    for row in rows:
+        row_side = row.side or side or DEFAULT_SIDE
+        key = (row.date.isoformat(), row.base, row.quote, row_side)
+        if key in resolved:
+            earlier_row, _ = resolved[key]
+            if earlier_row.rate != row.rate:
+                problems.append(f"{where(row)}: {key[0]} {row.base}/{row.quote} {row_side} is "
+                                f"{money.rate_str(row.rate)} here but {money.rate_str(earlier_row.rate)} in "
+                                f"{where(earlier_row)}; keep one of them")
+            continue
+        resolved[key] = (row, row_side)
+    if problems:
+        raise InputError(f"rate file {name!r} gives two values for the same day and side; nothing was imported.",
+                         hint="Correct the listed lines and import the file again.", details=_cut(problems))
+
+    new: list[dict] = []
+    superseded: list[Rate] = []
+    same = 0
+    conflicts: list[str] = []
+    for (day, base, quote, row_side), (row, _) in resolved.items():
+        text = money.rate_str(row.rate)
+        existing = _current(session, day, base, quote, row_side, source)
+        if existing is not None and Decimal(existing.rate) == row.rate:
+            same += 1
+            continue
+        entry = _rate_dict(day, base, quote, text, row_side)
+        if existing is not None:
+            conflicts.append(f"{where(row)}: {day} {base}/{quote} {row_side} is {text} in the file but "
+                             f"{existing.rate} is recorded from {source} (event {existing.seq})")
+            entry["supersedes"] = existing.seq
+            superseded.append(existing)
+        new.append(entry)
+    if conflicts and not supersede:
+        raise RuleError(
+            f"rate file {name!r} contradicts {len(conflicts)} recorded rate(s); nothing was imported.",
+            hint="If the file is right, import it with --supersede --reason TEXT; the old rates stay in the log.",
+            details=_cut(conflicts),
+        )
+    result = {"file_name": name, "file_sha256": digest, "format": fmt, "source": source,
+              "rows": len(resolved), "unchanged": same, "imported": len(new), "superseded": len(superseded)}
+    if not new:
+        return {**result, "id": None, "seq": None, "status": "already-recorded"}
+    ev = append_event(
+        session, "rate.imported",
+        {"source": source, "file_name": name, "file_sha256": digest, "format": fmt, "reason": reason,
+         "rates": new},
+        actor=actor.badge,
+    )
+    session.add_all([
+        Rate(seq=ev.seq, date=e["date"], base=e["base"], quote=e["quote"], side=e["side"], source=source,
+             rate=e["rate"], reason=reason, file_sha256=digest, superseded_seq=None)
+        for e in new
+    ])
+    for old in superseded:
+        old.superseded_seq = ev.seq
+    session.flush()
+    dates = sorted(e["date"] for e in new)
+    return {**result, "id": ev.seq, "seq": ev.seq, "status": "imported", "first_date": dates[0],
+            "last_date": dates[-1]}
+
+
+def _cut(lines: list[str]) -> list[str]:
+    if len(lines) <= MAX_LISTED:
+        return lines
+    return [*lines[:MAX_LISTED], f"... and {len(lines) - MAX_LISTED} more"]
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def list_rates(session: Session, date_from: str | None = None, date_to: str | None = None) -> list[dict]:
+    """Every recorded rate, superseded ones included, by date, pair, side, source and event."""
+    conditions = []
+    if date_from:
+        conditions.append(Rate.date >= parse_date(date_from, "--from").isoformat())
+    if date_to:
+        conditions.append(Rate.date <= parse_date(date_to, "--to").isoformat())
+    rows = session.scalars(
+        select(Rate).where(*conditions)
+        .order_by(Rate.date, Rate.base, Rate.quote, Rate.side, Rate.source, Rate.seq, Rate.id)
+    )
+    return [
+        {"date": r.date, "pair": f"{r.base}/{r.quote}", "base": r.base, "quote": r.quote, "rate": r.rate,
+         "side": r.side, "source": r.source, "seq": r.seq, "superseded_by": r.superseded_seq,
+         "superseded": r.superseded_seq is not None, "reason": r.reason, "file_sha256": r.file_sha256}
+        for r in rows
+    ]
+
+
+def choose_rate(
+    candidates: Iterable[RateUsed], on_date: datetime.date, from_currency: str, to_currency: str, side: str,
+    source: str | None = None, *, other_sides: Sequence[str] = (),
+) -> tuple[RateUsed, bool]:
+    """Pick the rate for converting on `on_date`: same day or the latest earlier day within
+    LOOKBACK_DAYS, direct (from = base) before inverse on the same day. Returns (rate, inverse).
+
+    `candidates` are current (not superseded) rates; ones outside the window, pair, side or
+    source are ignored. Pure, so the rule is testable without a database.
+    """
+    first = on_date - datetime.timedelta(days=LOOKBACK_DAYS)
+    lo, hi = first.isoformat(), on_date.isoformat()
+    pair = {(from_currency, to_currency), (to_currency, from_currency)}
+    window = [c for c in candidates if lo <= c.date <= hi and (c.base, c.quote) in pair and c.side == side]
+    sources = sorted({c.source for c in window})
+    base, quote = _quote_pair(from_currency, to_currency)
+    if source is not None:
+        chosen_source = source
+        if source not in sources:
+            found = f" Rates in that window exist from: {', '.join(sources)}." if sources else ""
+            raise RuleError(
+                f"No {side} rate {base}/{quote} from {source} for {hi} or the {LOOKBACK_DAYS} days before "
+                f"({lo} to {hi}).{found}",
+                hint=f"Add it with: {rate_set_command(hi, base, quote, side, source)}",
+            )
+    elif len(sources) > 1:
+        options = " or ".join(f"--source {s}" for s in sources)
+        raise RuleError(
+            f"Several sources have a {side} rate {base}/{quote} for {hi} or the {LOOKBACK_DAYS} days before: "
+            f"{', '.join(sources)}.",
+            hint=f"Say which one to use: pass {options}.",
+        )
+    elif not sources:
+        others = f" There are rates of side {', '.join(other_sides)} in that window (--side)." if other_sides else ""
+        raise RuleError(
+            f"No {side} rate {base}/{quote} for {hi} or the {LOOKBACK_DAYS} days before ({lo} to {hi}).{others}",
+            hint=f"Add it with: {rate_set_command(hi, base, quote, side, None)}",
+        )
+    else:
+        chosen_source = sources[0]
+    mine = [c for c in window if c.source == chosen_source]
+    # Latest day first; on that day a direct quote beats an inverse one; then the newest event.
+    best = max(mine, key=lambda c: (c.date, c.base == from_currency, c.seq))
+    return best, best.base != from_currency
+
+
+def find_rate(
+    session: Session, date: datetime.date, base_currency: str, target_currency: str, side: str = DEFAULT_SIDE,
+    source: str | None = None,
+) -> tuple[RateUsed, bool]:
+    """The rate converting `base_currency` into `target_currency` on `date`: (rate, inverse).
+
+    inverse=True means the recorded rate is target/base and the amount is divided by it.
+    Refuses (RuleError) with the missing date and the `rate set` command that would add it.
+    """
+    lo = (date - datetime.timedelta(days=LOOKBACK_DAYS)).isoformat()
+    hi = date.isoformat()
+    a, b = base_currency, target_currency
+    pair = or_(and_(Rate.base == a, Rate.quote == b), and_(Rate.base == b, Rate.quote == a))
+    rows = session.scalars(
+        select(Rate).where(pair, Rate.date >= lo, Rate.date <= hi, Rate.superseded_seq.is_(None))
+    ).all()
+    candidates = [_rate_used(r) for r in rows]
+    other_sides = sorted({c.side for c in candidates if c.side != side})
+    return choose_rate(candidates, date, a, b, side, source, other_sides=other_sides)
+
+
+def local_date(utc_text: str, tz: str) -> datetime.date:
+    """The calendar day of a ledger time in zone `tz`: a raid at 23:30 Lima is that day, not UTC's next."""
+    return from_utc_iso(utc_text).astimezone(zoneinfo.ZoneInfo(check_zone(tz))).date()
+
+
+def today(tz: str) -> datetime.date:
+    return datetime.datetime.now(zoneinfo.ZoneInfo(check_zone(tz))).date()
+
+
+def convert(
+    session: Session, amount: str, currency: str, to: str, *, on: str | None = None, side: str | None = DEFAULT_SIDE,
+    source: str | None = None, tz: str = "America/Lima",
+) -> dict:
+    """Convert AMOUNT CURRENCY into `to` at the rate of `on` (default today in `tz`), citing the rate."""
+    currency = money.check_currency(currency, "CURRENCY")
+    to = money.check_currency(to, "--to")
+    if currency == to:
+        raise InputError(f"CURRENCY and --to are both {currency}; there is nothing to convert. "
+                         "Give another currency with --to, e.g. --to USD.")
+    value = money.parse_amount(amount, currency, "AMOUNT")
+    minor = money.to_minor(value, currency)
+    day = parse_date(on, "--on") if on else today(tz)
+    side = check_side(side)
+    source = _optional_source(source)
+    rate, inverse = find_rate(session, day, currency, to, side, source)
+    converted = money.convert_minor(minor, currency, to, Decimal(rate.rate), inverse=inverse)
+    op = "/" if inverse else "*"
+    return {
+        "amount": money.amount_str(minor, currency), "currency": currency, "amount_minor": minor,
+        "to": to, "converted": money.amount_str(converted, to), "converted_minor": converted,
+        "on": day.isoformat(), "rate": rate.as_dict(), "inverse": inverse,
+        "formula": f"{money.amount_str(minor, currency)} {op} {rate.rate}", "rounding": "ROUND_HALF_UP",
+    }
+
+
+# --- case totals ----------------------------------------------------------------------------
+
+
+Lookup = Callable[[datetime.date, str, str], tuple[RateUsed, bool]]
+
+
+def value_cash(
+    case_no: str, cash: Sequence[CashItem], lookup: Lookup, *, in_currency: str = "USD", side: str = DEFAULT_SIDE,
+    source: str | None = None,
+) -> CaseTotals:
+    """Value each cash item in `in_currency` with `lookup(date, from, to)`; every missing rate is
+    reported at once. Pure apart from `lookup`."""
+    values: list[ItemValue] = []
+    rates: dict[tuple[int, str, str, str, str, str], RateUsed] = {}
+    problems: list[str] = []
+    commands: list[str] = []
+    for item in cash:
+        if item.currency == in_currency:
+            values.append(ItemValue(item.item_id, item.seizure_id, item.currency, item.amount_minor,
+                                    item.on_date.isoformat(), item.amount_minor, None, False))
+            continue
+        try:
+            rate, inverse = lookup(item.on_date, item.currency, in_currency)
+        except LedgerError as exc:
+            shown = f"{money.amount_str(item.amount_minor, item.currency)} {item.currency}"
+            problems.append(f"item {item.item_id} ({shown}, seized {item.on_date.isoformat()}): {exc.message}")
+            if exc.hint and exc.hint not in commands:
+                commands.append(exc.hint)
+            continue
+        converted = money.convert_minor(item.amount_minor, item.currency, in_currency, Decimal(rate.rate),
+                                        inverse=inverse)
+        rates.setdefault((rate.seq, rate.date, rate.base, rate.quote, rate.side, rate.source), rate)
+        values.append(ItemValue(item.item_id, item.seizure_id, item.currency, item.amount_minor,
+                                item.on_date.isoformat(), converted, rate, inverse))
+    if problems:
+        raise RuleError(
+            f"Case {case_no}: {len(problems)} cash item(s) cannot be valued in {in_currency}; nothing was totalled.",
+            details=_cut(problems), hint="\n".join(commands) or None,
+        )
+    per: dict[str, dict] = {}
+    for v in values:
+        entry = per.setdefault(v.currency, {"currency": v.currency, "minor": 0, "items": 0, "converted_minor": 0})
+        entry["minor"] += v.amount_minor
+        entry["items"] += 1
+        entry["converted_minor"] += v.converted_minor
+    per_currency = []
+    for code in sorted(per):
+        entry = per[code]
+        per_currency.append({**entry, "amount": money.amount_str(entry["minor"], code),
+                             "converted": money.amount_str(entry["converted_minor"], in_currency)})
+    return CaseTotals(
+        case_no=case_no, in_currency=in_currency, side=side, source=source, per_currency=per_currency,
+        items=values, total_minor=sum(v.converted_minor for v in values), rates=list(rates.values()),
+    )
+
+
+def cash_items(session: Session, case_no: str, tz: str) -> list[CashItem]:
+    rows = session.execute(
+        select(Item.id, Seizure.id, Item.currency, Item.amount_minor, Seizure.occurred_at)
+        .join(Seizure, Seizure.no == Item.seizure_no)
+        .where(Item.case_no == case_no, Item.kind == "cash").order_by(Item.no)
+    ).all()
+    return [CashItem(item_id, seizure_id, cur, int(minor), local_date(at, tz))
+            for item_id, seizure_id, cur, minor, at in rows]
+
+
+def case_totals(
+    session: Session, case_no: str, *, in_currency: str = "USD", side: str = DEFAULT_SIDE,
+    source: str | None = None, tz: str = "America/Lima",
+) -> CaseTotals:
+    """Cash of the case per currency and in `in_currency`, each item at the rate of its seizure's
+    day in `tz`. Refuses, naming every item, date and command, when a rate is missing."""
+    from ledger.registry import get_case
+
+    in_currency = money.check_currency(in_currency, "--in")
+    side = check_side(side)
+    source = _optional_source(source)
+    case = get_case(session, case_no)
+    items = cash_items(session, case.case_no, tz)
+
+    def lookup(day: datetime.date, from_currency: str, to_currency: str) -> tuple[RateUsed, bool]:
+        return find_rate(session, day, from_currency, to_currency, side, source)
+
+    return value_cash(case.case_no, items, lookup, in_currency=in_currency, side=side, source=source)
+
+
+__all__ = [
+    "CaseTotals", "CashItem", "ItemValue", "RateUsed", "case_totals", "choose_rate", "convert", "find_rate",
+    "import_rates", "list_rates", "set_rate", "value_cash",
+]
