@@ -2,7 +2,6 @@
 
 from .app import main
 from .case_cmds import case_group, seizure_group
-from .custody_cmds import custody_group  # also adds `item history`
 from .export_cmds import export_group
 from .import_cmds import item_import
 from .item_cmds import cash_group, document_group, item_group, phone_group, vehicle_group
@@ -14,7 +13,6 @@ for _command in (db_group, officer_group, location_group, case_group, seizure_gr
     main.add_command(_command)
 main.add_command(rate_group)
 main.add_command(convert_command)
-main.add_command(custody_group)
 item_group.add_command(item_import)
 
 __all__ = ["main"]
