@@ -15,6 +15,9 @@ from .case_cmds import case_group
 from .output import emit, table
 
 SIDE_CHOICE = click.Choice(["buy", "sell", "mid"])
+# A negative number such as -3.5 reaches the ledger's checks (exit 1, a sentence) instead of
+# being taken for an unknown option.
+NUMBER_ARGS = {"ignore_unknown_options": True}
 
 
 def _figure(minor: int, currency: str) -> str:
@@ -29,7 +32,7 @@ def rate_group():
     """Record, import and list exchange rates (1 BASE = RATE QUOTE on a date)."""
 
 
-@rate_group.command("set")
+@rate_group.command("set", context_settings=NUMBER_ARGS)
 @click.argument("date")
 @click.argument("base")
 @click.argument("quote")
@@ -122,7 +125,7 @@ def rate_list(state, date_from, date_to):
                                     ("source", "SOURCE"), ("seq", "EVENT"), ("status", "STATUS")]))
 
 
-@click.command("convert")
+@click.command("convert", context_settings=NUMBER_ARGS)
 @click.argument("amount")
 @click.argument("currency")
 @click.option("--to", "to", required=True, metavar="CODE", help="Currency to convert into.")
