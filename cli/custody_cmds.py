@@ -1,0 +1,149 @@
+"""The `custody` group (transfer, reseal, dispose, holdings) and `item history`."""
+
+from __future__ import annotations
+
+import click
+
+from .app import by_option, pass_state
+from .item_cmds import item_group
+from .output import emit, table
+
+DISPOSAL_ACTIONS = ["returned", "destroyed", "forfeited", "auctioned", "transferred-to-agency"]
+
+
+def _local(state, when: str | None) -> str:
+    from ledger.validate import local_iso
+
+    return local_iso(when, state.tz) if when else ""
+
+
+@click.group("custody")
+def custody_group():
+    """Hand items on, reseal and dispose of them, and see who held what."""
+
+
+@custody_group.command("transfer")
+@click.argument("items", nargs=-1, required=True, metavar="ITEM...")
+@click.option("--from", "from_badge", required=True, metavar="BADGE", help="The officer who holds the items now.")
+@click.option("--to", "to_badge", required=True, metavar="BADGE", help="The officer who receives them.")
+@click.option("--reason", required=True, help="Why the items change hands.")
+@click.option("--at", metavar="TIME", help="When the handover happened (default now; not before the items' last event).")
+@click.option("--location", metavar="CODE", help="Where the items are kept from now on.")
+@click.option("--seal", help="New seal put on the items at the handover.")
+@click.option("--request-id", "request_id", metavar="ID",
+              help="Makes the command safe to retry: the same id applies once and reports the original result.")
+@by_option
+@pass_state
+def custody_transfer(state, items, from_badge, to_badge, reason, at, location, seal, request_id, by):
+    """Hand one or more items from their holder to another officer, all or none.
+
+    --by must be the sender or the receiver; a custodian may record any handover.
+    Prints the sequence number of the transfer event.
+
+    Example:
+
+        evidence custody transfer EV-000001 EV-000002 --from B-1001 --to C-3001 --reason "Into the evidence room" --location ER-AQP --by C-3001
+    """
+    from ledger import custody
+
+    done = state.ledger().write(
+        custody.transfer_items, list(items), from_badge=from_badge, to_badge=to_badge, reason=reason, by=by,
+        at=at, location=location, seal=seal, request_id=request_id, tz=state.tz)
+    note = " (already applied by this request id; nothing new written)" if done.get("replayed") else ""
+    emit(state, done, f"{done['seq']}: {', '.join(done['items'])} from {done['from']} to {done['to']}{note}")
+
+
+@custody_group.command("reseal")
+@click.argument("item")
+@click.option("--old-seal", "old_seal", required=True, help="The seal on the item now ('none' if it had none).")
+@click.option("--new-seal", "new_seal", required=True, help="The new seal.")
+@click.option("--reason", required=True, help="Why the item was opened and resealed.")
+@click.option("--at", metavar="TIME", help="When it was resealed (default now).")
+@by_option
+@pass_state
+def custody_reseal(state, item, old_seal, new_seal, reason, at, by):
+    """Replace an item's seal; the old seal must be the one on record.
+
+    The holder or a custodian reseals. Prints the sequence number of the event.
+
+    Example:
+
+        evidence custody reseal EV-000003 --old-seal S-0002 --new-seal S-0107 --reason "Opened by the lab for extraction" --by C-3001
+    """
+    from ledger import custody
+
+    done = state.ledger().write(custody.reseal_item, item, old_seal=old_seal, new_seal=new_seal, reason=reason,
+                                by=by, at=at, tz=state.tz)
+    emit(state, done, f"{done['seq']}: {done['item']} seal {done['old_seal'] or 'none'} -> {done['new_seal']}")
+
+
+@custody_group.command("dispose")
+@click.argument("item")
+@click.option("--action", required=True, type=click.Choice(DISPOSAL_ACTIONS), help="What happened to the item.")
+@click.option("--authority", help="Court order or resolution that allows it (required).")
+@click.option("--to", "to", help="Who received it (owner, agency, buyer), if anyone.")
+@click.option("--at", metavar="TIME", help="When it happened (default now).")
+@by_option
+@pass_state
+def custody_dispose(state, item, action, authority, to, at, by):
+    """Dispose of an item for good: nobody holds it afterwards and it can never move again.
+
+    Prints the sequence number of the event.
+
+    Example:
+
+        evidence custody dispose EV-000002 --action returned --authority "Resolución 45-2021, 1er Juzgado Penal" --to "Propietario del vehículo" --by C-3001
+    """
+    from ledger import custody
+
+    done = state.ledger().write(custody.dispose_item, item, action=action, authority=authority, to=to, by=by,
+                                at=at, tz=state.tz)
+    emit(state, done, f"{done['seq']}: {done['item']} {done['action']} ({done['authority']})")
+
+
+@custody_group.command("holdings")
+@click.argument("badge")
+@click.option("--at", metavar="TIME", help="The moment to look at (default now).")
+@pass_state
+def custody_holdings(state, badge, at):
+    """What an officer held at a moment, replayed from the log.
+
+    Example:
+
+        evidence custody holdings C-3001 --at 2020-10-07T09:00
+    """
+    from ledger import custody
+
+    with state.ledger().read() as session:
+        report = custody.holdings_at(session, badge, at, tz=state.tz)
+    rows = [{**h, "since": _local(state, h["since"])} for h in report["items"]]
+    lines = [f"{report['badge']} ({report['name']}) held {len(rows)} item(s) at {_local(state, report['at'])}:"]
+    lines += table(rows, [("item", "ITEM"), ("kind", "KIND"), ("case_no", "CASE"), ("since", "SINCE"),
+                          ("since_seq", "SEQ"), ("seal", "SEAL"), ("location", "LOCATION")])
+    emit(state, report, lines)
+
+
+@item_group.command("history")
+@click.argument("item")
+@pass_state
+def item_history(state, item):
+    """Every event of an item, oldest first: who, when, where, why, seals.
+
+    Times are shown in --tz; OCCURRED is when it happened, RECORDED when it was typed in.
+
+    Example:
+
+        evidence item history EV-000001
+    """
+    from ledger import custody
+
+    with state.ledger().read() as session:
+        report = custody.item_history(session, item)
+    rows = [{**e, "occurred_at": _local(state, e["occurred_at"]), "recorded_at": _local(state, e["recorded_at"])}
+            for e in report["events"]]
+    lines = [f"{report['item']} ({report['kind']}, case {report['case_no']}): {report['status']}, "
+             f"held by {report['holder'] or 'nobody'}"]
+    lines += table(rows, [("seq", "SEQ"), ("occurred_at", "OCCURRED"), ("recorded_at", "RECORDED"), ("type", "EVENT"),
+                          ("actor", "BY"), ("from", "FROM"), ("to", "TO"), ("location", "LOCATION"),
+                          ("seal", "SEAL"), ("reason", "REASON")])
+    emit(state, report, lines)
