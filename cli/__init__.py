@@ -8,6 +8,7 @@ from .import_cmds import item_import
 from .item_cmds import cash_group, document_group, item_group, phone_group, vehicle_group
 from .rate_cmds import convert_command, rate_group  # also adds `case totals`
 from .setup_cmds import db_group, location_group, officer_group
+from .xlsx_cmds import export_xlsx
 from .verify_cmds import verify_command  # also adds `export log`
 
 for _command in (db_group, officer_group, location_group, case_group, seizure_group, cash_group,
@@ -18,5 +19,6 @@ main.add_command(convert_command)
 main.add_command(custody_group)
 main.add_command(verify_command)
 item_group.add_command(item_import)
+export_group.add_command(export_xlsx)
 
 __all__ = ["main"]

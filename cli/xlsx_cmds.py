@@ -1,0 +1,58 @@
+"""`evidence export xlsx`: the case workbook for prosecutors, written by ledger.xlsx.writer."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .app import pass_state
+from .output import emit
+
+
+@click.command("xlsx")
+@click.argument("case_no")
+@click.option("--out", required=True, metavar="FILE.xlsx", help="Workbook to write (its folder must exist).")
+@click.option("--in", "in_currency", default="USD", show_default=True, metavar="CODE",
+              help="Currency the cash is valued in.")
+@click.option("--side", type=click.Choice(["buy", "sell", "mid"]), default="sell", show_default=True,
+              help="Side of the exchange rates used.")
+@click.option("--source", metavar="TEXT", help="Source of the rates (needed when several sources have one).")
+@click.option("--lang", type=click.Choice(["en", "es"]), default="es", show_default=True,
+              help="Language of sheet names, headers and labels.")
+@click.option("--force", is_flag=True, help="Replace FILE.xlsx if it exists.")
+@click.option("--by", "by", envvar="EVIDENCE_OFFICER", metavar="BADGE",
+              help="Badge of the officer exporting, recorded as the workbook's author (optional) [env EVIDENCE_OFFICER].")
+@pass_state
+def export_xlsx(state, case_no, out, in_currency, side, source, lang, force, by):
+    """Write the case workbook: summary, one sheet per kind of item, and the chain of custody.
+
+    Totals on the summary are formulas over the item sheets next to the ledger's own figures;
+    prints the file written, its row counts and its SHA-256.
+
+    Example:
+
+        evidence export xlsx AQP-2020-0147 --out AQP-2020-0147.xlsx --in USD --lang es --by F-2001
+    """
+    from ledger.reports import case_inventory
+    from ledger.xlsx.writer import check_output_path, write_case_workbook
+
+    check_output_path(out, force=force)
+    with state.ledger().read() as session:
+        inv = case_inventory(session, case_no, in_currency=in_currency, side=side, source=source,
+                             tz=state.tz, by=by)
+        if sys.stderr.isatty() and not state.json:
+            with click.progressbar(length=inv.row_total(), label="writing", file=sys.stderr) as bar:
+                done = write_case_workbook(inv, out, lang=lang, force=force, progress=bar.update)
+        else:
+            done = write_case_workbook(inv, out, lang=lang, force=force)
+    data = {
+        "id": done.path, "path": done.path, "sha256": done.sha256, "bytes": done.bytes, "lang": lang,
+        "rows": done.rows, "sheets": done.sheets, "case_no": inv.case_no,
+        "ledger_head": {"seq": inv.head_seq, "hash": inv.head_hash},
+        "total": {"currency": inv.totals.in_currency, "amount": inv.totals.total},
+    }
+    lines = [f"wrote {done.path}"]
+    lines += [f"  {done.sheets[k]:<20} {n:>7} rows" for k, n in done.rows.items()]
+    lines.append(f"sha256 {done.sha256}")
+    emit(state, data, lines)

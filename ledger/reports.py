@@ -1,0 +1,279 @@
+"""The case inventory as plain data: what a prosecutor's workbook says, before any spreadsheet.
+
+`case_inventory` reads the header, seizures, counts, cash totals and the ledger head at once;
+item and custody rows are iterators that read the database in batches, so a writer can stream
+a large case with flat memory. Values are typed (Decimal, int, naive local datetime, str);
+the writer decides how they look. Nothing here knows openpyxl.
+"""
+
+from __future__ import annotations
+
+import json
+import zoneinfo
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from ledger.models import Event, EventItem, Item, Officer, Seizure
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an item or custody sheet. `type` is text, int, money, rate, date or datetime;
+    a money column takes its currency from the row's `currency_key` (or `currency` when fixed)."""
+
+    key: str
+    type: str = "text"
+    currency_key: str | None = None
+    width: int = 14
+
+
+_TRAIL = (
+    Column("seal", width=14), Column("holder", width=11), Column("holder_name", width=26),
+    Column("location", width=12), Column("status", width=13), Column("registered_at", "datetime", width=17),
+    Column("last_at", "datetime", width=17), Column("disposition", width=14), Column("authority", width=24),
+    Column("disposed_to", width=24),
+)
+
+SHEET_COLUMNS: dict[str, tuple[Column, ...]] = {
+    "cash": (
+        Column("item", width=11), Column("seizure", width=11), Column("amount", "money", "currency", width=16),
+        Column("currency", width=9), Column("denominations", width=24), Column("counted_by", width=11),
+        Column("verified_by", width=11), Column("rate", "rate", width=11), Column("rate_pair", width=10),
+        Column("rate_date", "date", width=11), Column("rate_side", width=8), Column("rate_source", width=12),
+        Column("rate_seq", "int", width=9), Column("converted", "money", "in_currency", width=16), *_TRAIL,
+    ),
+    "vehicle": (
+        Column("item", width=11), Column("seizure", width=11), Column("make", width=16), Column("model", width=16),
+        Column("plate", width=10), Column("plate_kind", width=8), Column("vin", width=20), Column("year", "int", width=7),
+        Column("color", width=12), Column("value", "money", "value_currency", width=16),
+        Column("value_currency", width=9), *_TRAIL,
+    ),
+    "phone": (
+        Column("item", width=11), Column("seizure", width=11), Column("make", width=14), Column("model", width=18),
+        Column("imei", width=17), Column("imei2", width=17), Column("number", width=17), *_TRAIL,
+    ),
+    "document": (
+        Column("item", width=11), Column("seizure", width=11), Column("title", width=40), Column("pages", "int", width=8),
+        Column("file_name", width=24), Column("file_sha256", width=66), Column("file_size", "int", width=12), *_TRAIL,
+    ),
+    "custody": (
+        Column("seq", "int", width=8), Column("at", "datetime", width=17), Column("item", width=11),
+        Column("action", width=16), Column("from", width=11), Column("to", width=24), Column("reason", width=36),
+        Column("location", width=12), Column("seal", width=14), Column("old_seal", width=14),
+        Column("by", width=11), Column("recorded_at", "datetime", width=17), Column("hash", width=66),
+    ),
+}
+ITEM_KINDS = ("cash", "vehicle", "phone", "document")
+
+
+@dataclass
+class CaseInventory:
+    """Everything the workbook states about one case at one moment of the ledger."""
+
+    case_no: str
+    title: str
+    prosecutor: str | None
+    prosecutor_name: str | None
+    court: str | None
+    opened_at: datetime
+    tz: str
+    seizures: list[dict]
+    counts: dict[str, dict[str, int]]  # kind -> status -> n
+    totals: object  # ledger.rates.CaseTotals
+    head_seq: int
+    head_hash: str
+    exported_at: datetime  # naive, in tz
+    exported_by: str | None
+    exported_by_name: str | None
+    custody_count: int
+    _session: Session = field(repr=False, default=None)
+    _officers: dict[str, str] = field(repr=False, default_factory=dict)
+
+    def item_count(self, kind: str) -> int:
+        return sum(self.counts.get(kind, {}).values())
+
+    def row_total(self) -> int:
+        return sum(self.item_count(k) for k in ITEM_KINDS) + self.custody_count
+
+    def rows(self, sheet: str) -> Iterator[dict]:
+        """The rows of one sheet ('cash', 'vehicle', 'phone', 'document' or 'custody'), streamed."""
+        if sheet == "custody":
+            return iter_custody_rows(self._session, self.case_no, self.head_seq, self.tz, self._officers)
+        return iter_item_rows(self._session, self.case_no, sheet, self.head_seq, self.tz, self._officers,
+                              self.totals if sheet == "cash" else None)
+
+
+def local_naive(utc_text: str | None, tz: str) -> datetime | None:
+    """A ledger time as a naive datetime in `tz`: spreadsheets have no zones, so the zone
+    goes in the column header instead."""
+    if not utc_text:
+        return None
+    from ledger.validate import from_utc_iso
+
+    return from_utc_iso(utc_text).astimezone(zoneinfo.ZoneInfo(tz)).replace(tzinfo=None)
+
+
+def case_inventory(
+    session: Session, case_no: str, *, in_currency: str = "USD", side: str = "sell", source: str | None = None,
+    tz: str = "America/Lima", by: str | None = None, now: datetime | None = None,
+) -> CaseInventory:
+    """Read the case's header, seizures, counts, cash totals and the ledger head; the rows
+    follow lazily through `CaseInventory.rows`. Call inside one read transaction: on
+    PostgreSQL the session is switched to REPEATABLE READ so every batch sees the same ledger."""
+    from ledger.events import head_of, now_utc
+    from ledger.rates import case_totals
+    from ledger.registry import get_case, get_officer, seizure_dict
+    from ledger.validate import check_zone, utc_iso
+
+    tz = check_zone(tz)
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    exporter = get_officer(session, by, "--by") if by else None
+    case = get_case(session, case_no)
+    head_seq, head_hash = head_of(session)
+    totals = case_totals(session, case.case_no, in_currency=in_currency, side=side, source=source, tz=tz)
+    officers = dict(session.execute(select(Officer.badge, Officer.name)).all())
+    seizures = []
+    for s in session.scalars(select(Seizure).where(Seizure.case_no == case.case_no).order_by(Seizure.no)):
+        d = seizure_dict(s)
+        d["at"] = local_naive(d["at"], tz)
+        d["officer_name"] = officers.get(s.officer)
+        seizures.append(d)
+    counts: dict[str, dict[str, int]] = {}
+    for kind, status, n in session.execute(
+        select(Item.kind, Item.status, func.count()).where(Item.case_no == case.case_no, Item.registered_seq <= head_seq)
+        .group_by(Item.kind, Item.status)
+    ):
+        counts.setdefault(kind, {})[status] = int(n)
+    custody_count = session.scalar(
+        select(func.count()).select_from(EventItem).join(Item, Item.no == EventItem.item_no)
+        .where(Item.case_no == case.case_no, EventItem.seq <= head_seq)
+    ) or 0
+    return CaseInventory(
+        case_no=case.case_no, title=case.title, prosecutor=case.prosecutor,
+        prosecutor_name=officers.get(case.prosecutor) if case.prosecutor else None, court=case.court,
+        opened_at=local_naive(case.opened_at, tz), tz=tz, seizures=seizures, counts=counts, totals=totals,
+        head_seq=head_seq, head_hash=head_hash,
+        exported_at=local_naive(utc_iso(now or now_utc()), tz),
+        exported_by=exporter.badge if exporter else None, exported_by_name=exporter.name if exporter else None,
+        custody_count=int(custody_count), _session=session, _officers=officers,
+    )
+
+
+def _keyset(fetch: Callable[[object], list], key: Callable[[object], object]) -> Iterator:
+    """Rows of `fetch(after)` page after page until an empty page."""
+    after = None
+    while True:
+        page = fetch(after)
+        if not page:
+            return
+        yield from page
+        after = key(page[-1])
+
+
+def iter_item_rows(
+    session: Session, case_no: str, kind: str, head_seq: int, tz: str, officers: dict[str, str],
+    totals=None, batch: int = BATCH,
+) -> Iterator[dict]:
+    """Items of one kind in evidence-number order, as typed row dicts keyed like SHEET_COLUMNS."""
+    from ledger.money import from_minor
+
+    values = {v.item_id: v for v in totals.items} if totals is not None else {}
+    in_currency = totals.in_currency if totals is not None else None
+    seizure_ids = dict(session.execute(select(Seizure.no, Seizure.id).where(Seizure.case_no == case_no)).all())
+    cols = Item.__table__.c
+
+    def fetch(after):
+        cond = [cols.case_no == case_no, cols.kind == kind, cols.registered_seq <= head_seq]
+        if after is not None:
+            cond.append(cols.no > after)
+        return session.execute(
+            select(Item.__table__, Event.occurred_at.label("registered_occurred_at"))
+            .join(Event, Event.seq == cols.registered_seq).where(*cond).order_by(cols.no).limit(batch)
+        ).all()
+
+    for it in _keyset(fetch, lambda r: r.no):
+        row = {
+            "item": it.id, "seizure": seizure_ids.get(it.seizure_no), "seal": it.seal, "holder": it.holder,
+            "holder_name": officers.get(it.holder) if it.holder else None, "location": it.location,
+            "status": it.status, "registered_at": local_naive(it.registered_occurred_at, tz), "last_at": local_naive(it.last_at, tz),
+            "disposition": it.disposition, "authority": it.authority, "disposed_to": it.disposed_to,
+        }
+        if kind == "cash":
+            value = values.get(it.id)
+            rate = value.rate if value else None
+            row.update(
+                amount=from_minor(it.amount_minor, it.currency), currency=it.currency, denominations=it.denominations,
+                counted_by=it.counted_by, verified_by=it.verified_by, in_currency=in_currency,
+                converted=from_minor(value.converted_minor, in_currency) if value else None,
+                rate=Decimal(rate.rate) if rate else None, rate_pair=f"{rate.base}/{rate.quote}" if rate else None,
+                rate_date=datetime.strptime(rate.date, "%Y-%m-%d").date() if rate else None,
+                rate_side=rate.side if rate else None, rate_source=rate.source if rate else None,
+                rate_seq=rate.seq if rate else None, inverse=value.inverse if value else False,
+            )
+        elif kind == "vehicle":
+            row.update(
+                make=it.make, model=it.model, plate=it.plate, plate_kind=it.plate_kind, vin=it.vin, year=it.year,
+                color=it.color, value_currency=it.value_currency,
+                value=from_minor(it.value_minor, it.value_currency) if it.value_minor is not None else None,
+            )
+        elif kind == "phone":
+            row.update(make=it.make, model=it.model, imei=it.imei, imei2=it.imei2, number=it.number)
+        else:
+            row.update(title=it.title, pages=it.pages, file_name=it.file_name, file_sha256=it.file_sha256,
+                       file_size=it.file_size)
+        yield row
+
+
+def custody_row(seq: int, item_id: str, body: dict, hash_: str, tz: str) -> dict:
+    """One event as seen from one item: who handed it to whom, why, where, under which seal."""
+    data = body.get("data") or {}
+    type_ = body.get("type", "")
+    row = {
+        "seq": seq, "at": local_naive(body.get("occurred_at"), tz), "item": item_id, "action": type_,
+        "from": None, "to": None, "reason": None, "location": data.get("location"), "seal": data.get("seal"),
+        "old_seal": None, "by": body.get("actor"), "recorded_at": local_naive(body.get("recorded_at"), tz),
+        "hash": hash_, "disposition": None,
+    }
+    if type_ == "item.registered":
+        row.update(to=data.get("holder"), reason=data.get("seizure"))
+    elif type_ == "custody.transferred":
+        row.update(**{"from": data.get("from"), "to": data.get("to"), "reason": data.get("reason")})
+    elif type_ == "custody.resealed":
+        row.update(seal=data.get("new_seal"), old_seal=data.get("old_seal"), reason=data.get("reason"))
+    elif type_ == "custody.disposed":
+        row.update(**{"from": data.get("holder"), "to": data.get("to"), "reason": data.get("authority"),
+                      "disposition": data.get("action")})
+    else:
+        row.update(reason=data.get("reason"))
+    return row
+
+
+def iter_custody_rows(
+    session: Session, case_no: str, head_seq: int, tz: str, officers: dict[str, str] | None = None,
+    batch: int = BATCH,
+) -> Iterator[dict]:
+    """Every event touching the case's items, oldest first; an event on several items gives one
+    row per item. Read from the log itself (event bodies), not from the projections."""
+
+    def fetch(after):
+        cond = [Item.case_no == case_no, EventItem.seq <= head_seq]
+        if after is not None:
+            seq, no = after
+            cond.append(or_(EventItem.seq > seq, and_(EventItem.seq == seq, EventItem.item_no > no)))
+        return session.execute(
+            select(EventItem.seq, EventItem.item_no, Item.id, Event.body, Event.hash)
+            .join(Item, Item.no == EventItem.item_no).join(Event, Event.seq == EventItem.seq)
+            .where(*cond).order_by(EventItem.seq, EventItem.item_no).limit(batch)
+        ).all()
+
+    for seq, _no, item_id, body, hash_ in _keyset(fetch, lambda r: (r.seq, r.item_no)):
+        yield custody_row(seq, item_id, json.loads(body), hash_, tz)
+

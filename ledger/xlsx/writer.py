@@ -1,0 +1,510 @@
+"""The prosecutor's case workbook: a `CaseInventory` written as an .xlsx court exhibit.
+
+The only module that writes with openpyxl. It streams (write-only mode), stores every text as
+a string cell (never a formula, whatever it starts with), keeps the Summary's totals as formulas
+next to the ledger's own figures, and writes to a temporary file renamed into place, so a
+refusal or a crash never leaves a partial workbook behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.packaging.custom import IntProperty, StringProperty
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+from ledger.errors import InputError, LedgerError, RuleError
+from ledger.reports import ITEM_KINDS, SHEET_COLUMNS, CaseInventory, Column
+
+LANGS = ("en", "es")
+EXCEL_CELL_MAX = 32_767
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+DATE_FORMAT = "yyyy-mm-dd"
+RATE_FORMAT = "0.0000######"
+# Texts a spreadsheet would read as the start of a formula (or DDE) if typed into a cell.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
+SYMBOLS = {"PEN": "S/", "USD": "US$"}
+TABLE_NAMES = {"cash": "Cash", "vehicle": "Vehicles", "phone": "Phones", "document": "Documents", "custody": "Custody"}
+SHEETS = ("summary", *ITEM_KINDS, "custody")
+
+# Labels per language: (en, es).
+SHEET_NAMES = {
+    "summary": ("Summary", "Resumen"), "cash": ("Cash", "Efectivo"), "vehicle": ("Vehicles", "Vehículos"),
+    "phone": ("Phones", "Teléfonos"), "document": ("Documents", "Documentos"),
+    "custody": ("Custody", "Cadena de custodia"),
+}
+HEADERS = {
+    "item": ("Item", "Bien"), "seizure": ("Seizure", "Incautación"), "amount": ("Amount", "Importe"),
+    "currency": ("Currency", "Moneda"), "denominations": ("Denominations", "Denominaciones"),
+    "counted_by": ("Counted by", "Contado por"), "verified_by": ("Verified by", "Verificado por"),
+    "rate": ("Rate", "Tipo de cambio"), "rate_pair": ("Rate pair", "Par"), "rate_date": ("Rate date", "Fecha del tipo"),
+    "rate_side": ("Side", "Lado"), "rate_source": ("Rate source", "Fuente del tipo"),
+    "rate_seq": ("Rate event", "Evento del tipo"), "converted": ("Converted ({cur})", "Convertido ({cur})"),
+    "seal": ("Seal", "Precinto"), "holder": ("Holder", "Custodio"), "holder_name": ("Holder name", "Nombre del custodio"),
+    "location": ("Location", "Ubicación"), "status": ("Status", "Estado"),
+    "registered_at": ("Registered ({tz})", "Registrado ({tz})"), "last_at": ("Last event ({tz})", "Último evento ({tz})"),
+    "disposition": ("Disposition", "Disposición"), "authority": ("Authority", "Autoridad"),
+    "disposed_to": ("Disposed to", "Entregado a"), "make": ("Make", "Marca"), "model": ("Model", "Modelo"),
+    "plate": ("Plate", "Placa"), "plate_kind": ("Plate kind", "Tipo de placa"), "vin": ("VIN", "VIN"),
+    "year": ("Year", "Año"), "color": ("Color", "Color"), "value": ("Value", "Valor"),
+    "value_currency": ("Value currency", "Moneda del valor"), "imei": ("IMEI", "IMEI"), "imei2": ("IMEI 2", "IMEI 2"),
+    "number": ("Number", "Número"), "title": ("Title", "Título"), "pages": ("Pages", "Páginas"),
+    "file_name": ("File", "Archivo"), "file_sha256": ("File SHA-256", "SHA-256 del archivo"),
+    "file_size": ("File bytes", "Bytes del archivo"), "seq": ("Event", "Evento"), "at": ("Date ({tz})", "Fecha ({tz})"),
+    "action": ("Action", "Acción"), "from": ("From", "De"), "to": ("To", "A"), "reason": ("Reason", "Motivo"),
+    "old_seal": ("Previous seal", "Precinto anterior"), "by": ("By", "Por"),
+    "recorded_at": ("Recorded ({tz})", "Anotado ({tz})"), "hash": ("Event hash", "Hash del evento"),
+}
+WORDS = {
+    "in-custody": ("in custody", "en custodia"), "disposed": ("disposed", "dispuesto"),
+    "cash": ("cash", "efectivo"), "vehicle": ("vehicle", "vehículo"), "phone": ("phone", "teléfono"),
+    "document": ("document", "documento"),
+    "item.registered": ("registered", "registro"), "custody.transferred": ("transfer", "transferencia"),
+    "custody.resealed": ("reseal", "reprecintado"), "custody.disposed": ("disposal", "disposición"),
+    "returned": ("returned", "devuelto"), "destroyed": ("destroyed", "destruido"),
+    "forfeited": ("forfeited", "decomisado"), "auctioned": ("auctioned", "subastado"),
+    "transferred-to-agency": ("transferred to agency", "transferido a otra entidad"),
+    "buy": ("buy", "compra"), "sell": ("sell", "venta"), "mid": ("mid", "promedio"),
+}
+TEXT = {
+    "heading": ("Inventory of seized assets", "Inventario de bienes incautados"),
+    "case_no": ("Case", "Caso"), "title": ("Title", "Título"), "prosecutor": ("Prosecutor", "Fiscal"),
+    "court": ("Court", "Juzgado o fiscalía"), "opened_at": ("Opened ({tz})", "Abierto ({tz})"),
+    "seizures": ("Seizures", "Incautaciones"), "sz_id": ("Seizure", "Incautación"), "acta": ("Record (acta)", "Acta"),
+    "sz_at": ("Date ({tz})", "Fecha ({tz})"), "place": ("Place", "Lugar"),
+    "officer": ("Officer in charge", "Oficial a cargo"), "officer_name": ("Name", "Nombre"),
+    "from_persons": ("Seized from", "Incautado a"), "witnesses": ("Witnesses", "Testigos"),
+    "counts": ("Items by kind and status", "Bienes por tipo y estado"), "kind": ("Kind", "Tipo"),
+    "total": ("Total (ledger)", "Total (libro)"), "total_sheet": ("Total (sheet formula)", "Total (fórmula de la hoja)"),
+    "difference": ("Difference", "Diferencia"),
+    "cash": ("Cash per currency", "Efectivo por moneda"), "currency": ("Currency", "Moneda"),
+    "items": ("Items", "Bienes"), "amount_ledger": ("Amount (ledger)", "Importe (libro)"),
+    "amount_sheet": ("Amount (sheet formula)", "Importe (fórmula de la hoja)"),
+    "conv_ledger": ("In {cur} (ledger)", "En {cur} (libro)"),
+    "conv_sheet": ("In {cur} (sheet formula)", "En {cur} (fórmula de la hoja)"),
+    "grand_total": ("Total in {cur}", "Total en {cur}"),
+    "report": ("Valuation", "Valoración"), "in_currency": ("Report currency", "Moneda del informe"),
+    "side": ("Rate side", "Lado del tipo"), "source": ("Rate source", "Fuente del tipo"),
+    "any_source": ("(the only source with a rate)", "(la única fuente con tipo)"),
+    "rounding": ("Rounding", "Redondeo"),
+    "rounding_text": ("Each item ROUND_HALF_UP to the cent of the report currency; the total is the sum of the "
+                      "rounded items. A rate 1 BASE = RATE QUOTE multiplies amounts in BASE and divides amounts "
+                      "in QUOTE.",
+                      "Cada bien se redondea ROUND_HALF_UP al céntimo de la moneda del informe; el total es la suma "
+                      "de los bienes redondeados. Un tipo 1 BASE = TIPO COTIZADA multiplica importes en BASE y "
+                      "divide importes en COTIZADA."),
+    "rates": ("Rates used", "Tipos de cambio usados"), "rate_seq": ("Event", "Evento"),
+    "rate_date": ("Date", "Fecha"), "base": ("Base", "Base"), "quote": ("Quote", "Cotizada"),
+    "rate": ("Rate", "Tipo"), "no_rates": ("(no conversion needed)", "(no hizo falta convertir)"),
+    "ledger": ("Ledger", "Libro mayor"), "head_seq": ("Ledger head: event", "Cabeza del libro: evento"),
+    "head_hash": ("Ledger head: hash", "Cabeza del libro: hash"),
+    "exported_by": ("Exported by", "Exportado por"), "exported_at": ("Exported ({tz})", "Exportado ({tz})"),
+    "tz": ("Time zone", "Zona horaria"), "nobody": ("(not stated)", "(no indicado)"),
+    "none": ("(none)", "(ninguno)"),
+    "subject": ("Inventory of case {case}", "Inventario del caso {case}"),
+}
+
+_XSTRING_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_XSTRING_CODE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def xlsx_escape(text: str) -> str:
+    """Escape text for an OOXML string: a literal `_x0041_` would otherwise be shown as "A" by
+    Excel, and a bare CR would be read back as LF by any XML parser."""
+    return _XSTRING_ESCAPE.sub(r"_x005F_\1", text).replace("\r", "_x000D_")
+
+
+def xlsx_unescape(text: str) -> str:
+    """What Excel or LibreOffice display for a stored OOXML string (the inverse of `xlsx_escape`)."""
+    return _XSTRING_CODE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def money_format(currency: str) -> str:
+    """`"S/" #,##0.00`, `"US$" #,##0.00`, or the ISO code for other currencies, at their minor unit."""
+    from ledger.money import minor_exponent
+
+    decimals = minor_exponent(currency)
+    return f'"{SYMBOLS.get(currency, currency)}" #,##0' + ("." + "0" * decimals if decimals else "")
+
+
+@dataclass
+class WrittenWorkbook:
+    path: str
+    sha256: str
+    bytes: int
+    rows: dict[str, int] = field(default_factory=dict)  # sheet key -> data rows
+    sheets: dict[str, str] = field(default_factory=dict)  # sheet key -> sheet name
+
+
+# -- the output path ---------------------------------------------------------------------------
+def check_output_path(out: str, *, force: bool = False) -> Path:
+    """Refuse, before anything is read or written, an output the command could not complete."""
+    path = Path(out).expanduser()
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(f"--out {out}: the file name must end in .xlsx.", hint="Name the file like AQP-2020-0147.xlsx.")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"--out {out}: the folder {folder} does not exist.",
+                         hint="Create the folder first, or give a path in an existing folder.")
+    if path.is_dir():
+        raise InputError(f"--out {out} is a folder, not a file.", hint="Give a file name ending in .xlsx.")
+    if path.exists() and not force:
+        raise RuleError(f"--out {out} already exists; nothing was written.",
+                        hint="Pass --force to replace it, or choose another file name.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out}: no permission to write in the folder {folder}.",
+                         hint="Choose a folder you may write to.")
+    return path
+
+
+# -- cells -------------------------------------------------------------------------------------
+class _Cells:
+    """Cell factory for one sheet: types and formats decided here, once."""
+
+    def __init__(self, ws, lang: str):
+        self.ws = ws
+        self.i = LANGS.index(lang)
+
+    def text(self, value: str | None, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell | None:
+        if value is None:
+            return None
+        value = str(value)
+        if len(value) > EXCEL_CELL_MAX:
+            raise LedgerError(
+                f"A text of {len(value)} characters does not fit in a spreadsheet cell ({EXCEL_CELL_MAX} at most); "
+                "the workbook was not written.",
+                hint="Report this: the ledger should have refused such a text when it was typed.",
+            )
+        cell = WriteOnlyCell(self.ws, value=xlsx_escape(value))
+        cell.data_type = "s"  # never a formula, whatever it starts with
+        if value.startswith(FORMULA_LEADS):
+            cell.quotePrefix = True  # and stays text if someone edits the cell
+        if bold:
+            cell.font = Font(bold=True)
+        if wrap:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        return cell
+
+    def number(self, value, fmt: str | None = None, *, bold: bool = False) -> WriteOnlyCell | None:
+        if value is None:
+            return None
+        cell = WriteOnlyCell(self.ws, value=value)
+        if fmt:
+            cell.number_format = fmt
+        if bold:
+            cell.font = Font(bold=True)
+        return cell
+
+    def formula(self, expr: str, fmt: str | None = None) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws, value=expr)
+        cell.data_type = "f"
+        if fmt:
+            cell.number_format = fmt
+        return cell
+
+    def value(self, col: Column, row: dict, lang: str) -> WriteOnlyCell | None:
+        v = row.get(col.key)
+        if v is None:
+            return None
+        if col.type == "money":
+            return self.number(v, money_format(row[col.currency_key]))
+        if col.type == "rate":
+            return self.number(v, RATE_FORMAT)
+        if col.type == "int":
+            return self.number(int(v), "#,##0" if col.key == "file_size" else "0")
+        if col.type == "datetime":
+            return self.number(v, DATETIME_FORMAT)
+        if col.type == "date":
+            return self.number(v, DATE_FORMAT)
+        if col.key in ("status", "rate_side"):
+            v = _word(v, lang)
+        return self.text(v)
+
+
+def _word(key: str, lang: str) -> str:
+    return WORDS[key][LANGS.index(lang)] if key in WORDS else key
+
+
+def _label(table: dict, key: str, lang: str, **fmt) -> str:
+    return table[key][LANGS.index(lang)].format(**fmt)
+
+
+def _quote_sheet(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+# -- sheets ------------------------------------------------------------------------------------
+def _setup_sheet(ws, widths: Iterable[int], *, header_rows: int | None = 1) -> None:
+    for idx, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(idx)].width = width
+    if header_rows:
+        ws.freeze_panes = f"A{header_rows + 1}"
+        ws.print_title_rows = f"1:{header_rows}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = True
+    ws.oddFooter.center.text = "&A — &P / &N"
+    # Protected against accidental edits, without a password; filtering and sorting stay allowed.
+    protection = ws.protection
+    protection.sheet = True
+    protection.autoFilter = False
+    protection.sort = False
+    protection.formatColumns = False
+    protection.formatRows = False
+
+
+def headers_for(sheet: str, lang: str, tz: str, in_currency: str) -> list[str]:
+    return [_label(HEADERS, c.key, lang, tz=tz, cur=in_currency) for c in SHEET_COLUMNS[sheet]]
+
+
+def _write_table_sheet(
+    wb: Workbook, inv: CaseInventory, sheet: str, lang: str, progress: Callable[[int], None] | None,
+) -> int:
+    columns = SHEET_COLUMNS[sheet]
+    ws = wb.create_sheet(_label(SHEET_NAMES, sheet, lang))
+    _setup_sheet(ws, [c.width for c in columns])
+    cells = _Cells(ws, lang)
+    headers = headers_for(sheet, lang, inv.tz, inv.totals.in_currency)
+    ws.append([cells.text(h, bold=True) for h in headers])
+    n = 0
+    for row in inv.rows(sheet):
+        if sheet == "custody":
+            row = _custody_words(row, lang)
+        ws.append([cells.value(c, row, lang) for c in columns])
+        n += 1
+        if progress and n % 100 == 0:
+            progress(100)
+    if progress and n % 100:
+        progress(n % 100)
+    if n == 0:
+        ws.append([])  # a table needs one data row; an empty one reads as "no items"
+    ref = f"A1:{get_column_letter(len(columns))}{max(n, 1) + 1}"
+    table = Table(displayName=TABLE_NAMES[sheet], ref=ref)
+    table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(headers, start=1)]
+    table.autoFilter = AutoFilter(ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "you must add table columns manually": done above
+        ws.add_table(table)
+    return n
+
+
+def _custody_words(row: dict, lang: str) -> dict:
+    action = _word(row["action"], lang)
+    if row.get("disposition"):
+        action = f"{action}: {_word(row['disposition'], lang)}"
+    return {**row, "action": action}
+
+
+def _write_summary(wb: Workbook, inv: CaseInventory, lang: str) -> None:
+    from ledger.money import from_minor, minor_exponent
+
+    t = inv.totals
+    cur = t.in_currency
+    ws = wb.create_sheet(_label(SHEET_NAMES, "summary", lang))
+    _setup_sheet(ws, [30, 22, 22, 24, 22, 26, 26, 22], header_rows=None)
+    c = _Cells(ws, lang)
+
+    def lab(key: str, **kw) -> WriteOnlyCell:
+        return c.text(_label(TEXT, key, lang, tz=inv.tz, cur=cur, case=inv.case_no), bold=True)
+
+    row_no = 0
+
+    def put(cells: list) -> int:
+        nonlocal row_no
+        ws.append(cells)
+        row_no += 1
+        return row_no
+
+    put([c.text(f"{_label(TEXT, 'heading', lang)} — {inv.case_no}", bold=True)])
+    put([])
+    put([lab("case_no"), c.text(inv.case_no)])
+    put([lab("title"), c.text(inv.title, wrap=True)])
+    prosecutor = " ".join(x for x in (inv.prosecutor, inv.prosecutor_name) if x) or None
+    put([lab("prosecutor"), c.text(prosecutor)])
+    put([lab("court"), c.text(inv.court)])
+    put([lab("opened_at"), c.number(inv.opened_at, DATETIME_FORMAT)])
+    put([])
+
+    put([lab("seizures")])
+    put([lab(k) for k in ("sz_id", "acta", "sz_at", "place", "officer", "officer_name", "from_persons", "witnesses")])
+    for s in inv.seizures:
+        put([c.text(s["id"]), c.text(s["acta"]), c.number(s["at"], DATETIME_FORMAT), c.text(s["place"], wrap=True),
+             c.text(s["officer"]), c.text(s["officer_name"]),
+             c.text("; ".join(s["from_persons"]) or None, wrap=True), c.text("; ".join(s["witnesses"]) or None, wrap=True)])
+    if not inv.seizures:
+        put([c.text(_label(TEXT, "none", lang))])
+    put([])
+
+    put([lab("counts")])
+    put([lab("kind"), c.text(_word("in-custody", lang), bold=True), c.text(_word("disposed", lang), bold=True),
+         lab("total"), lab("total_sheet"), lab("difference")])
+    for kind in ITEM_KINDS:
+        by = inv.counts.get(kind, {})
+        sheet = _quote_sheet(_label(SHEET_NAMES, kind, lang))
+        r = row_no + 1
+        put([c.text(_word(kind, lang)), c.number(by.get("in-custody", 0)), c.number(by.get("disposed", 0)),
+             c.number(inv.item_count(kind)), c.formula(f"=COUNTA({sheet}!$A:$A)-1"), c.formula(f"=E{r}-D{r}")])
+    put([])
+
+    cash = _quote_sheet(_label(SHEET_NAMES, "cash", lang))
+    letters = {col.key: get_column_letter(i) for i, col in enumerate(SHEET_COLUMNS["cash"], start=1)}
+    amount_col, cur_col, conv_col = (f"{cash}!${letters[k]}:${letters[k]}" for k in ("amount", "currency", "converted"))
+    digits = minor_exponent(cur)
+    fmt_in = money_format(cur)
+    put([lab("cash")])
+    put([lab("currency"), lab("items"), lab("amount_ledger"), lab("amount_sheet"), lab("difference"),
+         lab("conv_ledger"), lab("conv_sheet"), lab("difference")])
+    for p in t.per_currency:
+        code = p["currency"]
+        fmt = money_format(code)
+        r = row_no + 1
+        put([
+            c.text(code), c.number(p["items"]), c.number(from_minor(p["minor"], code), fmt),
+            c.formula(f"=ROUND(SUMIFS({amount_col},{cur_col},$A{r}),{minor_exponent(code)})", fmt),
+            c.formula(f"=D{r}-C{r}", fmt),
+            c.number(from_minor(p["converted_minor"], cur), fmt_in),
+            c.formula(f"=ROUND(SUMIFS({conv_col},{cur_col},$A{r}),{digits})", fmt_in),
+            c.formula(f"=G{r}-F{r}", fmt_in),
+        ])
+    r = row_no + 1
+    put([lab("grand_total"), c.number(sum(p["items"] for p in t.per_currency)), None, None, None,
+         c.number(from_minor(t.total_minor, cur), fmt_in, bold=True),
+         c.formula(f"=ROUND(SUM({conv_col}),{digits})", fmt_in), c.formula(f"=G{r}-F{r}", fmt_in)])
+    put([])
+
+    put([lab("report")])
+    put([lab("in_currency"), c.text(cur)])
+    put([lab("side"), c.text(_word(t.side, lang))])
+    put([lab("source"), c.text(t.source or _label(TEXT, "any_source", lang))])
+    put([lab("rounding"), c.text(_label(TEXT, "rounding_text", lang), wrap=True)])
+    put([])
+    put([lab("rates")])
+    put([lab(k) for k in ("rate_seq", "rate_date", "base", "quote", "rate", "side", "source")])
+    for rate in t.rates:
+        put([c.number(rate.seq, "0"), c.number(date.fromisoformat(rate.date), DATE_FORMAT), c.text(rate.base),
+             c.text(rate.quote), c.number(Decimal(rate.rate), RATE_FORMAT), c.text(_word(rate.side, lang)),
+             c.text(rate.source)])
+    if not t.rates:
+        put([c.text(_label(TEXT, "no_rates", lang))])
+    put([])
+
+    put([lab("ledger")])
+    put([lab("head_seq"), c.number(inv.head_seq, "0")])
+    put([lab("head_hash"), c.text(inv.head_hash)])
+    exporter = " ".join(x for x in (inv.exported_by, inv.exported_by_name) if x) or _label(TEXT, "nobody", lang)
+    put([lab("exported_by"), c.text(exporter)])
+    put([lab("exported_at"), c.number(inv.exported_at, DATETIME_FORMAT)])
+    put([lab("tz"), c.text(inv.tz)])
+
+
+def _set_properties(wb: Workbook, inv: CaseInventory, lang: str) -> None:
+    import ledger
+
+    props = wb.properties
+    author = " ".join(x for x in (inv.exported_by, inv.exported_by_name) if x) or "evidence"
+    props.title = f"{_label(TEXT, 'heading', lang)} — {inv.case_no}"
+    props.subject = _label(TEXT, "subject", lang, case=inv.case_no) + f": {inv.title}"
+    props.creator = author
+    props.lastModifiedBy = author
+    props.keywords = inv.case_no
+    props.description = f"ledger head event {inv.head_seq} {inv.head_hash}; time zone {inv.tz}"
+    props.language = {"en": "en", "es": "es-PE"}[lang]
+    created = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    props.created = props.modified = created
+    custom = wb.custom_doc_props
+    custom.append(StringProperty(name="case_no", value=inv.case_no))
+    custom.append(IntProperty(name="ledger_head_seq", value=inv.head_seq))
+    custom.append(StringProperty(name="ledger_head_hash", value=inv.head_hash))
+    custom.append(StringProperty(name="report_currency", value=inv.totals.in_currency))
+    if inv.exported_by:
+        custom.append(StringProperty(name="exported_by", value=inv.exported_by))
+    custom.append(StringProperty(name="generator", value=f"evidence {getattr(ledger, '__version__', '')}".strip()))
+
+
+def build_workbook(inv: CaseInventory, lang: str, progress: Callable[[int], None] | None = None) -> tuple[Workbook, dict]:
+    if lang not in LANGS:
+        raise InputError(f"--lang {lang!r} is not a language of the workbook.", hint="Use en or es.")
+    wb = Workbook(write_only=True)
+    _set_properties(wb, inv, lang)
+    _write_summary(wb, inv, lang)
+    rows = {sheet: _write_table_sheet(wb, inv, sheet, lang, progress) for sheet in (*ITEM_KINDS, "custody")}
+    return wb, rows
+
+
+def write_case_workbook(
+    inv: CaseInventory, out: str | Path, *, lang: str = "es", force: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> WrittenWorkbook:
+    """Write the workbook to a temporary file beside `out`, then move it into place.
+    Without `force`, an `out` that appears meanwhile is not overwritten."""
+    path = check_output_path(str(out), force=force)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot create a file in {folder}: {exc.strerror}.",
+                         hint="Choose a folder you may write to.") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        wb, rows = build_workbook(inv, lang, progress)
+        wb.save(tmp)
+        digest, size = _sha256(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        _move_into_place(tmp, path, force=force, shown=str(out))
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    sheets = {k: _label(SHEET_NAMES, k, lang) for k in SHEETS}
+    return WrittenWorkbook(path=str(path), sha256=digest, bytes=size, rows=rows, sheets=sheets)
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+            size += len(chunk)
+        os.fsync(fh.fileno())
+    return h.hexdigest(), size
+
+
+def _move_into_place(tmp: Path, path: Path, *, force: bool, shown: str) -> None:
+    if force:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)  # atomic "create if absent"
+    except FileExistsError as exc:
+        raise RuleError(f"--out {shown} already exists; nothing was written.",
+                        hint="Pass --force to replace it, or choose another file name.") from exc
+    except OSError:
+        if path.exists():
+            raise RuleError(f"--out {shown} already exists; nothing was written.",
+                            hint="Pass --force to replace it, or choose another file name.") from None
+        os.replace(tmp, path)  # a file system without hard links
+        return
+    tmp.unlink()
