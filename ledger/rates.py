@@ -394,7 +394,10 @@ def choose_rate(
             hint=f"Say which one to use: pass {options}.",
         )
     elif not sources:
-        others = f" There are rates of side {', '.join(other_sides)} in that window (--side)." if other_sides else ""
+        others = ""
+        if other_sides:
+            others = (f" There are {' and '.join(other_sides)} rates in that window: pass "
+                      f"{' or '.join(f'--side {s}' for s in other_sides)} to use one.")
         raise RuleError(
             f"No {side} rate {base}/{quote} for {hi} or the {LOOKBACK_DAYS} days before ({lo} to {hi}).{others}",
             hint=f"Add it with: {rate_set_command(hi, base, quote, side, None)}",

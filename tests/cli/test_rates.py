@@ -89,7 +89,7 @@ def test_side_and_source_selection(seeded):
     err = refused(seeded, "convert", "10", "USD", "--to", "PEN", "--on", "2020-10-06", "--source", "XYZ")
     assert "from XYZ" in err and "BCRP, SBS" in err and "--source XYZ" in err
     err = refused(seeded, "convert", "10", "USD", "--to", "PEN", "--on", "2020-10-06", "--side", "mid")
-    assert "There are rates of side buy, sell" in err
+    assert "There are buy and sell rates in that window" in err
 
 
 def test_same_value_again_writes_nothing(seeded):
