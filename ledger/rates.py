@@ -287,13 +287,22 @@ def import_rates(
         raise InputError(f"rate file {name!r} gives two values for the same day and side; nothing was imported.",
                          hint="Correct the listed lines and import the file again.", details=_cut(problems))
 
+    # One query for the file's date range rather than one per row: a BCRP history can be years long.
+    days = [key[0] for key in resolved]
+    recorded = {
+        (r.date, r.base, r.quote, r.side): r
+        for r in session.scalars(
+            select(Rate).where(Rate.source == source, Rate.superseded_seq.is_(None),
+                               Rate.date >= min(days), Rate.date <= max(days)).order_by(Rate.seq)
+        )
+    }
     new: list[dict] = []
     superseded: list[Rate] = []
     same = 0
     conflicts: list[str] = []
     for (day, base, quote, row_side), (row, _) in resolved.items():
         text = money.rate_str(row.rate)
-        existing = _current(session, day, base, quote, row_side, source)
+        existing = recorded.get((day, base, quote, row_side))
         if existing is not None and Decimal(existing.rate) == row.rate:
             same += 1
             continue
