@@ -93,12 +93,13 @@ def export_log(session: Session, out: str | os.PathLike, *, case_no: str | None 
 
     target = Path(out).expanduser().absolute()
     _check_target(target, force)
+    # One consistent view of the log while others keep appending.
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     if case_no is not None:
         from ledger.registry import get_case
 
         case_no = get_case(session, case_no, "--case").case_no
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         sums: dict[str, str] = {}
