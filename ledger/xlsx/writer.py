@@ -280,9 +280,10 @@ def _write_table_sheet(
 ) -> int:
     columns = SHEET_COLUMNS[sheet]
     ws = wb.create_sheet(_label(SHEET_NAMES, sheet, lang))
-    _setup_sheet(ws, [c.width for c in columns])
-    cells = _Cells(ws, lang)
     headers = headers_for(sheet, lang, inv.tz, inv.totals.in_currency)
+    # Wide enough for the header and its filter button; write-only mode fixes widths before any row.
+    _setup_sheet(ws, [max(c.width, len(h) + 4) for c, h in zip(columns, headers, strict=True)])
+    cells = _Cells(ws, lang)
     ws.append([cells.text(h, bold=True) for h in headers])
     n = 0
     for row in inv.rows(sheet):

@@ -1,0 +1,385 @@
+"""`evidence export xlsx`: the workbook read back with openpyxl and checked against the ledger,
+in both languages; refusals leave no file; LibreOffice recomputes the totals to the ledger's."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.helpers import GOOD_IMEI, GOOD_IMEI2
+
+CASE = "AQP-2020-0147"
+# Texts a spreadsheet would take for a formula, accepted by the ledger as ordinary text.
+DANGEROUS = ["=HYPERLINK(\"http://x.example\",\"ver\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
+             "=1+1", "lit _x0041_ texto", "Niño Ñandú — «año» ﻿".strip("﻿"), "שלום עליכם مرحبا"]
+SHEETS_ES = ["Resumen", "Efectivo", "Vehículos", "Teléfonos", "Documentos", "Cadena de custodia"]
+SHEETS_EN = ["Summary", "Cash", "Vehicles", "Phones", "Documents", "Custody"]
+
+
+def rows(db_url, sql, **params):
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql), params).all()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def case(seeded):
+    """A case with cash in two currencies, a vehicle, a phone, a document, a rate and a custody history;
+    user texts that look like formulas in every kind of field."""
+    cli = seeded
+    at = ["--at", "2020-10-06T07:00"]
+    cli.ok("seizure", "record", CASE, "--at", "2020-10-06T06:10", "--place", DANGEROUS[2], "--acta", "ACTA-0002",
+           "--by", "B-1002", "--from-person", DANGEROUS[4], "--witness", DANGEROUS[7])
+    cli.ok("cash", "add", "SZ-000001", "--amount", "4,000.00", "--currency", "PEN", "--counted-by", "B-1001",
+           "--verified-by", "B-1002", "--denominations", "200x10,100x20", "--seal", "S-0001", "--location", "ER-AQP",
+           "--by", "B-1001", *at)
+    cli.ok("cash", "add", "SZ-000001", "--amount", "29,500.55", "--currency", "USD", "--counted-by", "B-1001",
+           "--verified-by", "B-1002", "--seal", "S-0002", "--by", "B-1001", *at)
+    cli.ok("cash", "add", "SZ-000002", "--amount", "0.10", "--currency", "PEN", "--counted-by", "B-1002",
+           "--verified-by", "B-1001", "--by", "B-1002", *at)
+    cli.ok("vehicle", "add", "SZ-000001", "--make", DANGEROUS[0], "--model", "Yaris", "--plate", "V1A-123",
+           "--vin", "1HGCM82633A004352", "--year", "2016", "--color", DANGEROUS[6], "--value", "45000 PEN",
+           "--by", "B-1001", *at)
+    cli.ok("phone", "add", "SZ-000001", "--imei", GOOD_IMEI, "--imei2", GOOD_IMEI2, "--make", DANGEROUS[3],
+           "--model", DANGEROUS[5], "--number", "+51 959 000 001", "--seal", "S-0003", "--by", "B-1001", *at)
+    cli.ok("document", "add", "SZ-000002", "--title", DANGEROUS[1], "--pages", "48", "--by", "B-1002", *at)
+    cli.ok("rate", "set", "2020-10-06", "USD", "PEN", "3.5870", "--source", "SBS", "--side", "sell", "--by", "B-1001")
+    cli.ok("custody", "transfer", "EV-000001", "EV-000002", "--from", "B-1001", "--to", "C-3001",
+           "--reason", DANGEROUS[4], "--at", "2020-10-06T09:00", "--location", "VAULT-1", "--by", "B-1001")
+    cli.ok("custody", "reseal", "EV-000001", "--old-seal", "S-0001", "--new-seal", "S-0107",
+           "--reason", DANGEROUS[3], "--at", "2020-10-06T10:00", "--by", "C-3001")
+    cli.ok("custody", "transfer", "EV-000004", "--from", "B-1001", "--to", "C-3001", "--reason", "Depósito vehicular",
+           "--at", "2020-10-06T11:00", "--by", "B-1001")
+    cli.ok("custody", "dispose", "EV-000004", "--action", "returned", "--authority", DANGEROUS[1],
+           "--to", DANGEROUS[0], "--at", "2020-10-07T10:00", "--by", "C-3001")
+    return cli
+
+
+@pytest.fixture
+def outdir(tmp_path):
+    """A folder of its own for workbooks (the SQLite ledger lives in tmp_path)."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+def export(cli, outdir, *args, name="case.xlsx", json_out=True):
+    out = outdir / name
+    result = cli.ok("export", "xlsx", CASE, "--out", str(out), *args, json_out=json_out)
+    return out, result
+
+
+def load(path):
+    from openpyxl import load_workbook
+
+    return load_workbook(path)
+
+
+def sheet_rows(ws):
+    values = [[c.value for c in r] for r in ws.iter_rows()]
+    return values[0], [dict(zip(values[0], r, strict=True)) for r in values[1:]]
+
+
+def shown(value):
+    """Text as a spreadsheet application displays it (OOXML _xHHHH_ escapes decoded)."""
+    from ledger.xlsx.writer import xlsx_unescape
+
+    return xlsx_unescape(value) if isinstance(value, str) else value
+
+
+def local(utc_text):
+    from ledger.reports import local_naive
+
+    return local_naive(utc_text, "America/Lima")
+
+
+def test_workbook_matches_the_ledger(case, db_url, outdir):
+    out, result = export(case, outdir, "--by", "F-2001")
+    assert result["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert result["rows"] == {"cash": 3, "vehicle": 1, "phone": 1, "document": 1, "custody": 11}
+    wb = load(out)
+    assert wb.sheetnames == SHEETS_ES
+
+    # Cash: every field, the rate used and the converted value; number formats per currency.
+    header, cash = sheet_rows(wb["Efectivo"])
+    assert header[:4] == ["Bien", "Incautación", "Importe", "Moneda"]
+    assert "Convertido (USD)" in header and "Registrado (America/Lima)" in header
+    items = {r.id: r for r in rows(db_url, "SELECT * FROM items ORDER BY no")}
+    assert [r["Bien"] for r in cash] == ["EV-000001", "EV-000002", "EV-000003"]
+    expected_usd = {"EV-000001": Decimal("1115.14"), "EV-000002": Decimal("29500.55"), "EV-000003": Decimal("0.03")}
+    for r in cash:
+        item = items[r["Bien"]]
+        assert Decimal(str(r["Importe"])) == Decimal(item.amount_minor) / 100
+        assert r["Moneda"] == item.currency and r["Precinto"] == item.seal and r["Custodio"] == item.holder
+        assert r["Ubicación"] == item.location and r["Denominaciones"] == item.denominations
+        assert r["Contado por"] == item.counted_by and r["Verificado por"] == item.verified_by
+        assert Decimal(str(r["Convertido (USD)"])) == expected_usd[r["Bien"]]
+        assert r["Registrado (America/Lima)"] == datetime(2020, 10, 6, 7, 0)
+        if item.currency == "PEN":
+            assert (Decimal(str(r["Tipo de cambio"])), r["Par"], r["Lado"], r["Fuente del tipo"]) == \
+                   (Decimal("3.587"), "USD/PEN", "venta", "SBS")
+            assert r["Fecha del tipo"] == datetime(2020, 10, 6)
+        else:
+            assert r["Tipo de cambio"] is None and r["Par"] is None
+    fmt = {c.value: c.number_format for c in wb["Efectivo"][2]}
+    ws = wb["Efectivo"]
+    assert ws["C2"].number_format == '"S/" #,##0.00' and ws["C3"].number_format == '"US$" #,##0.00'
+    assert fmt is not None
+    conv = header.index("Convertido (USD)") + 1
+    assert ws.cell(2, conv).number_format == '"US$" #,##0.00'
+    assert ws.cell(2, header.index("Registrado (America/Lima)") + 1).is_date
+
+    # Vehicles, phones, documents: every field as stored, user text unchanged.
+    _, vehicles = sheet_rows(wb["Vehículos"])
+    v, car = vehicles[0], items["EV-000004"]
+    assert (v["Bien"], v["Marca"], v["Modelo"], v["Placa"], v["VIN"], v["Año"], shown(v["Color"])) == \
+           ("EV-000004", car.make, car.model, car.plate, car.vin, 2016, car.color)
+    assert Decimal(str(v["Valor"])) == Decimal("45000") and v["Moneda del valor"] == "PEN"
+    assert wb["Vehículos"]["J2"].number_format == '"S/" #,##0.00'
+    assert v["Estado"] == "dispuesto" and v["Disposición"] == "returned" and v["Autoridad"] == DANGEROUS[1]
+    assert v["Entregado a"] == DANGEROUS[0]
+    _, phones = sheet_rows(wb["Teléfonos"])
+    p = phones[0]
+    assert (p["IMEI"], p["IMEI 2"], p["Marca"], shown(p["Modelo"]), p["Número"]) == \
+           (GOOD_IMEI, GOOD_IMEI2, DANGEROUS[3], DANGEROUS[5], "+51 959 000 001")
+    _, docs = sheet_rows(wb["Documentos"])
+    assert (docs[0]["Título"], docs[0]["Páginas"], docs[0]["Incautación"]) == (DANGEROUS[1], 48, "SZ-000002")
+
+    # Custody: every event on the case's items, oldest first, with its hash, read from the log.
+    header, custody = sheet_rows(wb["Cadena de custodia"])
+    assert header[:4] == ["Evento", "Fecha (America/Lima)", "Bien", "Acción"]
+    events = rows(db_url, "SELECT e.seq, e.hash, e.occurred_at, i.id FROM events e JOIN event_items x ON x.seq = e.seq "
+                          "JOIN items i ON i.no = x.item_no ORDER BY e.seq, i.no")
+    assert [(r["Evento"], r["Bien"], r["Hash del evento"]) for r in custody] == [(e.seq, e.id, e.hash) for e in events]
+    assert [r["Fecha (America/Lima)"] for r in custody] == [local(e.occurred_at) for e in events]
+    transfer = [r for r in custody if r["Acción"] == "transferencia" and r["Bien"] != "EV-000004"]
+    assert [(r["Bien"], r["De"], r["A"], r["Motivo"], r["Ubicación"]) for r in transfer] == \
+           [("EV-000001", "B-1001", "C-3001", DANGEROUS[4], "VAULT-1"), ("EV-000002", "B-1001", "C-3001", DANGEROUS[4], "VAULT-1")]
+    [reseal] = [r for r in custody if r["Acción"] == "reprecintado"]
+    assert (reseal["Precinto"], reseal["Precinto anterior"], reseal["Motivo"]) == ("S-0107", "S-0001", DANGEROUS[3])
+    [disposal] = [r for r in custody if r["Acción"].startswith("disposición")]
+    assert disposal["Acción"] == "disposición: devuelto" and disposal["A"] == DANGEROUS[0]
+
+    # Summary: header, seizures, ledger figures as values next to formulas, ledger head, exporter.
+    summary = {r[0].value: [c.value for c in r[1:]] for r in wb["Resumen"].iter_rows() if r[0].value}
+    assert summary["Caso"][0] == CASE and summary["Fiscal"][0] == "F-2001 Rosa Huamán Ccori"
+    assert summary["Exportado por"][0] == "F-2001 Rosa Huamán Ccori"
+    head = rows(db_url, "SELECT seq, hash FROM chain_head")[0]
+    assert summary["Cabeza del libro: evento"][0] == head.seq == result["ledger_head"]["seq"]
+    assert summary["Cabeza del libro: hash"][0] == head.hash
+    assert summary["SZ-000002"][1] == datetime(2020, 10, 6, 6, 10) and summary["SZ-000002"][2] == DANGEROUS[2]
+    assert summary["SZ-000002"][5] == DANGEROUS[4] and summary["SZ-000002"][6] == DANGEROUS[7]
+    totals = case.ok("case", "totals", CASE, "--in", "USD", json_out=True)
+    assert Decimal(str(summary["Total en USD"][4])) == Decimal(totals["total"]) == Decimal("30615.72")
+    assert summary["Total en USD"][5].startswith("=ROUND(SUM('Efectivo'!$N:$N)")
+    assert summary["PEN"][:2] == [2, 4000.1] and summary["PEN"][2].startswith("=ROUND(SUMIFS(")
+    assert summary["vehículo"] == [0, 1, 1, "=COUNTA('Vehículos'!$A:$A)-1", summary["vehículo"][4], None, None]
+    assert [r for r in summary if r == 14] == [] and summary["Evento"][:3] == ["Fecha", "Base", "Cotizada"]
+
+    # Formatting: tables matching the headers, frozen headers, print setup, protection, properties.
+    for name in SHEETS_ES[1:]:
+        ws = wb[name]
+        assert ws.freeze_panes == "A2" and ws.print_title_rows == "$1:$1"
+        [(table_name, ref)] = ws.tables.items()
+        table = ws.tables[table_name]
+        assert ref.startswith("A1:") and [c.name for c in table.tableColumns] == [c.value for c in ws[1]]
+        assert table.autoFilter is not None
+        for cell in ws[1]:
+            assert ws.column_dimensions[cell.column_letter].width >= len(cell.value) + 2
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.protection.sheet and not ws.protection.sort and not ws.protection.autoFilter
+    props = wb.properties
+    assert props.creator == "F-2001 Rosa Huamán Ccori" and CASE in props.title and CASE in props.subject
+    custom = {p.name: p.value for p in wb.custom_doc_props.props}
+    assert custom["ledger_head_hash"] == head.hash and custom["ledger_head_seq"] == head.seq
+
+
+def test_no_formula_outside_the_summary(case, outdir):
+    out, _ = export(case, outdir)
+    wb = load(out)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    assert ws.title == "Resumen", (ws.title, cell.coordinate, cell.value)
+                    assert cell.value.startswith(("=ROUND(SUM", "=COUNTA(", "=D", "=E", "=G")), cell.value
+                elif isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                    assert cell.data_type == "s" and cell.quotePrefix
+
+
+def test_english_workbook(case, outdir):
+    out, result = export(case, outdir, "--lang", "en")
+    wb = load(out)
+    assert wb.sheetnames == SHEETS_EN == list(result["sheets"].values())
+    assert [c.value for c in wb["Cash"][1]][:4] == ["Item", "Seizure", "Amount", "Currency"]
+    assert "Converted (USD)" in [c.value for c in wb["Cash"][1]]
+    assert [c.value for c in wb["Custody"][1]][:4] == ["Event", "Date (America/Lima)", "Item", "Action"]
+    summary = {r[0].value: [c.value for c in r[1:]] for r in wb["Summary"].iter_rows() if r[0].value}
+    assert Decimal(str(summary["Total in USD"][4])) == Decimal("30615.72")
+    assert summary["Exported by"][0] == "(not stated)"
+    assert wb.properties.creator == "evidence"
+    assert wb["Vehicles"]["Q2"].value in ("disposed", None) or "disposed" in [c.value for c in wb["Vehicles"][2]]
+
+
+def test_time_zone_names_the_header(case, outdir):
+    out = outdir / "utc.xlsx"
+    case.ok("--tz", "UTC", "export", "xlsx", CASE, "--out", str(out))
+    ws = load(out)["Cadena de custodia"]
+    assert ws["B1"].value == "Fecha (UTC)"
+    assert ws["B2"].value == datetime(2020, 10, 6, 12, 0)  # 07:00 in Lima
+
+
+def test_plain_output_names_file_rows_and_hash(case, outdir):
+    out = outdir / "plain.xlsx"
+    result = case("export", "xlsx", CASE, "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert f"wrote {out}" in result.stdout
+    assert "Efectivo" in result.stdout and "3 rows" in result.stdout
+    assert hashlib.sha256(out.read_bytes()).hexdigest() in result.stdout
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+def test_empty_case_and_force(seeded, outdir):
+    out = outdir / "empty.xlsx"
+    seeded.ok("export", "xlsx", CASE, "--out", str(out))
+    first = out.read_bytes()
+    again = seeded("export", "xlsx", CASE, "--out", str(out))
+    assert again.exit_code == 1 and "already exists" in again.stderr and "--force" in again.stderr
+    assert out.read_bytes() == first
+    seeded.ok("export", "xlsx", CASE, "--out", str(out), "--force", "--lang", "en")
+    wb = load(out)
+    assert wb.sheetnames == SHEETS_EN
+    assert wb["Cash"].tables["Cash"].ref == "A1:X2"  # header and one empty row
+    assert sorted(os.listdir(outdir)) == ["empty.xlsx"]
+
+
+@pytest.mark.parametrize("problem", ["unknown case", "missing folder", "not xlsx", "folder as file", "missing rate"])
+def test_refusals_leave_no_file(seeded, outdir, problem):
+    out, case_no, extra = outdir / "out.xlsx", CASE, []
+    if problem == "unknown case":
+        case_no = "AQP-1999-0001"
+    elif problem == "missing folder":
+        out = outdir / "nope" / "out.xlsx"
+    elif problem == "not xlsx":
+        out = outdir / "out.csv"
+    elif problem == "folder as file":
+        out = outdir / "dir.xlsx"
+        out.mkdir()
+    else:
+        seeded.ok("cash", "add", "SZ-1", "--amount", "4000", "--currency", "PEN", "--counted-by", "B-1001",
+                  "--verified-by", "B-1002", "--by", "B-1001")
+    before = seeded.snapshot()
+    listing = sorted(os.listdir(outdir))
+    result = seeded("export", "xlsx", case_no, "--out", str(out), *extra)
+    assert result.exit_code == 1, result.stdout
+    assert result.stdout == "" and result.stderr.startswith("error: ")
+    message = {"unknown case": "no case AQP-1999-0001", "missing folder": "does not exist",
+               "not xlsx": "must end in .xlsx", "folder as file": "is a folder",
+               "missing rate": "cannot be valued in USD"}[problem]
+    assert message in result.stderr
+    assert sorted(os.listdir(outdir)) == listing
+    assert seeded.snapshot() == before
+    if problem == "missing rate":
+        assert "evidence rate set" in result.stderr
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root may write in any folder")
+def test_folder_without_write_permission(seeded, outdir):
+    folder = outdir / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        result = seeded("export", "xlsx", CASE, "--out", str(folder / "out.xlsx"))
+        assert result.exit_code == 1 and "no permission" in result.stderr
+        assert os.listdir(folder) == []
+    finally:
+        folder.chmod(0o755)
+
+
+def test_write_failure_removes_the_temporary_file(seeded, outdir, monkeypatch):
+    """A crash while writing (here: the disk filling up) leaves neither the workbook nor its temporary file."""
+    from openpyxl.workbook.workbook import Workbook
+
+    save = Workbook.save
+
+    def full_disk(self, filename):
+        save(self, filename)  # the temporary file is complete, then the disk "fills up"
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Workbook, "save", full_disk)
+    with pytest.raises(OSError):
+        seeded("export", "xlsx", CASE, "--out", str(outdir / "out.xlsx"))
+    assert os.listdir(outdir) == []
+
+
+def test_unknown_exporter_is_refused(seeded, outdir):
+    result = seeded("export", "xlsx", CASE, "--out", str(outdir / "x.xlsx"), "--by", "Z-9")
+    assert result.exit_code == 1 and "no officer with badge Z-9" in result.stderr
+    assert os.listdir(outdir) == []
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_libreoffice_recalculates_to_the_ledger(case, outdir, lang, backend):
+    """Recalculate the workbook in LibreOffice and compare every Summary formula with the ledger."""
+    if backend != "sqlite":
+        pytest.skip("one backend is enough to exercise LibreOffice")
+    out, result = export(case, outdir, "--lang", lang)
+    profile = outdir.parent / "lo-profile"
+    subprocess.run(
+        [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--calc", "--convert-to",
+         'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1', "--outdir",
+         str(outdir / "lo"), str(out)],
+        check=True, capture_output=True, timeout=180, env={**os.environ, "HOME": str(outdir.parent)},
+    )
+    csvs = sorted((outdir / "lo").glob("*.csv"))
+    assert csvs, "LibreOffice wrote nothing"
+    summary_csv = next(p for p in csvs if p.stem.endswith(("Resumen", "Summary"))) if len(csvs) > 1 else csvs[0]
+    table = {r[0]: r[1:] for r in csv.reader(summary_csv.open(encoding="utf-8")) if r and r[0]}
+    totals = case.ok("case", "totals", CASE, "--in", "USD", json_out=True)
+
+    def money(text_):
+        return Decimal(text_.replace("US$", "").replace("S/", "").replace(",", "").strip())
+
+    grand = table["Total en USD" if lang == "es" else "Total in USD"]
+    assert money(grand[5]) == money(grand[4]) == Decimal(totals["total"])
+    assert money(grand[6]) == 0
+    for p in totals["per_currency"]:
+        row = table[p["currency"]]
+        assert money(row[2]) == money(row[1]) == Decimal(p["amount"])
+        assert money(row[5]) == money(row[4]) == Decimal(p["converted"])
+        assert money(row[3]) == 0 and money(row[6]) == 0
+    kind = "vehículo" if lang == "es" else "vehicle"
+    assert table[kind][2:5] == ["1", "1", "0"]
+    assert json.dumps(result)  # the command's own report stays a JSON document
+    # user text stayed text in LibreOffice too
+    if len(csvs) > 1:
+        sheet = next(p for p in csvs if "Docu" in p.stem)
+        assert list(csv.reader(sheet.open(encoding="utf-8")))[1][2] == DANGEROUS[1]
+
+
+def test_folder_without_write_permission_as_seen_by_the_system(seeded, outdir, monkeypatch):
+    """The same refusal when the system says no (runs even as root, who may write anywhere)."""
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == outdir else real_access(p, mode))
+    result = seeded("export", "xlsx", CASE, "--out", str(outdir / "out.xlsx"))
+    assert result.exit_code == 1 and "no permission to write in the folder" in result.stderr
+    assert os.listdir(outdir) == []
