@@ -3,13 +3,14 @@
 from .app import main
 from .case_cmds import case_group, seizure_group
 from .custody_cmds import custody_group  # also adds `item history`
+from .demo_cmd import demo
 from .export_cmds import export_group
 from .import_cmds import item_import
 from .item_cmds import cash_group, document_group, item_group, phone_group, vehicle_group
 from .rate_cmds import convert_command, rate_group  # also adds `case totals`
 from .setup_cmds import db_group, location_group, officer_group
-from .xlsx_cmds import export_xlsx
 from .verify_cmds import verify_command  # also adds `export log`
+from .xlsx_cmds import export_xlsx
 
 for _command in (db_group, officer_group, location_group, case_group, seizure_group, cash_group,
                  vehicle_group, phone_group, document_group, item_group, export_group):
@@ -20,5 +21,6 @@ main.add_command(custody_group)
 main.add_command(verify_command)
 item_group.add_command(item_import)
 export_group.add_command(export_xlsx)
+main.add_command(demo)
 
 __all__ = ["main"]

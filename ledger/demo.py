@@ -1,0 +1,173 @@
+"""`evidence demo`: the Arequipa 2020 case told end to end through the ledger's own functions.
+
+It registers the people, the raids and what they seized, moves custody as the case did,
+lets the auditor verify and the prosecutor export. It runs only in a ledger of its own
+and yields its narration line by line, so the command line decides how to show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from ledger import demo_data as D
+from ledger.db import SCHEMA_REVISION, Ledger
+from ledger.errors import RuleError
+from ledger.models import Event
+
+DEFAULT_DB = "evidence-demo.db"
+DEFAULT_OUT = "evidence-demo.xlsx"
+
+
+def prepare_demo_ledger(url: str, *, tz: str, named: str) -> Ledger:
+    """A new, empty ledger at `url`, migrated. Refuses one that already holds events: the
+    demo never writes into an existing ledger."""
+    from ledger.migrate import upgrade
+
+    lg = Ledger(url, tz=tz)
+    current = lg.current_revision()
+    if current is None and lg.is_empty():
+        upgrade(lg.engine)
+        return lg
+    if current == SCHEMA_REVISION:
+        with lg.read() as session:
+            events = session.scalar(select(func.count()).select_from(Event))
+        if events == 0:
+            return lg
+    else:
+        events = None
+    lg.dispose()
+    raise RuleError(
+        f"{named} already holds a ledger" + (f" ({events} events)" if events else "")
+        + "; the demo never writes into an existing ledger.",
+        hint=f"Remove {named}, or run 'evidence --db NEW_EMPTY_DB demo'.",
+    )
+
+
+def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool = False) -> Iterator[str]:
+    """Build the case and yield what happens, step by step. The last step writes `out`."""
+    from ledger import custody, items, money, rates, registry
+    from ledger.reports import case_inventory
+    from ledger.verify import verify_log
+    from ledger.xlsx.writer import check_output_path, write_case_workbook
+
+    tz = lg.tz
+    out = Path(out).absolute()
+    check_output_path(str(out), force=force_out)
+
+    yield "== 1. The people =="
+    for badge, name, role, unit in D.OFFICERS:
+        lg.write(registry.add_officer, badge, name=name, role=role, unit=unit)
+        yield f"  {badge:<9} {role:<10} {name}"
+    for code, name, kind in D.LOCATIONS:
+        lg.write(registry.add_location, code, name=name, kind=kind)
+        yield f"  {code:<13} {kind:<13} {name}"
+
+    yield ""
+    yield "== 2. The case =="
+    c = D.CASE
+    lg.write(registry.open_case, c["case_no"], title=c["title"], prosecutor=c["prosecutor"], court=c["court"],
+             by="DEMO-101", at=c["opened_at"], tz=tz)
+    yield f"  {c['case_no']}: {c['title']}"
+    yield "  A ring bought newborns from mothers in poverty in Arequipa and sold them; on 6 October 2020"
+    yield "  the police raided three houses at dawn (names, places and numbers here are fictitious)."
+
+    yield ""
+    yield "== 3. The raids of 6 October 2020 and what they seized =="
+    held: dict[str, list[tuple[str, str, dict]]] = {}  # seizing officer -> (item id, kind, fields)
+    for s in D.SEIZURES:
+        sz = lg.write(registry.record_seizure, c["case_no"], at=s["at"], place=s["place"], by=s["by"],
+                      acta=s["acta"], from_persons=s["from_persons"], witnesses=s["witnesses"], tz=tz)
+        yield f"  {sz['id']}  acta {s['acta']}  {s['at'].replace('T', ' ')}  {s['place']}"
+        specs = [items.prepare_item(kind, fields) for kind, fields in s["items"]]
+        done = lg.write(items.register_items, sz["id"], specs, by=s["by"], at=D.REGISTERED_AT, tz=tz)
+        for reg, (kind, fields) in zip(done, s["items"], strict=True):
+            held.setdefault(s["by"], []).append((reg.id, kind, fields))
+            yield f"    {reg.id}  {kind:<8} {_describe(kind, fields, money)}"
+
+    yield ""
+    yield "== 4. The exchange rate of the seizure date =="
+    r = D.RATE
+    lg.write(rates.set_rate, r["date"], r["base"], r["quote"], r["rate"], source=r["source"], side=r["side"],
+             by="DEMO-501")
+    yield f"  {r['date']}: 1 {r['base']} = {r['rate']} {r['quote']} ({r['side']}), source: {r['source']}"
+    yield "  This is an example value for the demonstration, not an official figure."
+    amount, cur = D.PRICE_PER_BABY
+    with lg.read() as session:
+        conv = rates.convert(session, amount, cur, "USD", on=r["date"], side=r["side"], tz=tz)
+    yield (f"  The ring charged {money.format_money(conv['amount_minor'], cur, 'es')} per baby: "
+           f"{money.format_money(conv['converted_minor'], 'USD', 'en')} ({conv['formula']}, ROUND_HALF_UP)")
+
+    yield ""
+    yield "== 5. Chain of custody =="
+    for officer, entries in held.items():
+        moves = [
+            ([i for i, k, _ in entries if k == "cash"], "DEMO-VAULT", "Ingreso del dinero incautado a bóveda"),
+            ([i for i, k, _ in entries if k == "vehicle"], "DEMO-LOT", "Internamiento en depósito vehicular"),
+            ([i for i, k, _ in entries if k in ("phone", "document")], "DEMO-ER", "Ingreso al almacén de evidencias"),
+        ]
+        for ids, location, reason in moves:
+            if ids:
+                lg.write(custody.transfer_items, ids, from_badge=officer, to_badge="DEMO-201", reason=reason,
+                         by="DEMO-201", at="2020-10-06T11:00", location=location, tz=tz)
+                yield f"  2020-10-06 11:00  {officer} -> DEMO-201 at {location}: {', '.join(ids)}"
+    cash = [(i, f) for entries in held.values() for i, k, f in entries if k == "cash"]
+    for n, (item_id, fields) in enumerate(cash, start=1):
+        new_seal = f"DEMO-S-01{n:02d}"
+        lg.write(custody.reseal_item, item_id, old_seal=fields["seal"], new_seal=new_seal,
+                 reason="Recuento en bóveda y nuevo precinto", by="DEMO-201", at="2020-10-06T15:00", tz=tz)
+        yield f"  2020-10-06 15:00  {item_id} recounted in the vault and resealed {fields['seal']} -> {new_seal}"
+    phones = [i for entries in held.values() for i, k, _ in entries if k == "phone"]
+    lg.write(custody.transfer_items, phones, from_badge="DEMO-201", to_badge="DEMO-301",
+             reason="Pericia informática: extracción de datos", by="DEMO-301", at="2020-10-07T09:00",
+             location="DEMO-LAB", tz=tz)
+    yield f"  2020-10-07 09:00  DEMO-201 -> DEMO-301 (forensic lab): {', '.join(phones)}"
+    lg.write(custody.transfer_items, phones, from_badge="DEMO-301", to_badge="DEMO-201",
+             reason="Devolución tras la pericia", by="DEMO-201", at="2020-10-14T16:00", location="DEMO-ER", tz=tz)
+    yield f"  2020-10-14 16:00  DEMO-301 -> DEMO-201 (back in the evidence room): {', '.join(phones)}"
+    contracts = next(i for entries in held.values() for i, k, f in entries
+                     if k == "document" and "Contratos" in f["title"])
+    lg.write(custody.transfer_items, [contracts], from_badge="DEMO-201", to_badge="DEMO-501",
+             reason="Para la formalización de la investigación preparatoria", by="DEMO-201",
+             at="2020-10-20T10:00", location="DEMO-FISCALIA", tz=tz)
+    yield f"  2020-10-20 10:00  DEMO-201 -> DEMO-501 (prosecutor): {contracts}"
+
+    yield ""
+    yield "== 6. The auditor verifies =="
+    with lg.read() as session:
+        report = verify_log(session)
+    if not report.ok:  # the demo is a client like any other: say so if the ledger disagrees
+        raise RuleError(f"verify found {len(report.findings)} problem(s) in the demo ledger.",
+                        details=[f.render() for f in report.findings])
+    yield f"  verify: clean, {report.events} events checked, {report.items_checked} items replayed"
+    yield f"  head to keep: {report.head_seq}:{report.head_hash}"
+    yield f"  (later: evidence verify --expect-head {report.head_seq}:{report.head_hash})"
+
+    yield ""
+    yield "== 7. The prosecutor's figures and workbook =="
+    with lg.read() as session:
+        totals = rates.case_totals(session, c["case_no"], in_currency="USD", side=r["side"], tz=tz)
+        for pc in totals.per_currency:
+            yield f"  cash {pc['currency']}: {money.format_money(pc['minor'], pc['currency'], 'es' if pc['currency'] == 'PEN' else 'en')} in {pc['items']} item(s)"
+        yield f"  total in USD: {money.format_money(totals.total_minor, 'USD', 'en')}"
+        for used in totals.rates:
+            yield f"  rate used: {used.citation()}"
+        inv = case_inventory(session, c["case_no"], in_currency="USD", side=r["side"], tz=tz, by="DEMO-501")
+        written = write_case_workbook(inv, out, lang=lang, force=force_out)
+    yield f"  workbook ({lang}): {written.path}"
+    yield f"  sha256 {written.sha256}"
+
+
+def _describe(kind: str, f: dict, money) -> str:
+    if kind == "cash":
+        amount = money.parse_amount(f["amount"], f["currency"])
+        minor = money.to_minor(amount, f["currency"])
+        lang = "es" if f["currency"] == "PEN" else "en"
+        return f"{money.format_money(minor, f['currency'], lang)} ({f['denominations']}), seal {f['seal']}"
+    if kind == "vehicle":
+        return f"{f['make']} {f['model']} {f['year']}, plate {f['plate']}, declared {f['value']}"
+    if kind == "phone":
+        return f"{f['make']} {f['model']}, IMEI {f['imei']}, seal {f['seal']}"
+    return f"{f['title']} ({f['pages']} pages), seal {f['seal']}"
