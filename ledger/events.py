@@ -12,8 +12,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.orm import Session
 
 from ledger.models import ChainHead, Event, EventItem
@@ -22,21 +23,30 @@ FORMAT_VERSION = 1
 GENESIS_HASH = "0" * 64
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_PLAIN = (str, int, type(None))  # exact types that need no look inside (bool is checked below)
+
+
 def canonical_json(obj: object) -> bytes:
     """Sorted keys, no whitespace, UTF-8, no floats: the exact bytes that are hashed."""
     _refuse_floats(obj)
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return _ENCODER.encode(obj).encode("utf-8")
 
 
 def _refuse_floats(obj: object) -> None:
+    # Called once per event; the exact-type test skips the common leaves cheaply.
+    if type(obj) in _PLAIN:
+        return
     if isinstance(obj, float):
         raise TypeError("event bodies carry numbers as strings or integers, never floats")
     if isinstance(obj, dict):
         for value in obj.values():
-            _refuse_floats(value)
+            if type(value) not in _PLAIN:
+                _refuse_floats(value)
     elif isinstance(obj, list | tuple):
         for value in obj:
-            _refuse_floats(value)
+            if type(value) not in _PLAIN:
+                _refuse_floats(value)
 
 
 def chain_hash(prev_hash: str, body: bytes) -> str:
@@ -47,8 +57,7 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-@dataclass(frozen=True)
-class Appended:
+class Appended(NamedTuple):
     seq: int
     hash: str
     occurred_at: str
@@ -158,20 +167,33 @@ def append_events(
             links.extend({"seq": seq, "item_no": no} for no, _ in ev.items)
         out.append(Appended(seq=seq, hash=digest, occurred_at=occurred, recorded_at=recorded))
         prev = digest
-    # Core statements on the session's connection: executemany without ORM bookkeeping.
     conn = session.connection()
-    conn.execute(Event.__table__.insert(), rows)
+    insert_rows(conn, Event.__table__, rows)
     conn.execute(update(ChainHead.__table__).where(ChainHead.__table__.c.id == 1).values(seq=seq, hash=prev))
     head["seq"], head["hash"] = seq, prev
     if links:
-        conn.execute(EventItem.__table__.insert(), links)
+        insert_rows(conn, EventItem.__table__, links)
     return out
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
+    """INSERT many rows that all name the same columns, with one executemany. On SQLite the
+    rows go to the driver as tuples: SQLAlchemy's per-row parameter processing costs more
+    than the insert itself at 100,000 rows (see BENCHMARKS.md)."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.insert(), rows)
+        return
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(rows[0]))
+    order = compiled.positiontup
+    conn.exec_driver_sql(str(compiled), [tuple(r[c] for c in order) for r in rows])
 
 
 def link_event_items(session: Session, seq: int, item_nos: Iterable[int]) -> None:
     rows = [{"seq": seq, "item_no": no} for no in item_nos]
     if rows:
-        session.connection().execute(EventItem.__table__.insert(), rows)
+        insert_rows(session.connection(), EventItem.__table__, rows)
 
 
 def head_of(session: Session) -> tuple[int, str]:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, LedgerError, NotFound, RuleError
-from ledger.events import NewEvent, append_events, now_utc
+from ledger.events import NewEvent, append_events, insert_rows, now_utc
 from ledger.models import EventItem, Item, Location, Officer, Seizure
 from ledger.registry import get_seizure, require_actor
 from ledger.validate import (
@@ -278,27 +278,30 @@ def register_items(
     for start in range(0, len(specs), _CHUNK):
         chunk = specs[start:start + _CHUNK]
         appended = append_events(session, events[start:start + _CHUNK], link_items=False)
-        rows: list[dict] = []
+        # Rows naming the same columns share one executemany (a cash row has no VIN column).
+        groups: dict[tuple, list[dict]] = {}
+        links: list[dict] = []
         for offset, (spec, ev) in enumerate(zip(chunk, appended, strict=True)):
             no = first + start + offset
             item_id = item_label(no)
-            rows.append({
-                **_EMPTY_ROW, **spec.columns, "no": no, "id": item_id, "case_no": seizure.case_no,
-                "seizure_no": seizure.no, "status": "in-custody", "holder": actor.badge, "location": spec.location,
+            row = {
+                **spec.columns, "no": no, "id": item_id, "case_no": seizure.case_no, "seizure_no": seizure.no,
+                "status": "in-custody", "holder": actor.badge, "location": spec.location,
                 "registered_seq": ev.seq, "last_seq": ev.seq, "last_at": when,
-            })
+            }
+            groups.setdefault(tuple(row), []).append(row)
+            links.append({"seq": ev.seq, "item_no": no})
             out.append(Registered(item_id, spec.kind, ev.seq, tuple(spec.warnings)))
         conn = session.connection()
-        conn.execute(Item.__table__.insert(), rows)
-        conn.execute(EventItem.__table__.insert(), [{"seq": r["registered_seq"], "item_no": r["no"]} for r in rows])
+        for rows in groups.values():
+            insert_rows(conn, Item.__table__, rows)
+        insert_rows(conn, EventItem.__table__, links)
         if progress:
             progress(len(chunk))
     return out
 
 
 _CHUNK = 5000
-# executemany needs every row to name the same columns
-_EMPTY_ROW = dict.fromkeys(c.name for c in Item.__table__.columns)
 
 
 # -- reading -------------------------------------------------------------------------

@@ -87,6 +87,8 @@ def _scan(value: str, field: str, *, multiline: bool = False) -> str:
     """NFC, stripped, and free of control, bidi, zero-width characters and lone surrogates."""
     if not isinstance(value, str):
         raise InputError(f"{field} {_show(value)} is not text. Give it as a string.")
+    if value.isascii() and value.isprintable():
+        return value.strip()  # nothing to normalise or refuse: the common case, taken fast for bulk import
     # Surrogates are checked before NFC so that normalisation never sees broken input.
     for position, ch in enumerate(value, start=1):
         if unicodedata.category(ch) == "Cs":
@@ -155,6 +157,7 @@ def check_badge(value: str | None, field: str = "--by") -> str:
 
 _CODE_PUNCT = frozenset("-_./#:")
 _CODE_MAX = 64
+_CODE_PLAIN = re.compile(r"[A-Za-z0-9 _./#:-]*[A-Za-z0-9][A-Za-z0-9 _./#:-]*")
 _CODE_FORM = (
     f"Use up to {_CODE_MAX} letters, digits 0-9, spaces and - _ . / # :, "
     "e.g. CF-2020-0456 or Carpeta 1306014500-2020-1234."
@@ -170,6 +173,8 @@ def check_code(value: str | None, field: str) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise _missing(field, _CODE_FORM)
     text = re.sub(" {2,}", " ", _scan(value, field))
+    if len(text) <= _CODE_MAX and _CODE_PLAIN.fullmatch(text):
+        return text  # plain ASCII with a letter or digit: the loop below would accept it
     for position, ch in enumerate(text, start=1):
         if not (ch.isalpha() or "0" <= ch <= "9" or ch == " " or ch in _CODE_PUNCT):
             raise InputError(
