@@ -441,14 +441,27 @@ def _set_properties(wb: Workbook, inv: CaseInventory, lang: str) -> None:
     custom.append(StringProperty(name="generator", value=f"evidence {getattr(ledger, '__version__', '')}".strip()))
 
 
-def build_workbook(inv: CaseInventory, lang: str, progress: Callable[[int], None] | None = None) -> tuple[Workbook, dict]:
+def build_workbook(wb: Workbook, inv: CaseInventory, lang: str, progress: Callable[[int], None] | None = None) -> dict:
+    """Fill a write-only workbook; returns the data rows written per sheet."""
     if lang not in LANGS:
         raise InputError(f"--lang {lang!r} is not a language of the workbook.", hint="Use en or es.")
-    wb = Workbook(write_only=True)
     _set_properties(wb, inv, lang)
     _write_summary(wb, inv, lang)
-    rows = {sheet: _write_table_sheet(wb, inv, sheet, lang, progress) for sheet in (*ITEM_KINDS, "custody")}
-    return wb, rows
+    return {sheet: _write_table_sheet(wb, inv, sheet, lang, progress) for sheet in (*ITEM_KINDS, "custody")}
+
+
+def _discard(wb: Workbook) -> None:
+    """After a failure mid-stream, close the write-only sheets and delete their temporary files."""
+    for ws in wb.worksheets:
+        with contextlib.suppress(Exception):
+            if ws._rows is not None:
+                ws._rows.close()
+        writer = ws._writer
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.xf.close()
+            with contextlib.suppress(Exception):
+                writer.cleanup()
 
 
 def write_case_workbook(
@@ -466,8 +479,13 @@ def write_case_workbook(
                          hint="Choose a folder you may write to.") from exc
     os.close(fd)
     tmp = Path(tmp_name)
+    wb = Workbook(write_only=True)
     try:
-        wb, rows = build_workbook(inv, lang, progress)
+        try:
+            rows = build_workbook(wb, inv, lang, progress)
+        except BaseException:
+            _discard(wb)
+            raise
         wb.save(tmp)
         digest, size = _sha256(tmp)
         umask = os.umask(0)
