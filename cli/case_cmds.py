@@ -62,7 +62,7 @@ def case_show(state, case_no):
         evidence case show AQP-2020-0147
     """
     from ledger import registry
-    from ledger.money import format_money
+    from ledger.money import show_money
     from ledger.validate import local_iso
 
     with state.ledger().read() as session:
@@ -87,7 +87,7 @@ def case_show(state, case_no):
     if not report.cash:
         lines.append("  (none)")
     for c in report.cash:
-        lines.append(f"  {c['currency']}  {format_money(c['minor'], c['currency']):>18}  in {c['items']} item(s)")
+        lines.append(f"  {c['currency']}  {show_money(c['minor'], c['currency']):>18}  in {c['items']} item(s)")
     emit(state, report.as_dict(), lines)
 
 

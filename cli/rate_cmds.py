@@ -173,7 +173,7 @@ def case_totals(state, case_no, in_currency, side, source):
         evidence case totals AQP-2020-0147 --in USD --side sell
     """
     from ledger import rates
-    from ledger.money import format_money
+    from ledger.money import show_money
 
     with state.ledger().read() as session:
         totals = rates.case_totals(session, case_no, in_currency=in_currency, side=side, source=source,
@@ -183,9 +183,9 @@ def case_totals(state, case_no, in_currency, side, source):
     if not totals.per_currency:
         lines.append("  (none)")
     for p in totals.per_currency:
-        lines.append(f"  {p['currency']}  {format_money(p['minor'], p['currency']):>18}  in {p['items']} item(s)"
-                     f"  = {format_money(p['converted_minor'], cur):>18}")
-    lines.append(f"total:  {format_money(totals.total_minor, cur)}")
+        lines.append(f"  {p['currency']}  {show_money(p['minor'], p['currency']):>18}  in {p['items']} item(s)"
+                     f"  = {show_money(p['converted_minor'], cur):>18}")
+    lines.append(f"total:  {show_money(totals.total_minor, cur)}")
     if totals.rates:
         lines.append("rates used:")
         lines.extend(f"  {r.citation()}" for r in totals.rates)

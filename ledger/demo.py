@@ -97,8 +97,8 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
     amount, cur = D.PRICE_PER_BABY
     with lg.read() as session:
         conv = rates.convert(session, amount, cur, "USD", on=r["date"], side=r["side"], tz=tz)
-    yield (f"  The ring charged {money.format_money(conv['amount_minor'], cur, 'es')} per baby: "
-           f"{money.format_money(conv['converted_minor'], 'USD', 'en')} ({conv['formula']}, ROUND_HALF_UP)")
+    yield (f"  The ring charged {money.show_money(conv['amount_minor'], cur)} per baby: "
+           f"{money.show_money(conv['converted_minor'], 'USD')} ({conv['formula']}, ROUND_HALF_UP)")
 
     yield ""
     yield "== 5. Chain of custody =="
@@ -150,8 +150,8 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
     with lg.read() as session:
         totals = rates.case_totals(session, c["case_no"], in_currency="USD", side=r["side"], tz=tz)
         for pc in totals.per_currency:
-            yield f"  cash {pc['currency']}: {money.format_money(pc['minor'], pc['currency'], 'es' if pc['currency'] == 'PEN' else 'en')} in {pc['items']} item(s)"
-        yield f"  total in USD: {money.format_money(totals.total_minor, 'USD', 'en')}"
+            yield f"  cash {pc['currency']}: {money.show_money(pc['minor'], pc['currency'])} in {pc['items']} item(s)"
+        yield f"  total in USD: {money.show_money(totals.total_minor, 'USD')}"
         for used in totals.rates:
             yield f"  rate used: {used.citation()}"
         inv = case_inventory(session, c["case_no"], in_currency="USD", side=r["side"], tz=tz, by="DEMO-501")
@@ -164,8 +164,7 @@ def _describe(kind: str, f: dict, money) -> str:
     if kind == "cash":
         amount = money.parse_amount(f["amount"], f["currency"])
         minor = money.to_minor(amount, f["currency"])
-        lang = "es" if f["currency"] == "PEN" else "en"
-        return f"{money.format_money(minor, f['currency'], lang)} ({f['denominations']}), seal {f['seal']}"
+        return f"{money.show_money(minor, f['currency'])} ({f['denominations']}), seal {f['seal']}"
     if kind == "vehicle":
         return f"{f['make']} {f['model']} {f['year']}, plate {f['plate']}, declared {f['value']}"
     if kind == "phone":

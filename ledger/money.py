@@ -163,6 +163,12 @@ def format_money(minor: int, currency: str, lang: str = "en") -> str:
     return _LETTER_DIGIT_RE.sub(" ", text)
 
 
+def show_money(minor: int, currency: str) -> str:
+    """The ledger's usual rendering for people: soles as Peru writes them (`S/ 4,000.00`),
+    every other currency in English with its unambiguous symbol (`US$1,200.00`)."""
+    return format_money(minor, currency, "es" if currency == "PEN" else "en")
+
+
 def parse_money_value(text: str, field: str = "value") -> tuple[Decimal, str]:
     """Parse "45000 PEN" or "45,000.00 USD" into (Decimal, code)."""
     parts = text.strip(" ").split(" ") if isinstance(text, str) else []
