@@ -308,7 +308,7 @@ def test_case_totals_per_currency_and_converted(seeded):
         ("EV-000001", "1200.01", "3.3333"), ("EV-000002", "450.00", "3.3333"), ("EV-000003", "1200.00", None)]
     plain = seeded.ok("case", "totals", "AQP-2020-0147")
     assert "total:  US$2,850.01" in plain and "2020-10-06 1 USD = 3.3333 PEN, sell, source TEST" in plain
-    assert "PEN 5,500.00" in plain
+    assert "S/ 5,500.00" in plain
     in_pen = seeded.ok("case", "totals", "AQP-2020-0147", "--in", "PEN", json_out=True)
     assert in_pen["total"] == "9499.96"  # 5500.00 + 1200 * 3.3333 (= 3999.96)
     assert "--in 'XX' is not a currency code" in refused(seeded, "case", "totals", "AQP-2020-0147", "--in", "XX")
