@@ -1,0 +1,426 @@
+"""The workloads: each builds what it needs in the run's temp folder, measures the ledger's
+command as a user runs it (a child process, wall time, peak memory), measures a raw baseline
+doing the same job with the standard library or bare openpyxl, and returns printable lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import data
+
+
+@dataclass
+class Sizes:
+    items: int
+    events: int
+    writers: int
+    seconds: float
+    hold_items: int
+    repeat: int
+
+
+SIZES = {
+    "tiny": Sizes(items=200, events=400, writers=8, seconds=2.0, hold_items=16, repeat=2),
+    "quick": Sizes(items=10_000, events=50_000, writers=8, seconds=6.0, hold_items=32, repeat=5),
+    "full": Sizes(items=100_000, events=1_000_000, writers=8, seconds=20.0, hold_items=64, repeat=7),
+}
+
+
+@dataclass
+class Ctx:
+    tmp: Path
+    sizes: Sizes
+    pg_url: str | None
+    template: Path | None = None
+    seeded: Path | None = None
+    items_db: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    seconds: float
+    rc: int
+    stdout: str
+    stderr: str
+    max_rss_mb: float
+
+
+def run(cmd: list[str]) -> Run:
+    """Run a child process for its wall time and output (peak memory: `run_rss`)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "EVIDENCE_OFFICER": "", "EVIDENCE_TZ": "America/Lima"})
+    out, err = proc.communicate()
+    return Run(time.perf_counter() - t0, proc.returncode, out, err, 0.0)
+
+
+def run_rss(cmd: list[str]) -> Run:
+    """Like `run`, but reaps the child with wait4 to read its own peak RSS (Linux: KiB);
+    RUSAGE_CHILDREN would report the largest of all children so far."""
+    t0 = time.perf_counter()
+    with open(os.devnull, "w") as null:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=null, text=True,
+                                env={**os.environ, "EVIDENCE_OFFICER": "", "EVIDENCE_TZ": "America/Lima"})
+        out = proc.stdout.read()
+        proc.stdout.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return Run(time.perf_counter() - t0, proc.returncode, out, "", usage.ru_maxrss / 1024)
+
+
+def evidence(*args: str) -> list[str]:
+    script = Path(sys.executable).with_name("evidence")
+    base = [str(script)] if script.exists() else [sys.executable, "-m", "ledger"]
+    return base + list(args)
+
+
+def must(r: Run, what: str) -> Run:
+    if r.rc != 0:
+        raise RuntimeError(f"{what} exited {r.rc}: {r.stderr.strip()[-2000:]}")
+    return r
+
+
+def line(name: str, figure: str, baseline: str, ratio: str, target: str) -> str:
+    return f"{name:<12} {figure} | baseline: {baseline} | ratio: {ratio} | target: {target}"
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def command_exists(*path: str) -> bool:
+    from ledger.cli import main
+
+    group = main
+    for name in path:
+        group = getattr(group, "commands", {}).get(name)
+        if group is None:
+            return False
+    return True
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+# -- data sets ---------------------------------------------------------------------------
+def prepare(ctx: Ctx) -> None:
+    ctx.template = data.migrated_template(ctx.tmp / "template.db")
+    ctx.seeded = ctx.tmp / "seeded.db"
+    data.seed(data.fresh_sqlite(ctx.template, ctx.seeded))
+
+
+def copy_seeded(ctx: Ctx, name: str) -> Path:
+    path = ctx.tmp / name
+    shutil.copyfile(ctx.seeded, path)
+    return path
+
+
+def register_in_process(url: str, n: int, *, by: str = "B-1001", batch: int = 50_000, offset: int = 0) -> None:
+    """n items registered through the ledger's own functions, in transactions of `batch`."""
+    from ledger.db import open_ledger
+    from ledger.items import prepare_item, register_items
+
+    lg = open_ledger(url)
+    try:
+        for start in range(0, n, batch):
+            specs = []
+            for i in range(offset + start, offset + min(n, start + batch)):
+                row = dict(zip(data.HEADER, data.item_row(i), strict=True))
+                kind = row.pop("kind")
+                if by != "B-1001" and kind == "cash":
+                    row["counted-by"] = by
+                specs.append(prepare_item(kind, row))
+            lg.write(register_items, "SZ-1", specs, by=by, at="2020-10-06T09:00")
+    finally:
+        lg.dispose()
+
+
+# -- import ------------------------------------------------------------------------------
+def w_import(ctx: Ctx) -> list[str]:
+    n = ctx.sizes.items
+    path = copy_seeded(ctx, "items.db")
+    csv_path = data.write_items_csv(ctx.tmp / "items.csv", n)
+    r = must(run(evidence("--db", sqlite_url(path), "item", "import", "SZ-1", str(csv_path), "--by", "B-1001",
+                          "--at", "2020-10-06T09:00")), "evidence item import")
+    ctx.items_db = path
+    figure = n / r.seconds
+
+    # Baseline: the very rows the import wrote, inserted into a fresh seeded copy with sqlite3
+    # executemany in one transaction, same schema, indexes, triggers and pragmas.
+    src = sqlite3.connect(path)
+    seed_head = sqlite3.connect(ctx.seeded).execute("SELECT seq FROM chain_head").fetchone()[0]
+    events = src.execute("SELECT * FROM events WHERE seq > ? ORDER BY seq", (seed_head,)).fetchall()
+    items = src.execute("SELECT * FROM items ORDER BY no").fetchall()
+    links = src.execute("SELECT * FROM event_items ORDER BY seq").fetchall()
+    src.close()
+    dst_path = copy_seeded(ctx, "baseline-import.db")
+    con = sqlite3.connect(dst_path, isolation_level=None)
+    for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
+        con.execute(f"PRAGMA {pragma}")
+    t0 = time.perf_counter()
+    con.execute("BEGIN IMMEDIATE")
+    # only '?' placeholders are formatted into these statements
+    con.executemany(f"INSERT INTO events VALUES ({','.join('?' * len(events[0]))})", events)  # noqa: S608
+    con.executemany(f"INSERT INTO items VALUES ({','.join('?' * len(items[0]))})", items)  # noqa: S608
+    con.executemany("INSERT INTO event_items VALUES (?, ?)", links)
+    con.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (events[-1][0], events[-1][-1]))
+    con.execute("COMMIT")
+    base = n / (time.perf_counter() - t0)
+    con.close()
+    return [line("import", f"{figure:,.0f} items/s ({n:,} mixed items from CSV in {r.seconds:.2f} s, "
+                           "start-up and validation included)",
+                 f"sqlite3 executemany of the same items+events+links rows, one transaction: {base:,.0f} items/s",
+                 f"{figure / base:.2f}", f">= 40,000 items/s: {verdict(figure >= 40_000)}")]
+
+
+# -- verify ------------------------------------------------------------------------------
+def w_verify(ctx: Ctx) -> list[str]:
+    if not command_exists("verify"):
+        return ["verify       skipped: 'evidence verify' does not exist yet"]
+    m = ctx.sizes.events
+    path = copy_seeded(ctx, "verify.db")
+    url = sqlite_url(path)
+    transfers = min(1000, m // 100)
+    register_in_process(url, m - transfers - 20)
+    _transfers(url, transfers)
+    total = sqlite3.connect(path).execute("SELECT count(*) FROM events").fetchone()[0]
+    r = run(evidence("--db", url, "verify"))
+    if r.rc != 0:
+        raise RuntimeError(f"evidence verify exited {r.rc} on a clean log: {(r.stdout + r.stderr)[-2000:]}")
+    figure = total / r.seconds
+
+    import hashlib
+
+    con = sqlite3.connect(path)
+    t0 = time.perf_counter()
+    prev, bad, count = "0" * 64, 0, 0
+    for _seq, body, prev_hash, digest in con.execute("SELECT seq, body, prev_hash, hash FROM events ORDER BY seq"):
+        if prev_hash != prev or hashlib.sha256(prev.encode("ascii") + body.encode("utf-8")).hexdigest() != digest:
+            bad += 1
+        prev = digest
+        count += 1
+    base = count / (time.perf_counter() - t0)
+    con.close()
+    assert bad == 0
+    return [line("verify", f"{figure:,.0f} events/s ({total:,} events in {r.seconds:.2f} s: chain, projections, "
+                           "custody replay)",
+                 f"stdlib sqlite3 loop re-hashing the same bytes: {base:,.0f} events/s",
+                 f"{figure / base:.2f}", f">= 300,000 events/s: {verdict(figure >= 300_000)}")]
+
+
+def _transfers(url: str, count: int) -> None:
+    """Hand `count` items from B-1001 to B-1002 one transfer at a time, for a log that is not
+    registrations only."""
+    from ledger import custody
+    from ledger.db import open_ledger
+    from ledger.items import item_label
+
+    lg = open_ledger(url)
+    try:
+        for i in range(1, count + 1):
+            lg.write(custody.transfer_items, [item_label(i)], from_badge="B-1001", to_badge="B-1002",
+                     reason="bench handover", by="B-1001")
+    finally:
+        lg.dispose()
+
+
+# -- export ------------------------------------------------------------------------------
+def w_export(ctx: Ctx) -> list[str]:
+    if not command_exists("export", "xlsx"):
+        return ["export       skipped: 'evidence export xlsx' does not exist yet"]
+    if ctx.items_db is None:
+        return ["export       skipped: the import workload did not build the item database"]
+    url = sqlite_url(ctx.items_db)
+    if command_exists("rate", "set"):
+        must(run(evidence("--db", url, "rate", "set", "2020-10-06", "USD", "PEN", "3.5870", "--source", "SBS",
+                          "--by", "B-1001")), "evidence rate set")
+    out = ctx.tmp / "case.xlsx"
+    r = must(run_rss(evidence("--db", url, "export", "xlsx", data.CASE, "--out", str(out), "--force")),
+             "evidence export xlsx")
+    b = must(run_rss([sys.executable, "-m", "bench.child", str(out), str(ctx.tmp / "bare.xlsx")]), "bare openpyxl")
+    base = json.loads(b.stdout)
+    rows = base["rows"]
+    ratio = r.seconds / base["seconds"]
+    ok = ratio <= 1.25 and r.max_rss_mb < 150
+    return [line("export", f"{rows / r.seconds:,.0f} rows/s ({rows:,} rows, {base['cells']:,} cells, "
+                           f"{ctx.sizes.items:,} items in {r.seconds:.2f} s), peak RSS {r.max_rss_mb:.0f} MB",
+                 f"bare openpyxl write-only, same cell values: {base['seconds']:.2f} s "
+                 f"({rows / base['seconds']:,.0f} rows/s)",
+                 f"{ratio:.2f}x the time", f"<= 1.25x and < 150 MB: {verdict(ok)}")]
+
+
+# -- start-up ----------------------------------------------------------------------------
+def median_time(cmd: list[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        times.append(must(run(cmd), " ".join(cmd[-3:])).seconds)
+    return statistics.median(times)
+
+
+def w_startup(ctx: Ctx) -> list[str]:
+    reps = ctx.sizes.repeat
+    bare = median_time([sys.executable, "-c", "pass"], reps)
+    help_ = median_time(evidence("--help"), reps)
+    lines = [line("start-up", f"'evidence --help' {help_ * 1000:.0f} ms (median of {reps})",
+                  f"'python -c pass' {bare * 1000:.0f} ms", f"{help_ / bare:.1f}x",
+                  f"< 150 ms: {verdict(help_ < 0.150)}")]
+    if ctx.items_db is None:
+        lines.append("start-up     'item show' skipped: the import workload did not build the item database")
+        return lines
+    ref = f"EV-{max(1, ctx.sizes.items // 2):06d}"
+    show = median_time(evidence("--db", sqlite_url(ctx.items_db), "item", "show", ref), reps)
+    lines.append(line("start-up", f"'evidence item show {ref}' {show * 1000:.0f} ms on the {ctx.sizes.items:,}-item "
+                                  f"database (median of {reps})",
+                      f"'python -c pass' {bare * 1000:.0f} ms", f"{show / bare:.1f}x",
+                      f"< 400 ms: {verdict(show < 0.400)}"))
+    return lines
+
+
+# -- concurrency -------------------------------------------------------------------------
+def w_concurrency(ctx: Ctx) -> list[str]:
+    if not command_exists("custody", "transfer"):
+        return ["concurrency  skipped: 'evidence custody transfer' does not exist yet"]
+    lines = [_concurrency(ctx, "SQLite", lambda: sqlite_url(copy_seeded(ctx, "concurrency.db")), None)]
+    if ctx.pg_url:
+        name, url = _pg_database(ctx.pg_url)
+        try:
+            lines.append(_concurrency(ctx, "PostgreSQL", lambda: url, url))
+        finally:
+            _pg_drop(ctx.pg_url, name)
+    else:
+        lines.append("concurrency  PostgreSQL skipped: give --pg URL or set EVIDENCE_TEST_PG_URL")
+    return lines
+
+
+def _concurrency(ctx: Ctx, backend: str, make_url, pg_url: str | None) -> str:
+    from ledger import registry
+    from ledger.db import open_ledger
+
+    s = ctx.sizes
+    url = make_url()
+    lg = open_ledger(url)
+    try:
+        def officers(session):
+            if pg_url is not None:
+                _seed_session(session)
+            for n in range(1, s.writers + 1):
+                registry.add_officer(session, f"W-{n:03d}", name=f"Writer {n}", role="officer")
+        lg.write(officers)
+    finally:
+        lg.dispose()
+    register_in_process(url, s.hold_items, by="W-001")
+    start = time.time() + 3.0 + 0.4 * s.writers  # every worker has imported the ledger by then
+    procs = [subprocess.Popen([sys.executable, "-m", "bench.worker", url, f"W-{n:03d}", str(s.hold_items),
+                               str(s.seconds), str(start), str(n)], stdout=subprocess.PIPE, text=True)
+             for n in range(1, s.writers + 1)]
+    results = []
+    for p in procs:
+        out, _ = p.communicate()
+        if p.returncode != 0:
+            raise RuntimeError(f"a concurrency worker exited {p.returncode}")
+        results.append(json.loads(out))
+    done = sum(r["done"] for r in results)
+    refused = sum(r["refused"] for r in results)
+    env = sum(r["environment"] for r in results)
+    doubles, mismatches = _replay_holders(url)
+    v = run(evidence("--db", url, "verify")) if command_exists("verify") else None
+    proof = (f"replay: {doubles} transfers from a non-holder, {mismatches} holder mismatches"
+             + (f", 'evidence verify' exit {v.rc}" if v else ""))
+    ok = doubles == 0 and mismatches == 0 and (v is None or v.rc == 0)
+    return (f"{'concurrency':<12} {backend}: {done / s.seconds:,.1f} transfers/s with {s.writers} writer processes "
+            f"over {s.seconds:.0f} s ({done} done, {refused} refused as stale, {env} lock timeouts; "
+            f"{s.hold_items} items) | proof: {proof} | target: zero double holders: {verdict(ok)}")
+
+
+def _replay_holders(url: str) -> tuple[int, int]:
+    """Replay every registration and transfer: each transfer must come from the item's holder
+    at that point of the log, and the final holders must be those of the items table."""
+    from sqlalchemy import select
+
+    from ledger.db import Ledger
+    from ledger.models import Event, Item
+
+    lg = Ledger(url)
+    holder: dict[str, str] = {}
+    doubles = 0
+    try:
+        with lg.read() as session:
+            for body, in session.execute(select(Event.body).where(Event.type.in_(
+                    ["item.registered", "custody.transferred"])).order_by(Event.seq)).yield_per(5000):
+                doc = json.loads(body)
+                if doc["type"] == "item.registered":
+                    holder[doc["data"]["item"]] = doc["data"]["holder"]
+                    continue
+                for item in doc["items"]:
+                    if holder.get(item) != doc["data"]["from"]:
+                        doubles += 1
+                    holder[item] = doc["data"]["to"]
+            table = dict(session.execute(select(Item.id, Item.holder)).all())
+    finally:
+        lg.dispose()
+    mismatches = sum(1 for k, v in table.items() if holder.get(k) != v)
+    return doubles, mismatches
+
+
+def _seed_session(session) -> None:
+    from ledger import registry
+
+    for badge, role in data.OFFICERS:
+        registry.add_officer(session, badge, name=f"Bench {badge}", role=role)
+    registry.add_location(session, "ER-AQP", name="Bench ER-AQP", kind="evidence-room")
+    registry.add_location(session, "VAULT-1", name="Bench VAULT-1", kind="vault")
+    registry.add_location(session, "LOT-1", name="Bench LOT-1", kind="vehicle-lot")
+    registry.open_case(session, data.CASE, title="Bench case", prosecutor="F-2001", by="B-1001", at="2020-10-06T04:00")
+    registry.record_seizure(session, data.CASE, at="2020-10-06T05:30", place="Bench street 1", by="B-1001")
+
+
+def _pg_admin(pg_url: str):
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(pg_url)
+    return psycopg.connect(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username, password=u.password,
+                           dbname=u.database or "postgres", autocommit=True)
+
+
+def _pg_database(pg_url: str) -> tuple[str, str]:
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    from ledger.db import make_engine
+    from ledger.migrate import upgrade
+
+    name = f"evidence_bench_{uuid.uuid4().hex[:10]}"
+    with _pg_admin(pg_url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(pg_url).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return name, url
+
+
+def _pg_drop(pg_url: str, name: str) -> None:
+    with _pg_admin(pg_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+WORKLOADS = {
+    "import": w_import,
+    "verify": w_verify,
+    "export": w_export,
+    "start-up": w_startup,
+    "concurrency": w_concurrency,
+}
