@@ -101,7 +101,8 @@ def _csv_rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str | None]]]
     first_line = text.split("\n", 1)[0]
     # Spreadsheets set to Spanish or French save CSV with semicolons.
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a file cut off inside a quoted cell is refused, not read as one long last cell.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         for number, row in enumerate(reader, start=1):
             yield number, [cell if cell.strip() else None for cell in row]
