@@ -268,6 +268,17 @@ def import_rates(
     def where(row) -> str:
         return f"period {row.line}" if fmt == "bcrp-json" else f"line {row.line}"
 
+    # The days a file may carry are those `rate set` accepts: from 1990 up to tomorrow (UTC).
+    bad_days: list[str] = []
+    for row in rows:
+        try:
+            parse_date(row.date.isoformat(), f"{where(row)}: date")
+        except InputError as exc:
+            bad_days.append(exc.message)
+    if bad_days:
+        raise InputError(f"rate file {name!r} has {len(bad_days)} day(s) the ledger cannot record; nothing was imported.",
+                         hint="Correct the listed lines and import the file again.", details=_cut(bad_days))
+
     # Sides are resolved now: row's own side, else --side, else sell. Two rows that become the
     # same key with different values are a contradiction within the file.
     resolved: dict[tuple, tuple] = {}
