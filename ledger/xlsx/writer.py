@@ -154,6 +154,9 @@ class WrittenWorkbook:
 # -- the output path ---------------------------------------------------------------------------
 def check_output_path(out: str, *, force: bool = False) -> Path:
     """Refuse, before anything is read or written, an output the command could not complete."""
+    if "\x00" in out:
+        raise InputError(f"--out {out!r} contains a NUL character, which no file name can hold.",
+                         hint="Give a file name ending in .xlsx.")
     path = Path(out).expanduser()
     if path.suffix.lower() != ".xlsx":
         raise InputError(f"--out {out}: the file name must end in .xlsx.", hint="Name the file like AQP-2020-0147.xlsx.")
