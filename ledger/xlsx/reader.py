@@ -45,7 +45,7 @@ def iter_rows(path: Path) -> Iterator[tuple[int, list[str | None]]]:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
         raise InputError(
-            f"{path.name} is not a readable .xlsx workbook ({type(exc).__name__}: {exc}).",
+            f"{path.name} is not a readable .xlsx workbook ({str(exc).strip(chr(34)) or 'damaged or not a workbook'}).",
             hint="Open it in a spreadsheet program and save it again as .xlsx, or save it as CSV UTF-8.",
         ) from exc
     try:
