@@ -68,3 +68,15 @@ def seed_basic(cli) -> None:
 
 GOOD_IMEI = "490154203237518"
 GOOD_IMEI2 = "356938035643809"
+
+
+def rows(db_url: str, sql: str, **params):
+    """Run one SQL query on the test ledger, for assertions on database state."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql), params).all()
+    finally:
+        engine.dispose()

@@ -4,18 +4,8 @@ item history, with every refusal leaving the database untouched."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.helpers import GOOD_IMEI
-
-
-def rows(db_url, sql, **params):
-    engine = create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(sql), params).all()
-    finally:
-        engine.dispose()
+from tests.helpers import GOOD_IMEI, rows
 
 
 def holder(db_url, item):

@@ -14,9 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.helpers import GOOD_IMEI, GOOD_IMEI2
+from tests.helpers import GOOD_IMEI, GOOD_IMEI2, rows
 
 CASE = "AQP-2020-0147"
 # Texts a spreadsheet would take for a formula, accepted by the ledger as ordinary text.
@@ -25,14 +24,6 @@ DANGEROUS = ["=HYPERLINK(\"http://x.example\",\"ver\")", "+cmd|' /C calc'!A0", "
 SHEETS_ES = ["Resumen", "Efectivo", "Vehículos", "Teléfonos", "Documentos", "Cadena de custodia"]
 SHEETS_EN = ["Summary", "Cash", "Vehicles", "Phones", "Documents", "Custody"]
 
-
-def rows(db_url, sql, **params):
-    engine = create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(sql), params).all()
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture

@@ -7,20 +7,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+
+from tests.helpers import rows
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
 BCRP_JSON = SAMPLES / "bcrp-usd-pen-2020-10.json"
 BCRP_CSV = SAMPLES / "bcrp-usd-pen-2020-10.csv"
-
-
-def rows(db_url, sql, **params):
-    engine = create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(sql), params).all()
-    finally:
-        engine.dispose()
 
 
 def refused(cli, *args, code=1):

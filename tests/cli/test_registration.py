@@ -4,18 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import create_engine, text
-
-from tests.helpers import GOOD_IMEI, GOOD_IMEI2
-
-
-def rows(db_url, sql):
-    engine = create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(sql)).all()
-    finally:
-        engine.dispose()
+from tests.helpers import GOOD_IMEI, GOOD_IMEI2, rows
 
 
 def test_each_creation_prints_its_identifier(seeded, db_url, tmp_path):
