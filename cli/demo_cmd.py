@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from click.core import ParameterSource
 
@@ -36,6 +38,14 @@ def demo(ctx, state, out, lang):
         url, named = resolve_db_url(DEFAULT_DB), DEFAULT_DB
     lg = prepare_demo_ledger(url, tz=state.tz, named=named)
     state._ledger = lg
+    steps = run_demo(lg, out or DEFAULT_OUT, lang=lang, force_out=out is None)
+    if state.json:
+        from .output import emit_json
+
+        lines = list(steps)
+        emit_json({"id": lg.url, "ledger": lg.url, "workbook": str(Path(out or DEFAULT_OUT).absolute()),
+                   "narration": lines})
+        return
     click.echo(f"Demo ledger: {named if named == DEFAULT_DB else url}")
-    for line in run_demo(lg, out or DEFAULT_OUT, lang=lang, force_out=out is None):
+    for line in steps:
         click.echo(line)

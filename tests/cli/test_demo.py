@@ -76,3 +76,13 @@ def test_demo_data_is_visibly_fictitious():
     assert all("DEMO" in badge for badge, *_ in D.OFFICERS)
     assert all("ejemplo" in s["place"] for s in D.SEIZURES)
     assert "no oficial" in D.RATE["source"]
+
+
+def test_demo_json_is_one_document(tmp_path):
+    import json
+
+    result = run(["--json", "demo"], tmp_path)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["workbook"].endswith("evidence-demo.xlsx")
+    assert any(line.startswith("  verify: clean") for line in doc["narration"])
