@@ -198,8 +198,10 @@ def item_show(state, item):
         evidence item show EV-000001
     """
     from ledger import items
+    from ledger.validate import local_iso
 
     with state.ledger().read() as session:
         data = items.show_item(session, item)
     width = max(len(k) for k in data) + 1
-    emit(state, data, [f"{(k + ':').ljust(width)} {'-' if v is None else v}" for k, v in data.items()])
+    shown = {k: (local_iso(v, state.tz) if k.endswith("_at") and v else v) for k, v in data.items()}
+    emit(state, data, [f"{(k + ':').ljust(width)} {'-' if v is None else v}" for k, v in shown.items()])

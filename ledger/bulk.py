@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.errors import InputError, LedgerError
-from ledger.items import KIND_FIELDS, KINDS, ItemSpec, check_references, prepare_item, register_items
+from ledger.items import (
+    KIND_FIELDS,
+    KINDS,
+    ItemSpec,
+    check_references,
+    duplicate_warnings,
+    prepare_item,
+    register_items,
+)
 
 MAX_ROWS = 1_000_000
 MAX_LISTED = 100
@@ -271,8 +279,10 @@ def import_batch(
     if errors:
         errors.sort(key=lambda e: int(re.match(r"row (\d+)", e).group(1)))
         raise _refuse(batch.path, errors)
+    for i, notes in enumerate(duplicate_warnings(session, batch.specs)):
+        batch.warnings.extend(f"row {batch.rows[i]}: {note}" for note in notes)
     done = register_items(session, seizure, batch.specs, by=by, at=at, tz=tz, progress=progress,
-                          label=lambda i: f"row {batch.rows[i]}")
+                          label=lambda i: f"row {batch.rows[i]}", check_duplicates=False)
     counts = Counter(d.kind for d in done)
     warnings = batch.warnings[:MAX_WARNINGS]
     if len(batch.warnings) > MAX_WARNINGS:

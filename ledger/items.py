@@ -248,7 +248,7 @@ class Registered:
 
 def register_items(
     session: Session, seizure_ref: str, specs: Sequence[ItemSpec], *, by: str | None,
-    at: str | None = None, tz: str = "America/Lima", label=None, progress=None,
+    at: str | None = None, tz: str = "America/Lima", label=None, progress=None, check_duplicates: bool = True,
 ) -> list[Registered]:
     """Register validated items of one seizure; the acting officer holds them first."""
     actor = require_actor(session, by, "item.register")
@@ -266,6 +266,7 @@ def register_items(
             raise NotFound(errors[0])
         raise NotFound(f"{len(errors)} references do not exist:", details=errors)
 
+    dupes = duplicate_warnings(session, specs) if check_duplicates else [[] for _ in specs]
     first = (session.scalar(select(func.max(Item.no))) or 0) + 1
     events: list[NewEvent] = []
     for offset, spec in enumerate(specs):
@@ -291,7 +292,7 @@ def register_items(
             }
             groups.setdefault(tuple(row), []).append(row)
             links.append({"seq": ev.seq, "item_no": no})
-            out.append(Registered(item_id, spec.kind, ev.seq, tuple(spec.warnings)))
+            out.append(Registered(item_id, spec.kind, ev.seq, (*spec.warnings, *dupes[start + offset])))
         conn = session.connection()
         for rows in groups.values():
             insert_rows(conn, Item.__table__, rows)
@@ -302,6 +303,46 @@ def register_items(
 
 
 _CHUNK = 5000
+
+# Identifiers that name one physical object: seeing one twice is worth a warning (a phone
+# registered twice, or a typo), not a refusal (two raids can seize the same car over time).
+_UNIQUE_MARKS = (("imei", "IMEI"), ("imei2", "IMEI"), ("vin", "VIN"), ("plate", "plate"))
+
+
+def duplicate_warnings(session: Session, specs: Sequence[ItemSpec]) -> list[list[str]]:
+    """For each spec, sentences about IMEIs, VINs and plates already registered or repeated
+    within the same batch."""
+    wanted: dict[str, set[str]] = {"imei": set(), "vin": set(), "plate": set()}
+    for spec in specs:
+        for col, _ in _UNIQUE_MARKS:
+            if spec.columns.get(col):
+                wanted["imei" if col == "imei2" else col].add(spec.columns[col])
+    known: dict[tuple[str, str], str] = {}
+    for kind_col, values in wanted.items():
+        cols = (Item.imei, Item.imei2) if kind_col == "imei" else (getattr(Item, kind_col),)
+        ordered = sorted(values)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start:start + 500]
+            for col in cols:
+                for item_id, value in session.execute(select(Item.id, col).where(col.in_(chunk))):
+                    known.setdefault((kind_col, value), item_id)
+    out: list[list[str]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for i, spec in enumerate(specs):
+        notes = []
+        for col, word in _UNIQUE_MARKS:
+            value = spec.columns.get(col)
+            if not value:
+                continue
+            key = ("imei" if col == "imei2" else col, value)
+            if key in known:
+                notes.append(f"{word} {value} is already registered as {known[key]}; check that this is "
+                             f"not the same {'phone' if word == 'IMEI' else 'vehicle'} registered twice.")
+            elif key in seen:
+                notes.append(f"{word} {value} appears more than once in this registration.")
+            seen.setdefault(key, i)
+        out.append(notes)
+    return out
 
 
 # -- reading -------------------------------------------------------------------------

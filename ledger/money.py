@@ -26,7 +26,12 @@ MAX_DENOMINATION_COUNT = 10_000_000
 
 # ISO 4217 codes that are not money one can seize or count: precious metals, bond-market units,
 # IMF/ADB units, the testing code and "no currency". py-moneyed knows them; the ledger refuses them.
-_NOT_MONEY = frozenset({"XAG", "XAU", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "XTS", "XXX"})
+# Metals, units of account, test codes and ISO 4217 "fund" codes (next-day and same-day
+# dollars, indexed units): none of them is notes and coins an officer can seize.
+_NOT_MONEY = frozenset({
+    "XAG", "XAU", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "XTS", "XXX",
+    "USN", "USS", "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "UYI", "UYW",
+})
 
 # Babel locale per interface language. en_001 ("world English") writes US$ for dollars, which
 # is unambiguous in Peru where $ alone could be read as soles; es_PE writes S/ for soles.

@@ -9,6 +9,7 @@ Conversions round ROUND_HALF_UP per amount (money.convert_minor); a total is the
 from __future__ import annotations
 
 import datetime
+import shlex
 import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -153,9 +154,14 @@ def _check_reason(supersede: bool, reason: str | None) -> str | None:
     return reason
 
 
+def _arg(text: str) -> str:
+    """A value as it must be typed in a shell, quoted when it holds spaces or quotes."""
+    return shlex.quote(text)
+
+
 def rate_set_command(date: str, base: str, quote: str, side: str, source: str | None) -> str:
     """The command that would add a missing rate, for messages."""
-    return (f"evidence rate set {date} {base} {quote} RATE --source {source or 'SOURCE'} "
+    return (f"evidence rate set {date} {base} {quote} RATE --source {_arg(source) if source else 'SOURCE'} "
             f"--side {side} --by BADGE")
 
 
@@ -407,7 +413,7 @@ def choose_rate(
                 hint=f"Add it with: {rate_set_command(hi, base, quote, side, source)}",
             )
     elif len(sources) > 1:
-        options = " or ".join(f"--source {s}" for s in sources)
+        options = " or ".join(f"--source {_arg(s)}" for s in sources)
         raise RuleError(
             f"Several sources have a {side} rate {base}/{quote} for {hi} or the {LOOKBACK_DAYS} days before: "
             f"{', '.join(sources)}.",
