@@ -19,8 +19,8 @@ from tests.helpers import CliHarness, seed_basic
 
 KILLS = 30
 MAX_ROUNDS = 90
-IMPORT_ROWS = 300
-TRANSFER_MAX = 1500
+IMPORT_ROWS = 500
+TRANSFER_MAX = 2000
 OTHER = {"B-1001": "C-3001", "C-3001": "B-1001"}
 ROOT = Path(__file__).resolve().parents[2]
 STATS: dict[str, int] = {}
@@ -140,7 +140,7 @@ def test_sigkill_during_writes_loses_nothing_and_leaves_nothing_half_done(tmp_pa
         args, present = crasher.op()
         duration = durations[rounds % 2]
         proc = _start(db, args)
-        time.sleep(rng.uniform(0.4 * duration, 1.05 * duration))
+        time.sleep(rng.uniform(0.45 * duration, 1.1 * duration))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             proc.communicate(timeout=30)
