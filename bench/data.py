@@ -26,6 +26,11 @@ def luhn_imei(n: int) -> str:
     return body + str((10 - total % 10) % 10)
 
 
+def unique_plate(j: int) -> str:
+    """The j-th of 6,760,000 distinct plates of the current Peruvian form (A0A-000)."""
+    return f"{chr(65 + (j // 1000) % 26)}{(j // 26_000) % 10}{chr(65 + (j // 260_000) % 26)}-{j % 1000:03d}"
+
+
 def item_row(i: int) -> list[str]:
     """Row i of a mixed file: a quarter each of cash, vehicles, phones and documents."""
     r = dict.fromkeys(HEADER, "")
@@ -35,7 +40,7 @@ def item_row(i: int) -> list[str]:
                  denominations="", **{"counted-by": "B-1001", "verified-by": "B-1002"}, seal=f"S-{i:07d}",
                  location="ER-AQP")
     elif k == 1:
-        r.update(kind="vehicle", make="Toyota", model="Yaris", plate=f"V{i % 10}A-{i % 1000:03d}", year="2016",
+        r.update(kind="vehicle", make="Toyota", model="Yaris", plate=unique_plate(i // 4), year="2016",
                  color="gris", value="45000 PEN", location="LOT-1")
     elif k == 2:
         r.update(kind="phone", imei=luhn_imei(i), make="Samsung", model="Galaxy A10", number="+51 959 000 001",
