@@ -41,12 +41,22 @@ def verify_command(state, case_no, expect_head):
                                        f"head: {report.head_seq}:{report.head_hash}"])
         return
     emit(state, report.as_dict(), [f.render() for f in report.findings])
-    raise VerificationFailed(
-        f"verify found {len(report.findings)} problem(s) in the log{scope}; the first bad event is seq "
-        f"{report.first_bad_seq}." if report.first_bad_seq is not None else
-        f"verify found {len(report.findings)} problem(s) in the log{scope}.",
-        hint="The findings are listed above; do not trust this ledger until they are explained.",
-    )
+    where = "in the JSON document on stdout" if state.json else "listed above"
+    raise VerificationFailed(_summary(report, scope),
+                             hint=f"The findings are {where}; do not trust this ledger until they are explained.")
+
+
+def _summary(report, scope: str) -> str:
+    """One sentence: the first bad event comes only from findings about the log itself; a
+    table that differs from the log is reported as such."""
+    log, tables = len(report.log_findings), len(report.table_findings)
+    in_tables = f"{tables} problem(s) in the tables that show the current state (they differ from the log)"
+    if not log:
+        return f"verify found {in_tables}{scope}; the log itself is intact."
+    text = f"verify found {log} problem(s) in the log{scope}"
+    if report.first_bad_seq is not None:
+        text += f"; the first bad event is seq {report.first_bad_seq}"
+    return text + (f", and {in_tables}." if tables else ".")
 
 
 @export_group.command("log")

@@ -135,16 +135,86 @@ def test_forged_event_without_moving_head(ledger_with_history, db_url):
 
 
 def test_edited_projection(ledger_with_history, db_url):
+    """Editing only the tables leaves the log intact: the findings say which table differs
+    from the log, and the summary names no "first bad event"."""
     sql(db_url, "UPDATE items SET holder = 'B-1002' WHERE id = 'EV-000003'")
     sql(db_url, "UPDATE items SET amount_minor = 100 WHERE id = 'EV-000003'")
     report = findings(ledger_with_history)
+    assert {f["check"] for f in report["findings"]} == {"projection"}
+    assert report["first_bad_seq"] is None and report["log_findings"] == 0 and report["table_findings"] == 2
     bad = [f for f in report["findings"] if f["item"] == "EV-000003"]
-    assert any("items.holder is 'B-1002'" in f["message"] for f in bad)
-    assert any("registration event" in f["message"] for f in bad)
     last_seq = transfer_seqs(db_url)[0]
-    assert report["first_bad_seq"] <= last_seq
+    assert any(f"the items table differs from the log for EV-000003: holder B-1002 in the table, C-3001 by the "
+               f"log (last event seq {last_seq})" in f["message"] for f in bad)
+    assert any("registration event" in f["message"] for f in bad)
+    assert all(f["seq"] is None for f in bad)
+    plain = ledger_with_history("verify")
+    assert plain.exit_code == 3
+    assert "first bad event" not in plain.stderr
+    assert "2 problem(s) in the tables" in plain.stderr and "the log itself is intact" in plain.stderr
     other_case = ledger_with_history("verify", "--case", "AQP-2020-0147")
     assert other_case.exit_code == 3
+
+
+def test_deleted_event_is_named_before_what_the_replay_then_finds(ledger_with_history, db_url):
+    """Deleting a transfer also leaves the items table ahead of the replay (its holder came
+    from the deleted event); the summary names the gap, not the item's last remaining event."""
+    seq = transfer_seqs(db_url)[0]
+    drop_triggers(db_url)
+    sql(db_url, "DELETE FROM event_items WHERE seq = :s", "DELETE FROM events WHERE seq = :s", params={"s": seq})
+    report = findings(ledger_with_history)
+    assert report["first_bad_seq"] == seq
+    checks = [f["check"] for f in report["findings"]]
+    assert checks[0] == "chain" and "projection" in checks
+    assert checks.index("projection") > max(i for i, c in enumerate(checks) if c != "projection")
+    plain = ledger_with_history("verify")
+    assert f"the first bad event is seq {seq}" in plain.stderr
+    assert plain.stdout.splitlines()[0].startswith(f"[chain] seq {seq}: seq {seq} missing")
+    assert "in the tables that show the current state" in plain.stderr
+
+
+def test_json_mode_points_to_the_json_document(ledger_with_history, db_url):
+    sql(db_url, "UPDATE items SET holder = 'B-1002' WHERE id = 'EV-000003'")
+    result = ledger_with_history("verify", json_out=True)
+    assert result.exit_code == 3
+    assert "in the JSON document on stdout" in result.stderr and "listed above" not in result.stderr
+    assert json.loads(result.stdout)["findings"]
+    plain = ledger_with_history("verify")
+    assert "listed above" in plain.stderr
+
+
+def test_malformed_bodies_and_columns_are_findings_not_crashes(ledger_with_history, db_url):
+    """Bodies the parser rejects (floats, NaN, whitespace, deep nesting, unsorted keys), a
+    non-ASCII prev_hash and column/body mismatches are each reported on their event."""
+    drop_triggers(db_url)
+    seqs = transfer_seqs(db_url)
+    ev = event(db_url, seqs[0])
+    doc = json.loads(ev.body)
+    bad_bodies = [
+        ev.body.replace('"reason":', '"amount":1.5,"reason":'),
+        ev.body.replace('"reason":', '"amount":NaN,"reason":'),
+        ev.body.replace(',"seq":', ', "seq":'),
+        "[" * 100_000 + "]" * 100_000,
+        "{" + ",".join(f"{json.dumps(k)}:{json.dumps(doc[k], sort_keys=True, separators=(',', ':'))}"
+                       for k in sorted(doc, reverse=True)) + "}",  # keys not sorted
+        '{"v":1}',
+    ]
+    targets = list(range(1, len(bad_bodies) + 1))
+    for s, body in zip(targets, bad_bodies, strict=True):
+        sql(db_url, "UPDATE events SET body = :b WHERE seq = :s", params={"b": body, "s": s})
+    actor = json.loads(event(db_url, seqs[1]).body)["actor"]
+    sql(db_url, "UPDATE events SET actor = 'X-9' WHERE seq = :s", params={"s": seqs[1]})
+    sql(db_url, "UPDATE events SET prev_hash = :p WHERE seq = :s", params={"p": "é" * 64, "s": seqs[2]})
+    report = findings(ledger_with_history)
+    by_seq: dict = {}
+    for f in report["findings"]:
+        by_seq.setdefault(f["seq"], []).append(f["message"])
+    for s in targets[:5]:
+        assert "body is not canonical JSON of an event." in by_seq[s], (s, by_seq.get(s))
+    assert any("format version" in m for m in by_seq[targets[5]]) or any("column" in m for m in by_seq[targets[5]])
+    assert f"column actor is 'X-9' but the body says {actor!r}." in by_seq[seqs[1]]
+    assert any("does not link" in m for m in by_seq[seqs[2]])
+    assert report["first_bad_seq"] == 1
 
 
 def test_rewritten_history_caught_by_expected_head(ledger_with_history, db_url):

@@ -86,3 +86,24 @@ def test_reimplementation_agrees_with_the_ledger_and_the_bundle(seeded, db_url, 
     assert sorted(sums) == ["HEAD", "README.txt", "events.jsonl", "verify.py"]
     for name, digest in sums.items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
+
+
+def test_verify_canonical_check_agrees_with_the_writer():
+    """verify proves a body canonical with the C scanner and encoder; it must accept exactly
+    what events.canonical_json writes and refuse floats, NaN, whitespace and unsorted keys."""
+    import pytest
+
+    from ledger import verify
+    from ledger.events import canonical_json
+
+    doc = {"v": 1, "seq": 7, "data": {"reason": 'Para "juicio" \\ sala\n2, Señora Núñez 🧾\x01', "n": -12,
+                                      "ok": True, "none": None, "list": [3, {"b": 1, "a": [""]}]}, "items": []}
+    body = canonical_json(doc).decode("utf-8")
+    assert body == canon(doc)
+    assert verify._encode(verify._DECODE(body)) == body
+    assert verify._fields_digest(doc) == hashlib.sha256(canonical_json(doc)).digest()
+    for bad in ('{"a":1.5}', '{"a":1e3}', '{"a":NaN}'):
+        with pytest.raises(ValueError):
+            verify._encode(verify._DECODE(bad))
+    for noncanonical in ('{"b":1,"a":2}', '{"a": 1}', '{"a":"\\u00e9"}', '{"a":-0}', '{"a":1,"a":1}'):
+        assert verify._encode(verify._DECODE(noncanonical)) != noncanonical
