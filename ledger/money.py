@@ -80,7 +80,7 @@ def check_currency(code: str, field: str = "currency") -> str:
 
 
 def minor_exponent(code: str) -> int:
-    """Decimals of the currency's minor unit per ISO 4217 (PEN 2, JPY 0, BHD 3, CLF 4).
+    """Decimals of the currency's minor unit per ISO 4217 (PEN 2, JPY 0, BHD 3).
 
     ISO rather than Babel's CLDR digits: CLDR gives 0 for COP, HUF or IDR, whose ISO minor
     unit is 2, and a stored amount must keep every digit the paper record has.

@@ -14,7 +14,7 @@ from ledger.errors import RuleError
 from ledger.money import MAX_RATE, MIN_RATE, convert_minor, minor_exponent
 from ledger.rates import CashItem, RateUsed, choose_rate, find_rate, value_cash
 
-CURRENCIES = ["PEN", "USD", "EUR", "JPY", "BHD", "CLF"]  # 2, 2, 2, 0, 3, 4 decimals
+CURRENCIES = ["PEN", "USD", "EUR", "JPY", "BHD", "KWD"]  # 2, 2, 2, 0, 3, 3 decimals
 
 
 @st.composite
