@@ -2,8 +2,10 @@
 
 `case_inventory` reads the header, seizures, counts, cash totals and the ledger head at once;
 item and custody rows are iterators that read the database in batches, so a writer can stream
-a large case with flat memory. Values are typed (Decimal, int, naive local datetime, str);
-the writer decides how they look. Nothing here knows openpyxl.
+a large case with flat memory: nothing is held per item (the cash totals are summed batch by
+batch, and each cash row is valued again with its batch, at the same cached rates). Values are
+typed (Decimal, int, naive local datetime, str); the writer decides how they look. Nothing here
+knows openpyxl.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import json
 import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.models import Event, EventItem, Item, Officer, Seizure
@@ -86,7 +88,7 @@ class CaseInventory:
     tz: str
     seizures: list[dict]
     counts: dict[str, dict[str, int]]  # kind -> status -> n
-    totals: object  # ledger.rates.CaseTotals
+    totals: object  # ledger.rates.CaseTotals, without the per-item list (each cash row carries its value)
     head_seq: int
     head_hash: str
     exported_at: datetime  # naive, in tz
@@ -95,6 +97,7 @@ class CaseInventory:
     custody_count: int
     _session: Session = field(repr=False, default=None)
     _officers: dict[str, str] = field(repr=False, default_factory=dict)
+    _lookup: object = field(repr=False, default=None)  # cached rate lookup shared by the totals and the rows
 
     def item_count(self, kind: str) -> int:
         return sum(self.counts.get(kind, {}).values())
@@ -107,7 +110,7 @@ class CaseInventory:
         if sheet == "custody":
             return iter_custody_rows(self._session, self.case_no, self.head_seq, self.tz, self._officers)
         return iter_item_rows(self._session, self.case_no, sheet, self.head_seq, self.tz, self._officers,
-                              self.totals if sheet == "cash" else None)
+                              self.totals if sheet == "cash" else None, lookup=self._lookup)
 
 
 def local_naive(utc_text: str | None, tz: str) -> datetime | None:
@@ -120,6 +123,119 @@ def local_naive(utc_text: str | None, tz: str) -> datetime | None:
     return from_utc_iso(utc_text).astimezone(zoneinfo.ZoneInfo(tz)).replace(tzinfo=None)
 
 
+def local_converter(tz: str, size: int = 4096) -> Callable[[str | None], datetime | None]:
+    """`local_naive` for one zone, remembering up to `size` recent times (events of one batch
+    often share their second)."""
+    from ledger.validate import from_utc_iso
+
+    zone = zoneinfo.ZoneInfo(tz)
+    seen: dict[str, datetime] = {}
+
+    def convert(utc_text: str | None) -> datetime | None:
+        if not utc_text:
+            return None
+        value = seen.get(utc_text)
+        if value is None:
+            if len(seen) >= size:
+                seen.clear()
+            value = seen[utc_text] = from_utc_iso(utc_text).astimezone(zone).replace(tzinfo=None)
+        return value
+
+    return convert
+
+
+def rate_lookup(session: Session, side: str, source: str | None):
+    """`ledger.rates.find_rate` remembered per (day, from, to): a case's cash has a handful of
+    seizure days and currencies, not one rate query per item. A refusal is remembered too."""
+    from ledger.errors import LedgerError
+    from ledger.rates import find_rate
+
+    seen: dict[tuple, tuple] = {}
+
+    def lookup(day, from_currency: str, to_currency: str):
+        key = (day, from_currency, to_currency)
+        hit = seen.get(key)
+        if hit is None:
+            try:
+                hit = seen[key] = (find_rate(session, day, from_currency, to_currency, side, source), None)
+            except LedgerError as exc:
+                hit = seen[key] = (None, exc)
+        if hit[1] is not None:
+            raise hit[1]
+        return hit[0]
+
+    return lookup
+
+
+def _cash_page(session: Session, case_no: str, head_seq: int | None, after: int | None, batch: int) -> list:
+    cond = [Item.case_no == case_no, Item.kind == "cash"]
+    if head_seq is not None:
+        cond.append(Item.registered_seq <= head_seq)
+    if after is not None:
+        cond.append(Item.no > after)
+    return session.execute(
+        select(Item.no, Item.id, Seizure.id, Item.currency, Item.amount_minor, Seizure.occurred_at)
+        .join(Seizure, Seizure.no == Item.seizure_no).where(*cond).order_by(Item.no).limit(batch)
+    ).all()
+
+
+def _cash_items(page: list, tz: str, days: dict) -> list:
+    """`ledger.rates.CashItem`s of one page of `_cash_page`, the seizure day in `tz` (as `cash_items`)."""
+    from ledger.rates import CashItem, local_date
+
+    out = []
+    for _no, item_id, seizure_id, currency, minor, at in page:
+        day = days.get(at)
+        if day is None:
+            day = days[at] = local_date(at, tz)
+        out.append(CashItem(item_id, seizure_id, currency, int(minor), day))
+    return out
+
+
+def stream_totals(
+    session: Session, case_no: str, lookup, *, in_currency: str, side: str, source: str | None, tz: str,
+    batch: int | None = None,
+):
+    """The case's cash totals as `ledger.rates.case_totals` gives them, valued batch by batch with
+    `ledger.rates.value_cash` (the same rounding, the same rates), so no list of every item is held.
+    The returned CaseTotals has `items=[]`. Any missing rate: the refusal of `case_totals` itself,
+    which names every item at once."""
+    from ledger import money
+    from ledger.errors import RuleError
+    from ledger.rates import CaseTotals, case_totals, value_cash
+
+    per: dict[str, dict] = {}
+    rates: dict[tuple, object] = {}
+    total_minor = 0
+    days: dict[str, object] = {}
+    batch = batch or BATCH
+    after = None
+    while True:
+        page = _cash_page(session, case_no, None, after, batch)
+        if not page:
+            break
+        after = page[-1][0]
+        try:
+            part = value_cash(case_no, _cash_items(page, tz, days), lookup, in_currency=in_currency, side=side,
+                              source=source)
+        except RuleError:
+            case_totals(session, case_no, in_currency=in_currency, side=side, source=source, tz=tz)
+            raise
+        total_minor += part.total_minor
+        for p in part.per_currency:
+            entry = per.setdefault(p["currency"], {"currency": p["currency"], "minor": 0, "items": 0,
+                                                   "converted_minor": 0})
+            entry["minor"] += p["minor"]
+            entry["items"] += p["items"]
+            entry["converted_minor"] += p["converted_minor"]
+        for r in part.rates:
+            rates.setdefault((r.seq, r.date, r.base, r.quote, r.side, r.source), r)
+    per_currency = [{**per[code], "amount": money.amount_str(per[code]["minor"], code),
+                     "converted": money.amount_str(per[code]["converted_minor"], in_currency)} for code in sorted(per)]
+    return CaseTotals(case_no=case_no, in_currency=in_currency, side=side, source=source, per_currency=per_currency,
+                      items=[], total_minor=total_minor, rates=list(rates.values()))
+
+
 def case_inventory(
     session: Session, case_no: str, *, in_currency: str = "USD", side: str = "sell", source: str | None = None,
     tz: str = "America/Lima", by: str | None = None, now: datetime | None = None,
@@ -127,8 +243,9 @@ def case_inventory(
     """Read the case's header, seizures, counts, cash totals and the ledger head; the rows
     follow lazily through `CaseInventory.rows`. Call inside one read transaction: on
     PostgreSQL the session is switched to REPEATABLE READ so every batch sees the same ledger."""
+    from ledger import money
     from ledger.events import head_of, now_utc
-    from ledger.rates import case_totals
+    from ledger.rates import check_side, check_source
     from ledger.registry import get_case, get_officer, seizure_dict
     from ledger.validate import check_zone, utc_iso
 
@@ -138,7 +255,11 @@ def case_inventory(
     exporter = get_officer(session, by, "--by") if by else None
     case = get_case(session, case_no)
     head_seq, head_hash = head_of(session)
-    totals = case_totals(session, case.case_no, in_currency=in_currency, side=side, source=source, tz=tz)
+    in_currency = money.check_currency(in_currency, "--in")
+    side = check_side(side)
+    source = None if source is None else check_source(source)
+    lookup = rate_lookup(session, side, source)
+    totals = stream_totals(session, case.case_no, lookup, in_currency=in_currency, side=side, source=source, tz=tz)
     officers = dict(session.execute(select(Officer.badge, Officer.name)).all())
     seizures = []
     for s in session.scalars(select(Seizure).where(Seizure.case_no == case.case_no).order_by(Seizure.no)):
@@ -163,87 +284,102 @@ def case_inventory(
         head_seq=head_seq, head_hash=head_hash,
         exported_at=local_naive(utc_iso(now or now_utc()), tz),
         exported_by=exporter.badge if exporter else None, exported_by_name=exporter.name if exporter else None,
-        custody_count=int(custody_count), _session=session, _officers=officers,
+        custody_count=int(custody_count), _session=session, _officers=officers, _lookup=lookup,
     )
-
-
-def _keyset(fetch: Callable[[object], list], key: Callable[[object], object]) -> Iterator:
-    """Rows of `fetch(after)` page after page until an empty page."""
-    after = None
-    while True:
-        page = fetch(after)
-        if not page:
-            return
-        yield from page
-        after = key(page[-1])
 
 
 def iter_item_rows(
     session: Session, case_no: str, kind: str, head_seq: int, tz: str, officers: dict[str, str],
-    totals=None, batch: int = BATCH,
+    totals=None, batch: int | None = None, lookup=None,
 ) -> Iterator[dict]:
-    """Items of one kind in evidence-number order, as typed row dicts keyed like SHEET_COLUMNS."""
+    """Items of one kind in evidence-number order, as typed row dicts keyed like SHEET_COLUMNS.
+    Cash rows are valued page by page with `ledger.rates.value_cash`, at `totals`' currency,
+    side and source (`lookup`: a cached rate lookup, see `rate_lookup`)."""
     from ledger.money import from_minor
+    from ledger.rates import value_cash
 
-    values = {v.item_id: v for v in totals.items} if totals is not None else {}
+    batch = batch or BATCH
     in_currency = totals.in_currency if totals is not None else None
+    if totals is not None and lookup is None:
+        lookup = rate_lookup(session, totals.side, totals.source)
     seizure_ids = dict(session.execute(select(Seizure.no, Seizure.id).where(Seizure.case_no == case_no)).all())
+    local = local_converter(tz)
+    days: dict[str, object] = {}
+    rate_cells: dict[int, tuple] = {}
     cols = Item.__table__.c
-
-    def fetch(after):
+    query = select(Item.__table__, Event.occurred_at.label("registered_occurred_at"),
+                   Seizure.occurred_at.label("seizure_at")).join(Event, Event.seq == cols.registered_seq) \
+        .join(Seizure, Seizure.no == cols.seizure_no)
+    after = None
+    while True:
         cond = [cols.case_no == case_no, cols.kind == kind, cols.registered_seq <= head_seq]
         if after is not None:
             cond.append(cols.no > after)
-        return session.execute(
-            select(Item.__table__, Event.occurred_at.label("registered_occurred_at"))
-            .join(Event, Event.seq == cols.registered_seq).where(*cond).order_by(cols.no).limit(batch)
-        ).all()
+        page = session.execute(query.where(*cond).order_by(cols.no).limit(batch)).all()
+        if not page:
+            return
+        after = page[-1].no
+        values = None
+        if kind == "cash" and totals is not None:
+            cash = _cash_items([(r.no, r.id, None, r.currency, r.amount_minor, r.seizure_at) for r in page], tz, days)
+            values = value_cash(case_no, cash, lookup, in_currency=in_currency, side=totals.side,
+                                source=totals.source).items
+        for i, it in enumerate(page):
+            holder = it.holder
+            row = {
+                "item": it.id, "seizure": seizure_ids.get(it.seizure_no), "seal": it.seal, "holder": holder,
+                "holder_name": officers.get(holder) if holder else None, "location": it.location,
+                "status": it.status, "registered_at": local(it.registered_occurred_at), "last_at": local(it.last_at),
+                "disposition": it.disposition, "authority": it.authority, "disposed_to": it.disposed_to,
+            }
+            if kind == "cash":
+                value = values[i] if values is not None else None
+                rate = value.rate if value else None
+                if rate is not None:
+                    cells = rate_cells.get(id(rate))
+                    if cells is None or cells[0] is not rate:
+                        cells = rate_cells[id(rate)] = (rate, Decimal(rate.rate), f"{rate.base}/{rate.quote}",
+                                                         date.fromisoformat(rate.date))
+                else:
+                    cells = (None, None, None, None)
+                row.update(
+                    amount=from_minor(it.amount_minor, it.currency), currency=it.currency,
+                    denominations=it.denominations, counted_by=it.counted_by, verified_by=it.verified_by,
+                    in_currency=in_currency,
+                    converted=from_minor(value.converted_minor, in_currency) if value else None,
+                    rate=cells[1], rate_pair=cells[2], rate_date=cells[3],
+                    rate_side=rate.side if rate else None, rate_source=rate.source if rate else None,
+                    rate_seq=rate.seq if rate else None, inverse=value.inverse if value else False,
+                )
+            elif kind == "vehicle":
+                row.update(
+                    make=it.make, model=it.model, plate=it.plate, plate_kind=it.plate_kind, vin=it.vin, year=it.year,
+                    color=it.color, value_currency=it.value_currency,
+                    value=from_minor(it.value_minor, it.value_currency) if it.value_minor is not None else None,
+                )
+            elif kind == "phone":
+                row.update(make=it.make, model=it.model, imei=it.imei, imei2=it.imei2, number=it.number)
+            else:
+                row.update(title=it.title, pages=it.pages, file_name=it.file_name, file_sha256=it.file_sha256,
+                           file_size=it.file_size)
+            yield row
 
-    for it in _keyset(fetch, lambda r: r.no):
-        row = {
-            "item": it.id, "seizure": seizure_ids.get(it.seizure_no), "seal": it.seal, "holder": it.holder,
-            "holder_name": officers.get(it.holder) if it.holder else None, "location": it.location,
-            "status": it.status, "registered_at": local_naive(it.registered_occurred_at, tz), "last_at": local_naive(it.last_at, tz),
-            "disposition": it.disposition, "authority": it.authority, "disposed_to": it.disposed_to,
-        }
-        if kind == "cash":
-            value = values.get(it.id)
-            rate = value.rate if value else None
-            row.update(
-                amount=from_minor(it.amount_minor, it.currency), currency=it.currency, denominations=it.denominations,
-                counted_by=it.counted_by, verified_by=it.verified_by, in_currency=in_currency,
-                converted=from_minor(value.converted_minor, in_currency) if value else None,
-                rate=Decimal(rate.rate) if rate else None, rate_pair=f"{rate.base}/{rate.quote}" if rate else None,
-                rate_date=datetime.strptime(rate.date, "%Y-%m-%d").date() if rate else None,
-                rate_side=rate.side if rate else None, rate_source=rate.source if rate else None,
-                rate_seq=rate.seq if rate else None, inverse=value.inverse if value else False,
-            )
-        elif kind == "vehicle":
-            row.update(
-                make=it.make, model=it.model, plate=it.plate, plate_kind=it.plate_kind, vin=it.vin, year=it.year,
-                color=it.color, value_currency=it.value_currency,
-                value=from_minor(it.value_minor, it.value_currency) if it.value_minor is not None else None,
-            )
-        elif kind == "phone":
-            row.update(make=it.make, model=it.model, imei=it.imei, imei2=it.imei2, number=it.number)
-        else:
-            row.update(title=it.title, pages=it.pages, file_name=it.file_name, file_sha256=it.file_sha256,
-                       file_size=it.file_size)
-        yield row
 
-
-def custody_row(seq: int, item_id: str, body: dict, hash_: str, tz: str) -> dict:
-    """One event as seen from one item: who handed it to whom, why, where, under which seal."""
+def custody_row(seq: int, item_id: str, body: dict, hash_: str, tz: str | Callable) -> dict:
+    """One event as seen from one item: who handed it to whom, why, where, under which seal.
+    A registration names its seizure in `seizure` (the writer words the reason from it).
+    `tz`: a zone name, or a converter from `local_converter`."""
+    local = tz if callable(tz) else local_converter(tz)
     data = body.get("data") or {}
     type_ = body.get("type", "")
     row = {
-        "seq": seq, "at": local_naive(body.get("occurred_at"), tz), "item": item_id, "action": type_,
+        "seq": seq, "at": local(body.get("occurred_at")), "item": item_id, "action": type_,
         "from": None, "to": None, "reason": None, "location": data.get("location"), "seal": data.get("seal"),
-        "old_seal": None, "by": body.get("actor"), "recorded_at": local_naive(body.get("recorded_at"), tz),
-        "hash": hash_, "disposition": None,
+        "old_seal": None, "by": body.get("actor"), "recorded_at": local(body.get("recorded_at")),
+        "hash": hash_, "disposition": None, "seizure": None,
     }
     if type_ == "item.registered":
-        row.update(to=data.get("holder"), reason=data.get("seizure"))
+        row.update(to=data.get("holder"), seizure=data.get("seizure"))
     elif type_ == "custody.transferred":
         row.update(**{"from": data.get("from"), "to": data.get("to"), "reason": data.get("reason")})
     elif type_ == "custody.resealed":
@@ -258,22 +394,20 @@ def custody_row(seq: int, item_id: str, body: dict, hash_: str, tz: str) -> dict
 
 def iter_custody_rows(
     session: Session, case_no: str, head_seq: int, tz: str, officers: dict[str, str] | None = None,
-    batch: int = BATCH,
+    batch: int | None = None,
 ) -> Iterator[dict]:
     """Every event touching the case's items, oldest first; an event on several items gives one
     row per item. Read from the log itself (event bodies), not from the projections."""
-
-    def fetch(after):
-        cond = [Item.case_no == case_no, EventItem.seq <= head_seq]
-        if after is not None:
-            seq, no = after
-            cond.append(or_(EventItem.seq > seq, and_(EventItem.seq == seq, EventItem.item_no > no)))
-        return session.execute(
-            select(EventItem.seq, EventItem.item_no, Item.id, Event.body, Event.hash)
-            .join(Item, Item.no == EventItem.item_no).join(Event, Event.seq == EventItem.seq)
-            .where(*cond).order_by(EventItem.seq, EventItem.item_no).limit(batch)
-        ).all()
-
-    for seq, _no, item_id, body, hash_ in _keyset(fetch, lambda r: (r.seq, r.item_no)):
-        yield custody_row(seq, item_id, json.loads(body), hash_, tz)
-
+    local = local_converter(tz)
+    # One ordered query read `batch` rows at a time (a server-side cursor on PostgreSQL, SQLite's
+    # own stepping): keyset pages would each look up every item of the case again to find the
+    # next 500 events, which is quadratic in the case's size.
+    result = session.execute(
+        select(EventItem.seq, Item.id, Event.body, Event.hash)
+        .join(Item, Item.no == EventItem.item_no).join(Event, Event.seq == EventItem.seq)
+        .where(Item.case_no == case_no, EventItem.seq <= head_seq).order_by(EventItem.seq, EventItem.item_no),
+        execution_options={"yield_per": batch or BATCH},
+    )
+    loads = json.loads
+    for seq, item_id, body, hash_ in result:
+        yield custody_row(seq, item_id, loads(body), hash_, local)

@@ -25,6 +25,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.packaging.custom import IntProperty, StringProperty
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
@@ -117,16 +118,24 @@ TEXT = {
     "tz": ("Time zone", "Zona horaria"), "nobody": ("(not stated)", "(no indicado)"),
     "none": ("(none)", "(ninguno)"),
     "subject": ("Inventory of case {case}", "Inventario del caso {case}"),
+    "registered_from": ("registered (seizure {seizure})", "registrado (incautación {seizure})"),
 }
 
 _XSTRING_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _XSTRING_CODE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+# Characters XML cannot carry (CR would be read back as LF): written as OOXML _xHHHH_ escapes.
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+# Anything a text needs done to it before it goes into the sheet's XML; most texts need nothing.
+_NEEDS_WORK = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x")
+_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def xlsx_escape(text: str) -> str:
     """Escape text for an OOXML string: a literal `_x0041_` would otherwise be shown as "A" by
-    Excel, and a bare CR would be read back as LF by any XML parser."""
-    return _XSTRING_ESCAPE.sub(r"_x005F_\1", text).replace("\r", "_x000D_")
+    Excel, a bare CR would be read back as LF by any XML parser, and control characters XML
+    cannot hold at all are written as their `_xHHHH_` code (what Excel itself does)."""
+    text = _XSTRING_ESCAPE.sub(r"_x005F_\1", text)
+    return _XML_UNSAFE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
 
 
 def xlsx_unescape(text: str) -> str:
@@ -188,11 +197,7 @@ class _Cells:
             return None
         value = str(value)
         if len(value) > EXCEL_CELL_MAX:
-            raise LedgerError(
-                f"A text of {len(value)} characters does not fit in a spreadsheet cell ({EXCEL_CELL_MAX} at most); "
-                "the workbook was not written.",
-                hint="Report this: the ledger should have refused such a text when it was typed.",
-            )
+            raise _too_long(value)
         cell = WriteOnlyCell(self.ws, value=xlsx_escape(value))
         cell.data_type = "s"  # never a formula, whatever it starts with
         if value.startswith(FORMULA_LEADS):
@@ -237,6 +242,14 @@ class _Cells:
         if col.key in ("status", "rate_side"):
             v = _word(v, lang)
         return self.text(v)
+
+
+def _too_long(value: str) -> LedgerError:
+    return LedgerError(
+        f"A text of {len(value)} characters does not fit in a spreadsheet cell ({EXCEL_CELL_MAX} at most); "
+        "the workbook was not written.",
+        hint="Report this: the ledger should have refused such a text when it was typed.",
+    )
 
 
 def _word(key: str, lang: str) -> str:
@@ -288,12 +301,17 @@ def _write_table_sheet(
     _setup_sheet(ws, [max(c.width, len(h) + 4) for c, h in zip(columns, headers, strict=True)])
     cells = _Cells(ws, lang)
     ws.append([cells.text(h, bold=True) for h in headers])
+    rows = _RowWriter(ws, columns, lang) if RAW_ROWS and _raw_stream_available() else None
+    custody = sheet == "custody"
     n = 0
     for row in inv.rows(sheet):
-        if sheet == "custody":
+        if custody:
             row = _custody_words(row, lang)
-        ws.append([cells.value(c, row, lang) for c in columns])
         n += 1
+        if rows is not None:
+            rows.append(row, n + 1)
+        else:
+            ws.append([cells.value(c, row, lang) for c in columns])
         if progress and n % 100 == 0:
             progress(100)
     if progress and n % 100:
@@ -315,7 +333,142 @@ def _custody_words(row: dict, lang: str) -> dict:
     action = _word(row["action"], lang)
     if row.get("disposition"):
         action = f"{action}: {_word(row['disposition'], lang)}"
-    return {**row, "action": action}
+    out = {**row, "action": action}
+    if row.get("seizure") and not row.get("reason"):
+        out["reason"] = _label(TEXT, "registered_from", lang, seizure=row["seizure"])
+    return out
+
+
+# -- the fast row path -------------------------------------------------------------------------
+# openpyxl's write-only sheets spend most of their time per cell: a cell object, its style
+# lookup, an ElementTree element serialised through et_xmlfile. The item and custody sheets
+# are written instead as the same XML text, one string per row, into the very stream openpyxl
+# opened for the sheet (so openpyxl still writes everything around the rows: dimensions, panes,
+# columns, protection, tables, styles, the package). The cells are what openpyxl would write
+# for them (`_Cells.value`, kept as the path when the stream is not et_xmlfile's, e.g. with lxml
+# installed); a test compares both paths cell by cell.
+RAW_ROWS = True
+
+
+def _raw_stream_available() -> bool:
+    """True when openpyxl streams sheets through et_xmlfile (no lxml), whose writer takes text."""
+    try:
+        from et_xmlfile.xmlfile import xmlfile as et_xmlfile
+        from openpyxl.xml.functions import xmlfile
+    except ImportError:  # pragma: no cover - et_xmlfile is openpyxl's own dependency
+        return False
+    return xmlfile is et_xmlfile
+
+
+class _RawRow(tuple):
+    """One row already rendered as XML text, passed through `ws.append` to the sheet's stream."""
+
+
+class _RowWriter:
+    """Renders data rows of one write-only sheet as `<row>` XML and hands them to its stream."""
+
+    TEXT, WORD, MONEY, NUMBER, INT, TIME = range(6)
+
+    def __init__(self, ws, columns: tuple[Column, ...], lang: str):
+        self.ws = ws
+        self.lang = LANGS.index(lang)
+        self._styles: dict[tuple, str] = {}
+        self.quote = self.style(quote=True)
+        self.cols = []
+        for i, c in enumerate(columns, start=1):
+            letter = get_column_letter(i)
+            if c.type == "money":
+                self.cols.append((c.key, letter, self.MONEY, c.currency_key))
+            elif c.type == "rate":
+                self.cols.append((c.key, letter, self.NUMBER, self.style(RATE_FORMAT)))
+            elif c.type == "int":
+                self.cols.append((c.key, letter, self.INT, self.style("#,##0" if c.key == "file_size" else "0")))
+            elif c.type in ("datetime", "date"):
+                fmt = DATETIME_FORMAT if c.type == "datetime" else DATE_FORMAT
+                self.cols.append((c.key, letter, self.TIME, self.style(fmt)))
+            elif c.key in ("status", "rate_side"):
+                self.cols.append((c.key, letter, self.WORD, None))
+            else:
+                self.cols.append((c.key, letter, self.TEXT, None))
+        self._money: dict[str, str] = {}
+        self._hook()
+
+    def style(self, fmt: str | None = None, *, quote: bool = False) -> str:
+        """The ` s="N"` attribute of cells with this number format (or quote prefix), registered
+        in the workbook's styles exactly as openpyxl registers a styled cell's."""
+        key = (fmt, quote)
+        attr = self._styles.get(key)
+        if attr is None:
+            cell = WriteOnlyCell(self.ws)
+            if fmt:
+                cell.number_format = fmt
+            if quote:
+                cell.quotePrefix = True
+            attr = self._styles[key] = f' s="{cell.style_id}"' if cell.has_style else ""
+        return attr
+
+    def _hook(self) -> None:
+        """Let `ws.append(_RawRow((xml,)))` put `xml` into the sheet's stream; other rows go
+        through openpyxl as usual."""
+        ws = self.ws
+        ws._get_writer()
+        writer = ws._writer
+        to_row, write_row = ws._values_to_row, writer.write_row
+
+        def values_to_row(row, row_idx):
+            return row if type(row) is _RawRow else to_row(row, row_idx)
+
+        def write_raw(xf, row, row_idx):
+            if type(row) is _RawRow:
+                xf._file(row[0])
+            else:
+                write_row(xf, row, row_idx)
+
+        ws._values_to_row = values_to_row
+        writer.write_row = write_raw
+
+    def append(self, row: dict, r: int) -> None:
+        self.ws.append(_RawRow((self.render(row, r),)))
+
+    def render(self, row: dict, r: int) -> str:
+        get = row.get
+        out = [f'<row r="{r}">']
+        add = out.append
+        for key, letter, kind, extra in self.cols:
+            v = get(key)
+            if v is None:
+                continue
+            if kind <= self.WORD:
+                if kind == self.WORD:
+                    v = WORDS[v][self.lang] if v in WORDS else v
+                elif type(v) is not str:
+                    v = str(v)
+                if not v:
+                    continue
+                add(self.text_cell(f"{letter}{r}", v))
+            elif kind == self.TIME:
+                add(f'<c r="{letter}{r}"{extra} t="n"><v>{to_excel(v):.16g}</v></c>')
+            elif kind == self.INT:
+                add(f'<c r="{letter}{r}"{extra} t="n"><v>{int(v):.16g}</v></c>')
+            else:
+                if kind == self.MONEY:
+                    code = row[extra]
+                    extra = self._money.get(code)
+                    if extra is None:
+                        extra = self._money[code] = self.style(money_format(code))
+                add(f'<c r="{letter}{r}"{extra} t="n"><v>{float(v):.16g}</v></c>')
+        add("</row>")
+        return "".join(out)
+
+    def text_cell(self, ref: str, v: str) -> str:
+        """A string cell: inline, never a formula; a quote prefix when it starts like one."""
+        if len(v) > EXCEL_CELL_MAX:
+            raise _too_long(v)
+        style = self.quote if v.startswith(FORMULA_LEADS) else ""
+        if _NEEDS_WORK.search(v):
+            v = xlsx_escape(v).translate(_XML_TEXT)
+        space = ' xml:space="preserve"' if v != v.strip() else ""
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{v}</t></is></c>'
 
 
 def _write_summary(wb: Workbook, inv: CaseInventory, lang: str) -> None:
@@ -424,9 +577,13 @@ def _set_properties(wb: Workbook, inv: CaseInventory, lang: str) -> None:
     import ledger
 
     props = wb.properties
-    author = " ".join(x for x in (inv.exported_by, inv.exported_by_name) if x) or "evidence"
+
+    def plain(text: str) -> str:  # document properties are bare XML: no _xHHHH_ codes there
+        return _XML_UNSAFE.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+    author = plain(" ".join(x for x in (inv.exported_by, inv.exported_by_name) if x) or "evidence")
     props.title = f"{_label(TEXT, 'heading', lang)} — {inv.case_no}"
-    props.subject = _label(TEXT, "subject", lang, case=inv.case_no) + f": {inv.title}"
+    props.subject = plain(_label(TEXT, "subject", lang, case=inv.case_no) + f": {inv.title}")
     props.creator = author
     props.lastModifiedBy = author
     props.keywords = inv.case_no
@@ -440,7 +597,7 @@ def _set_properties(wb: Workbook, inv: CaseInventory, lang: str) -> None:
     custom.append(StringProperty(name="ledger_head_hash", value=inv.head_hash))
     custom.append(StringProperty(name="report_currency", value=inv.totals.in_currency))
     if inv.exported_by:
-        custom.append(StringProperty(name="exported_by", value=inv.exported_by))
+        custom.append(StringProperty(name="exported_by", value=plain(inv.exported_by)))
     custom.append(StringProperty(name="generator", value=f"evidence {getattr(ledger, '__version__', '')}".strip()))
 
 

@@ -163,6 +163,13 @@ def test_workbook_matches_the_ledger(case, db_url, outdir):
     assert (reseal["Precinto"], reseal["Precinto anterior"], reseal["Motivo"]) == ("S-0107", "S-0001", DANGEROUS[3])
     [disposal] = [r for r in custody if r["Acción"].startswith("disposición")]
     assert disposal["Acción"] == "disposición: devuelto" and disposal["A"] == DANGEROUS[0]
+    registered = {r["Bien"]: r["Motivo"] for r in custody if r["Acción"] == "registro"}
+    assert registered == {"EV-000001": "registrado (incautación SZ-000001)",
+                          "EV-000002": "registrado (incautación SZ-000001)",
+                          "EV-000003": "registrado (incautación SZ-000002)",
+                          "EV-000004": "registrado (incautación SZ-000001)",
+                          "EV-000005": "registrado (incautación SZ-000001)",
+                          "EV-000006": "registrado (incautación SZ-000002)"}
 
     # Summary: header, seizures, ledger figures as values next to formulas, ledger head, exporter.
     summary = {r[0].value: [c.value for c in r[1:]] for r in wb["Resumen"].iter_rows() if r[0].value}
@@ -220,6 +227,8 @@ def test_english_workbook(case, outdir):
     assert [c.value for c in wb["Cash"][1]][:4] == ["Item", "Seizure", "Amount", "Currency"]
     assert "Converted (USD)" in [c.value for c in wb["Cash"][1]]
     assert [c.value for c in wb["Custody"][1]][:4] == ["Event", "Date (America/Lima)", "Item", "Action"]
+    _, custody = sheet_rows(wb["Custody"])
+    assert [r["Reason"] for r in custody if r["Item"] == "EV-000003"] == ["registered (seizure SZ-000002)"]
     summary = {r[0].value: [c.value for c in r[1:]] for r in wb["Summary"].iter_rows() if r[0].value}
     assert Decimal(str(summary["Total in USD"][4])) == Decimal("30615.72")
     assert summary["Exported by"][0] == "(not stated)"
@@ -374,3 +383,40 @@ def test_folder_without_write_permission_as_seen_by_the_system(seeded, outdir, m
     result = seeded("export", "xlsx", CASE, "--out", str(outdir / "out.xlsx"))
     assert result.exit_code == 1 and "no permission to write in the folder" in result.stderr
     assert os.listdir(outdir) == []
+
+
+def _cells(path):
+    wb = load(path)
+    return {ws.title: [[(c.value, c.data_type, c.number_format, c.quotePrefix) for c in r] for r in ws.iter_rows()]
+            for ws in wb.worksheets}
+
+
+def test_batches_of_one_give_the_same_workbook(case, db_url, outdir, monkeypatch):
+    """Rows and cash totals are read page by page (and valued per page): pages of one row give the
+    very same cells as the default pages, and the ledger's own `case totals` figures."""
+    from ledger import reports
+
+    first, _ = export(case, outdir, name="default.xlsx")
+    monkeypatch.setattr(reports, "BATCH", 1)
+    second, _ = export(case, outdir, name="pages.xlsx")
+    a, b = _cells(first), _cells(second)
+    exported = ("Exportado (America/Lima)",)
+    for title in a:
+        rows_a = [r for r in a[title] if r[0][0] not in exported]
+        rows_b = [r for r in b[title] if r[0][0] not in exported]
+        assert rows_a == rows_b, title
+
+    from ledger.db import open_ledger
+    from ledger.rates import case_totals
+
+    lg = open_ledger(db_url)
+    try:
+        with lg.read() as session:
+            expected = case_totals(session, CASE, in_currency="USD").as_dict()
+            lookup = reports.rate_lookup(session, "sell", None)
+            got = reports.stream_totals(session, CASE, lookup, in_currency="USD", side="sell", source=None,
+                                        tz="America/Lima", batch=1).as_dict()
+    finally:
+        lg.dispose()
+    assert got["items"] == [] and len(expected["items"]) == 3
+    assert {**got, "items": None} == {**expected, "items": None}
