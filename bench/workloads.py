@@ -64,18 +64,29 @@ def run(cmd: list[str]) -> Run:
     return Run(time.perf_counter() - t0, proc.returncode, out, err, 0.0)
 
 
+# Started by a small launcher: on Linux a child's ru_maxrss starts at the RSS of the process that
+# spawned it (the high-water mark of the old memory is kept across exec), so spawned straight from
+# this process, which holds the data sets, the figure would be this process's size, not the command's.
+_RSS_LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[1:], stderr=subprocess.DEVNULL)\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "sys.stderr.write(str(usage.ru_maxrss))\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
 def run_rss(cmd: list[str]) -> Run:
-    """Like `run`, but reaps the child with wait4 to read its own peak RSS (Linux: KiB);
-    RUSAGE_CHILDREN would report the largest of all children so far."""
+    """Like `run`, but reads the child's own peak RSS (Linux: KiB), reaped with wait4 by a small
+    launcher process; RUSAGE_CHILDREN would report the largest of all children so far."""
     t0 = time.perf_counter()
-    with open(os.devnull, "w") as null:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=null, text=True,
-                                env={**os.environ, "EVIDENCE_OFFICER": "", "EVIDENCE_TZ": "America/Lima"})
-        out = proc.stdout.read()
-        proc.stdout.close()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(time.perf_counter() - t0, proc.returncode, out, "", usage.ru_maxrss / 1024)
+    proc = subprocess.Popen([sys.executable, "-S", "-c", _RSS_LAUNCHER, *cmd], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "EVIDENCE_OFFICER": "", "EVIDENCE_TZ": "America/Lima"})
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - t0
+    kib = int(err.strip().splitlines()[-1]) if err.strip() else 0
+    return Run(seconds, proc.returncode, out, "", kib / 1024)
 
 
 def evidence(*args: str) -> list[str]:
