@@ -354,10 +354,16 @@ def _raw_stream_available() -> bool:
     """True when openpyxl streams sheets through et_xmlfile (no lxml), whose writer takes text."""
     try:
         from et_xmlfile.xmlfile import xmlfile as et_xmlfile
+        from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+        from openpyxl.worksheet._writer import WorksheetWriter
         from openpyxl.xml.functions import xmlfile
     except ImportError:  # pragma: no cover - et_xmlfile is openpyxl's own dependency
         return False
-    return xmlfile is et_xmlfile
+    # The hook below uses these private names; on an openpyxl without them, the ordinary
+    # cell-by-cell path writes the same workbook.
+    hooks = (hasattr(WriteOnlyWorksheet, "_get_writer") and hasattr(WriteOnlyWorksheet, "_values_to_row")
+             and hasattr(WorksheetWriter, "write_row"))
+    return xmlfile is et_xmlfile and hooks
 
 
 class _RawRow(tuple):
