@@ -8,21 +8,17 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
+from bench.data import luhn_imei
 from tests.helpers import GOOD_IMEI, GOOD_IMEI2
+from tests.helpers import rows as query
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
 TIME_AND_SEQ = {"no", "id", "registered_seq", "last_seq", "last_at"}
 
 
 def rows(db_url, sql):
-    engine = create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return [r._asdict() for r in conn.execute(text(sql)).all()]
-    finally:
-        engine.dispose()
+    return [r._asdict() for r in query(db_url, sql)]
 
 
 def write_csv(path: Path, table: list[list], *, encoding="utf-8", delimiter=",") -> Path:
@@ -48,18 +44,6 @@ def write_xlsx(path: Path, table: list[list]) -> Path:
         ws.append(out)
     wb.save(path)
     return path
-
-
-def luhn_imei(n: int) -> str:
-    body = f"35{n:012d}"
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            d -= 9 if d > 9 else 0
-        total += d
-    return body + str((10 - total % 10) % 10)
 
 
 HEADER = ["kind", "amount", "currency", "denominations", "counted-by", "verified-by", "seal", "location",
