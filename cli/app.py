@@ -71,6 +71,7 @@ def main(ctx: click.Context, db: str | None, json_: bool, tz: str) -> None:
 
     Example:
 
+    \b
         evidence officer add B-1001 --name "Ana Quispe" --role officer
     """
     from ledger.validate import check_zone

@@ -26,6 +26,7 @@ def case_open(state, case_no, title, prosecutor, court, at, by):
 
     Example:
 
+    \b
         evidence case open AQP-2020-0147 --title "Trata de recién nacidos" --prosecutor F-2001 --by B-1001
     """
     from ledger import registry
@@ -41,6 +42,7 @@ def case_list(state):
 
     Example:
 
+    \b
         evidence case list
     """
     from ledger import registry
@@ -59,6 +61,7 @@ def case_show(state, case_no):
 
     Example:
 
+    \b
         evidence case show AQP-2020-0147
     """
     from ledger import registry
@@ -110,6 +113,7 @@ def seizure_record(state, case_no, at, place, acta, from_persons, witnesses, by)
 
     Example:
 
+    \b
         evidence seizure record AQP-2020-0147 --at 2020-10-06T05:30 --place "Calle Misti 123, Arequipa" --acta ACTA-0001 --by B-1001
     """
     from ledger import registry

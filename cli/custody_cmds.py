@@ -42,6 +42,7 @@ def custody_transfer(state, items, from_badge, to_badge, reason, at, location, s
 
     Example:
 
+    \b
         evidence custody transfer EV-000001 EV-000002 --from B-1001 --to C-3001 --reason "Into the evidence room" --location ER-AQP --by C-3001
     """
     from ledger import custody
@@ -68,6 +69,7 @@ def custody_reseal(state, item, old_seal, new_seal, reason, at, by):
 
     Example:
 
+    \b
         evidence custody reseal EV-000003 --old-seal S-0002 --new-seal S-0107 --reason "Opened by the lab for extraction" --by C-3001
     """
     from ledger import custody
@@ -92,6 +94,7 @@ def custody_dispose(state, item, action, authority, to, at, by):
 
     Example:
 
+    \b
         evidence custody dispose EV-000002 --action returned --authority "Resolución 45-2021, 1er Juzgado Penal" --to "Propietario del vehículo" --by C-3001
     """
     from ledger import custody
@@ -110,6 +113,7 @@ def custody_holdings(state, badge, at):
 
     Example:
 
+    \b
         evidence custody holdings C-3001 --at 2020-10-07T09:00
     """
     from ledger import custody
@@ -133,6 +137,7 @@ def item_history(state, item):
 
     Example:
 
+    \b
         evidence item history EV-000001
     """
     from ledger import custody

@@ -26,6 +26,7 @@ def demo(ctx, state, out, lang):
 
     Example:
 
+    \b
         evidence demo --out arequipa-2020.xlsx
     """
     from ledger.config import resolve_db_url

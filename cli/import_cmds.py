@@ -40,6 +40,7 @@ def item_import(state, seizure, file, at, request_id, by):
 
     Example:
 
+    \b
         evidence item import SZ-000001 docs/samples/items-sample.csv --by B-1001 --request-id op-0147-list-1
     """
     from pathlib import Path

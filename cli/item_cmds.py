@@ -44,6 +44,7 @@ def cash_add(state, seizure, amount, currency, counted_by, verified_by, denomina
 
     Example:
 
+    \b
         evidence cash add SZ-000001 --amount 4000.00 --currency PEN --counted-by B-1001 --verified-by B-1002 --denominations "200x10,100x20" --seal S-0001 --by B-1001
     """
     _register(state, "cash", seizure, {
@@ -74,6 +75,7 @@ def vehicle_add(state, seizure, make, model, plate, plate_kind, vin, year, color
 
     Example:
 
+    \b
         evidence vehicle add SZ-000001 --make Toyota --model Yaris --plate V1A-123 --year 2016 --value "45000 PEN" --by B-1001
     """
     _register(state, "vehicle", seizure, {
@@ -101,6 +103,7 @@ def phone_add(state, seizure, imei, imei2, make, model, number, seal, location, 
 
     Example:
 
+    \b
         evidence phone add SZ-000001 --imei 490154203237518 --make Samsung --model "Galaxy A10" --seal S-0002 --by B-1001
     """
     _register(state, "phone", seizure, {
@@ -126,6 +129,7 @@ def document_add(state, seizure, title, pages, file, seal, location, at, by):
 
     Example:
 
+    \b
         evidence document add SZ-000001 --title "Cuaderno de cuentas" --pages 48 --file scan.pdf --by B-1001
     """
     _register(state, "document", seizure, {"title": title, "pages": pages, "file": file, "seal": seal,
@@ -148,6 +152,7 @@ def item_list(state, case_no, kind, holder, status):
 
     Example:
 
+    \b
         evidence item list --case AQP-2020-0147 --kind phone
     """
     from ledger import items
@@ -195,6 +200,7 @@ def item_show(state, item):
 
     Example:
 
+    \b
         evidence item show EV-000001
     """
     from ledger import items

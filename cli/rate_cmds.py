@@ -51,6 +51,7 @@ def rate_set(state, date, base, quote, rate, source, side, supersede, reason, by
 
     Example:
 
+    \b
         evidence rate set 2020-10-06 USD PEN 3.5870 --source SBS --side sell --by B-1001
     """
     from ledger import rates
@@ -85,6 +86,7 @@ def rate_import(state, file, source, side, supersede, reason, by):
 
     Example:
 
+    \b
         evidence rate import bcrp-usd-pen-2020-10.json --source BCRP --by B-1001
     """
     from ledger import rates
@@ -114,6 +116,7 @@ def rate_list(state, date_from, date_to):
 
     Example:
 
+    \b
         evidence rate list --from 2020-10-01 --to 2020-10-31
     """
     from ledger import rates
@@ -141,6 +144,7 @@ def convert_command(state, amount, currency, to, on, side, source):
 
     Example:
 
+    \b
         evidence convert 4000 PEN --to USD --on 2020-10-06
     """
     from ledger import rates
@@ -170,6 +174,7 @@ def case_totals(state, case_no, in_currency, side, source):
 
     Example:
 
+    \b
         evidence case totals AQP-2020-0147 --in USD --side sell
     """
     from ledger import rates

@@ -20,6 +20,7 @@ def db_upgrade(state):
 
     Example:
 
+    \b
         evidence --db postgresql+psycopg://evidence@dbhost/ledger db upgrade
     """
     from ledger.db import Ledger
@@ -41,6 +42,7 @@ def db_status(state):
 
     Example:
 
+    \b
         evidence db status
     """
     from ledger.db import SCHEMA_REVISION, Ledger
@@ -81,6 +83,7 @@ def officer_add(state, badge, name, role, unit):
 
     Example:
 
+    \b
         evidence officer add B-1001 --name "Ana Quispe" --role officer --unit "DIVINCRI Arequipa"
     """
     from ledger import registry
@@ -96,6 +99,7 @@ def officer_list(state):
 
     Example:
 
+    \b
         evidence officer list
     """
     from ledger import registry
@@ -121,6 +125,7 @@ def location_add(state, code, name, kind):
 
     Example:
 
+    \b
         evidence location add ER-AQP --name "Evidence room, Arequipa" --kind evidence-room
     """
     from ledger import registry
@@ -135,6 +140,7 @@ def location_list(state):
 
     Example:
 
+    \b
         evidence location list
     """
     from ledger import registry

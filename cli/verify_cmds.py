@@ -24,6 +24,7 @@ def verify_command(state, case_no, expect_head):
 
     Example:
 
+    \b
         evidence verify --expect-head 1234:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
     """
     from ledger import verify
@@ -72,6 +73,7 @@ def export_log(state, out, case_no, force):
 
     Example:
 
+    \b
         evidence export log --case AQP-2020-0147 --out audit-2020-0147
     """
     from ledger import bundle

@@ -32,6 +32,7 @@ def export_xlsx(state, case_no, out, in_currency, side, source, lang, force, by)
 
     Example:
 
+    \b
         evidence export xlsx AQP-2020-0147 --out AQP-2020-0147.xlsx --in USD --lang es --by F-2001
     """
     from ledger.reports import case_inventory
