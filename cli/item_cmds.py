@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .app import by_option, pass_state
-from .output import emit, emit_json, table, warn
+from .output import emit, emit_json_array, table, warn
 
 
 def _register(state, kind: str, seizure: str, raw: dict, by: str | None, at: str | None) -> None:
@@ -160,7 +160,7 @@ def item_list(state, case_no, kind, holder, status):
     with state.ledger().read() as session:
         rows = items.iter_items(session, case_no=case_no, kind=kind, holder=holder, status=status)
         if state.json:
-            emit_json(list(rows))
+            emit_json_array(rows)
             return
         cols = [("id", "ITEM"), ("kind", "KIND"), ("case_no", "CASE"), ("status", "STATUS"), ("holder", "HOLDER"),
                 ("location", "LOCATION"), ("seal", "SEAL"), ("what", "WHAT")]

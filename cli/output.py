@@ -12,6 +12,20 @@ def emit_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def emit_json_array(rows) -> None:
+    """One JSON array written as the rows arrive, so a long listing never sits in memory.
+    The first row is read before anything is printed: a refusal leaves stdout empty."""
+    rows = iter(rows)
+    row = next(rows, None)
+    if row is None:
+        click.echo("[]")
+        return
+    click.echo("[\n  " + json.dumps(row, ensure_ascii=False, default=str), nl=False)
+    for row in rows:
+        click.echo(",\n  " + json.dumps(row, ensure_ascii=False, default=str), nl=False)
+    click.echo("\n]")
+
+
 def emit(state, data, plain: str | Iterable[str] | None = None) -> None:
     """`data` for --json; `plain` (a string or lines) for people. Without `plain`, the
     identifier in data['id'] is printed, as every creating command promises."""

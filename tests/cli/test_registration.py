@@ -92,3 +92,9 @@ def test_python_dash_m_ledger_runs_the_cli():
 
     out = subprocess.run([sys.executable, "-m", "ledger", "--help"], capture_output=True, text=True, check=True)
     assert "evidence" in out.stdout.lower() and "custody" in out.stdout.lower() or "case" in out.stdout
+
+
+def test_item_list_json_refusal_prints_nothing_on_stdout(seeded):
+    result = seeded("item", "list", "--holder", "B-9999", json_out=True)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "--holder" in result.stderr
