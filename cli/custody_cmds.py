@@ -22,6 +22,16 @@ def custody_group():
     """Hand items on, reseal and dispose of them, and see who held what."""
 
 
+def request_id_option(f):
+    return click.option("--request-id", "request_id", metavar="ID",
+                        help="Makes the command safe to retry: the same id applies once and reports the "
+                             "original result.")(f)
+
+
+def _replayed(done: dict) -> str:
+    return " (already applied by this request id; nothing new written)" if done.get("replayed") else ""
+
+
 @custody_group.command("transfer")
 @click.argument("items", nargs=-1, required=True, metavar="ITEM...")
 @click.option("--from", "from_badge", required=True, metavar="BADGE", help="The officer who holds the items now.")
@@ -30,8 +40,7 @@ def custody_group():
 @click.option("--at", metavar="TIME", help="When the handover happened (default now; not before the items' last event).")
 @click.option("--location", metavar="CODE", help="Where the items are kept from now on.")
 @click.option("--seal", help="New seal put on the items at the handover.")
-@click.option("--request-id", "request_id", metavar="ID",
-              help="Makes the command safe to retry: the same id applies once and reports the original result.")
+@request_id_option
 @by_option
 @pass_state
 def custody_transfer(state, items, from_badge, to_badge, reason, at, location, seal, request_id, by):
@@ -50,8 +59,7 @@ def custody_transfer(state, items, from_badge, to_badge, reason, at, location, s
     done = state.ledger().write(
         custody.transfer_items, list(items), from_badge=from_badge, to_badge=to_badge, reason=reason, by=by,
         at=at, location=location, seal=seal, request_id=request_id, tz=state.tz)
-    note = " (already applied by this request id; nothing new written)" if done.get("replayed") else ""
-    emit(state, done, f"{done['seq']}: {', '.join(done['items'])} from {done['from']} to {done['to']}{note}")
+    emit(state, done, f"{done['seq']}: {', '.join(done['items'])} from {done['from']} to {done['to']}{_replayed(done)}")
 
 
 @custody_group.command("reseal")
@@ -60,9 +68,10 @@ def custody_transfer(state, items, from_badge, to_badge, reason, at, location, s
 @click.option("--new-seal", "new_seal", required=True, help="The new seal.")
 @click.option("--reason", required=True, help="Why the item was opened and resealed.")
 @click.option("--at", metavar="TIME", help="When it was resealed (default now).")
+@request_id_option
 @by_option
 @pass_state
-def custody_reseal(state, item, old_seal, new_seal, reason, at, by):
+def custody_reseal(state, item, old_seal, new_seal, reason, at, request_id, by):
     """Replace an item's seal; the old seal must be the one on record.
 
     The holder or a custodian reseals. Prints the sequence number of the event.
@@ -75,8 +84,9 @@ def custody_reseal(state, item, old_seal, new_seal, reason, at, by):
     from ledger import custody
 
     done = state.ledger().write(custody.reseal_item, item, old_seal=old_seal, new_seal=new_seal, reason=reason,
-                                by=by, at=at, tz=state.tz)
-    emit(state, done, f"{done['seq']}: {done['item']} seal {done['old_seal'] or 'none'} -> {done['new_seal']}")
+                                by=by, at=at, request_id=request_id, tz=state.tz)
+    emit(state, done,
+         f"{done['seq']}: {done['item']} seal {done['old_seal'] or 'none'} -> {done['new_seal']}{_replayed(done)}")
 
 
 @custody_group.command("dispose")
@@ -85,9 +95,10 @@ def custody_reseal(state, item, old_seal, new_seal, reason, at, by):
 @click.option("--authority", help="Court order or resolution that allows it (required).")
 @click.option("--to", "to", help="Who received it (owner, agency, buyer), if anyone.")
 @click.option("--at", metavar="TIME", help="When it happened (default now).")
+@request_id_option
 @by_option
 @pass_state
-def custody_dispose(state, item, action, authority, to, at, by):
+def custody_dispose(state, item, action, authority, to, at, request_id, by):
     """Dispose of an item for good: nobody holds it afterwards and it can never move again.
 
     Prints the sequence number of the event.
@@ -100,8 +111,8 @@ def custody_dispose(state, item, action, authority, to, at, by):
     from ledger import custody
 
     done = state.ledger().write(custody.dispose_item, item, action=action, authority=authority, to=to, by=by,
-                                at=at, tz=state.tz)
-    emit(state, done, f"{done['seq']}: {done['item']} {done['action']} ({done['authority']})")
+                                at=at, request_id=request_id, tz=state.tz)
+    emit(state, done, f"{done['seq']}: {done['item']} {done['action']} ({done['authority']}){_replayed(done)}")
 
 
 @custody_group.command("holdings")

@@ -163,7 +163,7 @@ def transfer_items(
 # -- reseal --------------------------------------------------------------------------
 def reseal_item(
     session: Session, ref: str, *, old_seal: str, new_seal: str, reason: str, by: str | None,
-    at: str | None = None, tz: str = "America/Lima",
+    at: str | None = None, request_id: str | None = None, tz: str = "America/Lima",
 ) -> dict:
     """Replace an item's seal (e.g. after the lab opened the bag). The old seal must be the
     one on record (`none` for an item registered without a seal); the holder or a custodian
@@ -171,6 +171,12 @@ def reseal_item(
     old_seal = check_code(old_seal, "--old-seal")
     new_seal = check_code(new_seal, "--new-seal")
     reason = clean_text(reason, "--reason", max_len=REASON_MAX)
+    request_id = check_request_id(request_id)
+    fp = fingerprint("custody.reseal", {"item": ref.strip().upper(), "old_seal": old_seal, "new_seal": new_seal,
+                                        "reason": reason, "at": at, "by": by})
+    done = previous_result(session, request_id, "custody.reseal", fp)
+    if done is not None:
+        return done
     when = _when(at, tz)
     actor = require_actor(session, by, "custody.reseal")
     item = get_item(session, ref)
@@ -180,8 +186,9 @@ def reseal_item(
         matches = old_seal == current if current is not None else old_seal.lower() == NO_SEAL
         if not matches:
             shown = current if current is not None else f"{NO_SEAL} (it was never sealed)"
-            problem = (f"item {item.id}: its seal on record is {shown}, not {old_seal}; check the seal on the bag, "
-                       f"and if it differs report the broken seal instead of resealing; {_history_hint(item.id)}.")
+            problem = (f"item {item.id}: its seal on record is {shown}, not {old_seal}; check the seal on the bag. "
+                       f"If the bag's seal differs from the record, do not reseal it: report the broken or "
+                       f"swapped seal to the officer in charge of the evidence; {_history_hint(item.id)}.")
         elif new_seal == current:
             problem = f"item {item.id}: --new-seal {new_seal} is already its seal; give the number of the new seal."
     if problem is None and actor.badge != item.holder and actor.role not in RECORDS_ANY_HANDOVER:
@@ -195,14 +202,16 @@ def reseal_item(
                       case_no=item.case_no, items=[(item.no, item.id)])
     item.seal, item.last_seq, item.last_at = new_seal, ev.seq, when
     session.flush()
-    return {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "item": item.id, "old_seal": data["old_seal"],
-            "new_seal": new_seal, "reason": reason, "occurred_at": when}
+    result = {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "item": item.id, "old_seal": data["old_seal"],
+              "new_seal": new_seal, "reason": reason, "occurred_at": when}
+    record_request(session, request_id, "custody.reseal", fp, result, ev.seq)
+    return result
 
 
 # -- disposition ---------------------------------------------------------------------
 def dispose_item(
     session: Session, ref: str, *, action: str, authority: str | None, by: str | None, to: str | None = None,
-    at: str | None = None, tz: str = "America/Lima",
+    at: str | None = None, request_id: str | None = None, tz: str = "America/Lima",
 ) -> dict:
     """End an item's custody for good (returned, destroyed, ...) on a named authority."""
     if action not in DISPOSAL_ACTIONS:
@@ -214,6 +223,12 @@ def dispose_item(
         )
     authority = clean_text(authority, "--authority", max_len=200)
     to = clean_text(to, "--to", max_len=200, required=False)
+    request_id = check_request_id(request_id)
+    fp = fingerprint("custody.dispose", {"item": ref.strip().upper(), "action": action, "authority": authority,
+                                         "to": to, "at": at, "by": by})
+    done = previous_result(session, request_id, "custody.dispose", fp)
+    if done is not None:
+        return done
     when = _when(at, tz)
     actor = require_actor(session, by, "custody.dispose")
     item = get_item(session, ref)
@@ -227,8 +242,10 @@ def dispose_item(
     item.disposition, item.authority, item.disposed_to = action, authority, to
     item.last_seq, item.last_at = ev.seq, when
     session.flush()
-    return {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "item": item.id, "action": action,
-            "authority": authority, "to": to, "holder": data["holder"], "occurred_at": when}
+    result = {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "item": item.id, "action": action,
+              "authority": authority, "to": to, "holder": data["holder"], "occurred_at": when}
+    record_request(session, request_id, "custody.dispose", fp, result, ev.seq)
+    return result
 
 
 # -- reading the log -----------------------------------------------------------------

@@ -172,3 +172,29 @@ def test_event_data_fields(seeded, db_url):
     links = rows(db_url, "SELECT COUNT(*) FROM event_items ei JOIN events e ON e.seq = ei.seq "
                          "WHERE e.type = 'custody.transferred'")
     assert links[0][0] == 5
+
+
+def test_reseal_and_dispose_retry_with_a_request_id(seeded):
+    item = seeded.ok("document", "add", "SZ-1", "--title", "Contrato", "--seal", "S-1", "--at",
+                     "2020-10-06T09:00", "--by", "B-1001")
+    args = ["custody", "reseal", item, "--old-seal", "S-1", "--new-seal", "S-2", "--reason", "Lab", "--by", "B-1001",
+            "--request-id", "reseal-1"]
+    first = seeded.ok(*args, json_out=True)
+    before = seeded.snapshot()
+    again = seeded(*args)
+    assert again.exit_code == 0 and "already applied" in again.stdout
+    assert seeded.snapshot() == before
+    other = seeded("custody", "reseal", item, "--old-seal", "S-2", "--new-seal", "S-3", "--reason", "Lab",
+                   "--by", "B-1001", "--request-id", "reseal-1")
+    assert other.exit_code == 1 and "--request-id reseal-1 was already used" in other.stderr
+    assert seeded.snapshot() == before
+
+    dispose = ["custody", "dispose", item, "--action", "destroyed", "--authority", "Res. 1-2021", "--by", "C-3001",
+               "--request-id", "dispose-1"]
+    done = seeded.ok(*dispose, json_out=True)
+    assert done["seq"] == first["seq"] + 1
+    again = seeded(*dispose, json_out=True)
+    assert again.exit_code == 0
+    import json
+
+    assert json.loads(again.stdout)["seq"] == done["seq"] and json.loads(again.stdout)["replayed"] is True
