@@ -128,6 +128,12 @@ def rate_list(state, date_from, date_to):
                                     ("source", "SOURCE"), ("seq", "EVENT"), ("status", "STATUS")]))
 
 
+def as_of_option(f):
+    return click.option("--as-of", "as_of", metavar="SEQ",
+                        help="Use the log as it stood after event SEQ (e.g. the head a report cites): "
+                             "the rates current then, even if superseded since.")(f)
+
+
 @click.command("convert", context_settings=NUMBER_ARGS)
 @click.argument("amount")
 @click.argument("currency")
@@ -135,8 +141,9 @@ def rate_list(state, date_from, date_to):
 @click.option("--on", "on", metavar="DATE", help="Date of the rate (default today in --tz).")
 @click.option("--side", type=SIDE_CHOICE, default="sell", show_default=True, help="Buy, sell or mid rate.")
 @click.option("--source", metavar="TEXT", help="Source of the rate, when several have one.")
+@as_of_option
 @pass_state
-def convert_command(state, amount, currency, to, on, side, source):
+def convert_command(state, amount, currency, to, on, side, source, as_of):
     """Convert an amount at the recorded rate of a date, citing the rate.
 
     Uses the rate of the date or of the latest earlier date within 7 days. Rounds half up
@@ -150,13 +157,15 @@ def convert_command(state, amount, currency, to, on, side, source):
     from ledger import rates
 
     with state.ledger().read() as session:
-        result = rates.convert(session, amount, currency, to, on=on, side=side, source=source, tz=state.tz)
+        result = rates.convert(session, amount, currency, to, on=on, side=side, source=source, tz=state.tz,
+                               as_of=as_of)
     rate = rates.RateUsed(**result["rate"])
     emit(state, result, [
         _figure(result["converted_minor"], result["to"]),
         f"  = {_figure(result['amount_minor'], result['currency'])} {'/' if result['inverse'] else '*'} "
         f"{rate.rate}, rounded half up, on {result['on']}",
         f"  rate: {rate.citation()}",
+        *([f"  as of event {result['as_of']}"] if result["as_of"] else []),
     ])
 
 
@@ -165,8 +174,9 @@ def convert_command(state, amount, currency, to, on, side, source):
 @click.option("--in", "in_currency", default="USD", show_default=True, metavar="CODE", help="Report currency.")
 @click.option("--side", type=SIDE_CHOICE, default="sell", show_default=True, help="Buy, sell or mid rate.")
 @click.option("--source", metavar="TEXT", help="Source of the rates, when several have one.")
+@as_of_option
 @pass_state
-def case_totals(state, case_no, in_currency, side, source):
+def case_totals(state, case_no, in_currency, side, source, as_of):
     """Cash of a case per currency and its total in one currency, with every rate used.
 
     Each item is valued at the rate of its seizure's date (or the latest earlier date within
@@ -182,9 +192,10 @@ def case_totals(state, case_no, in_currency, side, source):
 
     with state.ledger().read() as session:
         totals = rates.case_totals(session, case_no, in_currency=in_currency, side=side, source=source,
-                                   tz=state.tz)
+                                   tz=state.tz, as_of=as_of)
     cur = totals.in_currency
-    lines = [f"case:   {totals.case_no}", f"cash in {cur} ({totals.side} rates):"]
+    lines = [f"case:   {totals.case_no}" + (f"  (as of event {totals.as_of})" if totals.as_of else ""),
+             f"cash in {cur} ({totals.side} rates):"]
     if not totals.per_currency:
         lines.append("  (none)")
     for p in totals.per_currency:

@@ -92,6 +92,7 @@ class CaseTotals:
     total_minor: int
     rates: list[RateUsed]  # distinct, in order of first use
     rounding: str = "ROUND_HALF_UP per item to the minor unit of the report currency; total = sum of rounded items"
+    as_of: int | None = None  # event sequence number the figures are as of; None: the current log
 
     @property
     def total(self) -> str:
@@ -103,6 +104,7 @@ class CaseTotals:
             "per_currency": [dict(p) for p in self.per_currency],
             "items": [i.as_dict(self.in_currency) for i in self.items],
             "total": self.total, "rates": [r.as_dict() for r in self.rates], "rounding": self.rounding,
+            "as_of": self.as_of,
         }
 
 
@@ -438,19 +440,25 @@ def choose_rate(
 
 def find_rate(
     session: Session, date: datetime.date, base_currency: str, target_currency: str, side: str = DEFAULT_SIDE,
-    source: str | None = None,
+    source: str | None = None, as_of: int | None = None,
 ) -> tuple[RateUsed, bool]:
     """The rate converting `base_currency` into `target_currency` on `date`: (rate, inverse).
 
     inverse=True means the recorded rate is target/base and the amount is divided by it.
+    `as_of` (an event sequence number) looks at the rates as the log stood then: recorded by
+    that event and not yet superseded, so a figure reported before a correction comes out again.
     Refuses (RuleError) with the missing date and the `rate set` command that would add it.
     """
     lo = (date - datetime.timedelta(days=LOOKBACK_DAYS)).isoformat()
     hi = date.isoformat()
     a, b = base_currency, target_currency
     pair = or_(and_(Rate.base == a, Rate.quote == b), and_(Rate.base == b, Rate.quote == a))
+    if as_of is None:
+        current = Rate.superseded_seq.is_(None)
+    else:
+        current = and_(Rate.seq <= as_of, or_(Rate.superseded_seq.is_(None), Rate.superseded_seq > as_of))
     rows = session.scalars(
-        select(Rate).where(pair, Rate.date >= lo, Rate.date <= hi, Rate.superseded_seq.is_(None))
+        select(Rate).where(pair, Rate.date >= lo, Rate.date <= hi, current)
     ).all()
     candidates = [_rate_used(r) for r in rows]
     other_sides = sorted({c.side for c in candidates if c.side != side})
@@ -468,7 +476,7 @@ def today(tz: str) -> datetime.date:
 
 def convert(
     session: Session, amount: str, currency: str, to: str, *, on: str | None = None, side: str | None = DEFAULT_SIDE,
-    source: str | None = None, tz: str = "America/Lima",
+    source: str | None = None, tz: str = "America/Lima", as_of: str | int | None = None,
 ) -> dict:
     """Convert AMOUNT CURRENCY into `to` at the rate of `on` (default today in `tz`), citing the rate."""
     currency = money.check_currency(currency, "CURRENCY")
@@ -481,7 +489,8 @@ def convert(
     day = parse_date(on, "--on") if on else today(tz)
     side = check_side(side)
     source = _optional_source(source)
-    rate, inverse = find_rate(session, day, currency, to, side, source)
+    as_of = check_as_of(session, as_of)
+    rate, inverse = find_rate(session, day, currency, to, side, source, as_of=as_of)
     converted = money.convert_minor(minor, currency, to, Decimal(rate.rate), inverse=inverse)
     op = "/" if inverse else "*"
     return {
@@ -489,7 +498,24 @@ def convert(
         "to": to, "converted": money.amount_str(converted, to), "converted_minor": converted,
         "on": day.isoformat(), "rate": rate.as_dict(), "inverse": inverse,
         "formula": f"{money.amount_str(minor, currency)} {op} {rate.rate}", "rounding": "ROUND_HALF_UP",
+        "as_of": as_of,
     }
+
+
+def check_as_of(session: Session, as_of: str | int | None) -> int | None:
+    """`--as-of SEQ`: an event sequence number of this ledger (1 to the head), or None."""
+    if as_of is None:
+        return None
+    from ledger.events import head_of
+
+    text = str(as_of).strip()
+    head, _ = head_of(session)
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= head:
+        raise InputError(
+            f"--as-of {text[:40]!r} is not an event of this ledger.",
+            hint=f"Give an event sequence number from 1 to {head}, such as the one a report cites.",
+        )
+    return int(text)
 
 
 # --- case totals ----------------------------------------------------------------------------
@@ -548,11 +574,12 @@ def value_cash(
     )
 
 
-def cash_items(session: Session, case_no: str, tz: str) -> list[CashItem]:
+def cash_items(session: Session, case_no: str, tz: str, as_of: int | None = None) -> list[CashItem]:
+    registered = [Item.registered_seq <= as_of] if as_of is not None else []
     rows = session.execute(
         select(Item.id, Seizure.id, Item.currency, Item.amount_minor, Seizure.occurred_at)
         .join(Seizure, Seizure.no == Item.seizure_no)
-        .where(Item.case_no == case_no, Item.kind == "cash").order_by(Item.no)
+        .where(Item.case_no == case_no, Item.kind == "cash", *registered).order_by(Item.no)
     ).all()
     return [CashItem(item_id, seizure_id, cur, int(minor), local_date(at, tz))
             for item_id, seizure_id, cur, minor, at in rows]
@@ -560,22 +587,28 @@ def cash_items(session: Session, case_no: str, tz: str) -> list[CashItem]:
 
 def case_totals(
     session: Session, case_no: str, *, in_currency: str = "USD", side: str = DEFAULT_SIDE,
-    source: str | None = None, tz: str = "America/Lima",
+    source: str | None = None, tz: str = "America/Lima", as_of: str | int | None = None,
 ) -> CaseTotals:
     """Cash of the case per currency and in `in_currency`, each item at the rate of its seizure's
-    day in `tz`. Refuses, naming every item, date and command, when a rate is missing."""
+    day in `tz`. Refuses, naming every item, date and command, when a rate is missing.
+
+    `as_of` (an event sequence number) values the case as the log stood after that event:
+    the cash registered by then, at the rates current then."""
     from ledger.registry import get_case
 
     in_currency = money.check_currency(in_currency, "--in")
     side = check_side(side)
     source = _optional_source(source)
     case = get_case(session, case_no)
-    items = cash_items(session, case.case_no, tz)
+    as_of = check_as_of(session, as_of)
+    items = cash_items(session, case.case_no, tz, as_of)
 
     def lookup(day: datetime.date, from_currency: str, to_currency: str) -> tuple[RateUsed, bool]:
-        return find_rate(session, day, from_currency, to_currency, side, source)
+        return find_rate(session, day, from_currency, to_currency, side, source, as_of=as_of)
 
-    return value_cash(case.case_no, items, lookup, in_currency=in_currency, side=side, source=source)
+    totals = value_cash(case.case_no, items, lookup, in_currency=in_currency, side=side, source=source)
+    totals.as_of = as_of
+    return totals
 
 
 __all__ = [

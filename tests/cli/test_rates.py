@@ -321,3 +321,31 @@ def test_case_totals_valued_on_seizure_day_in_lima(seeded):
     assert item["inverse"] is False
     empty = seeded.ok("case", "totals", "AQP-2020-0147", "--in", "USD", json_out=True)
     assert empty["total"] == "100.00" and empty["rates"] == []
+
+
+def test_as_of_reproduces_a_figure_reported_before_a_correction(seeded):
+    seeded.ok("cash", "add", "SZ-1", "--amount", "4000", "--currency", "PEN", "--counted-by", "B-1001",
+              "--verified-by", "B-1002", "--at", "2020-10-06T09:00", "--by", "B-1001")
+    seeded.ok("rate", "set", "2020-10-06", "USD", "PEN", "3.3333", "--source", "TEST", "--by", "B-1001")
+    reported = seeded.ok("case", "totals", "AQP-2020-0147", json_out=True)
+    head = seeded.ok("verify", json_out=True)["head"]["seq"]
+    assert reported["total"] == "1200.01"
+
+    seeded.ok("rate", "set", "2020-10-06", "USD", "PEN", "3.5870", "--source", "TEST", "--supersede",
+              "--reason", "typing error", "--by", "B-1001")
+    seeded.ok("cash", "add", "SZ-1", "--amount", "100", "--currency", "USD", "--counted-by", "B-1001",
+              "--verified-by", "B-1002", "--at", "2020-10-06T09:00", "--by", "B-1001")
+    assert seeded.ok("case", "totals", "AQP-2020-0147", json_out=True)["total"] == "1215.14"  # 1115.14 + 100
+
+    again = seeded.ok("case", "totals", "AQP-2020-0147", "--as-of", str(head), json_out=True)
+    assert again["total"] == reported["total"] and again["rates"] == reported["rates"] and again["as_of"] == head
+    plain = seeded.ok("convert", "4000", "PEN", "--to", "USD", "--on", "2020-10-06", "--as-of", str(head))
+    assert plain.startswith("1,200.01 USD") and f"as of event {head}" in plain
+
+
+@pytest.mark.parametrize("value", ["0", "9999", "-1", "abc", "１"])
+def test_as_of_must_name_an_event(seeded, value):
+    before = seeded.snapshot()
+    result = seeded("case", "totals", "AQP-2020-0147", "--as-of", value)
+    assert result.exit_code == 1 and "--as-of" in result.stderr and "Traceback" not in result.stderr
+    assert seeded.snapshot() == before
