@@ -264,10 +264,10 @@ def import_batch(
     """Register every item of a validated batch in the caller's transaction, or refuse the
     whole file listing every row error and every unknown officer or location."""
     from ledger.registry import get_seizure, require_actor
-    from ledger.requests import fingerprint, previous_result, record_request
+    from ledger.requests import record_request, start_request
 
-    fp = fingerprint(COMMAND, {"seizure": seizure, "file_sha256": batch.sha256, "by": by, "at": at})
-    previous = previous_result(session, request_id, COMMAND, fp)
+    request_id, fp, previous = start_request(
+        session, request_id, COMMAND, {"seizure": seizure, "file_sha256": batch.sha256, "by": by, "at": at})
     if previous is not None:
         previous["counts"] = {k: previous["counts"][k] for k in KINDS if k in previous["counts"]}
         return Imported(**{k: previous[k] for k in Imported.__dataclass_fields__ if k in previous})

@@ -20,7 +20,7 @@ from ledger.events import append_event, now_utc
 from ledger.items import get_item, item_label, parse_item_ref
 from ledger.models import Event, EventItem, Item
 from ledger.registry import MAY_HOLD, get_location, get_officer, require_actor
-from ledger.requests import check_request_id, fingerprint, previous_result, record_request
+from ledger.requests import record_request, start_request
 from ledger.validate import check_code, clean_text, local_iso, parse_time, utc_iso
 
 DISPOSAL_ACTIONS = ("returned", "destroyed", "forfeited", "auctioned", "transferred-to-agency")
@@ -36,8 +36,13 @@ def _history_hint(item_id: str) -> str:
     return f"see 'evidence item history {item_id}'"
 
 
+def _given_time(at: str | None, tz: str) -> str | None:
+    """`--at` as a ledger time, or None when not given (the caller then takes the clock)."""
+    return utc_iso(parse_time(at, tz, "--at")) if at else None
+
+
 def _when(at: str | None, tz: str) -> str:
-    return utc_iso(parse_time(at, tz, "--at")) if at else utc_iso(now_utc())
+    return _given_time(at, tz) or utc_iso(now_utc())
 
 
 def _not_before_last(item: Item, when: str, tz: str) -> str | None:
@@ -89,12 +94,10 @@ def transfer_items(
     reason = clean_text(reason, "--reason", max_len=REASON_MAX)
     location = check_code(location, "--location") if location else None
     seal = check_code(seal, "--seal") if seal else None
-    request_id = check_request_id(request_id)
-    when = utc_iso(parse_time(at, tz, "--at")) if at else None
+    when = _given_time(at, tz)
     params = {"items": [item_label(n) for n in nos], "from": from_badge, "to": to_badge, "reason": reason,
               "at": when, "location": location, "seal": seal, "by": by}
-    fp = fingerprint("custody.transfer", params)
-    done = previous_result(session, request_id, "custody.transfer", fp)
+    request_id, fp, done = start_request(session, request_id, "custody.transfer", params)
     if done is not None:
         return done
     when = when or utc_iso(now_utc())
@@ -171,13 +174,13 @@ def reseal_item(
     old_seal = check_code(old_seal, "--old-seal")
     new_seal = check_code(new_seal, "--new-seal")
     reason = clean_text(reason, "--reason", max_len=REASON_MAX)
-    request_id = check_request_id(request_id)
-    fp = fingerprint("custody.reseal", {"item": ref.strip().upper(), "old_seal": old_seal, "new_seal": new_seal,
-                                        "reason": reason, "at": at, "by": by})
-    done = previous_result(session, request_id, "custody.reseal", fp)
+    given = _given_time(at, tz)
+    request_id, fp, done = start_request(session, request_id, "custody.reseal", {
+        "item": ref.strip().upper(), "old_seal": old_seal, "new_seal": new_seal, "reason": reason, "at": given,
+        "by": by})
     if done is not None:
         return done
-    when = _when(at, tz)
+    when = given or utc_iso(now_utc())
     actor = require_actor(session, by, "custody.reseal")
     item = get_item(session, ref)
     problem = _not_disposed(item)
@@ -223,13 +226,12 @@ def dispose_item(
         )
     authority = clean_text(authority, "--authority", max_len=200)
     to = clean_text(to, "--to", max_len=200, required=False)
-    request_id = check_request_id(request_id)
-    fp = fingerprint("custody.dispose", {"item": ref.strip().upper(), "action": action, "authority": authority,
-                                         "to": to, "at": at, "by": by})
-    done = previous_result(session, request_id, "custody.dispose", fp)
+    given = _given_time(at, tz)
+    request_id, fp, done = start_request(session, request_id, "custody.dispose", {
+        "item": ref.strip().upper(), "action": action, "authority": authority, "to": to, "at": given, "by": by})
     if done is not None:
         return done
-    when = _when(at, tz)
+    when = given or utc_iso(now_utc())
     actor = require_actor(session, by, "custody.dispose")
     item = get_item(session, ref)
     problem = _not_disposed(item) or _not_before_last(item, when, tz)

@@ -16,6 +16,7 @@ from babel import Locale
 from babel.numbers import format_currency
 
 from ledger.errors import InputError
+from ledger.validate import show_value
 
 # Largest amount accepted, in major units: far above any seizure, far below Decimal trouble.
 MAX_AMOUNT = Decimal(10) ** 12
@@ -54,28 +55,19 @@ _LETTER_DIGIT_RE = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 _AMOUNT_FORMS = "4000, 4000.50 or 4,000.50"
 
 
-def _show(text: object, limit: int = 40) -> str:
-    """The value as it may appear in a message: quoted, control characters escaped, cut short."""
-    if not isinstance(text, str):
-        return repr(text)
-    if len(text) > limit:
-        return repr(text[:limit]) + "..."
-    return repr(text)
-
-
 def check_currency(code: str, field: str = "currency") -> str:
     """Return the upper-case ISO 4217 code, or raise InputError."""
     how = "Use a three-letter ISO 4217 code such as PEN, USD, EUR."
     if not isinstance(code, str) or not _CODE_RE.fullmatch(code):
-        raise InputError(f"{field} {_show(code)} is not a currency code. {how}")
+        raise InputError(f"{field} {show_value(code)} is not a currency code. {how}")
     upper = code.upper()
     try:
         currency = moneyed.get_currency(upper)
     except moneyed.CurrencyDoesNotExist:
-        raise InputError(f"{field} {_show(code)} is not an ISO 4217 currency code. {how}") from None
+        raise InputError(f"{field} {show_value(code)} is not an ISO 4217 currency code. {how}") from None
     # sub_unit 1 on a currency no country uses means py-moneyed does not know its minor unit.
     if upper in _NOT_MONEY or (currency.sub_unit == 1 and not currency.country_codes):
-        raise InputError(f"{field} {_show(code)} is not a currency of notes and coins. {how}")
+        raise InputError(f"{field} {show_value(code)} is not a currency of notes and coins. {how}")
     return upper
 
 
@@ -104,19 +96,19 @@ def parse_amount(text: str, currency: str, field: str = "amount") -> Decimal:
     code = check_currency(currency)
     exponent = minor_exponent(code)
     if not isinstance(text, str) or not _AMOUNT_RE.fullmatch(text):
-        raise InputError(f"{field} {_show(text)} is not an amount. Write it as {_AMOUNT_FORMS}.")
+        raise InputError(f"{field} {show_value(text)} is not an amount. Write it as {_AMOUNT_FORMS}.")
     decimals = len(text.partition(".")[2])
     if decimals > exponent:
         allowed = "no decimals" if exponent == 0 else f"at most {exponent} decimals"
         raise InputError(
-            f"{field} {_show(text)} has {decimals} decimals, but {code} has {allowed}. "
+            f"{field} {show_value(text)} has {decimals} decimals, but {code} has {allowed}. "
             f"Write the amount exactly as counted, with {allowed}; amounts are never rounded."
         )
     value = Decimal(text.replace(",", ""))
     if value == 0:
-        raise InputError(f"{field} {_show(text)} is zero. Give a positive amount such as {_AMOUNT_FORMS}.")
+        raise InputError(f"{field} {show_value(text)} is zero. Give a positive amount such as {_AMOUNT_FORMS}.")
     if value > MAX_AMOUNT:
-        raise InputError(f"{field} {_show(text)} is above the largest accepted amount. Give at most 1,000,000,000,000.")
+        raise InputError(f"{field} {show_value(text)} is above the largest accepted amount. Give at most 1,000,000,000,000.")
     return value.quantize(_quantum(exponent))
 
 
@@ -157,7 +149,7 @@ def format_money(minor: int, currency: str, lang: str = "en") -> str:
     asks but Babel does not do.
     """
     if lang not in LOCALES:
-        raise InputError(f"language {_show(lang)} is not supported. Use one of: {', '.join(sorted(LOCALES))}.")
+        raise InputError(f"language {show_value(lang)} is not supported. Use one of: {', '.join(sorted(LOCALES))}.")
     code = check_currency(currency)
     exponent = minor_exponent(code)
     locale = Locale.parse(LOCALES[lang])
@@ -179,7 +171,7 @@ def parse_money_value(text: str, field: str = "value") -> tuple[Decimal, str]:
     parts = text.strip(" ").split(" ") if isinstance(text, str) else []
     if len(parts) != 2:
         raise InputError(
-            f"{field} {_show(text)} is not an amount with a currency. Write it as 45000 PEN or 45,000.00 USD."
+            f"{field} {show_value(text)} is not an amount with a currency. Write it as 45000 PEN or 45,000.00 USD."
         )
     code = check_currency(parts[1], field=f"{field} currency")
     return parse_amount(parts[0], code, field=field), code
@@ -206,26 +198,26 @@ def parse_denominations(text: str, currency: str, field: str = "denominations") 
     exponent = minor_exponent(code)
     forms = "Write face x count pairs separated by commas, such as 200x10,100x20,0.50x4."
     if not isinstance(text, str) or not text.strip(" "):
-        raise InputError(f"{field} {_show(text)} is empty. {forms}")
+        raise InputError(f"{field} {show_value(text)} is empty. {forms}")
     result: list[tuple[Decimal, int]] = []
     seen: dict[Decimal, str] = {}
     for raw in text.split(","):
         part = raw.strip(" ")
         match = _DENOM_RE.fullmatch(part)
         if not match:
-            raise InputError(f"{field}: {_show(part)} is not a face x count pair. {forms}")
+            raise InputError(f"{field}: {show_value(part)} is not a face x count pair. {forms}")
         whole, frac, count_text = match.groups()
         if frac is not None and len(frac) > exponent:
             raise InputError(
-                f"{field}: face {_show(whole + '.' + frac)} has more decimals than {code} allows. "
+                f"{field}: face {show_value(whole + '.' + frac)} has more decimals than {code} allows. "
                 f"Write faces with at most {exponent} decimals."
             )
         face = Decimal(whole + ("." + frac if frac else "")).quantize(_quantum(exponent))
         count = int(count_text)
         if face == 0:
-            raise InputError(f"{field}: face in {_show(part)} is zero. Give the face value of the note or coin.")
+            raise InputError(f"{field}: face in {show_value(part)} is zero. Give the face value of the note or coin.")
         if count > MAX_DENOMINATION_COUNT:
-            raise InputError(f"{field}: count in {_show(part)} is above {MAX_DENOMINATION_COUNT:,}. Check the count.")
+            raise InputError(f"{field}: count in {show_value(part)} is above {MAX_DENOMINATION_COUNT:,}. Check the count.")
         allowed = FACES.get(code)
         if allowed is not None and face not in allowed:
             faces = ", ".join(_face_str(f) for f in sorted(allowed))
@@ -271,12 +263,12 @@ def parse_rate(text: str, field: str = "rate") -> Decimal:
     """Parse an exchange rate such as "3.5870", keeping its digits as given."""
     how = f"Write a plain decimal between {MIN_RATE} and {MAX_RATE:,} with at most {MAX_RATE_DECIMALS} decimals, such as 3.5870."
     if not isinstance(text, str) or not _RATE_RE.fullmatch(text):
-        raise InputError(f"{field} {_show(text)} is not a rate. {how}")
+        raise InputError(f"{field} {show_value(text)} is not a rate. {how}")
     if len(text.partition(".")[2]) > MAX_RATE_DECIMALS:
-        raise InputError(f"{field} {_show(text)} has more than {MAX_RATE_DECIMALS} decimals. {how}")
+        raise InputError(f"{field} {show_value(text)} has more than {MAX_RATE_DECIMALS} decimals. {how}")
     rate = Decimal(text)
     if not MIN_RATE <= rate <= MAX_RATE:
-        raise InputError(f"{field} {_show(text)} is out of range. {how}")
+        raise InputError(f"{field} {show_value(text)} is out of range. {how}")
     return rate
 
 

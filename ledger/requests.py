@@ -56,6 +56,16 @@ def previous_result(session: Session, request_id: str | None, command: str, fp: 
     return result
 
 
+def start_request(session: Session, request_id: str | None, command: str, params: dict
+                  ) -> tuple[str | None, str, dict | None]:
+    """Check the id, fingerprint the request, and look it up: (request id, fingerprint, the
+    recorded result of an earlier run or None). Call before any other check of the request,
+    so a retry is answered even when the act itself could not be repeated."""
+    rid = check_request_id(request_id)
+    fp = fingerprint(command, params)
+    return rid, fp, previous_result(session, rid, command, fp)
+
+
 def record_request(session: Session, request_id: str | None, command: str, fp: str, result: dict, seq: int) -> None:
     if request_id is None:
         return

@@ -38,7 +38,7 @@ __all__ = [
 _SHOW_MAX = 40
 
 
-def _show(value: object) -> str:
+def show_value(value: object) -> str:
     """The value as it may appear in a message: repr-escaped (so control, bidi and zero-width
     characters are visible as \\x.. or \\u....) and cut to about 40 characters."""
     if isinstance(value, str) and len(value) > _SHOW_MAX:
@@ -86,14 +86,14 @@ def _bad_char_reason(ch: str, multiline: bool) -> str | None:
 def _scan(value: str, field: str, *, multiline: bool = False) -> str:
     """NFC, stripped, and free of control, bidi, zero-width characters and lone surrogates."""
     if not isinstance(value, str):
-        raise InputError(f"{field} {_show(value)} is not text. Give it as a string.")
+        raise InputError(f"{field} {show_value(value)} is not text. Give it as a string.")
     if value.isascii() and value.isprintable():
         return value.strip()  # nothing to normalise or refuse: the common case, taken fast for bulk import
     # Surrogates are checked before NFC so that normalisation never sees broken input.
     for position, ch in enumerate(value, start=1):
         if unicodedata.category(ch) == "Cs":
             raise InputError(
-                f"{field} {_show(value)} contains {_char_name(ch)} at position {position}, a lone surrogate "
+                f"{field} {show_value(value)} contains {_char_name(ch)} at position {position}, a lone surrogate "
                 "(broken encoding). Re-type the value or save the file as UTF-8."
             )
     text = unicodedata.normalize("NFC", value).strip()
@@ -102,7 +102,7 @@ def _scan(value: str, field: str, *, multiline: bool = False) -> str:
         if reason:
             allowed = "printable text and line breaks (\\n)" if multiline else "printable text on one line"
             raise InputError(
-                f"{field} {_show(text)} contains {_char_name(ch)} at position {position}, "
+                f"{field} {show_value(text)} contains {_char_name(ch)} at position {position}, "
                 f"{reason}. Remove it; only {allowed} is accepted."
             )
     return text
@@ -132,7 +132,7 @@ def clean_text(
         return None
     if len(text) > max_len:
         raise InputError(
-            f"{field} {_show(text)} is {len(text)} characters long, over the maximum of {max_len}. Shorten it."
+            f"{field} {show_value(text)} is {len(text)} characters long, over the maximum of {max_len}. Shorten it."
         )
     return text
 
@@ -151,7 +151,7 @@ def check_badge(value: str | None, field: str = "--by") -> str:
         raise _missing(field, _BADGE_FORM)
     text = _scan(value, field)
     if not _BADGE_RE.fullmatch(text):
-        raise InputError(f"{field} {_show(text)} is not a badge number. {_BADGE_FORM}")
+        raise InputError(f"{field} {show_value(text)} is not a badge number. {_BADGE_FORM}")
     return text
 
 
@@ -178,14 +178,14 @@ def check_code(value: str | None, field: str) -> str:
     for position, ch in enumerate(text, start=1):
         if not (ch.isalpha() or "0" <= ch <= "9" or ch == " " or ch in _CODE_PUNCT):
             raise InputError(
-                f"{field} {_show(text)} contains {_show(ch)} ({_char_name(ch)}) at position "
+                f"{field} {show_value(text)} contains {show_value(ch)} ({_char_name(ch)}) at position "
                 f"{position}, which a code cannot hold. {_CODE_FORM}"
             )
     if not any(ch.isalnum() for ch in text):
-        raise InputError(f"{field} {_show(text)} has no letter or digit. {_CODE_FORM}")
+        raise InputError(f"{field} {show_value(text)} has no letter or digit. {_CODE_FORM}")
     if len(text) > _CODE_MAX:
         raise InputError(
-            f"{field} {_show(text)} is {len(text)} characters long, over the maximum of {_CODE_MAX}. {_CODE_FORM}"
+            f"{field} {show_value(text)} is {len(text)} characters long, over the maximum of {_CODE_MAX}. {_CODE_FORM}"
         )
     return text
 
@@ -204,7 +204,7 @@ def _refuse_non_ascii_digits(text: str, field: str) -> None:
     if found:
         position, ch = found
         raise InputError(
-            f"{field} {_show(text)} contains the non-ASCII digit {_show(ch)} ({_char_name(ch)}) "
+            f"{field} {show_value(text)} contains the non-ASCII digit {show_value(ch)} ({_char_name(ch)}) "
             f"at position {position}. Type the digits with 0-9."
         )
 
@@ -236,18 +236,18 @@ def check_imei(value: str | None, field: str = "--imei") -> str:
     for position, ch in enumerate(text, start=1):
         if not "0" <= ch <= "9":
             raise InputError(
-                f"{field} {_show(text)} contains {_show(ch)} at position {position}, not a digit. {_IMEI_FORM}"
+                f"{field} {show_value(text)} contains {show_value(ch)} at position {position}, not a digit. {_IMEI_FORM}"
             )
     if len(text) != 15:
-        raise InputError(f"{field} {_show(text)} has {len(text)} digits, not 15. {_IMEI_FORM}")
+        raise InputError(f"{field} {show_value(text)} has {len(text)} digits, not 15. {_IMEI_FORM}")
     if text == "0" * 15:
         raise InputError(
-            f"{field} {_show(text)} is all zeros, which is no real IMEI. "
+            f"{field} {show_value(text)} is all zeros, which is no real IMEI. "
             "Read the IMEI from the device or its box, or leave it out."
         )
     if not luhn_ok(text):
         raise InputError(
-            f"{field} {_show(text)} fails the Luhn check. Re-read the 15 digits from the device or its box."
+            f"{field} {show_value(text)} fails the Luhn check. Re-read the 15 digits from the device or its box."
         )
     return text
 
@@ -285,17 +285,17 @@ def check_vin(value: str | None, field: str = "--vin") -> tuple[str, list[str]]:
         upper = ch.upper() if ch.isascii() else ch
         if upper in "IOQ":
             raise InputError(
-                f"{field} {_show(text)} has the letter {upper} at position {position}, "
+                f"{field} {show_value(text)} has the letter {upper} at position {position}, "
                 "which VINs never use. Re-read it: I is usually 1, O and Q are usually 0."
             )
         if upper not in _VIN_CHARS:
             raise InputError(
-                f"{field} {_show(text)} contains {_show(ch)} at position {position}, "
+                f"{field} {show_value(text)} contains {show_value(ch)} at position {position}, "
                 f"which a VIN cannot hold. {_VIN_FORM}"
             )
     vin = text.upper()
     if len(vin) != 17:
-        raise InputError(f"{field} {_show(vin)} has {len(vin)} characters, not 17. {_VIN_FORM}")
+        raise InputError(f"{field} {show_value(vin)} has {len(vin)} characters, not 17. {_VIN_FORM}")
     warnings = []
     expected = _vin_check_digit(vin)
     if vin[8] != expected:
@@ -349,17 +349,17 @@ class _Ambiguous(Exception):
 def check_plate(value: str | None, kind: str = "pe", field: str = "--plate") -> str:
     """A licence plate, upper-cased, with a single inner space read as the hyphen."""
     if kind not in _PLATE_KINDS:
-        raise InputError(f"--plate-kind {_show(kind)} is not a plate kind. Use one of: {', '.join(_PLATE_KINDS)}.")
+        raise InputError(f"--plate-kind {show_value(kind)} is not a plate kind. Use one of: {', '.join(_PLATE_KINDS)}.")
     form = _PE_FORM if kind == "pe" else _FOREIGN_FORM
     if value is None or (isinstance(value, str) and not value.strip()):
         raise _missing(field, form)
     text = _scan(value, field)
     if not text.isascii():
-        raise InputError(f"{field} {_show(text)} contains characters outside ASCII. {form}")
+        raise InputError(f"{field} {show_value(text)} contains characters outside ASCII. {form}")
     text = text.upper()
     if kind == "foreign":
         if not _FOREIGN_RE.fullmatch(text):
-            raise InputError(f"{field} {_show(text)} is not a plate number. {form}")
+            raise InputError(f"{field} {show_value(text)} is not a plate number. {form}")
         return text
     if text.count(" ") == 1 and "-" not in text:
         text = text.replace(" ", "-")
@@ -367,11 +367,11 @@ def check_plate(value: str | None, kind: str = "pe", field: str = "--plate") -> 
         plate = _pe_plate(text)
     except _Ambiguous as ambiguous:
         raise InputError(
-            f"{field} {_show(text)} could be read as {' or '.join(ambiguous.readings)}. "
+            f"{field} {show_value(text)} could be read as {' or '.join(ambiguous.readings)}. "
             "Write it with the hyphen where the plate has it."
         ) from None
     if plate is None:
-        raise InputError(f"{field} {_show(text)} is not a Peruvian plate. {form}")
+        raise InputError(f"{field} {show_value(text)} is not a Peruvian plate. {form}")
     return plate
 
 
@@ -380,7 +380,7 @@ def check_plate(value: str | None, kind: str = "pe", field: str = "--plate") -> 
 
 def _ascii_int(value: str | int | None, field: str, form: str) -> int:
     if isinstance(value, bool):  # True is an int, but never a meant number
-        raise InputError(f"{field} {_show(value)} is not a number. {form}")
+        raise InputError(f"{field} {show_value(value)} is not a number. {form}")
     if isinstance(value, int):
         return value
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -389,7 +389,7 @@ def _ascii_int(value: str | int | None, field: str, form: str) -> int:
     _refuse_non_ascii_digits(text, field)
     # The length cap keeps int() away from huge strings; such values are out of range anyway.
     if not re.fullmatch(r"[0-9]{1,18}", text):
-        raise InputError(f"{field} {_show(text)} is not a whole number. {form}")
+        raise InputError(f"{field} {show_value(text)} is not a whole number. {form}")
     return int(text)
 
 
@@ -399,7 +399,7 @@ def check_year(value: str | int | None, field: str = "--year", *, now_year: int 
     form = f"Give a year from 1900 to {last}, in digits 0-9."
     year = _ascii_int(value, field, form)
     if not 1900 <= year <= last:
-        raise InputError(f"{field} {_show(value)} is out of range. {form}")
+        raise InputError(f"{field} {show_value(value)} is out of range. {form}")
     return year
 
 
@@ -408,7 +408,7 @@ def check_positive_int(value: str | int | None, field: str, *, maximum: int) -> 
     form = f"Give a whole number from 1 to {maximum}, in digits 0-9."
     number = _ascii_int(value, field, form)
     if not 1 <= number <= maximum:
-        raise InputError(f"{field} {_show(value)} is out of range. {form}")
+        raise InputError(f"{field} {show_value(value)} is out of range. {form}")
     return number
 
 
@@ -436,7 +436,7 @@ def check_zone(tz: str | None, field: str = "--tz") -> str:
     near = [zone for zone in _zones() if zone.lower() == name.lower()]
     if near:
         form = f"Did you mean {near[0]}?"
-    raise InputError(f"{field} {_show(name)} is not a known time zone. {form}")
+    raise InputError(f"{field} {show_value(name)} is not a known time zone. {form}")
 
 
 _TIME_RE = re.compile(
@@ -480,7 +480,7 @@ def parse_time(text: str, tz: str, field: str = "--at", *, now: datetime | None 
     if text is None or (isinstance(text, str) and not text.strip()):
         raise _missing(field, _TIME_FORM)
     value = _scan(text, field)
-    shown = _show(value)
+    shown = show_value(value)
     _refuse_non_ascii_digits(value, field)
     match = _TIME_RE.fullmatch(value)
     if not match:
@@ -533,7 +533,7 @@ def parse_date(text: str, field: str, *, now: datetime | None = None) -> date:
     if text is None or (isinstance(text, str) and not text.strip()):
         raise _missing(field, form)
     value = _scan(text, field)
-    shown = _show(value)
+    shown = show_value(value)
     _refuse_non_ascii_digits(value, field)
     match = _DATE_RE.fullmatch(value)
     if not match:
@@ -571,7 +571,7 @@ def from_utc_iso(s: str) -> datetime:
     """The inverse of `utc_iso`: an aware UTC datetime. Anything else is a ValueError, since
     these strings come from the ledger itself, not from a person."""
     if not isinstance(s, str) or not _UTC_ISO_RE.fullmatch(s):
-        raise ValueError(f"not a ledger time (YYYY-MM-DDTHH:MM:SSZ): {_show(s)}")
+        raise ValueError(f"not a ledger time (YYYY-MM-DDTHH:MM:SSZ): {show_value(s)}")
     return datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
