@@ -12,6 +12,7 @@ import codecs
 import csv
 import hashlib
 import io
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -264,12 +265,12 @@ def import_batch(
     """Register every item of a validated batch in the caller's transaction, or refuse the
     whole file listing every row error and every unknown officer or location."""
     from ledger.registry import get_seizure, require_actor
-    from ledger.requests import record_request, start_request
+    from ledger.requests import record_request, request_fields, start_request
 
     request_id, fp, previous = start_request(
-        session, request_id, COMMAND, {"seizure": seizure, "file_sha256": batch.sha256, "by": by, "at": at})
+        session, request_id, COMMAND, {"seizure": seizure, "file_sha256": batch.sha256, "by": by, "at": at},
+        _imported_result)
     if previous is not None:
-        previous["counts"] = {k: previous["counts"][k] for k in KINDS if k in previous["counts"]}
         return Imported(**{k: previous[k] for k in Imported.__dataclass_fields__ if k in previous})
     require_actor(session, by, "item.register")
     seizure_id = get_seizure(session, seizure).id
@@ -281,8 +282,10 @@ def import_batch(
         raise _refuse(batch.path, errors)
     for i, notes in enumerate(duplicate_warnings(session, batch.specs)):
         batch.warnings.extend(f"row {batch.rows[i]}: {note}" for note in notes)
+    # The last registration carries the request id and how many items the import registered.
+    last_data = {**request_fields(request_id, fp), "request_items": len(batch.specs)} if request_id else None
     done = register_items(session, seizure, batch.specs, by=by, at=at, tz=tz, progress=progress,
-                          label=lambda i: f"row {batch.rows[i]}", check_duplicates=False)
+                          label=lambda i: f"row {batch.rows[i]}", check_duplicates=False, last_data=last_data)
     counts = Counter(d.kind for d in done)
     warnings = batch.warnings[:MAX_WARNINGS]
     if len(batch.warnings) > MAX_WARNINGS:
@@ -292,5 +295,26 @@ def import_batch(
         first=done[0].id, last=done[-1].id, first_seq=done[0].seq, last_seq=done[-1].seq,
         warnings=tuple(warnings),
     )
-    record_request(session, request_id, COMMAND, fp, result.as_dict(), done[-1].seq)
+    if last_data is not None:
+        record_request(session, done[-1].seq, "item.registered", last_data)
     return result
+
+
+def _imported_result(session, ev) -> dict:
+    """An import's result, rebuilt from its registration events (the last one carries the
+    request id and the count; an import's events are consecutive)."""
+    from sqlalchemy import select
+
+    from ledger.models import Event
+
+    count = ev.doc["data"]["request_items"]
+    kinds: Counter = Counter()
+    first = None
+    for (body,) in session.execute(select(Event.body).where(Event.seq > ev.seq - count, Event.seq <= ev.seq)
+                                   .order_by(Event.seq)):
+        data = json.loads(body)["data"]
+        first = first or data["item"]
+        kinds[data["kind"]] += 1
+    return {"seizure": ev.doc["data"]["seizure"], "count": count, "counts": {k: kinds[k] for k in KINDS if kinds[k]},
+            "first": first, "last": ev.doc["data"]["item"], "first_seq": ev.seq - count + 1, "last_seq": ev.seq,
+            "warnings": ()}

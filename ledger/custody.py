@@ -20,7 +20,7 @@ from ledger.events import append_event, now_utc
 from ledger.items import get_item, item_label, parse_item_ref
 from ledger.models import Event, EventItem, Item
 from ledger.registry import MAY_HOLD, get_location, get_officer, require_actor
-from ledger.requests import record_request, start_request
+from ledger.requests import RequestEvent, record_request, request_fields, start_request
 from ledger.validate import check_code, clean_text, local_iso, parse_time, utc_iso
 
 DISPOSAL_ACTIONS = ("returned", "destroyed", "forfeited", "auctioned", "transferred-to-agency")
@@ -97,7 +97,7 @@ def transfer_items(
     when = _given_time(at, tz)
     params = {"items": [item_label(n) for n in nos], "from": from_badge, "to": to_badge, "reason": reason,
               "at": when, "location": location, "seal": seal, "by": by}
-    request_id, fp, done = start_request(session, request_id, "custody.transfer", params)
+    request_id, fp, done = start_request(session, request_id, "custody.transfer", params, _transfer_result)
     if done is not None:
         return done
     when = when or utc_iso(now_utc())
@@ -147,7 +147,7 @@ def transfer_items(
 
     ids = [i.id for i in items]
     data = {"from": sender.badge, "to": receiver.badge, "reason": reason, "location": location, "seal": seal,
-            "request_id": request_id}
+            "request_id": request_id, **request_fields(request_id, fp)}
     ev = append_event(session, "custody.transferred", data, actor=actor.badge, occurred_at=when,
                       case_no=cases[0], items=[(i.no, i.id) for i in items])
     values: dict = {"holder": receiver.badge, "last_seq": ev.seq, "last_at": when}
@@ -156,11 +156,22 @@ def transfer_items(
     if seal:
         values["seal"] = seal
     session.execute(update(Item).where(Item.no.in_(nos)).values(**values).execution_options(synchronize_session=False))
-    result = {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "items": ids, "from": sender.badge,
-              "to": receiver.badge, "reason": reason, "location": location, "seal": seal,
-              "occurred_at": when, "recorded_at": ev.recorded_at, "request_id": request_id}
-    record_request(session, request_id, "custody.transfer", fp, result, ev.seq)
-    return result
+    record_request(session, ev.seq, "custody.transferred", data)
+    return _transfer_result(session, _as_event(ev, ids, data))
+
+
+def _as_event(ev, items: list[str], data: dict) -> RequestEvent:
+    """An event just appended, in the form a retry reads it back from the log."""
+    return RequestEvent(ev.seq, ev.hash, {"occurred_at": ev.occurred_at, "recorded_at": ev.recorded_at,
+                                          "items": items, "data": data})
+
+
+def _transfer_result(_session: Session, ev: RequestEvent) -> dict:
+    d = ev.doc["data"]
+    return {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "items": ev.doc["items"], "from": d["from"],
+            "to": d["to"], "reason": d["reason"], "location": d.get("location"), "seal": d.get("seal"),
+            "occurred_at": ev.doc["occurred_at"], "recorded_at": ev.doc["recorded_at"],
+            "request_id": d.get("request_id")}
 
 
 # -- reseal --------------------------------------------------------------------------
@@ -177,7 +188,7 @@ def reseal_item(
     given = _given_time(at, tz)
     request_id, fp, done = start_request(session, request_id, "custody.reseal", {
         "item": ref.strip().upper(), "old_seal": old_seal, "new_seal": new_seal, "reason": reason, "at": given,
-        "by": by})
+        "by": by}, _reseal_result)
     if done is not None:
         return done
     when = given or utc_iso(now_utc())
@@ -200,15 +211,20 @@ def reseal_item(
     problem = problem or _not_before_last(item, when, tz)
     _raise_all([problem] if problem else [], "reseal")
 
-    data = {"item": item.id, "old_seal": item.seal, "new_seal": new_seal, "reason": reason}
+    data = {"item": item.id, "old_seal": item.seal, "new_seal": new_seal, "reason": reason,
+            **request_fields(request_id, fp)}
     ev = append_event(session, "custody.resealed", data, actor=actor.badge, occurred_at=when,
                       case_no=item.case_no, items=[(item.no, item.id)])
     item.seal, item.last_seq, item.last_at = new_seal, ev.seq, when
     session.flush()
-    result = {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "item": item.id, "old_seal": data["old_seal"],
-              "new_seal": new_seal, "reason": reason, "occurred_at": when}
-    record_request(session, request_id, "custody.reseal", fp, result, ev.seq)
-    return result
+    record_request(session, ev.seq, "custody.resealed", data)
+    return _reseal_result(session, _as_event(ev, [item.id], data))
+
+
+def _reseal_result(_session: Session, ev: RequestEvent) -> dict:
+    d = ev.doc["data"]
+    return {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "item": d["item"], "old_seal": d["old_seal"],
+            "new_seal": d["new_seal"], "reason": d["reason"], "occurred_at": ev.doc["occurred_at"]}
 
 
 # -- disposition ---------------------------------------------------------------------
@@ -228,7 +244,8 @@ def dispose_item(
     to = clean_text(to, "--to", max_len=200, required=False)
     given = _given_time(at, tz)
     request_id, fp, done = start_request(session, request_id, "custody.dispose", {
-        "item": ref.strip().upper(), "action": action, "authority": authority, "to": to, "at": given, "by": by})
+        "item": ref.strip().upper(), "action": action, "authority": authority, "to": to, "at": given, "by": by},
+        _dispose_result)
     if done is not None:
         return done
     when = given or utc_iso(now_utc())
@@ -237,17 +254,22 @@ def dispose_item(
     problem = _not_disposed(item) or _not_before_last(item, when, tz)
     _raise_all([problem] if problem else [], "disposition")
 
-    data = {"item": item.id, "action": action, "authority": authority, "to": to, "holder": item.holder}
+    data = {"item": item.id, "action": action, "authority": authority, "to": to, "holder": item.holder,
+            **request_fields(request_id, fp)}
     ev = append_event(session, "custody.disposed", data, actor=actor.badge, occurred_at=when,
                       case_no=item.case_no, items=[(item.no, item.id)])
     item.status, item.holder = "disposed", None
     item.disposition, item.authority, item.disposed_to = action, authority, to
     item.last_seq, item.last_at = ev.seq, when
     session.flush()
-    result = {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "item": item.id, "action": action,
-              "authority": authority, "to": to, "holder": data["holder"], "occurred_at": when}
-    record_request(session, request_id, "custody.dispose", fp, result, ev.seq)
-    return result
+    record_request(session, ev.seq, "custody.disposed", data)
+    return _dispose_result(session, _as_event(ev, [item.id], data))
+
+
+def _dispose_result(_session: Session, ev: RequestEvent) -> dict:
+    d = ev.doc["data"]
+    return {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "item": d["item"], "action": d["action"],
+            "authority": d["authority"], "to": d.get("to"), "holder": d["holder"], "occurred_at": ev.doc["occurred_at"]}
 
 
 # -- reading the log -----------------------------------------------------------------

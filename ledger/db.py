@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ledger.config import hide_password, sqlite_path
 from ledger.errors import EnvironmentProblem, LedgerError
 
-SCHEMA_REVISION = "0001"  # the newest file in migrations/versions; a test keeps them equal
+SCHEMA_REVISION = "0002"  # the newest file in migrations/versions; a test keeps them equal
 BUSY_TIMEOUT_S = 30
 WRITE_RETRIES = 8
 

@@ -249,8 +249,10 @@ class Registered:
 def register_items(
     session: Session, seizure_ref: str, specs: Sequence[ItemSpec], *, by: str | None,
     at: str | None = None, tz: str = "America/Lima", label=None, progress=None, check_duplicates: bool = True,
+    last_data: dict | None = None,
 ) -> list[Registered]:
-    """Register validated items of one seizure; the acting officer holds them first."""
+    """Register validated items of one seizure; the acting officer holds them first.
+    `last_data` is added to the last registration's data (an import's request id)."""
     actor = require_actor(session, by, "item.register")
     seizure = get_seizure(session, seizure_ref)
     when = utc_iso(parse_time(at, tz, "--at")) if at else utc_iso(now_utc())
@@ -273,6 +275,8 @@ def register_items(
         no = first + offset
         item_id = item_label(no)
         data = {"item": item_id, "kind": spec.kind, "seizure": seizure.id, "holder": actor.badge, **spec.fields}
+        if last_data and offset == len(specs) - 1:
+            data.update(last_data)
         events.append(NewEvent("item.registered", data, actor.badge, when, seizure.case_no, [(no, item_id)]))
     out: list[Registered] = []
     # In chunks, so a progress bar moves and memory stays flat; still one transaction.

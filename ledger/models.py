@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -50,6 +51,8 @@ class Event(Base):
     prev_hash: Mapped[str] = mapped_column(HASH)
     hash: Mapped[str] = mapped_column(HASH, unique=True)
 
+    __table_args__ = (CheckConstraint("seq >= 1", name="seq_positive"),)
+
 
 class EventItem(Base):
     """Which items an event touched, so an item's history is one indexed lookup."""
@@ -59,7 +62,10 @@ class EventItem(Base):
     seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), primary_key=True)
     item_no: Mapped[int] = mapped_column(ForeignKey("items.no"), primary_key=True)
 
-    __table_args__ = (Index("ix_event_items_item_no_seq", "item_no", "seq"),)
+    __table_args__ = (
+        Index("ix_event_items_item_no_seq", "item_no", "seq"),
+        CheckConstraint("seq >= 1 AND item_no >= 1", name="keys_positive"),
+    )
 
 
 class ChainHead(Base):
@@ -70,6 +76,8 @@ class ChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(HASH)
+
+    __table_args__ = (CheckConstraint("id = 1 AND seq >= 0", name="single_row"),)
 
 
 class Officer(Base):
@@ -116,6 +124,8 @@ class Seizure(Base):
     from_persons: Mapped[str] = mapped_column(Text)  # JSON array of names
     witnesses: Mapped[str] = mapped_column(Text)  # JSON array of names
     recorded_seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+
+    __table_args__ = (CheckConstraint("no >= 1", name="no_positive"),)
 
 
 class Item(Base):
@@ -165,21 +175,23 @@ class Item(Base):
     authority: Mapped[str | None] = mapped_column(String(200))
     disposed_to: Mapped[str | None] = mapped_column(String(200))
 
+    __table_args__ = (CheckConstraint("no >= 1 AND last_seq >= registered_seq", name="keys_positive"),)
+
 
 class Rate(Base):
     """An exchange rate as recorded: 1 `base` = `rate` `quote` on `date`, per side and source.
 
-    A superseded rate stays, with `superseded_seq` naming the event that replaced it.
+    A superseded rate stays, with `superseded_seq` naming the event that replaced it. The key
+    is the event and what it priced, so the replay of the log gives every row its key.
     """
 
     __tablename__ = "rates"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), index=True)
-    date: Mapped[str] = mapped_column(String(10))
-    base: Mapped[str] = mapped_column(String(3))
-    quote: Mapped[str] = mapped_column(String(3))
-    side: Mapped[str] = mapped_column(String(4))
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), primary_key=True, index=True)
+    date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    base: Mapped[str] = mapped_column(String(3), primary_key=True)
+    quote: Mapped[str] = mapped_column(String(3), primary_key=True)
+    side: Mapped[str] = mapped_column(String(4), primary_key=True)
     source: Mapped[str] = mapped_column(String(100))
     rate: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(String(500))
@@ -190,12 +202,12 @@ class Rate(Base):
 
 
 class Request(Base):
-    """A `--request-id` already applied, with the result to report on a retry."""
+    """A `--request-id` already applied: the event that carries it (its body holds the id and
+    the fingerprint, so this row is replayed from the log like every other)."""
 
     __tablename__ = "requests"
 
     request_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     command: Mapped[str] = mapped_column(String(40))
     fingerprint: Mapped[str] = mapped_column(HASH)
-    result: Mapped[str] = mapped_column(Text)
     seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))

@@ -23,6 +23,7 @@ from ledger import money
 from ledger.errors import InputError, LedgerError, RuleError
 from ledger.events import append_event
 from ledger.models import Item, Rate, Seizure
+from ledger.replay import rate_row
 from ledger.validate import check_zone, clean_text, from_utc_iso, parse_date
 
 SIDES = ("buy", "sell", "mid")
@@ -229,14 +230,10 @@ def set_rate(
             "would be superseded.",
             hint="Check the date, pair, side and source with 'evidence rate list', or drop --supersede.",
         )
-    ev = append_event(
-        session, "rate.set",
-        {**_rate_dict(day, base, quote, text, side), "source": source,
-         "supersedes": existing.seq if existing else None, "reason": reason},
-        actor=actor.badge,
-    )
-    session.add(Rate(seq=ev.seq, date=day, base=base, quote=quote, side=side, source=source, rate=text,
-                     reason=reason, file_sha256=None, superseded_seq=None))
+    data = {**_rate_dict(day, base, quote, text, side), "source": source,
+            "supersedes": existing.seq if existing else None, "reason": reason}
+    ev = append_event(session, "rate.set", data, actor=actor.badge)
+    session.add(Rate(**rate_row(ev.seq, data, data)))
     if existing is not None:
         existing.superseded_seq = ev.seq
     session.flush()
@@ -342,17 +339,10 @@ def import_rates(
               "rows": len(resolved), "unchanged": same, "imported": len(new), "superseded": len(superseded)}
     if not new:
         return {**result, "id": None, "seq": None, "status": "already-recorded"}
-    ev = append_event(
-        session, "rate.imported",
-        {"source": source, "file_name": name, "file_sha256": digest, "format": fmt, "reason": reason,
-         "rates": new},
-        actor=actor.badge,
-    )
-    session.add_all([
-        Rate(seq=ev.seq, date=e["date"], base=e["base"], quote=e["quote"], side=e["side"], source=source,
-             rate=e["rate"], reason=reason, file_sha256=digest, superseded_seq=None)
-        for e in new
-    ])
+    data = {"source": source, "file_name": name, "file_sha256": digest, "format": fmt, "reason": reason,
+            "rates": new}
+    ev = append_event(session, "rate.imported", data, actor=actor.badge)
+    session.add_all([Rate(**rate_row(ev.seq, data, e)) for e in new])
     for old in superseded:
         old.superseded_seq = ev.seq
     session.flush()
@@ -379,7 +369,7 @@ def list_rates(session: Session, date_from: str | None = None, date_to: str | No
         conditions.append(Rate.date <= parse_date(date_to, "--to").isoformat())
     rows = session.scalars(
         select(Rate).where(*conditions)
-        .order_by(Rate.date, Rate.base, Rate.quote, Rate.side, Rate.source, Rate.seq, Rate.id)
+        .order_by(Rate.date, Rate.base, Rate.quote, Rate.side, Rate.source, Rate.seq)
     )
     return [
         {"date": r.date, "pair": f"{r.base}/{r.quote}", "base": r.base, "quote": r.quote, "rate": r.rate,

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger import replay
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event
 from ledger.models import Case, Item, Location, Officer, Seizure
@@ -84,8 +85,9 @@ def add_officer(session: Session, badge: str, *, name: str, role: str, unit: str
         raise InputError(f"--role {role!r} is not a role of the ledger.", hint=f"Use one of: {', '.join(ROLES)}.")
     if session.get(Officer, badge) is not None:
         raise RuleError(f"Officer {badge} is already registered.", hint="See 'evidence officer list'.")
-    ev = append_event(session, "officer.added", {"badge": badge, "name": name, "role": role, "unit": unit}, actor=None)
-    session.add(Officer(badge=badge, name=name, role=role, unit=unit, added_seq=ev.seq))
+    data = {"badge": badge, "name": name, "role": role, "unit": unit}
+    ev = append_event(session, "officer.added", data, actor=None)
+    session.add(Officer(**replay.officer_row(ev.seq, data)))
     session.flush()
     return {"id": badge, "badge": badge, "name": name, "role": role, "unit": unit, "seq": ev.seq}
 
@@ -117,8 +119,9 @@ def add_location(session: Session, code: str, *, name: str, kind: str = "other")
         raise InputError(f"--kind {kind!r} is not a kind of location.", hint=f"Use one of: {', '.join(LOCATION_KINDS)}.")
     if session.get(Location, code) is not None:
         raise RuleError(f"Location {code} is already registered.", hint="See 'evidence location list'.")
-    ev = append_event(session, "location.added", {"code": code, "name": name, "kind": kind}, actor=None)
-    session.add(Location(code=code, name=name, kind=kind, added_seq=ev.seq))
+    data = {"code": code, "name": name, "kind": kind}
+    ev = append_event(session, "location.added", data, actor=None)
+    session.add(Location(**replay.location_row(ev.seq, data)))
     session.flush()
     return {"id": code, "code": code, "name": name, "kind": kind, "seq": ev.seq}
 
@@ -161,15 +164,9 @@ def open_case(
         prosecutor = p.badge
     if session.get(Case, case_no) is not None:
         raise RuleError(f"Case {case_no} is already open.", hint=f"See 'evidence case show {case_no}'.")
-    ev = append_event(
-        session, "case.opened",
-        {"case_no": case_no, "title": title, "prosecutor": prosecutor, "court": court},
-        actor=actor.badge, occurred_at=occurred, case_no=case_no,
-    )
-    session.add(Case(
-        case_no=case_no, title=title, prosecutor=prosecutor, court=court,
-        opened_by=actor.badge, opened_at=ev.occurred_at, opened_seq=ev.seq,
-    ))
+    data = {"case_no": case_no, "title": title, "prosecutor": prosecutor, "court": court}
+    ev = append_event(session, "case.opened", data, actor=actor.badge, occurred_at=occurred, case_no=case_no)
+    session.add(Case(**replay.case_row(ev.seq, ev.occurred_at, actor.badge, data)))
     session.flush()
     return {"id": case_no, "case_no": case_no, "title": title, "prosecutor": prosecutor, "court": court, "seq": ev.seq}
 
@@ -217,17 +214,10 @@ def record_seizure(
     case = get_case(session, case_no)
     no = (session.scalar(select(func.max(Seizure.no))) or 0) + 1
     sid = seizure_label(no)
-    ev = append_event(
-        session, "seizure.recorded",
-        {"seizure": sid, "case_no": case.case_no, "acta": acta, "place": place, "officer": actor.badge,
-         "from_persons": persons, "witnesses": witness_names},
-        actor=actor.badge, occurred_at=when, case_no=case.case_no,
-    )
-    session.add(Seizure(
-        no=no, id=sid, case_no=case.case_no, acta=acta, occurred_at=when, place=place, officer=actor.badge,
-        from_persons=json.dumps(persons, ensure_ascii=False), witnesses=json.dumps(witness_names, ensure_ascii=False),
-        recorded_seq=ev.seq,
-    ))
+    data = {"seizure": sid, "case_no": case.case_no, "acta": acta, "place": place, "officer": actor.badge,
+            "from_persons": persons, "witnesses": witness_names}
+    ev = append_event(session, "seizure.recorded", data, actor=actor.badge, occurred_at=when, case_no=case.case_no)
+    session.add(Seizure(**replay.seizure_row(ev.seq, ev.occurred_at, data)))
     session.flush()
     return {"id": sid, "case_no": case.case_no, "acta": acta, "at": when, "place": place, "officer": actor.badge,
             "from_persons": persons, "witnesses": witness_names, "seq": ev.seq}

@@ -1,9 +1,10 @@
-"""The auditor's check of the whole log: the chain, the projections, custody continuity.
+"""The auditor's check of the whole log: the chain, custody continuity, and every table.
 
 Checks are plain functions returning findings, gathered in lists, so every problem is
 reported, not only the first. The log is streamed once in batches of plain rows (no ORM
-objects per event); stream checks see each batch in order and replay it, final checks
-compare what the replay built against the tables that claim to show the current state.
+objects per event); stream checks see each batch in order and replay it (ledger.replay),
+final checks compare every table the replay builds with the stored one, row for row and
+column for column, with no key filter: a row the log never produced is a finding too.
 """
 
 from __future__ import annotations
@@ -17,24 +18,45 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.errors import InputError, LedgerError
+from ledger.errors import InputError
 from ledger.events import FORMAT_VERSION, GENESIS_HASH
-from ledger.models import Case, ChainHead, Event, Location, Officer, Seizure
+from ledger.models import Base, ChainHead, Event
 from ledger.registry import MAY_HOLD
+from ledger.replay import (
+    DERIVED,
+    I_CASE,
+    I_DIGEST,
+    I_DISPOSITION,
+    I_HOLDER,
+    I_LAST_AT,
+    I_LAST_SEQ,
+    I_REG_SEQ,
+    I_SEAL,
+    I_STATUS,
+    ITEM_DESCRIPTIVE,
+    ITEM_STATE,
+    LOG_TABLE,
+    Replay,
+    descriptive_digest,
+    item_row,
+    primary_key,
+    table_columns,
+)
 
 BATCH = 5000
 BODY_COLUMNS = (("seq", "seq"), ("type", "type"), ("recorded_at", "recorded_at"),
                 ("occurred_at", "occurred_at"), ("actor", "actor"), ("case", "case_no"))
-# Columns that describe an item as registered (everything but its custody state).
-DESCRIPTIVE = ("currency", "amount_minor", "denominations", "counted_by", "verified_by", "make", "model", "plate",
-               "plate_kind", "vin", "year", "color", "value_currency", "value_minor", "imei", "imei2", "number",
-               "title", "pages", "file_name", "file_sha256", "file_size")
-NOT_DESCRIPTIVE = frozenset(("item", "kind", "seizure", "holder", "seal", "location"))
 # Findings about the log itself; "projection" findings are about the tables that show the
 # current state, and never name a "first bad event".
 LOG_CHECKS = ("chain", "head", "links", "custody", "reference")
 EVENT_COLUMNS = (Event.seq, Event.recorded_at, Event.occurred_at, Event.actor, Event.type, Event.case_no, Event.body,
                  Event.prev_hash, Event.hash)
+# Tables no replay can produce: Alembic's record of the schema revision.
+NOT_DERIVED = ("alembic_version",)
+
+_unchecked = set(Base.metadata.tables) - set(DERIVED) - {LOG_TABLE}
+if _unchecked:  # pragma: no cover - a new table without its replay fails at import, in every test
+    raise RuntimeError(f"tables {sorted(_unchecked)} are not produced by ledger.replay, so verify cannot check them")
 
 
 @dataclass(frozen=True)
@@ -44,13 +66,17 @@ class Finding:
     item: str | None
     message: str
     case: str | None = None
+    table: str | None = None
+    key: str | None = None
+    column: str | None = None
 
     def render(self) -> str:
         where = " ".join(x for x in (f"seq {self.seq}" if self.seq is not None else None, self.item) if x)
         return f"[{self.check}] {where + ': ' if where else ''}{self.message}"
 
     def as_dict(self) -> dict:
-        return {"check": self.check, "seq": self.seq, "item": self.item, "case": self.case, "message": self.message}
+        return {"check": self.check, "seq": self.seq, "item": self.item, "case": self.case, "table": self.table,
+                "key": self.key, "column": self.column, "message": self.message}
 
 
 # -- canonical JSON, checked with the C scanner and encoder ----------------------------
@@ -75,19 +101,6 @@ else:  # pragma: no cover - CPython always has the C encoder
     _encode = _ENCODER.encode
 
 
-def _fields_digest(fields: dict) -> bytes:
-    """SHA-256 of an item's described fields in canonical JSON (32 bytes kept per item,
-    not the fields themselves: a million items must fit in memory)."""
-    return hashlib.sha256(_encode(fields).encode("utf-8")).digest()
-
-
-# -- the replay's state ------------------------------------------------------------------
-# One list per item (a million of them: a list is cheaper to build than an object), indexed
-# by these names.
-(S_CASE, S_KIND, S_SEIZURE, S_REG_SEQ, S_REG_DIGEST, S_HOLDER, S_SEAL, S_LOCATION, S_LAST_SEQ, S_LAST_AT, S_STATUS,
- S_DISPOSITION, S_AUTHORITY, S_DISPOSED_TO) = range(14)
-
-
 @dataclass
 class Audit:
     """What the stream checks carry from one batch to the next."""
@@ -97,11 +110,10 @@ class Audit:
     last_seq: int = 0
     last_hash: str = GENESIS_HASH
     hash_at_expected: str | None = None
-    officers: dict[str, tuple] = field(default_factory=dict)
-    locations: dict[str, tuple] = field(default_factory=dict)
-    cases: dict[str, tuple] = field(default_factory=dict)
-    seizures: dict[str, str] = field(default_factory=dict)
-    items: dict[str, list] = field(default_factory=dict)
+    replay: Replay = field(default_factory=Replay)
+    seizures: dict[str, str] = field(default_factory=dict)  # seizure id -> case
+    cases: set[str] = field(default_factory=set)
+    links_hi: int | None = None  # event_items rows up to this seq have been compared
 
 
 def _label(no: int) -> str:
@@ -123,48 +135,84 @@ def _driver_cursor(session: Session):
     return conn.connection.driver_connection.cursor(), mark
 
 
-def read_batches(session: Session, batch: int = BATCH) -> Iterator[Batch]:
-    """The log in sequence order, in batches of plain driver tuples, with each event's item
-    links: no SQLAlchemy row objects per event. Keyset paging keeps every query short."""
+def _pages(session: Session, table: str, cols: tuple[str, ...], key: str, batch: int) -> Iterator[list[tuple]]:
+    """Every row of `table`, in key order, a page at a time. The first page has no lower bound,
+    so a row with a key of 0 or below is read like any other."""
     cursor, mark = _driver_cursor(session)
-    cols = ", ".join(c.name for c in EVENT_COLUMNS)
-    page = f"SELECT {cols} FROM events WHERE seq > {mark} ORDER BY seq LIMIT {mark}"  # noqa: S608 - constant names
-    linked = f"SELECT seq, item_no FROM event_items WHERE seq >= {mark} AND seq <= {mark}"  # noqa: S608
-    last = -1
+    names = ", ".join(cols)
+    first = f"SELECT {names} FROM {table} ORDER BY {key} LIMIT {mark}"  # noqa: S608 - names from the metadata
+    rest = f"SELECT {names} FROM {table} WHERE {key} > {mark} ORDER BY {key} LIMIT {mark}"  # noqa: S608
+    index = cols.index(key)
     try:
-        while True:
-            cursor.execute(page, (last, batch))
-            rows = cursor.fetchall()
-            if not rows:
-                return
-            lo, hi = rows[0][0], rows[-1][0]
-            cursor.execute(linked, (lo, hi))
-            links: dict[int, list[str]] = {}
-            for seq, no in cursor.fetchall():
-                got = links.get(seq)
-                if got is None:
-                    links[seq] = [_label(no)]
-                else:
-                    got.append(_label(no))
-                    got.sort()
-            yield rows, links
-            last = hi
+        cursor.execute(first, (batch,))
+        while rows := cursor.fetchall():
+            yield rows
+            cursor.execute(rest, (rows[-1][index], batch))
     finally:
         cursor.close()
 
 
+def _links_between(session: Session, lo: int | None, hi: int | None) -> dict[int, list[str]]:
+    """event_items rows with lo < seq <= hi (no bound where None), as seq -> sorted ids."""
+    cursor, mark = _driver_cursor(session)
+    where, params = [], []
+    if lo is not None:
+        where.append(f"seq > {mark}")
+        params.append(lo)
+    if hi is not None:
+        where.append(f"seq <= {mark}")
+        params.append(hi)
+    sql = "SELECT seq, item_no FROM event_items" + (" WHERE " + " AND ".join(where) if where else "")  # noqa: S608
+    links: dict[int, list[str]] = {}
+    try:
+        cursor.execute(sql, params)
+        for seq, no in cursor.fetchall():
+            links.setdefault(seq, []).append(_label(no))
+    finally:
+        cursor.close()
+    for ids in links.values():
+        ids.sort()
+    return links
+
+
+def read_batches(session: Session, batch: int = BATCH, audit: Audit | None = None) -> Iterator[Batch]:
+    """The log in sequence order, in batches of plain driver tuples, with the event_items rows
+    whose seq falls between the previous batch's last event and this one's (so every row of
+    event_items is read once, whatever its seq)."""
+    lo = None
+    for rows in _pages(session, LOG_TABLE, tuple(c.name for c in EVENT_COLUMNS), "seq", batch):
+        hi = rows[-1][0]
+        yield rows, _links_between(session, lo, hi)
+        lo = hi
+        if audit is not None:
+            audit.links_hi = hi
+
+
 # -- stream checks: (audit, batch) -> findings ----------------------------------------
+def _link_finding(seq: int, linked, items) -> Finding:
+    return Finding("links", seq, None, f"event_items links {linked} but the body names {items}.",
+                   table="event_items", key=str(seq), column="item_no")
+
+
 def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
     """Every hash recomputes, sequence numbers run 1, 2, 3..., each event names its
-    predecessor's hash, and the row's columns say what its body says. Appends each event's
-    parsed body (None if it is not canonical JSON of an event) to `docs` for the replay."""
+    predecessor's hash, the row's columns say what its body says, and its event_items rows
+    name the body's items. Appends each event's parsed body (None if it is not canonical
+    JSON of an event, or not part of the chain) to `docs` for the replay."""
     out: list[Finding] = []
     rows, links = batch
     sha256, decode, encode = hashlib.sha256, _DECODE, _encode
     last_seq, last_hash = audit.last_seq, audit.last_hash
     expect_seq = audit.expect_head[0] if audit.expect_head else None
+    seen: set[int] = set()
     for row in rows:
         seq, recorded_at, occurred_at, actor, typ, case_no, body, prev_hash, digest = row
+        seen.add(seq)
+        if seq < 1:
+            out.append(Finding("chain", seq, None, f"an event row has seq {seq}, but sequence numbers start at 1: "
+                               "the row was inserted outside the ledger."))
+            docs.append(None)
+            continue
         if seq != last_seq + 1:
             expected_seq = last_seq + 1
             gap = f"seq {expected_seq}" if seq == expected_seq + 1 else f"seq {expected_seq} to {seq - 1}"
@@ -185,8 +233,11 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
         except (ValueError, TypeError, RecursionError):
             doc = None
         docs.append(doc)
+        linked = links.get(seq, _NO_LINKS)
         if doc is None:
             out.append(Finding("chain", seq, None, "body is not canonical JSON of an event."))
+            if linked:
+                out.append(_link_finding(seq, linked, None))
         else:
             get = doc.get
             if get("v") != FORMAT_VERSION:
@@ -197,20 +248,22 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
                                             strict=True):
                     if get(key) != have:
                         out.append(Finding("chain", seq, None, f"column {col} is {have!r} but the body "
-                                           f"says {get(key)!r}."))
+                                           f"says {get(key)!r}.", table=LOG_TABLE, key=str(seq), column=col))
             items = get("items")
-            linked = links.get(seq, _NO_LINKS)
             if items != linked:
                 try:
                     differ = sorted(items or []) != linked
                 except TypeError:
                     differ = True
                 if differ:
-                    out.append(Finding("links", seq, None, f"event_items links {linked} but the body names "
-                                       f"{items}."))
+                    out.append(_link_finding(seq, linked, items))
         if seq == expect_seq:
             audit.hash_at_expected = digest
         last_seq, last_hash = seq, digest
+    for seq in sorted(set(links) - seen):
+        out.append(Finding("links", None, None, f"event_items links seq {seq} to {links[seq]}, but the log has no "
+                           f"event seq {seq}: the rows were inserted outside the ledger.",
+                           table="event_items", key=str(seq)))
     audit.last_seq, audit.last_hash = last_seq, last_hash
     audit.events += len(rows)
     return out
@@ -229,8 +282,8 @@ def check_custody(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
             data = {}
         done = len(out)
         try:
-            _apply(audit, out, row[0], row[2], doc, data)
-        except (KeyError, TypeError, AttributeError) as exc:
+            _apply(audit, out, row[0], row[2], row[8], doc, data)
+        except (KeyError, TypeError, AttributeError, ValueError, ArithmeticError, IndexError) as exc:
             del out[done:]  # an event the replay cannot read gives this one finding
             out.append(Finding("custody", row[0], None, f"{row[4]} event lacks a field it needs ({exc!r})."))
     return out
@@ -239,25 +292,29 @@ def check_custody(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
 def _officer(audit: Audit, out: list, seq: int, case, badge, what: str, item: str | None = None) -> tuple | None:
     if badge is None:
         return None
-    known = audit.officers.get(badge)
+    known = audit.replay.rows["officers"].get((badge,))
     if known is None:
         out.append(Finding("reference", seq, item, f"{what} {badge} is not a registered officer at this point of "
                            "the log.", case))
     return known
 
 
+_ROLE = table_columns("officers").index("role")
+
+
 def _place(audit: Audit, out: list, seq: int, case, code, item: str | None = None) -> None:
-    if code is not None and code not in audit.locations:
+    if code is not None and (code,) not in audit.replay.rows["locations"]:
         out.append(Finding("reference", seq, item, f"location {code} is not registered at this point of the log.",
                            case))
 
 
-def _apply(audit: Audit, out: list, seq: int, occurred_at: str, doc: dict, data: dict) -> None:
-    """Replay one event whose body parsed; findings go to `out`. `occurred_at` is the column
-    (checked equal to the body by check_chain)."""
+def _apply(audit: Audit, out: list, seq: int, occurred_at: str, digest: str, doc: dict, data: dict) -> None:
+    """Check one event whose body parsed against the state so far (findings go to `out`),
+    then replay it. `occurred_at` is the column (checked equal to the body by check_chain)."""
+    replay = audit.replay
     case = doc.get("case")
     actor = doc.get("actor")
-    if actor is not None and actor not in audit.officers:
+    if actor is not None:
         _officer(audit, out, seq, case, actor, "actor")
     typ = doc.get("type")
     items = doc.get("items") or []
@@ -265,118 +322,95 @@ def _apply(audit: Audit, out: list, seq: int, occurred_at: str, doc: dict, data:
         item = data["item"]
         if items != [item]:
             out.append(Finding("custody", seq, item, f"registration lists items {items}, not [{item}].", case))
-        known = audit.items.get(item)
+        known = replay.items.get(item)
         if known is not None:
             out.append(Finding("custody", seq, item, f"is registered a second time (first at seq "
-                               f"{known[S_REG_SEQ]}).", case))
+                               f"{known[I_REG_SEQ]}).", case))
             return
         seizure = data["seizure"]
         if audit.seizures.get(seizure, case) != case:
             out.append(Finding("reference", seq, item, f"seizure {seizure} belongs to another case than {case}.", case))
         elif seizure not in audit.seizures:
             out.append(Finding("reference", seq, item, f"seizure {seizure} is not recorded before the item.", case))
-        holder_badge = data["holder"]
-        holder = _officer(audit, out, seq, case, holder_badge, "first holder", item)
-        if holder is not None and holder[1] not in MAY_HOLD:
-            out.append(Finding("custody", seq, item, f"first holder {holder_badge} is {holder[1]}, a role that may "
-                               "not hold evidence.", case))
-        location = data.get("location")
-        _place(audit, out, seq, case, location, item)
-        digest = _fields_digest({k: v for k, v in data.items() if k not in NOT_DESCRIPTIVE})
-        audit.items[item] = [case, data["kind"], seizure, seq, digest, holder_badge, data.get("seal"), location, seq,
-                             occurred_at, "in-custody", None, None, None]
-        return
-    if typ == "officer.added":
-        if data["badge"] in audit.officers:
+        holder = _officer(audit, out, seq, case, data["holder"], "first holder", item)
+        if holder is not None and holder[_ROLE] not in MAY_HOLD:
+            out.append(Finding("custody", seq, item, f"first holder {data['holder']} is {holder[_ROLE]}, a role that "
+                               "may not hold evidence.", case))
+        _place(audit, out, seq, case, data.get("location"), item)
+    elif typ == "officer.added":
+        if (data["badge"],) in replay.rows["officers"]:
             out.append(Finding("reference", seq, None, f"officer {data['badge']} is added a second time.", case))
-        audit.officers[data["badge"]] = (data["name"], data["role"], data.get("unit"))
-        return
-    if typ == "location.added":
-        if data["code"] in audit.locations:
+    elif typ == "location.added":
+        if (data["code"],) in replay.rows["locations"]:
             out.append(Finding("reference", seq, None, f"location {data['code']} is added a second time.", case))
-        audit.locations[data["code"]] = (data["name"], data["kind"])
-        return
-    if typ == "case.opened":
+    elif typ == "case.opened":
         _officer(audit, out, seq, case, data.get("prosecutor"), "prosecutor")
-        audit.cases[data["case_no"]] = (data["title"], data.get("prosecutor"))
-        return
-    if typ == "seizure.recorded":
+        audit.cases.add(data["case_no"])
+    elif typ == "seizure.recorded":
         if data["case_no"] not in audit.cases:
             out.append(Finding("reference", seq, None, f"seizure {data['seizure']} names case {data['case_no']}, "
                                "not opened before.", case))
         audit.seizures[data["seizure"]] = data["case_no"]
-        return
+    else:
+        _check_custody_event(audit, out, seq, occurred_at, typ, case, items, data)
+    replay.apply(seq, digest, typ, occurred_at, actor, case, items, data)
 
+
+def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, typ, case, items: list,
+                         data: dict) -> None:
     states: list[tuple[str, list]] = []
     for item in items:
-        st = audit.items.get(item)
+        st = audit.replay.items.get(item)
         if st is None:
             out.append(Finding("custody", seq, item, f"{typ} names an item that was never registered.", case))
             continue
-        if occurred_at < st[S_LAST_AT]:
+        if occurred_at < st[I_LAST_AT]:
             out.append(Finding("custody", seq, item, f"happened at {occurred_at}, before the item's previous event "
-                               f"(seq {st[S_LAST_SEQ]} at {st[S_LAST_AT]}): its times go backwards.", case))
-        if st[S_STATUS] == "disposed" and typ.startswith("custody."):
-            out.append(Finding("custody", seq, item, f"{typ} after the item was disposed of ({st[S_DISPOSITION]}).",
+                               f"(seq {st[I_LAST_SEQ]} at {st[I_LAST_AT]}): its times go backwards.", case))
+        if st[I_STATUS] == "disposed" and typ.startswith("custody."):
+            out.append(Finding("custody", seq, item, f"{typ} after the item was disposed of ({st[I_DISPOSITION]}).",
                                case))
         states.append((item, st))
-
     if typ == "custody.transferred":
         receiver = _officer(audit, out, seq, case, data["to"], "receiver")
         _officer(audit, out, seq, case, data["from"], "sender")
-        if receiver is not None and receiver[1] not in MAY_HOLD:
-            out.append(Finding("custody", seq, None, f"receiver {data['to']} is {receiver[1]}, a role that may not "
-                               "hold evidence.", case))
+        if receiver is not None and receiver[_ROLE] not in MAY_HOLD:
+            out.append(Finding("custody", seq, None, f"receiver {data['to']} is {receiver[_ROLE]}, a role that may "
+                               "not hold evidence.", case))
         _place(audit, out, seq, case, data.get("location"))
         for item, st in states:
-            if st[S_HOLDER] != data["from"]:
+            if st[I_HOLDER] != data["from"]:
                 out.append(Finding("custody", seq, item, f"transferred from {data['from']}, but "
-                                   f"{st[S_HOLDER] or 'nobody'} held it then (since seq {st[S_LAST_SEQ]}).", case))
-            st[S_HOLDER] = data["to"]
-            st[S_LOCATION] = data.get("location") or st[S_LOCATION]
-            st[S_SEAL] = data.get("seal") or st[S_SEAL]
+                                   f"{st[I_HOLDER] or 'nobody'} held it then (since seq {st[I_LAST_SEQ]}).", case))
     elif typ == "custody.resealed":
         for item, st in states:
             if data["item"] != item:
                 out.append(Finding("custody", seq, item, f"reseal lists {item} but its data names {data['item']}.",
                                    case))
-            if data["old_seal"] != st[S_SEAL]:
+            if data["old_seal"] != st[I_SEAL]:
                 out.append(Finding("custody", seq, item, f"resealed from seal {data['old_seal']}, but its seal was "
-                                   f"{st[S_SEAL]}.", case))
-            st[S_SEAL] = data["new_seal"]
+                                   f"{st[I_SEAL]}.", case))
     elif typ == "custody.disposed":
         for item, st in states:
-            if data["holder"] != st[S_HOLDER]:
+            if data["holder"] != st[I_HOLDER]:
                 out.append(Finding("custody", seq, item, f"disposition says {data['holder']} held it, but "
-                                   f"{st[S_HOLDER]} did.", case))
-            st[S_STATUS], st[S_HOLDER] = "disposed", None
-            st[S_DISPOSITION], st[S_AUTHORITY], st[S_DISPOSED_TO] = data["action"], data["authority"], data.get("to")
-    for _item, st in states:
-        st[S_LAST_SEQ], st[S_LAST_AT] = seq, max(st[S_LAST_AT], occurred_at)
+                                   f"{st[I_HOLDER]} did.", case))
 
 
 STREAM_CHECKS: list[Callable[[Audit, Batch, list], list[Finding]]] = [check_chain, check_custody]
 
 
 # -- final checks: (session, audit) -> findings ---------------------------------------
-def check_head(session: Session, audit: Audit) -> list[Finding]:
-    """The chain_head row names the last event."""
-    head = session.execute(select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == 1)).one_or_none()
-    if head is None:
-        return [Finding("head", None, None, "the chain_head row is missing.")]
-    if (head.seq, head.hash) != (audit.last_seq, audit.last_hash):
-        return [Finding("head", max(head.seq, audit.last_seq), None,
-                        f"chain_head says seq {head.seq} ({head.hash[:16]}...), but the last event is seq "
-                        f"{audit.last_seq} ({audit.last_hash[:16]}...).")]
-    return []
-
-
 def check_expected_head(session: Session, audit: Audit) -> list[Finding]:
     """The log still holds exactly the prefix an earlier audit saw (--expect-head)."""
     if audit.expect_head is None:
         return []
     seq, digest = audit.expect_head
     if audit.hash_at_expected is None:
+        if seq > audit.last_seq:
+            return [Finding("head", seq, None, f"the expected head seq {seq} is beyond the end of the log, which "
+                            f"ends at seq {audit.last_seq}: the kept head is not of this ledger, or events were "
+                            "removed from its end.")]
         return [Finding("head", seq, None, f"the expected head seq {seq} is not in the log, which ends at seq "
                         f"{audit.last_seq}: events were removed.")]
     if audit.hash_at_expected != digest:
@@ -385,105 +419,130 @@ def check_expected_head(session: Session, audit: Audit) -> list[Finding]:
     return []
 
 
+def check_stray_links(session: Session, audit: Audit) -> list[Finding]:
+    """event_items rows after the last event (the stream compared every row before it)."""
+    out = []
+    for seq, ids in sorted(_links_between(session, audit.links_hi, None).items()):
+        out.append(Finding("links", None, None, f"event_items links seq {seq} to {ids}, but the log has no event "
+                           f"seq {seq}: the rows were inserted outside the ledger.", table="event_items", key=str(seq)))
+    return out
+
+
 def _shown(value) -> str:
     return "nothing" if value is None else value if isinstance(value, str) else repr(value)
 
 
-def _table_differs(item: str, case, what: str, table, log, last_seq: int) -> Finding:
-    return Finding("projection", None, item, f"the items table differs from the log for {item}: {what} "
-                   f"{_shown(table)} in the table, {_shown(log)} by the log (last event seq {last_seq}).", case)
+def _key_text(key: tuple) -> str:
+    return "/".join(_shown(k) for k in key)
 
 
-# Item columns compared with the replay, in the order of the list each state is turned into.
-_STATE_COLUMNS = ("holder", "status", "seal", "location", "last_seq", "last_at", "case_no", "kind", "registered_seq",
-                  "disposition", "authority", "disposed_to")
-_STATE_INDEX = (S_HOLDER, S_STATUS, S_SEAL, S_LOCATION, S_LAST_SEQ, S_LAST_AT, S_CASE, S_KIND, S_REG_SEQ,
-                S_DISPOSITION, S_AUTHORITY, S_DISPOSED_TO)
-
-
-def check_items(session: Session, audit: Audit) -> list[Finding]:
-    """Every item row equals the replay of its events, and every item has a registration."""
-    from ledger.items import _event_fields
-
+def compare_rows(table: str, stored: dict[tuple, tuple], replayed: dict[tuple, tuple],
+                 case_of: Callable[[tuple], str | None] = lambda row: None) -> list[Finding]:
+    """Row for row, column for column: extra rows, missing rows and differing columns."""
     out: list[Finding] = []
-    seizures = dict(session.execute(select(Seizure.no, Seizure.id)).all())
-    seen: set[str] = set()
-    cols = ("no", "id", "case_no", "seizure_no", *_STATE_COLUMNS, *DESCRIPTIVE)
-    ndesc = len(DESCRIPTIVE)
+    cols = table_columns(table)
+    for key in sorted(stored.keys() | replayed.keys(), key=lambda k: tuple((v is None, str(v)) for v in k)):
+        have, want = stored.get(key), replayed.get(key)
+        if have == want:
+            continue
+        shown = _key_text(key)
+        if want is None:
+            out.append(Finding("projection", None, None, f"the {table} table has a row {shown} that the log never "
+                               "produced.", case_of(have), table, shown))
+        elif have is None:
+            out.append(Finding("projection", None, None, f"the log produces {table} row {shown}, but it is missing "
+                               "from the table.", case_of(want), table, shown))
+        else:
+            for col, a, b in zip(cols, have, want, strict=True):
+                if a != b:
+                    out.append(Finding("projection", None, None, f"the {table} table differs from the log for "
+                                       f"{shown}: {col} {_shown(a)} in the table, {_shown(b)} by the log.",
+                                       case_of(want), table, shown, col))
+    return out
+
+
+def _read_table(session: Session, table: str, where: str = "", params: tuple = ()) -> dict[tuple, tuple]:
+    cols = table_columns(table)
+    keys = [cols.index(k) for k in primary_key(table)]
     cursor, mark = _driver_cursor(session)
-    page = f"SELECT {', '.join(cols)} FROM items WHERE no > {mark} ORDER BY no LIMIT {mark}"  # noqa: S608 - constants
-    last = -1
     try:
-        while True:
-            cursor.execute(page, (last, BATCH))
-            rows = cursor.fetchall()
-            if not rows:
-                break
-            for row in rows:
-                no, item, case_no, seizure_no = row[0], row[1], row[2], row[3]
-                seen.add(item)
-                st = audit.items.get(item)
-                if st is None or item != _label(no):
-                    out.append(Finding("projection", None, item, "has a row in the items table but no registration "
-                                       "event in the log.", case_no))
-                    continue
-                state = row[4:16]
-                want = tuple([st[i] for i in _STATE_INDEX])
-                if state != want:
-                    for col, have, log in zip(_STATE_COLUMNS, state, want, strict=True):
-                        if have != log:
-                            out.append(_table_differs(item, st[S_CASE], col, have, log, st[S_LAST_SEQ]))
-                seizure = seizures.get(seizure_no)
-                if seizure != st[S_SEIZURE]:
-                    out.append(_table_differs(item, st[S_CASE], "seizure", seizure, st[S_SEIZURE], st[S_LAST_SEQ]))
-                desc = {c: v for c, v in zip(DESCRIPTIVE, row[16:16 + ndesc], strict=True) if v is not None}
-                try:
-                    same = _fields_digest(_event_fields(desc, None)) == st[S_REG_DIGEST]
-                except (LedgerError, KeyError, ValueError, TypeError, ArithmeticError):
-                    same = False  # e.g. an amount left without its currency
-                if not same:
-                    out.append(Finding("projection", None, item, "the items table differs from the log for "
-                                       f"{item}: its described fields (amount, IMEI, VIN, ...) are not those of its "
-                                       f"registration event (seq {st[S_REG_SEQ]}).", st[S_CASE]))
-            last = rows[-1][0]
+        cursor.execute(f"SELECT {', '.join(cols)} FROM {table} {where.replace('?', mark)}", params)  # noqa: S608
+        return {tuple(row[i] for i in keys): tuple(row) for row in cursor.fetchall()}
     finally:
         cursor.close()
-    for item, st in audit.items.items():
-        if item not in seen:
-            out.append(Finding("projection", None, item, f"is registered in the log (seq {st[S_REG_SEQ]}) but "
-                               "missing from the items table.", st[S_CASE]))
+
+
+_CASE_COLUMN = {t: table_columns(t).index("case_no") for t in ("cases", "seizures")}
+
+
+def check_tables(session: Session, audit: Audit) -> list[Finding]:
+    """Every table but the log and event_items equals its replay (items apart, below)."""
+    out: list[Finding] = []
+    for table, replayed in audit.replay.rows.items():
+        index = _CASE_COLUMN.get(table)
+        out += compare_rows(table, _read_table(session, table), replayed,
+                            (lambda row, i=index: row[i]) if index is not None else (lambda row: None))
     return out
 
 
-def _compare_table(kind: str, table: dict, replay: dict) -> list[Finding]:
+_ITEM_COLUMNS = table_columns("items")
+_STATE_AT = tuple(_ITEM_COLUMNS.index(c) for c in ITEM_STATE)
+_DESC_AT = tuple(_ITEM_COLUMNS.index(c) for c in ITEM_DESCRIPTIVE)
+
+
+def _item_findings(session: Session, row: tuple, st: list) -> list[Finding]:
+    """What differs between a stored items row and the replay's state for it; the described
+    columns are kept as a digest, so a difference there reads the registration again."""
+    item, case = st[1], st[I_CASE]
     out = []
-    for key in sorted(set(table) | set(replay)):
-        if key not in replay:
-            out.append(Finding("projection", None, None, f"{kind} {key} is in its table but never added in the log."))
-        elif key not in table:
-            out.append(Finding("projection", None, None, f"{kind} {key} is added in the log but missing from its table."))
-        elif table[key] != replay[key]:
-            out.append(Finding("projection", None, None, f"{kind} {key} is {table[key]} in its table, but the log "
-                               f"says {replay[key]}."))
+    for col, at, i in zip(ITEM_STATE, _STATE_AT, range(len(ITEM_STATE)), strict=True):
+        if row[at] != st[i]:
+            out.append(_item_differs(item, case, col, row[at], st[i], st[I_LAST_SEQ]))
+    if descriptive_digest(row[i] for i in _DESC_AT) != st[I_DIGEST]:
+        reg = session.execute(select(Event.occurred_at, Event.body).where(Event.seq == st[I_REG_SEQ])).one()
+        want = item_row(st[I_REG_SEQ], reg.occurred_at, case, json.loads(reg.body)["data"])
+        for col, at in zip(ITEM_DESCRIPTIVE, _DESC_AT, strict=True):
+            if row[at] != want[col]:
+                out.append(_item_differs(item, case, col, row[at], want[col], st[I_REG_SEQ], registration=True))
     return out
 
 
-def check_registry(session: Session, audit: Audit) -> list[Finding]:
-    """Officers, locations, cases and seizures in their tables equal those added in the log."""
-    officers = {b: (n, r, u) for b, n, r, u in session.execute(
-        select(Officer.badge, Officer.name, Officer.role, Officer.unit))}
-    locations = {c: (n, k) for c, n, k in session.execute(select(Location.code, Location.name, Location.kind))}
-    cases = {c: (t, p) for c, t, p in session.execute(select(Case.case_no, Case.title, Case.prosecutor))}
-    seizures = dict(session.execute(select(Seizure.id, Seizure.case_no)).all())
-    return (_compare_table("officer", officers, audit.officers) + _compare_table("location", locations, audit.locations)
-            + _compare_table("case", cases, audit.cases) + _compare_table("seizure", seizures, audit.seizures))
+def _item_differs(item: str, case, col: str, table, log, seq: int, registration: bool = False) -> Finding:
+    which = "registration event seq" if registration else "last event seq"
+    return Finding("projection", None, item, f"the items table differs from the log for {item}: {col} "
+                   f"{_shown(table)} in the table, {_shown(log)} by the log ({which} {seq}).", case, "items", item, col)
+
+
+def check_items(session: Session, audit: Audit, *, case_no: str | None = None) -> list[Finding]:
+    """Every items row equals the replay of its events, and every replayed item has a row."""
+    out: list[Finding] = []
+    items = audit.replay.items
+    seen: set[str] = set()
+    if case_no is None:
+        pages = _pages(session, "items", _ITEM_COLUMNS, "no", BATCH)
+    else:
+        pages = iter([list(_read_table(session, "items", "WHERE case_no = ?", (case_no,)).values())])
+    id_at = _ITEM_COLUMNS.index("id")
+    for rows in pages:
+        for row in rows:
+            item = row[id_at]
+            st = items.get(item)
+            if st is None or item in seen:
+                out.append(Finding("projection", None, item, f"the items table has a row {item} (no {row[0]}) that "
+                                   "the log never produced.", row[_ITEM_COLUMNS.index("case_no")], "items", str(item)))
+                continue
+            seen.add(item)
+            out += _item_findings(session, row, st)
+    for item, st in items.items():
+        if item not in seen and (case_no is None or st[I_CASE] == case_no):
+            out.append(Finding("projection", None, item, f"the log produces items row {item} (registered at seq "
+                               f"{st[I_REG_SEQ]}), but it is missing from the table.", st[I_CASE], "items", item))
+    return out
 
 
 FINAL_CHECKS: list[Callable[[Session, Audit], list[Finding]]] = [
-    check_head, check_expected_head, check_items, check_registry,
+    check_expected_head, check_stray_links, check_tables, check_items,
 ]
-
-
 # -- the report ----------------------------------------------------------------------
 @dataclass
 class Report:
@@ -516,7 +575,8 @@ class Report:
         return min(seqs) if seqs else None
 
     def as_dict(self) -> dict:
-        return {"ok": self.ok, "events": self.events, "head": {"seq": self.head_seq, "hash": self.head_hash},
+        return {"ok": self.ok, "events": self.events, "head": f"{self.head_seq}:{self.head_hash}",
+                "head_seq": self.head_seq, "head_hash": self.head_hash,
                 "case": self.case, "items_checked": self.items_checked, "first_bad_seq": self.first_bad_seq,
                 "log_findings": len(self.log_findings), "table_findings": len(self.table_findings),
                 "findings": [f.as_dict() for f in self.findings]}
@@ -527,7 +587,8 @@ def parse_expect_head(text: str | None) -> tuple[int, str] | None:
         return None
     seq, _, digest = text.strip().partition(":")
     digest = digest.strip().lower()
-    if not (seq.isascii() and seq.isdigit() and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
+    if not (seq.isascii() and seq.isdigit() and len(seq) <= 18 and len(digest) == 64
+            and all(c in "0123456789abcdef" for c in digest)):
         raise InputError(f"--expect-head {text[:80]!r} is not SEQ:HASH.",
                          hint="Give the head printed by an earlier 'evidence verify', e.g. 1234:9f86d081...(64 hex digits).")
     return int(seq), digest
@@ -557,7 +618,7 @@ def verify_log(session: Session, *, case_no: str | None = None, expect_head: str
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for rows in read_batches(session, batch):
+        for rows in read_batches(session, batch, audit):
             docs: list = []  # each event's parsed body, filled by check_chain for the replay
             for check in STREAM_CHECKS:
                 findings.extend(check(audit, rows, docs))
@@ -569,11 +630,12 @@ def verify_log(session: Session, *, case_no: str | None = None, expect_head: str
         if collecting:
             gc.enable()
     if case_no is not None:
+        items = audit.replay.items
         findings = [f for f in findings if f.check in ("chain", "head", "links") or f.case in (None, case_no)
-                    and (f.item is None or audit.items.get(f.item) is None or audit.items[f.item][S_CASE] == case_no)]
+                    and (f.item is None or items.get(f.item) is None or items[f.item][I_CASE] == case_no)]
     # The log's findings first, in log order; then those about the tables.
     findings.sort(key=lambda f: (f.check not in LOG_CHECKS, f.seq is None, f.seq or 0))
-    checked = sum(1 for st in audit.items.values() if case_no is None or st[S_CASE] == case_no)
+    checked = sum(1 for st in audit.replay.items.values() if case_no is None or st[I_CASE] == case_no)
     return Report(audit.events, audit.last_seq, audit.last_hash, case_no, checked, findings)
 
 

@@ -40,8 +40,8 @@ def test_bundle_verifies_offline_and_matches_the_ledger(history, tmp_path):
     result = run_verify(out)
     assert result.returncode == 0, result.stdout + result.stderr
     head = history.ok("verify", json_out=True)["head"]
-    assert (out / "HEAD").read_text() == f"{head['seq']}:{head['hash']}\n"
-    assert f"head {head['seq']}:{head['hash']}" in result.stdout
+    assert (out / "HEAD").read_text() == f"{head}\n"
+    assert f"head {head}" in result.stdout
     verifier = (out / "verify.py").read_text()
     imports = {line.split()[1] for line in verifier.splitlines() if line.startswith(("import ", "from "))}
     assert imports <= {"hashlib", "json", "os", "sys"}

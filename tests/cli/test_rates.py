@@ -328,7 +328,7 @@ def test_as_of_reproduces_a_figure_reported_before_a_correction(seeded):
               "--verified-by", "B-1002", "--at", "2020-10-06T09:00", "--by", "B-1001")
     seeded.ok("rate", "set", "2020-10-06", "USD", "PEN", "3.3333", "--source", "TEST", "--by", "B-1001")
     reported = seeded.ok("case", "totals", "AQP-2020-0147", json_out=True)
-    head = seeded.ok("verify", json_out=True)["head"]["seq"]
+    head = seeded.ok("verify", json_out=True)["head_seq"]
     assert reported["total"] == "1200.01"
 
     seeded.ok("rate", "set", "2020-10-06", "USD", "PEN", "3.5870", "--source", "TEST", "--supersede",

@@ -60,7 +60,7 @@ def test_clean_ledger_verifies(ledger_with_history, db_url):
     assert f"head: {head.seq}:{head.hash}" in result.stdout
     assert f"{head.seq} events checked" in result.stdout
     report = ledger_with_history.ok("verify", "--case", "AQP-2020-0147", json_out=True)
-    assert report["ok"] and report["items_checked"] == 3 and report["head"]["seq"] == head.seq
+    assert report["ok"] and report["items_checked"] == 3 and report["head"] == f"{head.seq}:{head.hash}"
     ok = ledger_with_history("verify", "--expect-head", f"{head.seq - 3}:{event(db_url, head.seq - 3).hash}")
     assert ok.exit_code == 0
     bad = ledger_with_history("verify", "--expect-head", "3:" + "ab" * 32)
@@ -234,7 +234,7 @@ def test_rewritten_history_caught_by_expected_head(ledger_with_history, db_url):
         prev = digest
     sql(db_url, "UPDATE chain_head SET hash = :h", params={"h": prev})
     assert ledger_with_history("verify").exit_code == 0
-    result = ledger_with_history("verify", "--expect-head", f"{kept['seq']}:{kept['hash']}")
+    result = ledger_with_history("verify", "--expect-head", kept)
     assert result.exit_code == 3 and "rewritten" in result.stdout
 
 

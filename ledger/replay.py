@@ -1,0 +1,193 @@
+"""The current state as a pure function of the log: the rows of every table but `events`.
+
+Writers build the rows they insert with these functions, and `verify` (or a reader that
+checks one case before making a court document) feeds the events' bodies through `Replay`
+and compares what it builds with the stored tables, row for row and column for column. A
+table the replay does not produce cannot be checked, so `DERIVED` must name every table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+
+from ledger.models import Base
+
+LOG_TABLE = "events"
+# Event type -> the command name a request id was recorded under (ledger.requests).
+REQUEST_COMMANDS = {
+    "custody.transferred": "custody.transfer",
+    "custody.resealed": "custody.reseal",
+    "custody.disposed": "custody.dispose",
+    "item.registered": "item.import",
+}
+# Item columns that the custody events change, or that place the item; every other column of
+# `items` describes the item as registered and is kept by the replay only as a digest (a
+# million items must fit in memory), which a mismatch expands again from the registration.
+ITEM_STATE = ("no", "id", "case_no", "seizure_no", "kind", "status", "holder", "location", "seal",
+              "registered_seq", "last_seq", "last_at", "disposition", "authority", "disposed_to")
+
+
+def table_columns(name: str) -> tuple[str, ...]:
+    return tuple(c.name for c in Base.metadata.tables[name].columns)
+
+
+def primary_key(name: str) -> tuple[str, ...]:
+    return tuple(c.name for c in Base.metadata.tables[name].primary_key.columns)
+
+
+(I_NO, I_ID, I_CASE, I_SEIZURE, I_KIND, I_STATUS, I_HOLDER, I_LOCATION, I_SEAL, I_REG_SEQ, I_LAST_SEQ, I_LAST_AT,
+ I_DISPOSITION, I_AUTHORITY, I_DISPOSED_TO, I_DIGEST) = range(len(ITEM_STATE) + 1)
+ITEM_DESCRIPTIVE = tuple(c for c in table_columns("items") if c not in ITEM_STATE)
+# Tables compared whole, as {primary key: row}; event_items is checked against each body's
+# item list as the log streams past (it is as long as the log).
+DERIVED = ("officers", "locations", "cases", "seizures", "items", "rates", "requests", "chain_head", "event_items")
+
+
+def _number(label: str) -> int:
+    """SZ-000001 / EV-000001 -> 1."""
+    return int(label.split("-", 1)[1])
+
+
+# -- rows, as the writers insert them ------------------------------------------------------
+def officer_row(seq: int, data: dict) -> dict:
+    return {"badge": data["badge"], "name": data["name"], "role": data["role"], "unit": data.get("unit"),
+            "added_seq": seq}
+
+
+def location_row(seq: int, data: dict) -> dict:
+    return {"code": data["code"], "name": data["name"], "kind": data["kind"], "added_seq": seq}
+
+
+def case_row(seq: int, occurred_at: str, actor: str | None, data: dict) -> dict:
+    return {"case_no": data["case_no"], "title": data["title"], "prosecutor": data.get("prosecutor"),
+            "court": data.get("court"), "opened_by": actor, "opened_at": occurred_at, "opened_seq": seq}
+
+
+def seizure_row(seq: int, occurred_at: str, data: dict) -> dict:
+    return {"no": _number(data["seizure"]), "id": data["seizure"], "case_no": data["case_no"],
+            "acta": data.get("acta"), "occurred_at": occurred_at, "place": data["place"], "officer": data["officer"],
+            "from_persons": json.dumps(data["from_persons"], ensure_ascii=False),
+            "witnesses": json.dumps(data["witnesses"], ensure_ascii=False), "recorded_seq": seq}
+
+
+def rate_row(seq: int, data: dict, entry: dict) -> dict:
+    return {"seq": seq, "date": entry["date"], "base": entry["base"], "quote": entry["quote"], "side": entry["side"],
+            "source": data["source"], "rate": entry["rate"], "reason": data.get("reason"),
+            "file_sha256": data.get("file_sha256"), "superseded_seq": None}
+
+
+def rate_entries(type_: str, data: dict) -> list[dict]:
+    """The rates one rate event records: `rate.set` one, `rate.imported` its file's list."""
+    return data["rates"] if type_ == "rate.imported" else [data]
+
+
+def request_row(seq: int, type_: str, data: dict) -> dict | None:
+    if data.get("request_id") is None:
+        return None
+    return {"request_id": data["request_id"], "command": REQUEST_COMMANDS[type_],
+            "fingerprint": data["request_fingerprint"], "seq": seq}
+
+
+def item_row(seq: int, occurred_at: str, case_no: str, data: dict) -> dict:
+    """The items row a registration event creates."""
+    from ledger.money import to_minor
+
+    row = dict.fromkeys(table_columns("items"))
+    row.update({
+        "no": _number(data["item"]), "id": data["item"], "case_no": case_no, "seizure_no": _number(data["seizure"]),
+        "kind": data["kind"], "status": "in-custody", "holder": data["holder"], "location": data.get("location"),
+        "seal": data.get("seal"), "registered_seq": seq, "last_seq": seq, "last_at": occurred_at,
+    })
+    for key, value in data.items():
+        if key == "amount":
+            row["amount_minor"] = to_minor(Decimal(value), data["currency"])
+        elif key == "value":
+            row["value_minor"] = to_minor(Decimal(value), data["value_currency"])
+        elif key in row and key not in ITEM_STATE:
+            row[key] = value
+    return row
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def descriptive_digest(values) -> bytes:
+    """32 bytes standing for an item's descriptive columns (in ITEM_DESCRIPTIVE order)."""
+    return hashlib.sha256(_ENCODE(list(values)).encode("utf-8")).digest()
+
+
+# -- the replay ----------------------------------------------------------------------------
+class Replay:
+    """Rows of every derived table, built by applying events in log order.
+
+    `rows[table]` maps a primary key tuple to the row's values in the table's column order;
+    items are kept as `items[id] = [state columns..., descriptive digest]` and turned into
+    full rows only when compared. `apply` trusts that the event is well formed: `verify`
+    checks the rules and catches what an unreadable body raises.
+    """
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[tuple, tuple]] = {t: {} for t in DERIVED if t not in ("items", "event_items")}
+        self.items: dict[str, list] = {}
+        self.head: tuple[int, str] = (0, "0" * 64)
+        self._cols = {t: table_columns(t) for t in self.rows}
+        self._keys = {t: primary_key(t) for t in self.rows}
+
+    def put(self, table: str, row: dict) -> None:
+        cols = self._cols[table]
+        self.rows[table][tuple(row[c] for c in self._keys[table])] = tuple(row[c] for c in cols)
+
+    def apply(self, seq: int, digest: str, type_: str, occurred_at: str, actor, case_no, items: list,
+              data: dict) -> None:
+        self.head = (seq, digest)
+        self.rows["chain_head"][(1,)] = (1, seq, digest)
+        if type_ == "officer.added":
+            self.put("officers", officer_row(seq, data))
+        elif type_ == "location.added":
+            self.put("locations", location_row(seq, data))
+        elif type_ == "case.opened":
+            self.put("cases", case_row(seq, occurred_at, actor, data))
+        elif type_ == "seizure.recorded":
+            self.put("seizures", seizure_row(seq, occurred_at, data))
+        elif type_ == "item.registered":
+            row = item_row(seq, occurred_at, case_no, data)
+            self.items[data["item"]] = [*(row[c] for c in ITEM_STATE),
+                                        descriptive_digest(row[c] for c in ITEM_DESCRIPTIVE)]
+        elif type_ in ("rate.set", "rate.imported"):
+            self._rates(seq, type_, data)
+        elif type_.startswith("custody."):
+            self._custody(seq, type_, occurred_at, items, data)
+        if type_ in REQUEST_COMMANDS:
+            req = request_row(seq, type_, data)
+            if req is not None:
+                self.put("requests", req)
+
+    def _rates(self, seq: int, type_: str, data: dict) -> None:
+        rates = self.rows["rates"]
+        source, superseded = self._cols["rates"].index("source"), self._cols["rates"].index("superseded_seq")
+        for entry in rate_entries(type_, data):
+            old = entry.get("supersedes")
+            key = (old, entry["date"], entry["base"], entry["quote"], entry["side"])
+            row = rates.get(key) if old is not None else None
+            if row is not None and row[source] == data["source"]:
+                rates[key] = row[:superseded] + (seq,) + row[superseded + 1:]
+            self.put("rates", rate_row(seq, data, entry))
+
+    def _custody(self, seq: int, type_: str, occurred_at: str, items: list, data: dict) -> None:
+        for item in items:
+            st = self.items.get(item)
+            if st is None:
+                continue
+            if type_ == "custody.transferred":
+                st[I_HOLDER] = data["to"]
+                st[I_LOCATION] = data.get("location") or st[I_LOCATION]
+                st[I_SEAL] = data.get("seal") or st[I_SEAL]
+            elif type_ == "custody.resealed":
+                st[I_SEAL] = data["new_seal"]
+            elif type_ == "custody.disposed":
+                st[I_STATUS], st[I_HOLDER] = "disposed", None
+                st[I_DISPOSITION], st[I_AUTHORITY], st[I_DISPOSED_TO] = (data["action"], data["authority"],
+                                                                         data.get("to"))
+            st[I_LAST_SEQ], st[I_LAST_AT] = seq, max(st[I_LAST_AT], occurred_at)
