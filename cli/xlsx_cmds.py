@@ -21,14 +21,17 @@ from .output import emit
 @click.option("--lang", type=click.Choice(["en", "es"]), default="es", show_default=True,
               help="Language of sheet names, headers and labels.")
 @click.option("--force", is_flag=True, help="Replace FILE.xlsx if it exists.")
+@click.option("--unverified", is_flag=True,
+              help="Export even if the case's tables differ from the log; every sheet says NOT VERIFIED.")
 @click.option("--by", "by", envvar="EVIDENCE_OFFICER", metavar="BADGE",
               help="Badge of the officer exporting, recorded as the workbook's author (optional) [env EVIDENCE_OFFICER].")
 @pass_state
-def export_xlsx(state, case_no, out, in_currency, side, source, lang, force, by):
+def export_xlsx(state, case_no, out, in_currency, side, source, lang, force, unverified, by):
     """Write the case workbook: summary, one sheet per kind of item, and the chain of custody.
 
     Totals on the summary are formulas over the item sheets next to the ledger's own figures;
-    prints the file written, its row counts and its SHA-256.
+    prints the file written, its row counts and its SHA-256. The case's rows are first checked
+    against the log; if they differ, nothing is written (exit 3) unless --unverified.
 
     Example:
 
@@ -41,7 +44,7 @@ def export_xlsx(state, case_no, out, in_currency, side, source, lang, force, by)
     check_output_path(out, force=force)
     with state.ledger().read() as session:
         inv = case_inventory(session, case_no, in_currency=in_currency, side=side, source=source,
-                             tz=state.tz, by=by)
+                             tz=state.tz, by=by, verified=not unverified)
         if sys.stderr.isatty() and not state.json:
             with click.progressbar(length=inv.row_total(), label="writing", file=sys.stderr) as bar:
                 done = write_case_workbook(inv, out, lang=lang, force=force, progress=bar.update)
@@ -50,10 +53,10 @@ def export_xlsx(state, case_no, out, in_currency, side, source, lang, force, by)
     data = {
         "id": done.path, "path": done.path, "sha256": done.sha256, "bytes": done.bytes, "lang": lang,
         "rows": done.rows, "sheets": done.sheets, "case_no": inv.case_no,
-        "ledger_head": {"seq": inv.head_seq, "hash": inv.head_hash},
+        "ledger_head": {"seq": inv.head_seq, "hash": inv.head_hash}, "verified": inv.verified,
         "total": {"currency": inv.totals.in_currency, "amount": inv.totals.total},
     }
-    lines = [f"wrote {done.path}"]
+    lines = [f"wrote {done.path}" + ("" if inv.verified else " (NOT VERIFIED: the case's tables were not checked)")]
     lines += [f"  {done.sheets[k]:<20} {n:>7} rows" for k, n in done.rows.items()]
     lines.append(f"sha256 {done.sha256}")
     emit(state, data, lines)

@@ -464,6 +464,12 @@ def today(tz: str) -> datetime.date:
     return datetime.datetime.now(zoneinfo.ZoneInfo(check_zone(tz))).date()
 
 
+def require_verified(session: Session, case_no: str | None, what: str) -> None:
+    from ledger.verify import require_verified as check
+
+    check(session, case_no, what)
+
+
 def convert(
     session: Session, amount: str, currency: str, to: str, *, on: str | None = None, side: str | None = DEFAULT_SIDE,
     source: str | None = None, tz: str = "America/Lima", as_of: str | int | None = None,
@@ -480,6 +486,7 @@ def convert(
     side = check_side(side)
     source = _optional_source(source)
     as_of = check_as_of(session, as_of)
+    require_verified(session, None, "the conversion")
     rate, inverse = find_rate(session, day, currency, to, side, source, as_of=as_of)
     converted = money.convert_minor(minor, currency, to, Decimal(rate.rate), inverse=inverse)
     op = "/" if inverse else "*"
@@ -591,6 +598,7 @@ def case_totals(
     source = _optional_source(source)
     case = get_case(session, case_no)
     as_of = check_as_of(session, as_of)
+    require_verified(session, case.case_no, "the totals")
     items = cash_items(session, case.case_no, tz, as_of)
 
     def lookup(day: datetime.date, from_currency: str, to_currency: str) -> tuple[RateUsed, bool]:

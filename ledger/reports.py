@@ -95,6 +95,7 @@ class CaseInventory:
     exported_by: str | None
     exported_by_name: str | None
     custody_count: int
+    verified: bool = True  # checked against a replay of the log up to head_seq
     _session: Session = field(repr=False, default=None)
     _officers: dict[str, str] = field(repr=False, default_factory=dict)
     _lookup: object = field(repr=False, default=None)  # cached rate lookup shared by the totals and the rows
@@ -238,11 +239,14 @@ def stream_totals(
 
 def case_inventory(
     session: Session, case_no: str, *, in_currency: str = "USD", side: str = "sell", source: str | None = None,
-    tz: str = "America/Lima", by: str | None = None, now: datetime | None = None,
+    tz: str = "America/Lima", by: str | None = None, now: datetime | None = None, verified: bool = True,
 ) -> CaseInventory:
     """Read the case's header, seizures, counts, cash totals and the ledger head; the rows
     follow lazily through `CaseInventory.rows`. Call inside one read transaction: on
-    PostgreSQL the session is switched to REPEATABLE READ so every batch sees the same ledger."""
+    PostgreSQL the session is switched to REPEATABLE READ so every batch sees the same ledger.
+
+    The case's rows are checked against a replay of its events first, and a difference is
+    refused; `verified=False` skips that, and the workbook says NOT VERIFIED on every sheet."""
     from ledger import money
     from ledger.events import head_of, now_utc
     from ledger.rates import check_side, check_source
@@ -254,6 +258,11 @@ def case_inventory(
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     exporter = get_officer(session, by, "--by") if by else None
     case = get_case(session, case_no)
+    if verified:
+        from ledger.verify import require_verified
+
+        require_verified(session, case.case_no, "the workbook",
+                         anyway="To make a workbook anyway, stamped NOT VERIFIED on every sheet, add --unverified.")
     head_seq, head_hash = head_of(session)
     in_currency = money.check_currency(in_currency, "--in")
     side = check_side(side)
@@ -284,7 +293,7 @@ def case_inventory(
         head_seq=head_seq, head_hash=head_hash,
         exported_at=local_naive(utc_iso(now or now_utc()), tz),
         exported_by=exporter.badge if exporter else None, exported_by_name=exporter.name if exporter else None,
-        custody_count=int(custody_count), _session=session, _officers=officers, _lookup=lookup,
+        custody_count=int(custody_count), verified=verified, _session=session, _officers=officers, _lookup=lookup,
     )
 
 

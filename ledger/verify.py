@@ -15,12 +15,12 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ledger.errors import InputError
+from ledger.errors import InputError, VerificationFailed
 from ledger.events import FORMAT_VERSION, GENESIS_HASH
-from ledger.models import Base, ChainHead, Event
+from ledger.models import Base, ChainHead, Event, EventItem, Item
 from ledger.registry import MAY_HOLD
 from ledger.replay import (
     DERIVED,
@@ -641,3 +641,87 @@ def verify_log(session: Session, *, case_no: str | None = None, expect_head: str
 
 def head_seq(session: Session) -> int:
     return session.execute(select(ChainHead.seq).where(ChainHead.id == 1)).scalar() or 0
+
+
+# -- readers: one case's rows against a replay of its events ------------------------------
+# Tables every case's documents read: the replay of the ledger-wide events gives them whole.
+_SHARED_TABLES = ("officers", "locations", "rates")
+
+
+def check_case(session: Session, case_no: str | None, *, batch: int = BATCH) -> list[Finding]:
+    """The rows a document about one case uses (the case, its seizures, items and their
+    event links, and the officers, locations and rates), against a replay of the case's
+    events and the ledger-wide ones. `case_no=None` checks only the ledger-wide tables (a
+    conversion). Cheaper than `verify_log`, which also checks the chain and every case."""
+    audit = Audit()
+    out: list[Finding] = []
+    links: set[tuple[int, int]] = set()
+    where = Event.case_no.is_(None) if case_no is None else or_(Event.case_no == case_no, Event.case_no.is_(None))
+    last = None
+    while True:
+        stmt = select(*EVENT_COLUMNS).where(where).order_by(Event.seq).limit(batch)
+        rows = session.execute(stmt if last is None else stmt.where(Event.seq > last)).all()
+        if not rows:
+            break
+        docs = []
+        for row in rows:
+            doc = _case_event(out, row)
+            docs.append(doc)
+            if doc is not None and case_no is not None:
+                links.update((row.seq, _item_no(i)) for i in doc.get("items") or ())
+        out += check_custody(audit, (rows, {}), docs)
+        last = rows[-1].seq
+    for table in _SHARED_TABLES:
+        out += compare_rows(table, _read_table(session, table), audit.replay.rows[table])
+    if case_no is not None:
+        for table in ("cases", "seizures"):
+            replayed = {k: r for k, r in audit.replay.rows[table].items() if r[_CASE_COLUMN[table]] == case_no}
+            out += compare_rows(table, _read_table(session, table, "WHERE case_no = ?", (case_no,)), replayed,
+                                lambda row, i=_CASE_COLUMN[table]: row[i])
+        out += check_items(session, audit, case_no=case_no)
+        stored = set(session.execute(
+            select(EventItem.seq, EventItem.item_no).join(Item, Item.no == EventItem.item_no)
+            .where(Item.case_no == case_no)).all())
+        for seq, no in sorted(stored - links):
+            out.append(Finding("links", seq, _label(no), f"event_items links {_label(no)} to event seq {seq}, but no "
+                               "event of the case names it.", case_no, "event_items", f"{seq}/{no}"))
+        for seq, no in sorted(links - stored):
+            out.append(Finding("links", seq, _label(no), f"event seq {seq} names {_label(no)}, but event_items does "
+                               "not link them.", case_no, "event_items", f"{seq}/{no}"))
+    return out
+
+
+def _item_no(label) -> int:
+    return int(str(label).split("-", 1)[1])
+
+
+def _case_event(out: list, row) -> dict | None:
+    """One event's body, if it hashes to its row's hash and says what the row's columns say."""
+    seq = row.seq
+    if seq < 1 or hashlib.sha256((row.prev_hash + row.body).encode("utf-8")).hexdigest() != row.hash:
+        out.append(Finding("chain", seq, None, "the event's body or hash was changed after it was written."))
+        return None
+    try:
+        doc = _DECODE(row.body)
+    except (ValueError, RecursionError):
+        doc = None
+    if type(doc) is not dict or (doc.get("seq"), doc.get("type"), doc.get("case"), doc.get("occurred_at")) != (
+            seq, row.type, row.case_no, row.occurred_at):
+        out.append(Finding("chain", seq, None, "the event's columns do not say what its body says."))
+        return None
+    return doc
+
+
+def require_verified(session: Session, case_no: str | None, what: str, *, anyway: str = "") -> None:
+    """Refuse (exit 3) to make `what` from rows that differ from the log; `anyway` tells how
+    to go ahead regardless, where there is a way."""
+    findings = check_case(session, case_no)
+    if findings:
+        shown = [f.render() for f in findings[:20]]
+        if len(findings) > 20:
+            shown.append(f"... and {len(findings) - 20} more.")
+        scope = f"case {case_no}" if case_no else "the exchange rates"
+        raise VerificationFailed(
+            f"The tables {what} would use for {scope} differ from the log ({len(findings)} finding(s)); "
+            "nothing was made from them.", details=shown,
+            hint="Run 'evidence verify' and have the findings explained." + (f" {anyway}" if anyway else ""))

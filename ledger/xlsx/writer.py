@@ -22,7 +22,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.packaging.custom import IntProperty, StringProperty
+from openpyxl.packaging.custom import BoolProperty, IntProperty, StringProperty
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
@@ -114,6 +114,12 @@ TEXT = {
     "rate": ("Rate", "Tipo"), "no_rates": ("(no conversion needed)", "(no hizo falta convertir)"),
     "ledger": ("Ledger", "Libro mayor"), "head_seq": ("Ledger head: event", "Cabeza del libro: evento"),
     "head_hash": ("Ledger head: hash", "Cabeza del libro: hash"),
+    "verified": ("Checked against the log", "Verificado contra el libro"),
+    "verified_yes": ("yes: the case's tables equal the replay of the log up to event {seq}",
+                     "sí: las tablas del caso coinciden con la reproducción del libro hasta el evento {seq}"),
+    "not_verified": ("NOT VERIFIED", "NO VERIFICADO"),
+    "not_verified_long": ("NOT VERIFIED: exported with --unverified; the rows were not checked against the log",
+                          "NO VERIFICADO: exportado con --unverified; las filas no se verificaron contra el libro"),
     "exported_by": ("Exported by", "Exportado por"), "exported_at": ("Exported ({tz})", "Exportado ({tz})"),
     "tz": ("Time zone", "Zona horaria"), "nobody": ("(not stated)", "(no indicado)"),
     "none": ("(none)", "(ninguno)"),
@@ -265,7 +271,11 @@ def _quote_sheet(name: str) -> str:
 
 
 # -- sheets ------------------------------------------------------------------------------------
-def _setup_sheet(ws, widths: Iterable[int], *, header_rows: int | None = 1) -> None:
+def _setup_sheet(ws, widths: Iterable[int], *, header_rows: int | None = 1, stamp: str | None = None) -> None:
+    if stamp:  # printed at the top of every page, and a red tab on screen
+        ws.oddHeader.center.text = stamp
+        ws.oddHeader.center.color = "C00000"
+        ws.sheet_properties.tabColor = "C00000"
     for idx, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(idx)].width = width
     if header_rows:
@@ -287,6 +297,10 @@ def _setup_sheet(ws, widths: Iterable[int], *, header_rows: int | None = 1) -> N
     protection.formatRows = False
 
 
+def _stamp(inv: CaseInventory, lang: str) -> str | None:
+    return None if inv.verified else _label(TEXT, "not_verified", lang)
+
+
 def headers_for(sheet: str, lang: str, tz: str, in_currency: str) -> list[str]:
     return [_label(HEADERS, c.key, lang, tz=tz, cur=in_currency) for c in SHEET_COLUMNS[sheet]]
 
@@ -298,7 +312,8 @@ def _write_table_sheet(
     ws = wb.create_sheet(_label(SHEET_NAMES, sheet, lang))
     headers = headers_for(sheet, lang, inv.tz, inv.totals.in_currency)
     # Wide enough for the header and its filter button; write-only mode fixes widths before any row.
-    _setup_sheet(ws, [max(c.width, len(h) + 4) for c, h in zip(columns, headers, strict=True)])
+    _setup_sheet(ws, [max(c.width, len(h) + 4) for c, h in zip(columns, headers, strict=True)],
+                 stamp=_stamp(inv, lang))
     cells = _Cells(ws, lang)
     ws.append([cells.text(h, bold=True) for h in headers])
     rows = _RowWriter(ws, columns, lang) if RAW_ROWS and _raw_stream_available() else None
@@ -483,7 +498,7 @@ def _write_summary(wb: Workbook, inv: CaseInventory, lang: str) -> None:
     t = inv.totals
     cur = t.in_currency
     ws = wb.create_sheet(_label(SHEET_NAMES, "summary", lang))
-    _setup_sheet(ws, [30, 22, 22, 24, 22, 26, 26, 22], header_rows=None)
+    _setup_sheet(ws, [30, 22, 22, 24, 22, 26, 26, 22], header_rows=None, stamp=_stamp(inv, lang))
     c = _Cells(ws, lang)
 
     def lab(key: str, **kw) -> WriteOnlyCell:
@@ -498,6 +513,8 @@ def _write_summary(wb: Workbook, inv: CaseInventory, lang: str) -> None:
         return row_no
 
     put([c.text(f"{_label(TEXT, 'heading', lang)} — {inv.case_no}", bold=True)])
+    if not inv.verified:
+        put([c.text(_label(TEXT, "not_verified_long", lang), bold=True)])
     put([])
     put([lab("case_no"), c.text(inv.case_no)])
     put([lab("title"), c.text(inv.title, wrap=True)])
@@ -573,6 +590,8 @@ def _write_summary(wb: Workbook, inv: CaseInventory, lang: str) -> None:
     put([lab("ledger")])
     put([lab("head_seq"), c.number(inv.head_seq, "0")])
     put([lab("head_hash"), c.text(inv.head_hash)])
+    put([lab("verified"), c.text(_label(TEXT, "verified_yes", lang, seq=inv.head_seq) if inv.verified
+                                 else _label(TEXT, "not_verified_long", lang))])
     exporter = " ".join(x for x in (inv.exported_by, inv.exported_by_name) if x) or _label(TEXT, "nobody", lang)
     put([lab("exported_by"), c.text(exporter)])
     put([lab("exported_at"), c.number(inv.exported_at, DATETIME_FORMAT)])
@@ -601,6 +620,7 @@ def _set_properties(wb: Workbook, inv: CaseInventory, lang: str) -> None:
     custom.append(StringProperty(name="case_no", value=inv.case_no))
     custom.append(IntProperty(name="ledger_head_seq", value=inv.head_seq))
     custom.append(StringProperty(name="ledger_head_hash", value=inv.head_hash))
+    custom.append(BoolProperty(name="verified_against_log", value=inv.verified))
     custom.append(StringProperty(name="report_currency", value=inv.totals.in_currency))
     if inv.exported_by:
         custom.append(StringProperty(name="exported_by", value=plain(inv.exported_by)))
