@@ -261,7 +261,7 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
             audit.hash_at_expected = digest
         last_seq, last_hash = seq, digest
     for seq in sorted(set(links) - seen):
-        out.append(Finding("links", None, None, f"event_items links seq {seq} to {links[seq]}, but the log has no "
+        out.append(Finding("links", seq, None, f"event_items links seq {seq} to {links[seq]}, but the log has no "
                            f"event seq {seq}: the rows were inserted outside the ledger.",
                            table="event_items", key=str(seq)))
     audit.last_seq, audit.last_hash = last_seq, last_hash
@@ -423,7 +423,7 @@ def check_stray_links(session: Session, audit: Audit) -> list[Finding]:
     """event_items rows after the last event (the stream compared every row before it)."""
     out = []
     for seq, ids in sorted(_links_between(session, audit.links_hi, None).items()):
-        out.append(Finding("links", None, None, f"event_items links seq {seq} to {ids}, but the log has no event "
+        out.append(Finding("links", seq, None, f"event_items links seq {seq} to {ids}, but the log has no event "
                            f"seq {seq}: the rows were inserted outside the ledger.", table="event_items", key=str(seq)))
     return out
 
@@ -480,9 +480,25 @@ def check_tables(session: Session, audit: Audit) -> list[Finding]:
     out: list[Finding] = []
     for table, replayed in audit.replay.rows.items():
         index = _CASE_COLUMN.get(table)
-        out += compare_rows(table, _read_table(session, table), replayed,
-                            (lambda row, i=index: row[i]) if index is not None else (lambda row: None))
+        stored = _read_table(session, table)
+        found = compare_rows(table, stored, replayed,
+                             (lambda row, i=index: row[i]) if index is not None else (lambda row: None))
+        if table == "chain_head" and found:
+            seq = _head_seq_at_fault(stored, audit.last_seq)
+            found = [Finding("head", seq, None, f.message, None, f.table, f.key, f.column) for f in found]
+        out += found
     return out
+
+
+def _head_seq_at_fault(stored: dict, last_seq: int) -> int:
+    """The chain head says where the log ends and is what every writer appends after: one that
+    does not name the last event is a finding about the log (events removed from its end,
+    or the head moved back), at the first seq where the two part."""
+    row = stored.get((1,))
+    head_seq = row[1] if row is not None else None
+    if type(head_seq) is not int or head_seq == last_seq:
+        return max(last_seq, 1)
+    return min(head_seq, last_seq) + 1
 
 
 _ITEM_COLUMNS = table_columns("items")
@@ -679,9 +695,9 @@ def check_case(session: Session, case_no: str | None, *, batch: int = BATCH) -> 
             out += compare_rows(table, _read_table(session, table, "WHERE case_no = ?", (case_no,)), replayed,
                                 lambda row, i=_CASE_COLUMN[table]: row[i])
         out += check_items(session, audit, case_no=case_no)
-        stored = set(session.execute(
+        stored = {tuple(r) for r in session.execute(
             select(EventItem.seq, EventItem.item_no).join(Item, Item.no == EventItem.item_no)
-            .where(Item.case_no == case_no)).all())
+            .where(Item.case_no == case_no))}
         for seq, no in sorted(stored - links):
             out.append(Finding("links", seq, _label(no), f"event_items links {_label(no)} to event seq {seq}, but no "
                                "event of the case names it.", case_no, "event_items", f"{seq}/{no}"))
