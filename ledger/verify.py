@@ -211,6 +211,8 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
         if seq < 1:
             out.append(Finding("chain", seq, None, f"an event row has seq {seq}, but sequence numbers start at 1: "
                                "the row was inserted outside the ledger."))
+            if seq in links:
+                out.append(_link_finding(seq, links[seq], None))
             docs.append(None)
             continue
         if seq != last_seq + 1:
