@@ -39,7 +39,8 @@ def primary_key(name: str) -> tuple[str, ...]:
 
 (I_NO, I_ID, I_CASE, I_SEIZURE, I_KIND, I_STATUS, I_HOLDER, I_LOCATION, I_SEAL, I_REG_SEQ, I_LAST_SEQ, I_LAST_AT,
  I_DISPOSITION, I_AUTHORITY, I_DISPOSED_TO, I_DIGEST) = range(len(ITEM_STATE) + 1)
-ITEM_DESCRIPTIVE = tuple(c for c in table_columns("items") if c not in ITEM_STATE)
+ITEM_COLUMNS = table_columns("items")
+ITEM_DESCRIPTIVE = tuple(c for c in ITEM_COLUMNS if c not in ITEM_STATE)
 # Tables compared whole, as {primary key: row}; event_items is checked against each body's
 # item list as the log streams past (it is as long as the log).
 DERIVED = ("officers", "locations", "cases", "seizures", "items", "rates", "requests", "chain_head", "event_items")
@@ -90,32 +91,42 @@ def request_row(seq: int, type_: str, data: dict) -> dict | None:
             "fingerprint": data["request_fingerprint"], "seq": seq}
 
 
-def item_row(seq: int, occurred_at: str, case_no: str, data: dict) -> dict:
-    """The items row a registration event creates."""
+def item_state(seq: int, occurred_at: str, case_no: str, data: dict) -> list:
+    """The ITEM_STATE columns of the items row a registration event creates."""
+    return [_number(data["item"]), data["item"], case_no, _number(data["seizure"]), data["kind"], "in-custody",
+            data["holder"], data.get("location"), data.get("seal"), seq, seq, occurred_at, None, None, None]
+
+
+_DESCRIBED_AT = {c: i for i, c in enumerate(ITEM_DESCRIPTIVE)}
+_MINOR_UNITS = {"amount": ("amount_minor", "currency"), "value": ("value_minor", "value_currency")}
+
+
+def item_description(data: dict) -> tuple:
+    """The ITEM_DESCRIPTIVE columns of the items row a registration event creates: its data
+    under the columns' names, amounts ("4000.00") as integer minor units."""
     from ledger.money import to_minor
 
-    row = dict.fromkeys(table_columns("items"))
-    row.update({
-        "no": _number(data["item"]), "id": data["item"], "case_no": case_no, "seizure_no": _number(data["seizure"]),
-        "kind": data["kind"], "status": "in-custody", "holder": data["holder"], "location": data.get("location"),
-        "seal": data.get("seal"), "registered_seq": seq, "last_seq": seq, "last_at": occurred_at,
-    })
+    values = [None] * len(ITEM_DESCRIPTIVE)
     for key, value in data.items():
-        if key == "amount":
-            row["amount_minor"] = to_minor(Decimal(value), data["currency"])
-        elif key == "value":
-            row["value_minor"] = to_minor(Decimal(value), data["value_currency"])
-        elif key in row and key not in ITEM_STATE:
-            row[key] = value
-    return row
+        at = _DESCRIBED_AT.get(key)
+        if at is not None:
+            values[at] = value
+        elif key in _MINOR_UNITS:
+            column, currency = _MINOR_UNITS[key]
+            values[_DESCRIBED_AT[column]] = to_minor(Decimal(value), data[currency])
+    return tuple(values)
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+def item_row(seq: int, occurred_at: str, case_no: str, data: dict) -> dict:
+    """The whole items row a registration event creates."""
+    return {**dict(zip(ITEM_STATE, item_state(seq, occurred_at, case_no, data), strict=True)),
+            **dict(zip(ITEM_DESCRIPTIVE, item_description(data), strict=True))}
 
 
-def descriptive_digest(values) -> bytes:
-    """32 bytes standing for an item's descriptive columns (in ITEM_DESCRIPTIVE order)."""
-    return hashlib.sha256(_ENCODE(list(values)).encode("utf-8")).digest()
+def descriptive_digest(values: tuple) -> bytes:
+    """32 bytes standing for an item's descriptive columns (a tuple in ITEM_DESCRIPTIVE order
+    of strings, integers and None, whose repr is unambiguous)."""
+    return hashlib.sha256(repr(values).encode("utf-8", "surrogatepass")).digest()
 
 
 # -- the replay ----------------------------------------------------------------------------
@@ -152,9 +163,9 @@ class Replay:
         elif type_ == "seizure.recorded":
             self.put("seizures", seizure_row(seq, occurred_at, data))
         elif type_ == "item.registered":
-            row = item_row(seq, occurred_at, case_no, data)
-            self.items[data["item"]] = [*(row[c] for c in ITEM_STATE),
-                                        descriptive_digest(row[c] for c in ITEM_DESCRIPTIVE)]
+            state = item_state(seq, occurred_at, case_no, data)
+            state.append(descriptive_digest(item_description(data)))
+            self.items[data["item"]] = state
         elif type_ in ("rate.set", "rate.imported"):
             self._rates(seq, type_, data)
         elif type_.startswith("custody."):

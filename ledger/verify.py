@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -33,6 +34,7 @@ from ledger.replay import (
     I_REG_SEQ,
     I_SEAL,
     I_STATUS,
+    ITEM_COLUMNS,
     ITEM_DESCRIPTIVE,
     ITEM_STATE,
     LOG_TABLE,
@@ -503,9 +505,12 @@ def _head_seq_at_fault(stored: dict, last_seq: int) -> int:
     return min(head_seq, last_seq) + 1
 
 
-_ITEM_COLUMNS = table_columns("items")
+_ITEM_COLUMNS = ITEM_COLUMNS
 _STATE_AT = tuple(_ITEM_COLUMNS.index(c) for c in ITEM_STATE)
 _DESC_AT = tuple(_ITEM_COLUMNS.index(c) for c in ITEM_DESCRIPTIVE)
+_state_of = itemgetter(*_STATE_AT)
+_description_of = itemgetter(*_DESC_AT)
+_NSTATE = len(ITEM_STATE)
 
 
 def _item_findings(session: Session, row: tuple, st: list) -> list[Finding]:
@@ -513,10 +518,12 @@ def _item_findings(session: Session, row: tuple, st: list) -> list[Finding]:
     columns are kept as a digest, so a difference there reads the registration again."""
     item, case = st[1], st[I_CASE]
     out = []
-    for col, at, i in zip(ITEM_STATE, _STATE_AT, range(len(ITEM_STATE)), strict=True):
-        if row[at] != st[i]:
-            out.append(_item_differs(item, case, col, row[at], st[i], st[I_LAST_SEQ]))
-    if descriptive_digest(row[i] for i in _DESC_AT) != st[I_DIGEST]:
+    state = _state_of(row)
+    if state != tuple(st[:_NSTATE]):
+        for col, have, want in zip(ITEM_STATE, state, st, strict=False):
+            if have != want:
+                out.append(_item_differs(item, case, col, have, want, st[I_LAST_SEQ]))
+    if descriptive_digest(_description_of(row)) != st[I_DIGEST]:
         reg = session.execute(select(Event.occurred_at, Event.body).where(Event.seq == st[I_REG_SEQ])).one()
         want = item_row(st[I_REG_SEQ], reg.occurred_at, case, json.loads(reg.body)["data"])
         for col, at in zip(ITEM_DESCRIPTIVE, _DESC_AT, strict=True):
