@@ -19,8 +19,7 @@ _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 # The URL schemes the program has drivers for; any other ends in a driver import error deep
 # inside SQLAlchemy, so it is refused up front with the forms that work.
 _SCHEMES = {"sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg"}
-SUPPORTED_FORMS = ("sqlite:///path.db, a plain file path, or postgresql://user@host/db "
-                   "(also written postgresql+psycopg://user@host/db)")
+SUPPORTED_FORMS = "sqlite:///path.db, a plain file path, or postgresql://user@host/db"
 
 
 def default_db_path() -> Path:
