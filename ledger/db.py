@@ -115,9 +115,10 @@ def environment_error(exc: BaseException, url: str) -> EnvironmentProblem:
     text_ = _first_line(exc)
     code = getattr(getattr(exc, "orig", None), "sqlstate", None)
     if code == LOCK_NOT_AVAILABLE or "locked" in text_ or "busy" in text_:
+        wait = lock_timeout_s()
         return EnvironmentProblem(
             f"The ledger {hide_password(url)} stayed locked by another writer for more than "
-            f"{lock_timeout_s():g} seconds.",
+            f"{wait:g} second{'' if wait == 1 else 's'}.",
             hint="Look for another evidence command still running, or a database session holding the "
                  "ledger's lock, and try again when it has finished (EVIDENCE_LOCK_TIMEOUT sets the wait "
                  "in seconds).",
