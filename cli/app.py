@@ -29,14 +29,16 @@ class AppState:
         return resolve_db_url(self.db)
 
     def ledger(self, *, create_if_new: bool = True):
-        """Open (and on first use create) the ledger; cached for the command's duration."""
+        """Open the ledger, cached for the command's duration. A new SQLite ledger is created
+        by the first write; reading one that does not exist is refused."""
         if self._ledger is None:
             from ledger.config import default_db_path
             from ledger.db import open_ledger
 
+            url = self.url  # refuses an empty or unsupported --db before anything is created
             if not self.db and not os.environ.get("EVIDENCE_DB"):
                 default_db_path().parent.mkdir(parents=True, exist_ok=True)
-            self._ledger = open_ledger(self.url, tz=self.tz, create_if_new=create_if_new)
+            self._ledger = open_ledger(url, tz=self.tz, create_if_new=create_if_new)
         return self._ledger
 
 

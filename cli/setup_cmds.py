@@ -46,17 +46,25 @@ def db_status(state):
         evidence db status
     """
     from ledger.db import SCHEMA_REVISION, Ledger
+    from ledger.migrate import known_revisions
 
     ledger = Ledger(state.url, tz=state.tz)
     state._ledger = ledger
+    ledger.require_existing()
     current = ledger.current_revision()
     data = {"backend": ledger.engine.dialect.name, "url": _shown(state.url), "current": current,
             "latest": SCHEMA_REVISION, "up_to_date": current == SCHEMA_REVISION}
+    if data["up_to_date"]:
+        advice = ""
+    elif current is not None and current not in known_revisions():
+        advice = "  -> made by a newer evidence: upgrade this program"
+    else:
+        advice = "  -> run 'evidence db upgrade'"
     emit(state, data, [
         f"backend:  {data['backend']}",
         f"url:      {data['url']}",
         f"current:  {current or '(no schema)'}",
-        f"latest:   {SCHEMA_REVISION}" + ("" if data["up_to_date"] else "  -> run 'evidence db upgrade'"),
+        f"latest:   {SCHEMA_REVISION}" + advice,
     ])
 
 

@@ -2,8 +2,9 @@
 
 One write transaction per command: SQLite takes its write lock up front (BEGIN IMMEDIATE)
 and PostgreSQL locks the chain-head row first, so every writer sees the state it decides
-on. Driver errors that a user can meet (locked, unreachable, serialization failures after
-retries) become `EnvironmentProblem` sentences here; nothing else in the ledger sees them.
+on. Both wait at most EVIDENCE_LOCK_TIMEOUT seconds for another writer. Driver errors that
+a user can meet (locked, unreachable, not a database, serialization failures after retries,
+a constraint the stored rows break) become sentences here; nothing else in the ledger sees them.
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ from typing import TypeVar
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from ledger.config import hide_password, sqlite_path
-from ledger.errors import EnvironmentProblem, LedgerError
+from ledger.config import SUPPORTED_FORMS, hide_password, lock_timeout_s, sqlite_path
+from ledger.errors import EnvironmentProblem, LedgerError, VerificationFailed
 
 SCHEMA_REVISION = "0002"  # the newest file in migrations/versions; a test keeps them equal
-BUSY_TIMEOUT_S = 30
 WRITE_RETRIES = 8
+SQLITE_HEADER = b"SQLite format 3\x00"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
 
 T = TypeVar("T")
 
@@ -31,24 +33,36 @@ T = TypeVar("T")
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, connect_args={"connect_timeout": 10}, pool_pre_ping=False)
+    return _postgresql_engine(url)
+
+
+def _postgresql_engine(url: str) -> Engine:
+    lock_ms = int(lock_timeout_s() * 1000)
+    engine = create_engine(url, connect_args={"connect_timeout": 10}, pool_pre_ping=False)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Without it a writer waits forever behind any session holding the head's row lock.
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET lock_timeout = {lock_ms}")
+        dbapi_conn.commit()
+
+    return engine
 
 
 def _sqlite_engine(url: str) -> Engine:
     path = sqlite_path(url)
-    if path is not None and not path.parent.exists():
-        raise EnvironmentProblem(
-            f"The folder {path.parent} for the ledger file does not exist.",
-            hint="Create the folder first, or give another path with --db.",
-        )
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+    if path is not None:
+        _check_sqlite_file(path)
+    timeout = lock_timeout_s()
+    engine = create_engine(url, connect_args={"timeout": timeout})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
         # Let SQLAlchemy's "begin" event below decide how each transaction starts.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        cur.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
@@ -62,20 +76,77 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+def _check_sqlite_file(path) -> None:
+    """Refuse a path SQLite would fail on later with a driver error: a missing folder, a
+    folder, or a file that is not a SQLite database (a CSV given as --db)."""
+    if not path.parent.exists():
+        raise EnvironmentProblem(
+            f"The folder {path.parent} for the ledger file does not exist.",
+            hint="Create the folder first, or give another path with --db.",
+        )
+    if path.is_dir():
+        raise EnvironmentProblem(
+            f"{path} is a folder, not a ledger file.",
+            hint=f"Give --db {SUPPORTED_FORMS}.",
+        )
+    if not path.exists():
+        return
+    try:
+        with path.open("rb") as f:
+            header = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise EnvironmentProblem(
+            f"The ledger file {path} cannot be read: {exc.strerror or exc}.",
+            hint="Check the file's permissions, or give another path with --db.",
+        ) from exc
+    # An empty file is a valid, empty SQLite database (SQLite writes the header on first use).
+    if header and header != SQLITE_HEADER:
+        raise EnvironmentProblem(
+            f"{path} is not a SQLite database, so it cannot be a ledger.",
+            hint=f"Give --db {SUPPORTED_FORMS}.",
+        )
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def _environment_error(exc: BaseException, url: str) -> EnvironmentProblem:
-    text_ = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if "locked" in text_ or "busy" in text_:
+def environment_error(exc: BaseException, url: str) -> EnvironmentProblem:
+    text_ = _first_line(exc)
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if code == LOCK_NOT_AVAILABLE or "locked" in text_ or "busy" in text_:
+        wait = lock_timeout_s()
         return EnvironmentProblem(
-            f"The ledger {hide_password(url)} stayed locked by another writer for more than {BUSY_TIMEOUT_S} seconds.",
-            hint="Try the command again in a moment.",
+            f"The ledger {hide_password(url)} stayed locked by another writer for more than "
+            f"{wait:g} second{'' if wait == 1 else 's'}.",
+            hint="Look for another evidence command still running, or a database session holding the "
+                 "ledger's lock, and try again when it has finished (EVIDENCE_LOCK_TIMEOUT sets the wait "
+                 "in seconds).",
+        )
+    if "file is not a database" in text_:
+        return EnvironmentProblem(
+            f"{hide_password(url)} is not a SQLite database, so it cannot be a ledger.",
+            hint=f"Give --db {SUPPORTED_FORMS}.",
         )
     return EnvironmentProblem(
         f"The ledger database {hide_password(url)} cannot be used: {text_}.",
         hint="Check --db / EVIDENCE_DB and that the database server is running.",
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's own first line, without SQLAlchemy's SQL, parameters and links."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0].rstrip(".") if lines else type(exc).__name__
+
+
+def _integrity_error(exc: IntegrityError) -> VerificationFailed:
+    # The ledger checks every rule before it writes, so a constraint the database still
+    # refuses means the stored rows are not what the ledger left there.
+    return VerificationFailed(
+        f"The database refused to record this change because it conflicts with rows already "
+        f"stored ({_first_line(exc)}); nothing was written.",
+        hint="The ledger may have been changed outside this program: run 'evidence verify'.",
     )
 
 
@@ -91,6 +162,9 @@ class Ledger:
         self.url = url
         self.tz = tz
         self.engine = engine or make_engine(url)
+        # A new SQLite ledger is only created by the first write, so that a reader given a
+        # mistyped path says so instead of leaving an empty ledger file behind.
+        self._create_on_write = False
 
     # -- schema --------------------------------------------------------------------
     def current_revision(self) -> str | None:
@@ -99,37 +173,66 @@ class Ledger:
                 if not inspect(conn).has_table("alembic_version"):
                     return None
                 return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except OperationalError as exc:
-            raise _environment_error(exc, self.url) from exc
+        except DBAPIError as exc:
+            raise environment_error(exc, self.url) from exc
+
+    def table_names(self) -> list[str]:
+        """The tables in the database apart from Alembic's own."""
+        try:
+            with self.engine.connect() as conn:
+                return sorted(t for t in inspect(conn).get_table_names() if t != "alembic_version")
+        except DBAPIError as exc:
+            raise environment_error(exc, self.url) from exc
 
     def is_empty(self) -> bool:
-        with self.engine.connect() as conn:
-            return not inspect(conn).get_table_names()
+        return not self.table_names()
+
+    def missing_file(self) -> bool:
+        """True for a SQLite ledger whose file does not exist yet."""
+        path = sqlite_path(self.url)
+        return path is not None and not path.exists()
 
     def ensure_schema(self, *, create_if_new: bool) -> None:
         """Refuse a schema that is not the latest (exit 4). A brand-new SQLite file is
-        created and migrated when `create_if_new` is set."""
+        created and migrated by the first write when `create_if_new` is set."""
+        if self.missing_file() and create_if_new:
+            self._create_on_write = True
+            return
+        if self.missing_file():
+            raise self._no_ledger()
         current = self.current_revision()
         if current == SCHEMA_REVISION:
             return
-        if current is None and create_if_new and is_sqlite(self.engine) and self.is_empty():
-            from ledger.migrate import upgrade
+        if current is None and self.is_empty():
+            if create_if_new and is_sqlite(self.engine):
+                self._create_on_write = True
+                return
+            raise self._no_ledger()
+        raise schema_problem(self.url, current, self.table_names())
 
-            upgrade(self.engine)
-            return
-        if current is None:
-            raise EnvironmentProblem(
+    def require_existing(self) -> None:
+        """Refuse (exit 4) a SQLite ledger file that does not exist, rather than create it."""
+        if self.missing_file():
+            raise self._no_ledger()
+
+    def _no_ledger(self) -> EnvironmentProblem:
+        path = sqlite_path(self.url)
+        if path is None:
+            return EnvironmentProblem(
                 f"The database {hide_password(self.url)} holds no ledger yet.",
                 hint="Run 'evidence db upgrade' to create the schema.",
             )
-        raise EnvironmentProblem(
-            f"The ledger schema is at revision {current}, but this version of evidence needs {SCHEMA_REVISION}.",
-            hint="Run 'evidence db upgrade' (after a backup), then repeat the command.",
+        return EnvironmentProblem(
+            f"No ledger exists at {path}" + (" (the file is empty)." if path.exists() else "."),
+            hint="Check --db / EVIDENCE_DB for a mistake; to start a new ledger there, run a command "
+                 "that writes (such as 'evidence officer add') or 'evidence db upgrade'.",
         )
 
     # -- transactions --------------------------------------------------------------
     @contextmanager
     def read(self) -> Iterator[Session]:
+        if self._create_on_write:
+            raise self._no_ledger()
         try:
             with Session(self.engine) as session:
                 yield session
@@ -137,13 +240,18 @@ class Ledger:
         except LedgerError:
             raise
         except OperationalError as exc:
-            raise _environment_error(exc, self.url) from exc
+            raise environment_error(exc, self.url) from exc
 
     def write(self, fn: Callable[..., T], *args, **kwargs) -> T:
         """Run fn(session, ...) in one write transaction holding the chain-head lock; commit
         on success, roll back on any refusal. Serialization failures and deadlocks are retried."""
         from ledger.events import lock_head
 
+        if self._create_on_write:
+            from ledger.migrate import upgrade
+
+            upgrade(self.engine)
+            self._create_on_write = False
         delay = 0.02
         for attempt in range(WRITE_RETRIES):
             try:
@@ -163,13 +271,40 @@ class Ledger:
                     time.sleep(delay)
                     delay = min(delay * 2, 0.5)
                     continue
-                if isinstance(exc, OperationalError):
-                    raise _environment_error(exc, self.url) from exc
-                raise
+                if isinstance(exc, IntegrityError):
+                    raise _integrity_error(exc) from exc
+                raise environment_error(exc, self.url) from exc
         raise AssertionError("unreachable")
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def schema_problem(url: str, current: str | None, tables: list[str]) -> EnvironmentProblem:
+    """Why a database that is not empty is not a ledger at the latest revision: tables without
+    a recorded revision, a revision this program does not know, or one it can upgrade."""
+    shown = hide_password(url)
+    if current is None:
+        listed = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        return EnvironmentProblem(
+            f"The database {shown} holds tables ({listed}) but no record of a ledger schema revision "
+            f"(the alembic_version table is missing or empty).",
+            hint="If it is a ledger, restore it from a backup; if it is not a ledger made by this program, "
+                 "give --db an empty database or a new file.",
+        )
+    from ledger.migrate import known_revisions
+
+    if current not in known_revisions():
+        return EnvironmentProblem(
+            f"The database {shown} is at schema revision {current}, which this version of evidence does "
+            f"not know (its newest is {SCHEMA_REVISION}).",
+            hint="If a newer evidence made or upgraded this ledger, upgrade this program; otherwise "
+                 "restore the ledger from a backup.",
+        )
+    return EnvironmentProblem(
+        f"The ledger schema is at revision {current}, but this version of evidence needs {SCHEMA_REVISION}.",
+        hint="Run 'evidence db upgrade' (after a backup), then repeat the command.",
+    )
 
 
 def open_ledger(url: str, *, tz: str = "America/Lima", create_if_new: bool = True) -> Ledger:

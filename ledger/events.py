@@ -17,6 +17,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.orm import Session
 
+from ledger.errors import VerificationFailed
 from ledger.models import ChainHead, Event, EventItem
 
 FORMAT_VERSION = 1
@@ -71,6 +72,16 @@ def lock_head(session: Session) -> ChainHead:
     if head is None:
         row = session.execute(select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == 1).with_for_update()).one()
         head = {"seq": row.seq, "hash": row.hash}
+        # A head moved by hand would make this write collide with an event already stored or
+        # leave a gap; one primary-key lookup finds it before anything is written.
+        last = session.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).one_or_none()
+        expected = (last.seq, last.hash) if last is not None else (0, GENESIS_HASH)
+        if (row.seq, row.hash) != expected:
+            raise VerificationFailed(
+                f"The chain head (seq {row.seq}) does not name the last event of the log (seq {expected[0]}); "
+                f"the ledger was changed outside this program, and nothing was written.",
+                hint="Run 'evidence verify', and restore the ledger from a backup.",
+            )
         session.info["chain_head"] = head
     return head
 

@@ -1,7 +1,9 @@
 """The migration runner: the only module that talks to Alembic.
 
 Alembic's configuration is built here in code, pointing at the installed
-`ledger.migrations` package, so `evidence db upgrade` works from any folder.
+`ledger.migrations` package, so `evidence db upgrade` works from any folder. A database that
+Alembic cannot upgrade (tables but no recorded revision, a revision from a newer program) is
+refused with a sentence before Alembic starts.
 """
 
 from __future__ import annotations
@@ -22,14 +24,34 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def head_revision() -> str:
+def _scripts() -> ScriptDirectory:
     cfg = Config()
     cfg.set_main_option("script_location", str(files("ledger.migrations")))
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    return ScriptDirectory.from_config(cfg)
+
+
+def head_revision() -> str:
+    return _scripts().get_current_head()
+
+
+def known_revisions() -> set[str]:
+    return {script.revision for script in _scripts().walk_revisions()}
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the schema to `revision`; refuse (exit 4) a database Alembic would fail on."""
+    from sqlalchemy.exc import DBAPIError
+
+    from ledger.db import Ledger, environment_error, schema_problem
+
+    probe = Ledger(engine.url.render_as_string(hide_password=False), engine=engine)
+    current = probe.current_revision()
+    if (current is None and not probe.is_empty()) or (current is not None and current not in known_revisions()):
+        raise schema_problem(probe.url, current, probe.table_names())
+    try:
+        command.upgrade(alembic_config(engine), revision)
+    except DBAPIError as exc:
+        raise environment_error(exc, probe.url) from exc
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from ledger.cli import main
+from ledger.config import sqlite_path
 from ledger.db import SCHEMA_REVISION, Ledger, make_engine
 from ledger.migrate import check, downgrade, head_revision, upgrade
 from tests.conftest import PG_SKIP, PG_URL, create_pg_database, drop_pg_database, pg_url_for
@@ -58,10 +59,16 @@ def test_upgrade_downgrade_upgrade_with_data(empty_url):
         engine.dispose()
 
 
-def test_db_upgrade_and_status_commands(empty_url):
+def test_db_upgrade_and_status_commands(backend, empty_url):
     cli = CliHarness(empty_url)
-    status = cli.ok("db", "status", json_out=True)
-    assert status["current"] is None and status["latest"] == SCHEMA_REVISION and not status["up_to_date"]
+    if backend == "sqlite":
+        # status only reads: it reports the missing file instead of creating it
+        result = cli("db", "status")
+        assert result.exit_code == 4 and "No ledger exists" in result.stderr
+        assert not sqlite_path(empty_url).exists()
+    else:
+        status = cli.ok("db", "status", json_out=True)
+        assert status["current"] is None and status["latest"] == SCHEMA_REVISION and not status["up_to_date"]
     out = cli.ok("db", "upgrade")
     assert f"schema at revision {SCHEMA_REVISION}" in out
     assert cli.ok("db", "status", json_out=True)["up_to_date"] is True
@@ -69,18 +76,63 @@ def test_db_upgrade_and_status_commands(empty_url):
     cli.ok("db", "upgrade")
 
 
-def test_stale_schema_is_refused_with_exit_4(empty_url):
-    engine = make_engine(empty_url)
+def _migrated(url: str, *sql: str) -> None:
+    """Migrate the database at `url`, put a ledger in it, then run `sql` on it as its owner would."""
+    engine = make_engine(url)
     try:
         upgrade(engine)
+        seed_basic(CliHarness(url))
         with engine.begin() as conn:
-            conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+            for statement in sql:
+                conn.execute(text(statement))
     finally:
         engine.dispose()
+
+
+def _older_revision() -> str | None:
+    """The revision before the newest, if there is one."""
+    from ledger.migrate import _scripts
+
+    down = _scripts().get_revision(head_revision()).down_revision
+    return down if isinstance(down, str) else None
+
+
+def test_stale_schema_is_refused_with_exit_4(empty_url):
+    older = _older_revision()
+    if older is None:
+        pytest.skip("only one migration so far: no older revision to be stale at")
+    _migrated(empty_url, f"UPDATE alembic_version SET version_num = '{older}'")
     result = CliHarness(empty_url)("officer", "list")
     assert result.exit_code == 4
-    assert "evidence db upgrade" in result.stderr and "0000" in result.stderr
+    assert "evidence db upgrade" in result.stderr and older in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _refused_both_ways(url: str, *needles: str) -> None:
+    """`db upgrade` and a reader both refuse with one sentence and exit 4, changing nothing."""
+    cli = CliHarness(url)
+    before = cli.snapshot()
+    for args in (["db", "upgrade"], ["officer", "list"], ["officer", "add", "B-9", "--name", "X", "--role", "officer"]):
+        result = cli(*args)
+        shown = f"{args}: exit {result.exit_code}\n{result.stderr}"
+        assert result.exit_code == 4, shown
+        assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr, shown
+        for needle in needles:
+            assert needle in result.stderr, shown
+    assert cli.snapshot() == before
+
+
+def test_db_upgrade_refuses_tables_without_alembic_version(empty_url):
+    _migrated(empty_url, "DROP TABLE alembic_version")
+    _refused_both_ways(empty_url, "chain_head", "alembic_version", "restore it from a backup",
+                       "not a ledger made by this program")
+
+
+def test_db_upgrade_refuses_an_unknown_revision(empty_url):
+    _migrated(empty_url, "UPDATE alembic_version SET version_num = 'f00dfeed'")
+    _refused_both_ways(empty_url, "f00dfeed", "does not know", "upgrade this program", "backup")
+    status = CliHarness(empty_url).ok("db", "status")
+    assert "upgrade this program" in status
 
 
 def test_empty_postgresql_database_asks_for_db_upgrade(backend, empty_url):
@@ -100,7 +152,10 @@ def test_brand_new_sqlite_file_is_created_and_migrated(tmp_path):
 
 
 def test_default_path_follows_xdg_data_home(tmp_path):
-    result = CliRunner().invoke(main, ["officer", "list"], env={"XDG_DATA_HOME": str(tmp_path), "EVIDENCE_DB": None})
+    env = {"XDG_DATA_HOME": str(tmp_path), "EVIDENCE_DB": None}
+    result = CliRunner().invoke(main, ["officer", "list"], env=env)
+    assert result.exit_code == 4 and str(tmp_path / "evidence" / "ledger.db") in result.stderr
+    result = CliRunner().invoke(main, ["officer", "add", "B-1", "--name", "Ana", "--role", "officer"], env=env)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "evidence" / "ledger.db").exists()
 

@@ -385,6 +385,20 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("export out NUL", ["export", "xlsx", "AQP-2020-0147", "--out", "out\x00.xlsx"], 1, "--out"),
     ("export source unknown", ["export", "xlsx", "AQP-2020-0147", "--out", "@out.xlsx", "--source", "BCRP"], 1,
      "BCRP"),
+    # --- --db values the program cannot use (a later --db overrides the world's own) ----
+    ("db mysql url", ["--db", "mysql://x@y/z", "officer", "list"], 4, "postgresql://user@host/db"),
+    ("db scheme typo", ["--db", "postgresq://u@127.0.0.1/ledger", "officer", "list"], 4, "sqlite:///path.db"),
+    ("db unknown scheme write", ["--db", "oracle://scott@db/orcl", "officer", "add", "B-9", "--name", "X",
+                                 "--role", "officer"], 4, "oracle://scott@db/orcl"),
+    ("db csv file", ["--db", "@sqli.csv", "officer", "list"], 4, "not a SQLite database"),
+    ("db csv file upgrade", ["--db", "@sqli.csv", "db", "upgrade"], 4, "not a SQLite database"),
+    ("db folder", ["--db", "@scan-dir", "item", "list"], 4, "folder"),
+    ("db empty", ["--db", "", "officer", "list"], 4, "--db"),
+    ("db blank", ["--db", "  ", "case", "list"], 4, "--db"),
+    ("db missing file read", ["--db", "@no-such-ledger.db", "verify"], 4, "No ledger exists"),
+    ("db missing file status", ["--db", "@no-such-ledger.db", "db", "status"], 4, "evidence db upgrade"),
+    ("db missing folder", ["--db", "@no/such/dir/l.db", "officer", "add", "B-9", "--name", "X",
+                           "--role", "officer"], 4, "does not exist"),
 ]
 
 
