@@ -20,7 +20,7 @@ from ledger.errors import InputError
 # An .xlsx is a zip archive of XML parts. Limits checked on the archive's directory before any
 # part is unpacked, so that a small file that unpacks to gigabytes is refused at once. Python's
 # zipfile never returns more than a part's declared size, so the declared sizes bound the work.
-MAX_PART_MB = 32  # one part, e.g. the sheet's XML (about 150,000 rows of eight columns)
+MAX_PART_MB = 32  # one part, e.g. the sheet's XML (roughly 100,000 rows of eight columns)
 MAX_TOTAL_MB = 64  # all parts together
 MAX_RATIO = 100  # unpacked size over packed size; spreadsheets stay well below
 _RATIO_FROM = 1 << 20  # parts smaller than this unpack to little whatever their ratio
