@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event
 from ledger.models import Case, Item, Location, Officer, Seizure
-from ledger.validate import check_badge, check_code, clean_text, identifier_key, parse_time, utc_iso
+from ledger.validate import ID_SEPARATORS, check_badge, check_code, clean_text, identifier_key, parse_time, utc_iso
 
 ROLES = ("officer", "custodian", "auditor", "prosecutor")
 LOCATION_KINDS = ("evidence-room", "vault", "vehicle-lot", "lab", "court", "other")
@@ -48,13 +48,10 @@ def seizure_label(no: int) -> str:
 
 
 # -- identifiers ---------------------------------------------------------------------
-_SEPARATORS = " _./#:-"  # the characters identifier_key drops
-
-
 def _key_sql(column):
     """`identifier_key` of a column, computed by the database (SQLite and PostgreSQL alike)."""
     expr = func.upper(column)
-    for sep in _SEPARATORS:
+    for sep in ID_SEPARATORS:
         expr = func.replace(expr, sep, "")
     return expr
 

@@ -171,7 +171,8 @@ def clean_text(
 # Separators people add or leave out when copying an identifier by hand. Two identifiers equal
 # once letter case and these are ignored (B-1001, b1001, B_1001) are look-alikes: the ledger
 # keeps only one of them, so that nobody can register a second officer or case that reads the same.
-_ID_SEPARATORS = re.compile(r"[ _./#:-]+")
+ID_SEPARATORS = " _./#:-"
+_ID_SEPARATORS = re.compile(f"[{re.escape(ID_SEPARATORS)}]+")
 
 
 def identifier_key(text: str) -> str:
