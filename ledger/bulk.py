@@ -29,6 +29,8 @@ from ledger.items import (
     prepare_item,
     register_items,
 )
+from ledger.validate import show_value
+from ledger.xlsx.reader import Formula
 
 MAX_ROWS = 1_000_000
 MAX_LISTED = 100
@@ -147,15 +149,39 @@ def _read_file(path: Path) -> bytes:
     return data
 
 
-def _header(path: Path, cells: list[str | None]) -> list[str | None]:
+_FORMULA_FIX = ("evidence imports typed values only, because the result saved with a formula need not be what a "
+                "spreadsheet program shows. Copy the sheet and paste values only (Paste Special > Values), then "
+                "import the file again.")
+
+
+def _formula_error(row: int, column: str | None, formula: Formula) -> str:
+    where = f"row {row}, column {column}" if column else f"row {row}"
+    return f"{where} (cell {formula.cell}) holds a formula ({show_value(formula.text)}); {_FORMULA_FIX}"
+
+
+def _listed(values: Sequence[str], limit: int = MAX_LISTED) -> str:
+    """At most `limit` of `values`, then how many more were left out."""
+    shown = ", ".join(values[:limit])
+    return shown + (f" and {len(values) - limit:,} more" if len(values) > limit else "")
+
+
+def _header(path: Path, cells: list) -> list[str | None]:
+    formulas = [c for c in cells if isinstance(c, Formula)]
+    if formulas:
+        raise InputError(
+            f"{path.name}: the header row holds formulas, in cell{'s' if len(formulas) > 1 else ''} "
+            f"{_listed([f.cell for f in formulas])}.",
+            hint="The first row names the columns as typed text. Copy the sheet and paste values only "
+                 "(Paste Special > Values), then import the file again.",
+        )
     names: list[str | None] = [column_name(c) if c else None for c in cells]
     problems = []
-    unknown = [c for c, n in zip(cells, names, strict=True) if n and n not in COLUMNS]
+    unknown = list(dict.fromkeys(c for c, n in zip(cells, names, strict=True) if n and n not in COLUMNS))
     if unknown:
         problems.append(f"row 1: unknown column{'s' if len(unknown) > 1 else ''} "
-                        f"{', '.join(repr(u) for u in unknown)}.")
-    for name, n in Counter(n for n in names if n).items():
-        if n > 1:
+                        f"{_listed([show_value(u) for u in unknown])}.")
+    for name, n in Counter(n for n in names if n in COLUMNS).items():
+        if n > 1:  # at most one line per known column
             problems.append(f"row 1: column {name} appears {n} times.")
     if "kind" not in names:
         problems.append("row 1: there is no kind column.")
@@ -212,14 +238,19 @@ def read_batch(path: Path | str, *, progress: Progress | None = None) -> Batch:
     return batch
 
 
-def _validate_row(batch: Batch, number: int, names: list[str | None], cells: list[str | None], base_dir: Path) -> None:
+def _validate_row(batch: Batch, number: int, names: list[str | None], cells: list, base_dir: Path) -> None:
+    formulas = [(i, c) for i, c in enumerate(cells) if isinstance(c, Formula)]
+    if formulas:
+        batch.errors.extend(_formula_error(number, names[i] if i < len(names) else None, f) for i, f in formulas)
+        return
     raw: dict[str, str] = {}
     for i, cell in enumerate(cells):
         if cell is None:
             continue
         name = names[i] if i < len(names) else None
         if name is None:
-            batch.errors.append(f"row {number}: the value {cell[:40]!r} in column {i + 1} has no column name in the header.")
+            batch.errors.append(
+                f"row {number}: the value {show_value(cell)} in column {i + 1} has no column name in the header.")
             return
         raw[name] = cell
     kind = (raw.pop("kind", None) or "").strip().lower()

@@ -16,7 +16,7 @@ from ledger import replay
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event
 from ledger.models import Case, Item, Location, Officer, Seizure
-from ledger.validate import check_badge, check_code, clean_text, parse_time, utc_iso
+from ledger.validate import ID_SEPARATORS, check_badge, check_code, clean_text, identifier_key, parse_time, utc_iso
 
 ROLES = ("officer", "custodian", "auditor", "prosecutor")
 LOCATION_KINDS = ("evidence-room", "vault", "vehicle-lot", "lab", "court", "other")
@@ -48,14 +48,46 @@ def seizure_label(no: int) -> str:
     return f"SZ-{no:06d}"
 
 
+# -- identifiers ---------------------------------------------------------------------
+def _key_sql(column):
+    """`identifier_key` of a column, computed by the database (SQLite and PostgreSQL alike)."""
+    expr = func.upper(column)
+    for sep in ID_SEPARATORS:
+        expr = func.replace(expr, sep, "")
+    return expr
+
+
+def _find(session: Session, model, column, value: str):
+    """The row whose identifier is `value` (in capitals). Identifiers recorded before they were
+    kept in capitals are found whatever their case."""
+    row = session.get(model, value)
+    if row is None:
+        row = session.scalars(select(model).where(func.upper(column) == value).limit(1)).first()
+    return row
+
+
+def _look_alike(session: Session, column, value: str) -> str | None:
+    """An identifier already registered that reads as `value`: same letters and digits,
+    perhaps in another case or with other separators (B1001 and B-1001)."""
+    if session.get(column.class_, value) is not None:
+        return value
+    return session.scalars(select(column).where(_key_sql(column) == identifier_key(value)).limit(1)).first()
+
+
+def _did_you_mean(session: Session, column, value: str) -> str:
+    near = _look_alike(session, column, value)
+    return f"Did you mean {near}? " if near else ""
+
+
 # -- officers ------------------------------------------------------------------------
 def get_officer(session: Session, badge: str, field: str = "--by") -> Officer:
     badge = check_badge(badge, field)
-    officer = session.get(Officer, badge)
+    officer = _find(session, Officer, Officer.badge, badge)
     if officer is None:
         raise NotFound(
             f"{field}: no officer with badge {badge} is registered.",
-            hint="Check the badge with 'evidence officer list', or register it with 'evidence officer add'.",
+            hint=_did_you_mean(session, Officer.badge, badge)
+            + "Check the badge with 'evidence officer list', or register it with 'evidence officer add'.",
         )
     return officer
 
@@ -83,8 +115,16 @@ def add_officer(session: Session, badge: str, *, name: str, role: str, unit: str
     unit = clean_text(unit, "--unit", required=False)
     if role not in ROLES:
         raise InputError(f"--role {role!r} is not a role of the ledger.", hint=f"Use one of: {', '.join(ROLES)}.")
-    if session.get(Officer, badge) is not None:
+    existing = _look_alike(session, Officer.badge, badge)
+    if existing == badge:
         raise RuleError(f"Officer {badge} is already registered.", hint="See 'evidence officer list'.")
+    if existing is not None:
+        raise RuleError(
+            f"BADGE {badge} reads the same as officer {existing}, already registered: badges that differ "
+            "only in letter case or in separators (- _ . / space) are taken as one badge.",
+            hint=f"If it is the same officer, use {existing}; otherwise choose a badge that differs in a letter "
+                 "or digit. See 'evidence officer list'.",
+        )
     data = {"badge": badge, "name": name, "role": role, "unit": unit}
     ev = append_event(session, "officer.added", data, actor=None)
     session.add(Officer(**replay.officer_row(ev.seq, data)))
@@ -103,11 +143,12 @@ def list_officers(session: Session) -> list[dict]:
 # -- locations -----------------------------------------------------------------------
 def get_location(session: Session, code: str, field: str = "--location") -> Location:
     code = check_code(code, field)
-    location = session.get(Location, code)
+    location = _find(session, Location, Location.code, code)
     if location is None:
         raise NotFound(
             f"{field}: no location with code {code} is registered.",
-            hint="Check the code with 'evidence location list', or add it with 'evidence location add'.",
+            hint=_did_you_mean(session, Location.code, code)
+            + "Check the code with 'evidence location list', or add it with 'evidence location add'.",
         )
     return location
 
@@ -117,8 +158,16 @@ def add_location(session: Session, code: str, *, name: str, kind: str = "other")
     name = clean_text(name, "--name")
     if kind not in LOCATION_KINDS:
         raise InputError(f"--kind {kind!r} is not a kind of location.", hint=f"Use one of: {', '.join(LOCATION_KINDS)}.")
-    if session.get(Location, code) is not None:
+    existing = _look_alike(session, Location.code, code)
+    if existing == code:
         raise RuleError(f"Location {code} is already registered.", hint="See 'evidence location list'.")
+    if existing is not None:
+        raise RuleError(
+            f"CODE {code} reads the same as location {existing}, already registered: codes that differ "
+            "only in letter case or in separators (- _ . / # : space) are taken as one code.",
+            hint=f"If it is the same place, use {existing}; otherwise choose a code that differs in a letter "
+                 "or digit. See 'evidence location list'.",
+        )
     data = {"code": code, "name": name, "kind": kind}
     ev = append_event(session, "location.added", data, actor=None)
     session.add(Location(**replay.location_row(ev.seq, data)))
@@ -136,11 +185,12 @@ def list_locations(session: Session) -> list[dict]:
 # -- cases ---------------------------------------------------------------------------
 def get_case(session: Session, case_no: str, field: str = "CASE_NO") -> Case:
     case_no = check_code(case_no, field)
-    case = session.get(Case, case_no)
+    case = _find(session, Case, Case.case_no, case_no)
     if case is None:
         raise NotFound(
             f"{field}: no case {case_no} is registered.",
-            hint="Check the number with 'evidence case list', or open it with 'evidence case open'.",
+            hint=_did_you_mean(session, Case.case_no, case_no)
+            + "Check the number with 'evidence case list', or open it with 'evidence case open'.",
         )
     return case
 
@@ -162,8 +212,16 @@ def open_case(
                 hint="Name an officer registered with --role prosecutor.",
             )
         prosecutor = p.badge
-    if session.get(Case, case_no) is not None:
+    existing = _look_alike(session, Case.case_no, case_no)
+    if existing == case_no:
         raise RuleError(f"Case {case_no} is already open.", hint=f"See 'evidence case show {case_no}'.")
+    if existing is not None:
+        raise RuleError(
+            f"CASE_NO {case_no} reads the same as case {existing}, already open: case numbers that differ "
+            "only in letter case or in separators (- _ . / # : space) are taken as one case.",
+            hint=f"If it is the same case, use {existing} (see 'evidence case show {existing}'); otherwise "
+                 "check the number.",
+        )
     data = {"case_no": case_no, "title": title, "prosecutor": prosecutor, "court": court}
     ev = append_event(session, "case.opened", data, actor=actor.badge, occurred_at=occurred, case_no=case_no)
     session.add(Case(**replay.case_row(ev.seq, ev.occurred_at, actor.badge, data)))

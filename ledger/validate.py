@@ -26,6 +26,7 @@ __all__ = [
     "check_zone",
     "clean_text",
     "from_utc_iso",
+    "identifier_key",
     "local_iso",
     "luhn_ok",
     "parse_date",
@@ -42,8 +43,16 @@ def show_value(value: object) -> str:
     """The value as it may appear in a message: repr-escaped (so control, bidi and zero-width
     characters are visible as \\x.. or \\u....) and cut to about 40 characters."""
     if isinstance(value, str) and len(value) > _SHOW_MAX:
-        return repr(value[:_SHOW_MAX]) + "..."
-    return repr(value)
+        return _escape_invisible(repr(value[:_SHOW_MAX])) + "..."
+    return _escape_invisible(repr(value))
+
+
+def _escape_invisible(shown: str) -> str:
+    # repr() leaves printable-but-blank characters (a Hangul filler) as they are
+    if shown.isascii():
+        return shown
+    return "".join(f"\\u{ord(ch):04x}" if ch <= "\uffff" and _invisible(ch) else
+                   f"\\U{ord(ch):08x}" if _invisible(ch) else ch for ch in shown)
 
 
 def _char_name(ch: str) -> str:
@@ -62,8 +71,26 @@ def _missing(field: str, form: str) -> InputError:
 # as something other than what is stored (the "Trojan Source" trick), so they are refused.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 _ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+# Characters that draw nothing (or only a blank) yet are letters or marks to Unicode, so that
+# "Ana\u3164Quispe" and "Ana Quispe" are different names that look alike. Format characters
+# (category Cf: soft hyphen, tag characters, interlinear annotation marks...) are refused as a
+# class; these are the invisible ones outside it.
+_INVISIBLE = frozenset(
+    "\u034f"  # COMBINING GRAPHEME JOINER
+    "\u115f\u1160\u3164\uffa0"  # Hangul fillers
+    "\u17b4\u17b5"  # Khmer inherent vowels
+    "\u2800"  # BRAILLE PATTERN BLANK
+)
+
+
+def _is_variation_selector(ch: str) -> bool:
+    return "\ufe00" <= ch <= "\ufe0f" or "\U000e0100" <= ch <= "\U000e01ef" or "\u180b" <= ch <= "\u180f"
 # LINE and PARAGRAPH SEPARATOR are not control characters but break lines like one.
 _LINE_BREAKERS = frozenset("\u2028\u2029")
+
+
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cf" or ch in _INVISIBLE or _is_variation_selector(ch)
 
 
 def _bad_char_reason(ch: str, multiline: bool) -> str | None:
@@ -78,6 +105,8 @@ def _bad_char_reason(ch: str, multiline: bool) -> str | None:
         return "a bidirectional control character that can disguise text"
     if ch in _ZERO_WIDTH:
         return "an invisible zero-width character"
+    if _invisible(ch):
+        return "an invisible character that makes the text differ from what is seen"
     if ch in _LINE_BREAKERS:
         return "a line separator"
     return None
@@ -139,44 +168,68 @@ def clean_text(
 
 # --------------------------------------------------------------------------- identifiers
 
+# Separators people add or leave out when copying an identifier by hand. Two identifiers equal
+# once letter case and these are ignored (B-1001, b1001, B_1001) are look-alikes: the ledger
+# keeps only one of them, so that nobody can register a second officer or case that reads the same.
+ID_SEPARATORS = " _./#:-"
+_ID_SEPARATORS = re.compile(f"[{re.escape(ID_SEPARATORS)}]+")
+
+
+def identifier_key(text: str) -> str:
+    """What look-alike identifiers share: upper case, without separators."""
+    return _ID_SEPARATORS.sub("", text).upper()
+
+
 _BADGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{0,31}")
 _BADGE_FORM = (
-    "A badge is 1 to 32 ASCII letters, digits, '-', '_', '.' or '/', starting with a letter or digit, e.g. B-1001."
+    "A badge is 1 to 32 ASCII letters, digits, '-', '_', '.' or '/', starting with a letter or digit, e.g. B-1001 "
+    "(letter case does not matter)."
 )
 
 
+def _refuse_non_ascii_identifier(text: str, field: str, form: str) -> None:
+    for position, ch in enumerate(text, start=1):
+        if not ch.isascii():
+            raise InputError(
+                f"{field} {show_value(text)} contains {show_value(ch)} ({_char_name(ch)}) at position {position}; "
+                f"identifiers are plain ASCII so that two that look the same are the same. {form}"
+            )
+
+
 def check_badge(value: str | None, field: str = "--by") -> str:
-    """An officer's badge number, case preserved."""
+    """An officer's badge number, in capitals: b-1001 and B-1001 are one badge."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise _missing(field, _BADGE_FORM)
     text = _scan(value, field)
+    _refuse_non_ascii_identifier(text, field, _BADGE_FORM)
     if not _BADGE_RE.fullmatch(text):
         raise InputError(f"{field} {show_value(text)} is not a badge number. {_BADGE_FORM}")
-    return text
+    return text.upper()
 
 
 _CODE_PUNCT = frozenset("-_./#:")
 _CODE_MAX = 64
 _CODE_PLAIN = re.compile(r"[A-Za-z0-9 _./#:-]*[A-Za-z0-9][A-Za-z0-9 _./#:-]*")
 _CODE_FORM = (
-    f"Use up to {_CODE_MAX} letters, digits 0-9, spaces and - _ . / # :, "
-    "e.g. CF-2020-0456 or Carpeta 1306014500-2020-1234."
+    f"Use up to {_CODE_MAX} ASCII letters A-Z, digits 0-9, spaces and - _ . / # :, "
+    "e.g. CF-2020-0456 or Carpeta 1306014500-2020-1234 (letter case does not matter)."
 )
 
 
 def check_code(value: str | None, field: str) -> str:
-    """An identifier typed by people: location code, case, acta or seal number.
+    """An identifier typed by people: location code, case, acta or seal number, in capitals.
 
-    Letters may be accented (Spanish names of places); digits must be ASCII so that two codes
-    that look the same are the same. Runs of spaces become one space, so they compare equal.
+    Only ASCII, so that two codes that look the same are the same (a Cyrillic А or an accented
+    letter would make a second code that reads like the first). Runs of spaces become one space.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         raise _missing(field, _CODE_FORM)
     text = re.sub(" {2,}", " ", _scan(value, field))
     if len(text) <= _CODE_MAX and _CODE_PLAIN.fullmatch(text):
-        return text  # plain ASCII with a letter or digit: the loop below would accept it
+        return text.upper()  # the common case; the loop below would accept it
+    _refuse_non_ascii_identifier(text, field, _CODE_FORM)
     for position, ch in enumerate(text, start=1):
-        if not (ch.isalpha() or "0" <= ch <= "9" or ch == " " or ch in _CODE_PUNCT):
+        if not (ch.isalnum() or ch == " " or ch in _CODE_PUNCT):
             raise InputError(
                 f"{field} {show_value(text)} contains {show_value(ch)} ({_char_name(ch)}) at position "
                 f"{position}, which a code cannot hold. {_CODE_FORM}"
@@ -187,7 +240,7 @@ def check_code(value: str | None, field: str) -> str:
         raise InputError(
             f"{field} {show_value(text)} is {len(text)} characters long, over the maximum of {_CODE_MAX}. {_CODE_FORM}"
         )
-    return text
+    return text.upper()
 
 
 def _first_non_ascii_digit(text: str) -> tuple[int, str] | None:
@@ -441,7 +494,7 @@ def check_zone(tz: str | None, field: str = "--tz") -> str:
 
 _TIME_RE = re.compile(
     r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})"
-    r"(?:[Tt ](?P<h>[0-9]{2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?:[.,][0-9]{1,9})?)?"
+    r"(?:[Tt ](?P<h>[0-9]{2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?P<frac>[.,][0-9]{1,9})?)?"
     r"(?P<off>[Zz]|[+-][0-9]{2}:?[0-9]{2})?)?"
 )
 _TIME_FORM = (
@@ -470,11 +523,41 @@ def _offset(text: str, field: str, shown: str) -> timezone:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
+def _offset_text(offset: timedelta | None) -> str:
+    minutes = int((offset or timedelta(0)) / timedelta(minutes=1))
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _local_moment(wall: datetime, zone_name: str, field: str, shown: str) -> datetime:
+    """The naive wall-clock time `wall` in zone `zone_name`, refusing a time the clocks skipped
+    and one they showed twice: zoneinfo would silently pick an offset for either."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    before, after = first.utcoffset(), second.utcoffset()
+    if before == after:
+        return first
+    typed = wall.strftime("%Y-%m-%dT%H:%M:%S" if wall.second else "%Y-%m-%dT%H:%M")
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
+        raise InputError(
+            f"{field} {shown} never happened in {zone_name}: that night the clocks jumped forward from "
+            f"{_offset_text(before)} to {_offset_text(after)}, skipping that time. Check the time on the form; "
+            f"if it is right, give it with the offset the clock used, e.g. {typed}{_offset_text(before)}."
+        )
+    raise InputError(
+        f"{field} {shown} happened twice in {zone_name}: the clocks went back that night, so it is either "
+        f"{typed}{_offset_text(before)} (the first time) or {typed}{_offset_text(after)} (the second). "
+        "Give it with the offset that was meant."
+    )
+
+
 def parse_time(text: str, tz: str, field: str = "--at", *, now: datetime | None = None) -> datetime:
     """When something happened, as an aware UTC datetime in whole seconds.
 
-    A time without an offset is read in zone `tz`. It may not be before 1990 nor later than
-    `now` (default: the clock) plus a minute of clock skew.
+    A date and a time of day are both required. A time without an offset is read in zone `tz`;
+    a time that zone skipped or showed twice (daylight saving) is refused, as is a fraction of a
+    second (the ledger records whole seconds; a fraction of zeros loses nothing and is taken).
+    It may not be before 1990 nor later than `now` (default: the clock) plus a minute of clock skew.
     """
     zone_name = check_zone(tz, "--tz")
     if text is None or (isinstance(text, str) and not text.strip()):
@@ -485,31 +568,34 @@ def parse_time(text: str, tz: str, field: str = "--at", *, now: datetime | None 
     match = _TIME_RE.fullmatch(value)
     if not match:
         raise InputError(f"{field} {shown} is not a date and time. {_TIME_FORM}")
+    if match["h"] is None:
+        raise InputError(
+            f"{field} {shown} is a date without a time of day. Give the time too, "
+            f"in the form {value}T05:30 (hours and minutes as on the form)."
+        )
+    if match["frac"] and match["frac"].strip(".,0"):
+        whole = value[:match.start("frac")] + value[match.end("frac"):]
+        raise InputError(
+            f"{field} {shown} has a fraction of a second ({match['frac']}); the ledger records whole seconds. "
+            f"Give the time to the second, e.g. {whole}."
+        )
     year = int(match["y"])
     if year < _EARLIEST_YEAR:
         raise InputError(
             f"{field} {shown} is before {_EARLIEST_YEAR}. Check the year; "
             f"the ledger records acts from {_EARLIEST_YEAR} on."
         )
-    tzinfo = _offset(match["off"], field, shown) if match["off"] else zoneinfo.ZoneInfo(zone_name)
     try:
-        # A naive time in a zone's DST gap or repeated hour takes zoneinfo's default fold=0:
-        # the offset in force before the change. America/Lima has had no DST since 1994.
-        # Fractions of a second are dropped: the ledger keeps whole seconds.
-        moment = datetime(
-            year,
-            int(match["mo"]),
-            int(match["d"]),
-            int(match["h"] or 0),
-            int(match["mi"] or 0),
-            int(match["s"] or 0),
-            tzinfo=tzinfo,
-        )
+        wall = datetime(year, int(match["mo"]), int(match["d"]), int(match["h"]), int(match["mi"]), int(match["s"] or 0))
     except ValueError as exc:
         raise InputError(
             f"{field} {shown} is not a real date or time ({exc}). "
             "Check the day of the month and that the hour is 00-23 and the minutes 00-59."
         ) from None
+    if match["off"]:
+        moment = wall.replace(tzinfo=_offset(match["off"], field, shown))
+    else:
+        moment = _local_moment(wall, zone_name, field, shown)
     result = moment.astimezone(UTC)
     clock = _now_utc(now)
     if result > clock + _CLOCK_SKEW:

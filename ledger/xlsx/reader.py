@@ -2,16 +2,38 @@
 
 Cells come back as the text a person sees, never as floats: a spreadsheet stores 4000.5 and
 490154203237518 as numbers, and the one validator (`ledger.items.prepare_item`) takes text.
+A formula comes back as a `Formula`, for the importer to refuse: the result saved beside it is
+whatever the last program wrote, not necessarily what a spreadsheet program shows.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from ledger.errors import InputError
+
+# An .xlsx is a zip archive of XML parts. Limits checked on the archive's directory before any
+# part is unpacked, so that a small file that unpacks to gigabytes is refused at once. Python's
+# zipfile never returns more than a part's declared size, so the declared sizes bound the work.
+MAX_PART_MB = 32  # one part, e.g. the sheet's XML (roughly 100,000 rows of eight columns)
+MAX_TOTAL_MB = 64  # all parts together
+MAX_RATIO = 100  # unpacked size over packed size; spreadsheets stay well below
+_RATIO_FROM = 1 << 20  # parts smaller than this unpack to little whatever their ratio
+_MB = 1 << 20
+_TOO_BIG_HINT = "Save the sheet as CSV UTF-8 and import that, or split the list into several workbooks."
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A cell that holds a formula rather than a typed value."""
+
+    cell: str  # e.g. "C3"
+    text: str  # the formula, e.g. "=400" or "=[1]Sheet1!A1"
 
 
 def cell_text(value: object) -> str | None:
@@ -36,24 +58,66 @@ def cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def iter_rows(path: Path) -> Iterator[tuple[int, list[str | None]]]:
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    return InputError(
+        f"{path.name} is not a readable .xlsx workbook ({str(exc).strip(chr(34)) or 'damaged or not a workbook'}).",
+        hint="Open it in a spreadsheet program and save it again as .xlsx, or save it as CSV UTF-8.",
+    )
+
+
+def check_archive(path: Path) -> None:
+    """Refuse a workbook whose parts would unpack to more than the limits allow."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _unreadable(path, exc) from exc
+    total = 0
+    for part in parts:
+        if part.file_size > MAX_PART_MB * _MB:
+            raise InputError(
+                f"{path.name}: its part {part.filename} unpacks to {part.file_size / _MB:,.0f} MB, over the limit "
+                f"of {MAX_PART_MB} MB for one part of an .xlsx import.", hint=_TOO_BIG_HINT,
+            )
+        if part.file_size > _RATIO_FROM and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            raise InputError(
+                f"{path.name}: its part {part.filename} is packed {part.file_size // max(part.compress_size, 1):,} "
+                f"to 1, beyond the {MAX_RATIO} to 1 any spreadsheet reaches; the file is built to exhaust "
+                "memory, not to hold a list.",
+                hint="Ask for the list again, saved by a spreadsheet program as .xlsx or as CSV UTF-8.",
+            )
+        total += part.file_size
+    if total > MAX_TOTAL_MB * _MB:
+        raise InputError(
+            f"{path.name} unpacks to {total / _MB:,.0f} MB, over the limit of {MAX_TOTAL_MB} MB for an .xlsx import.",
+            hint=_TOO_BIG_HINT,
+        )
+
+
+def _cell(cell) -> str | Formula | None:
+    if cell.data_type == "f":
+        text = getattr(cell.value, "text", cell.value)  # array formulas come as objects
+        return Formula(cell.coordinate, str(text or "="))
+    return cell_text(cell.value)
+
+
+def iter_rows(path: Path) -> Iterator[tuple[int, list[str | Formula | None]]]:
     """(row number as the sheet shows it, cell texts) for every row of the first sheet,
-    the header included."""
+    the header included; a formula cell is a `Formula`."""
     from openpyxl import load_workbook
 
+    check_archive(path)
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        # data_only=False: a formula must be seen as one, not as the value cached beside it
+        wb = load_workbook(path, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
-        raise InputError(
-            f"{path.name} is not a readable .xlsx workbook ({str(exc).strip(chr(34)) or 'damaged or not a workbook'}).",
-            hint="Open it in a spreadsheet program and save it again as .xlsx, or save it as CSV UTF-8.",
-        ) from exc
+        raise _unreadable(path, exc) from exc
     try:
         if not wb.worksheets:
             return
         ws = wb.worksheets[0]
         ws.reset_dimensions()  # some writers record wrong dimensions; read what is there
-        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield number, [cell_text(v) for v in row]
+        for number, row in enumerate(ws.iter_rows(), start=1):
+            yield number, [_cell(c) for c in row]
     finally:
         wb.close()

@@ -276,3 +276,88 @@ def test_request_id_makes_a_retry_import_nothing_twice(seeded, db_url, tmp_path)
     refused = seeded("item", "import", "SZ-1", str(other), "--by", "B-1001", "--request-id", "op-1")
     assert refused.exit_code == 1 and "--request-id op-1 was already used" in refused.stderr
     assert seeded.snapshot() == before
+
+
+# -- hostile workbooks and files -------------------------------------------------------
+def rewrite_sheet(path: Path, edit) -> Path:
+    """Rewrite the first sheet's XML inside a workbook openpyxl wrote, as a hostile tool might."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        parts = {info.filename: src.read(info) for info in src.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = edit(parts[sheet].decode()).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+    return path
+
+
+CASH_TABLE = [["kind", "amount", "currency", "counted-by", "verified-by"],
+              ["cash", "10.00", "PEN", "B-1001", "B-1002"],
+              ["cash", "400", "PEN", "B-1001", "B-1002"]]
+
+
+@pytest.mark.parametrize("formula", [
+    "<f>400</f><v>4000</v>",                  # cached value disagrees with the formula
+    "<f>[1]Hoja1!B3</f><v>4000</v>",          # an external link
+    '<f t="shared" ref="B3" si="0">B2*400</f><v>4000</v>',
+    "<f></f><v>4000</v>",
+])
+def test_a_formula_cell_refuses_the_workbook_naming_the_cell(seeded, tmp_path, formula):
+    path = write_xlsx(tmp_path / "lista.xlsx", CASH_TABLE)
+    rewrite_sheet(path, lambda xml: xml.replace('<c r="B3" t="n"><v>400</v></c>', f'<c r="B3">{formula}</c>'))
+    before = seeded.snapshot()
+    result = seeded("item", "import", "SZ-000001", str(path), "--by", "B-1001")
+    assert result.exit_code == 1, result.output
+    assert "lista.xlsx has 1 error; nothing was imported:" in result.stderr
+    assert "row 3, column amount (cell B3) holds a formula" in result.stderr
+    assert "paste values only" in result.stderr
+    assert seeded.snapshot() == before
+
+
+def test_a_formula_in_the_header_is_refused(seeded, tmp_path):
+    path = write_xlsx(tmp_path / "lista.xlsx", CASH_TABLE)
+    rewrite_sheet(path, lambda xml: xml.replace('<c r="A1" t="inlineStr"><is><t>kind</t></is></c>',
+                                                '<c r="A1" t="str"><f>"kind"</f><v>kind</v></c>'))
+    result = seeded("item", "import", "SZ-000001", str(path), "--by", "B-1001")
+    assert result.exit_code == 1
+    assert "header row holds formulas, in cell A1" in result.stderr
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused_before_parsing(seeded, tmp_path):
+    import time
+
+    from ledger.xlsx import reader
+
+    path = write_xlsx(tmp_path / "big.xlsx", CASH_TABLE)
+    filler = "<!--" + " " * ((reader.MAX_PART_MB + 8) << 20) + "-->"
+    rewrite_sheet(path, lambda xml: xml.replace("<sheetData>", filler + "<sheetData>"))
+    assert path.stat().st_size < 200_000  # spaces pack down to almost nothing
+    before = seeded.snapshot()
+    started = time.monotonic()
+    result = seeded("item", "import", "SZ-000001", str(path), "--by", "B-1001")
+    assert result.exit_code == 1
+    assert "big.xlsx: its part xl/worksheets/sheet1.xml unpacks to 40 MB, over the limit of 32 MB" in result.stderr
+    assert time.monotonic() - started < 5
+    assert seeded.snapshot() == before
+
+
+def test_a_zip_bomb_part_is_refused_by_its_ratio(seeded, tmp_path):
+    path = write_xlsx(tmp_path / "bomb.xlsx", CASH_TABLE)
+    filler = "<!--" + "A" * (4 << 20) + "-->"  # 4 MB that packs over a thousand to one
+    rewrite_sheet(path, lambda xml: xml.replace("<sheetData>", filler + "<sheetData>"))
+    result = seeded("item", "import", "SZ-000001", str(path), "--by", "B-1001")
+    assert result.exit_code == 1
+    assert "bomb.xlsx: its part xl/worksheets/sheet1.xml is packed" in result.stderr
+    assert "beyond the 100 to 1" in result.stderr
+
+
+def test_a_header_of_a_million_unknown_columns_gives_a_short_message(seeded, tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text("kind," + ",".join(f"c{i}" for i in range(1_000_000)) + "\ndocument\n", encoding="utf-8")
+    result = seeded("item", "import", "SZ-000001", str(path), "--by", "B-1001")
+    assert result.exit_code == 1
+    assert len(result.stderr) < 5000
+    assert "unknown columns 'c0', 'c1'" in result.stderr
+    assert "'c99' and 999,900 more." in result.stderr and "'c100'" not in result.stderr

@@ -21,6 +21,7 @@ from ledger.validate import (
     check_zone,
     clean_text,
     from_utc_iso,
+    identifier_key,
     local_iso,
     luhn_ok,
     parse_date,
@@ -110,6 +111,17 @@ def test_clean_text_refuses_hidden_and_control_characters(value, shown):
     assert "position" in message
 
 
+@pytest.mark.parametrize(
+    "char",
+    ["\u00ad", "\u034f", "\u115f", "\u1160", "\u180e", "\u3164", "\uffa0", "\ufff9", "\ufffa", "\ufffb",
+     "\U000e0001", "\U000e0041", "\U000e007f", "\ufe0f", "\ufe00", "\U000e0100"],
+)
+def test_clean_text_refuses_invisible_characters_naming_the_code_point(char):
+    message = refused("--name", clean_text, f"Ana{char}Quispe", "--name")
+    assert f"U+{ord(char):04X}" in message and "position 4" in message
+    assert char not in message  # shown escaped, never as an invisible character
+
+
 def test_clean_text_multiline_allows_newline_only():
     assert clean_text("line one\nline two", "--note", multiline=True) == "line one\nline two"
     assert "\\r" in refused("--note", clean_text, "line one\r\nline two", "--note", multiline=True)
@@ -139,7 +151,7 @@ def test_messages_truncate_long_values():
 
 @pytest.mark.parametrize(
     "value, expected",
-    [("B-1001", "B-1001"), (" pnp.4521 ", "pnp.4521"), ("7/AQP_12", "7/AQP_12"), ("A" * 32, "A" * 32)],
+    [("B-1001", "B-1001"), (" pnp.4521 ", "PNP.4521"), ("7/aqp_12", "7/AQP_12"), ("A" * 32, "A" * 32)],
 )
 def test_check_badge_accepts(value, expected):
     assert check_badge(value) == expected
@@ -158,11 +170,11 @@ def test_check_badge_uses_given_field():
     "value, expected",
     [
         ("CF-2020-0456", "CF-2020-0456"),
-        ("Carpeta 1306014500-2020-1234", "Carpeta 1306014500-2020-1234"),
-        ("Carpeta   1306014500", "Carpeta 1306014500"),
-        ("Almacén AQP #3", "Almacén AQP #3"),
-        ("Acta N.º 12", None),  # º is a letter (Lo)
-        ("SEAL:00123/B", "SEAL:00123/B"),
+        ("Carpeta 1306014500-2020-1234", "CARPETA 1306014500-2020-1234"),
+        ("Carpeta   1306014500", "CARPETA 1306014500"),
+        ("aqp-2020-0147", "AQP-2020-0147"),
+        ("Almacen AQP #3", "ALMACEN AQP #3"),
+        ("SEAL:00123/b", "SEAL:00123/B"),
         ("A" * 64, "A" * 64),
     ],
 )
@@ -176,6 +188,31 @@ def test_check_code_accepts(value, expected):
 )
 def test_check_code_refuses(value):
     refused("--case", check_code, value, "--case")
+
+
+@pytest.mark.parametrize(
+    "value, char",
+    [
+        ("Almacén AQP #3", "U+00E9"),
+        ("Acta N.º 12", "U+00BA"),
+        ("АQP-2020-0147", "U+0410 CYRILLIC CAPITAL LETTER A"),  # looks like the Latin A
+        ("AQP\u00a02020", "U+00A0"),
+    ],
+)
+def test_check_code_refuses_non_ascii_naming_the_code_point(value, char):
+    message = refused("--case", check_code, value, "--case")
+    assert char in message and "ASCII" in message
+
+
+@pytest.mark.parametrize("value, char", [("Ñ-1001", "U+00D1"), ("В-1001", "U+0412"), ("B-1001\u00ad", "U+00AD")])
+def test_check_badge_refuses_non_ascii_naming_the_code_point(value, char):
+    assert char in refused("BADGE", check_badge, value, "BADGE")
+
+
+def test_identifier_key_ignores_case_and_separators():
+    assert identifier_key("B-1001") == identifier_key("b1001") == identifier_key("B_10.01") == "B1001"
+    assert identifier_key("AQP-2020-0147") == identifier_key("aqp 2020/0147")
+    assert identifier_key("B-1001") != identifier_key("B-1007")
 
 
 # --------------------------------------------------------------------------- IMEI
@@ -421,13 +458,13 @@ def test_check_zone_suggests_spelling():
         ("2020-10-06T05:30", datetime(2020, 10, 6, 10, 30, tzinfo=UTC)),
         ("2020-10-06 05:30", datetime(2020, 10, 6, 10, 30, tzinfo=UTC)),
         ("2020-10-06T05:30:15", datetime(2020, 10, 6, 10, 30, 15, tzinfo=UTC)),
-        ("2020-10-06T05:30:15.999", datetime(2020, 10, 6, 10, 30, 15, tzinfo=UTC)),
-        ("2020-10-06", datetime(2020, 10, 6, 5, 0, tzinfo=UTC)),
+        ("2020-10-06T05:30:15.000", datetime(2020, 10, 6, 10, 30, 15, tzinfo=UTC)),
         ("2020-10-06T05:30-05:00", datetime(2020, 10, 6, 10, 30, tzinfo=UTC)),
         ("2020-10-06T05:30+02:00", datetime(2020, 10, 6, 3, 30, tzinfo=UTC)),
         ("2020-10-06T05:30Z", datetime(2020, 10, 6, 5, 30, tzinfo=UTC)),
         ("2020-10-06T05:30:00Z", datetime(2020, 10, 6, 5, 30, tzinfo=UTC)),
-        ("1990-01-01T00:00", datetime(1990, 1, 1, 5, 0, tzinfo=UTC)),
+        ("1990-01-01T00:00Z", datetime(1990, 1, 1, 0, 0, tzinfo=UTC)),
+        ("1990-06-01T00:00", datetime(1990, 6, 1, 5, 0, tzinfo=UTC)),
     ],
 )
 def test_parse_time_lima(text, expected):
@@ -444,9 +481,40 @@ def test_parse_time_naive_uses_zone_offset_given_uses_offset():
     assert parse_time("2020-10-06T05:30Z", "America/Lima", now=NOW) == naive_utc
 
 
-def test_parse_time_dst_gap_uses_fold_zero():
-    # 02:30 does not exist in New York on 2021-03-14; fold=0 takes the offset before the change (EST).
-    assert parse_time("2021-03-14T02:30", "America/New_York", now=NOW) == datetime(2021, 3, 14, 7, 30, tzinfo=UTC)
+def test_parse_time_refuses_a_time_the_clocks_skipped():
+    # 02:00 became 03:00 in New York on 2021-03-14: no clock there showed 02:30.
+    message = refused("--at", parse_time, "2021-03-14T02:30", "America/New_York", now=NOW)
+    assert "never happened in America/New_York" in message and "clocks jumped" in message
+    assert "-05:00 to -04:00" in message
+
+
+def test_parse_time_refuses_an_ambiguous_time_naming_both_offsets():
+    # 01:30 happened twice in New York on 2021-11-07: at -04:00, then again at -05:00.
+    message = refused("--at", parse_time, "2021-11-07T01:30", "America/New_York", now=NOW)
+    assert "happened twice" in message
+    assert "2021-11-07T01:30-04:00" in message and "2021-11-07T01:30-05:00" in message
+
+
+def test_parse_time_takes_an_ambiguous_time_with_its_offset():
+    first = parse_time("2021-11-07T01:30-04:00", "America/New_York", now=NOW)
+    second = parse_time("2021-11-07T01:30-05:00", "America/New_York", now=NOW)
+    assert (first, second) == (datetime(2021, 11, 7, 5, 30, tzinfo=UTC), datetime(2021, 11, 7, 6, 30, tzinfo=UTC))
+
+
+def test_parse_time_around_a_change_is_unaffected():
+    assert parse_time("2021-03-14T03:30", "America/New_York", now=NOW) == datetime(2021, 3, 14, 7, 30, tzinfo=UTC)
+    assert parse_time("2021-11-07T02:30", "America/New_York", now=NOW) == datetime(2021, 11, 7, 7, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", ["2020-10-06T05:30:15.999", "2020-10-06T05:30:15,5", "2020-10-06T05:30:00.000001Z"])
+def test_parse_time_refuses_fractions_of_a_second(text):
+    message = refused("--at", parse_time, text, "America/Lima", now=NOW)
+    assert "whole seconds" in message
+
+
+def test_parse_time_refuses_a_date_without_a_time():
+    message = refused("--at", parse_time, "2020-10-06", "America/Lima", now=NOW)
+    assert "without a time" in message and "2020-10-06T05:30" in message
 
 
 def test_parse_time_allows_a_minute_of_clock_skew():
@@ -465,11 +533,11 @@ def test_parse_time_default_now_is_the_clock():
     "text, words",
     [
         ("2020-02-30T10:00", ["not a real"]),
-        ("2021-02-29", ["not a real"]),
+        ("2021-02-29T10:00", ["not a real"]),
         ("2020-10-06T25:00", ["not a real"]),
         ("2020-10-06T24:00", ["not a real"]),
         ("2020-10-06T10:60", ["not a real"]),
-        ("2020-13-01", ["not a real"]),
+        ("2020-13-01T00:00", ["not a real"]),
         ("2020-10-06T05:30+15:00", ["offset"]),
         ("2020-10-06T05:30-05:99", ["offset"]),
         ("1989-12-31T23:59", ["1990"]),
