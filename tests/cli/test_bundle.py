@@ -46,7 +46,7 @@ def test_bundle_verifies_offline_and_matches_the_ledger(history, tmp_path):
     imports = {line.split()[1] for line in verifier.splitlines() if line.startswith(("import ", "from "))}
     assert imports <= {"hashlib", "json", "os", "sys"}
     expect = subprocess.run([sys.executable, "-I", str(out / "verify.py"), str(out), "--expect-head",
-                             f"{head['seq'] - 2}:{'0' * 64}"], capture_output=True, text=True)
+                             f"{int(head.split(':')[0]) - 2}:{'0' * 64}"], capture_output=True, text=True)
     assert expect.returncode == 1
 
 
