@@ -226,9 +226,7 @@ class RightEdge:
             try:
                 hashes.append(bytes.fromhex(part))
             except ValueError:
-                raise ValueError(
-                    f"right edge hash {part!r} is not hexadecimal; the text was cut or edited"
-                ) from None
+                raise ValueError(f"right edge hash {part!r} is not hexadecimal; the text was cut or edited") from None
         edge = cls()
         edge.size = size
         edge._hashes = hashes
@@ -270,7 +268,9 @@ class Tree:
                 raise WrongHashSize(f"leaf hash {position}", leaf_hash)
         levels = [level]
         while len(level) > 1:
-            level = [sha256(NODE_PREFIX + left + right).digest() for left, right in zip(level[0::2], level[1::2])]
+            # An odd last node has no partner yet: it is not a perfect subtree one level up.
+            pairs = zip(level[0::2], level[1::2], strict=False)
+            level = [sha256(NODE_PREFIX + left + right).digest() for left, right in pairs]
             levels.append(level)
         self._levels = levels
 
@@ -283,8 +283,7 @@ class Tree:
             return self.size
         if not 0 <= size <= self.size:
             raise SizeOutOfRange(
-                f"tree size {size} is not between 0 and the {self.size} leaves held; "
-                f"ask for a size up to {self.size}",
+                f"tree size {size} is not between 0 and the {self.size} leaves held; ask for a size up to {self.size}",
                 size,
             )
         return size

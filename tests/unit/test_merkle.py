@@ -18,8 +18,8 @@ from ledger.log.merkle import (
     EMPTY_ROOT,
     LEAF_PREFIX,
     NODE_PREFIX,
-    IndexOutOfRange,
     InconsistentTrees,
+    IndexOutOfRange,
     NewRootMismatch,
     OldRootMismatch,
     ProofError,
@@ -531,7 +531,9 @@ def test_consistency_roots_of_the_wrong_size_are_named():
 def test_consistency_mismatches_name_sizes_and_roots():
     old_root, new_root = bytes.fromhex(VECTOR_ROOTS[6]), bytes.fromhex(VECTOR_ROOTS[8])
     proof = _unhex(VECTOR_CONSISTENCY[2][2])
-    with pytest.raises(OldRootMismatch, match=f"from 6 to 8 leaves rebuilds old root {old_root.hex()}, not {VECTOR_ROOTS[5]}") as err:
+    with pytest.raises(
+        OldRootMismatch, match=f"from 6 to 8 leaves rebuilds old root {old_root.hex()}, not {VECTOR_ROOTS[5]}"
+    ) as err:
         verify_consistency(6, 8, bytes.fromhex(VECTOR_ROOTS[5]), new_root, proof)
     assert isinstance(err.value, InconsistentTrees) and isinstance(err.value, ValueError)
     assert err.value.calculated == old_root
