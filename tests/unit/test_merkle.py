@@ -528,6 +528,13 @@ def test_consistency_roots_of_the_wrong_size_are_named():
         verify_consistency(2, 5, bytes.fromhex(VECTOR_ROOTS[2]), bytes.fromhex(VECTOR_ROOTS[5])[:31], [])
 
 
+def test_consistency_proof_hashes_of_the_wrong_size_are_named():
+    proof = _unhex(VECTOR_CONSISTENCY[3][2])
+    proof[1] = proof[1][:31]
+    with pytest.raises(WrongHashSize, match="^hash 1 of the consistency proof is 31 bytes"):
+        verify_consistency(2, 5, bytes.fromhex(VECTOR_ROOTS[2]), bytes.fromhex(VECTOR_ROOTS[5]), proof)
+
+
 def test_consistency_mismatches_name_sizes_and_roots():
     old_root, new_root = bytes.fromhex(VECTOR_ROOTS[6]), bytes.fromhex(VECTOR_ROOTS[8])
     proof = _unhex(VECTOR_CONSISTENCY[2][2])
