@@ -1,0 +1,1 @@
+"""The log format: commitments, tree, checkpoints, proofs."""
