@@ -24,6 +24,7 @@ def db_upgrade(state):
         evidence --db postgresql+psycopg://evidence@dbhost/ledger db upgrade
     """
     from ledger.db import Ledger
+    from ledger.events import record_format_upgrade
     from ledger.migrate import upgrade
 
     ledger = Ledger(state.url, tz=state.tz)
@@ -31,8 +32,12 @@ def db_upgrade(state):
     before = ledger.current_revision()
     upgrade(ledger.engine)
     after = ledger.current_revision()
-    emit(state, {"url": _shown(state.url), "from": before, "to": after},
-         f"schema at revision {after}" + (" (was empty)" if before is None else f" (was {before})"))
+    moved = ledger.write(record_format_upgrade)
+    lines = [f"schema at revision {after}" + (" (was empty)" if before is None else f" (was {before})")]
+    if moved:
+        lines.append(f"log moved to format 2 at event {moved['seq']}; the format 1 head {moved['format_1_head']} "
+                     "still proves its prefix with 'evidence verify --expect-head'")
+    emit(state, {"url": _shown(state.url), "from": before, "to": after, "format_upgrade": moved}, lines)
 
 
 @db_group.command("status")

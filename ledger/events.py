@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from secrets import token_bytes
 from typing import NamedTuple
 
 from sqlalchemy import Connection, Table, select, update
@@ -20,34 +21,50 @@ from sqlalchemy.orm import Session
 from ledger.errors import VerificationFailed
 from ledger.models import ChainHead, Event, EventItem
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 GENESIS_HASH = "0" * 64
+SALT_BYTES = 32
+# RFC 8785 writes numbers as ECMAScript does: integers beyond 2^53 would lose digits.
+MAX_SAFE_INTEGER = 2**53 - 1
 
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-_PLAIN = (str, int, type(None))  # exact types that need no look inside (bool is checked below)
+_PLAIN = (str, type(None))  # exact types that need no look inside
 
 
 def canonical_json(obj: object) -> bytes:
-    """Sorted keys, no whitespace, UTF-8, no floats: the exact bytes that are hashed."""
-    _refuse_floats(obj)
+    """The exact bytes that are hashed: RFC 8785 (JCS) for the values bodies hold. Keys are
+    ASCII (so sorting by code point is JCS's sorting by UTF-16 unit), numbers are integers
+    within ECMAScript's safe range, strings are escaped as JCS escapes them (only quote,
+    backslash and control characters), and the text is UTF-8 without whitespace."""
+    _check_values(obj)
     return _ENCODER.encode(obj).encode("utf-8")
 
 
-def _refuse_floats(obj: object) -> None:
+def _check_values(obj: object) -> None:
     # Called once per event; the exact-type test skips the common leaves cheaply.
-    if type(obj) in _PLAIN:
+    kind = type(obj)
+    if kind in _PLAIN:
         return
-    if isinstance(obj, float):
-        raise TypeError("event bodies carry numbers as strings or integers, never floats")
-    if isinstance(obj, dict):
-        for value in obj.values():
+    if kind is int:
+        if -MAX_SAFE_INTEGER <= obj <= MAX_SAFE_INTEGER:
+            return
+        raise TypeError(f"integer {obj} is beyond the range event bodies carry exactly")
+    if kind is bool:
+        return
+    if kind is dict:
+        for key, value in obj.items():
+            if type(key) is not str or not key.isascii():
+                raise TypeError(f"event body keys are ASCII strings, not {key!r}")
             if type(value) not in _PLAIN:
-                _refuse_floats(value)
-    elif isinstance(obj, list | tuple):
+                _check_values(value)
+        return
+    if kind is list or kind is tuple:
         for value in obj:
             if type(value) not in _PLAIN:
-                _refuse_floats(value)
+                _check_values(value)
+        return
+    raise TypeError(f"event bodies carry strings, integers, booleans, null, lists and objects, not {kind.__name__}")
 
 
 def chain_hash(prev_hash: str, body: bytes) -> str:
@@ -70,8 +87,9 @@ def lock_head(session: Session) -> ChainHead:
     its write lock from BEGIN IMMEDIATE) and remember the head for this transaction."""
     head = session.info.get("chain_head")
     if head is None:
-        row = session.execute(select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == 1).with_for_update()).one()
-        head = {"seq": row.seq, "hash": row.hash}
+        row = session.execute(select(ChainHead.seq, ChainHead.hash, ChainHead.edge).where(ChainHead.id == 1)
+                              .with_for_update()).one()
+        head = {"seq": row.seq, "hash": row.hash, "edge": row.edge}
         # A head moved by hand would make this write collide with an event already stored or
         # leave a gap; one primary-key lookup finds it before anything is written.
         last = session.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).one_or_none()
@@ -157,7 +175,10 @@ def append_events(
     head = lock_head(session)
     if session.new or session.dirty or session.deleted:
         session.flush()  # keep the order of writes the ORM would have kept
+    from ledger.log.merkle import RightEdge, leaf_commitment
+
     seq, prev = head["seq"], head["hash"]
+    edge = head["edge"] if isinstance(head["edge"], RightEdge) else RightEdge.from_text(head["edge"])
     recorded = recorded_at or utc_iso(now_utc())
     rows: list[dict] = []
     out: list[Appended] = []
@@ -170,9 +191,12 @@ def append_events(
             case_no=ev.case_no, items=[item_id for _, item_id in ev.items], data=ev.data,
         )
         digest = chain_hash(prev, body)
+        salt = token_bytes(SALT_BYTES)
+        edge.append(leaf_commitment(salt, body))
         rows.append({
             "seq": seq, "recorded_at": recorded, "occurred_at": occurred, "actor": ev.actor, "type": ev.type,
             "case_no": ev.case_no, "body": body.decode("utf-8"), "prev_hash": prev, "hash": digest,
+            "salt": salt.hex(),
         })
         if link_items:
             links.extend({"seq": seq, "item_no": no} for no, _ in ev.items)
@@ -180,8 +204,9 @@ def append_events(
         prev = digest
     conn = session.connection()
     insert_rows(conn, Event.__table__, rows)
-    conn.execute(update(ChainHead.__table__).where(ChainHead.__table__.c.id == 1).values(seq=seq, hash=prev))
-    head["seq"], head["hash"] = seq, prev
+    conn.execute(update(ChainHead.__table__).where(ChainHead.__table__.c.id == 1)
+                 .values(seq=seq, hash=prev, root=edge.root().hex(), edge=edge.to_text()))
+    head["seq"], head["hash"], head["edge"] = seq, prev, edge
     if links:
         insert_rows(conn, EventItem.__table__, links)
     return out
@@ -210,3 +235,14 @@ def link_event_items(session: Session, seq: int, item_nos: Iterable[int]) -> Non
 def head_of(session: Session) -> tuple[int, str]:
     row = session.execute(select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == 1)).one()
     return row.seq, row.hash
+
+
+def record_format_upgrade(session: Session) -> dict | None:
+    """After the migration to format 2: if the log's last event is a format 1 body, append the
+    `log.upgraded` event that records the format 1 head. Nothing when already done or new."""
+    last = session.execute(select(Event.seq, Event.hash, Event.body).order_by(Event.seq.desc()).limit(1)).one_or_none()
+    if last is None or json.loads(last.body).get("v") != 1:
+        return None
+    head = f"{last.seq}:{last.hash}"
+    ev = append_event(session, "log.upgraded", {"from": 1, "to": FORMAT_VERSION, "format_1_head": head}, actor=None)
+    return {"seq": ev.seq, "format_1_head": head}

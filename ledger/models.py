@@ -50,6 +50,7 @@ class Event(Base):
     body: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(HASH)
     hash: Mapped[str] = mapped_column(HASH, unique=True)
+    salt: Mapped[str] = mapped_column(HASH)  # 32 random bytes in hex: the leaf is SHA-256(0x00 || salt || body)
 
     __table_args__ = (CheckConstraint("seq >= 1", name="seq_positive"),)
 
@@ -69,13 +70,16 @@ class EventItem(Base):
 
 
 class ChainHead(Base):
-    """The single row every writer locks first: the last sequence number and its hash."""
+    """The single row every writer locks first: the last sequence number and its hash, and the
+    Merkle tree's root and right edge (the subtree roots an append needs)."""
 
     __tablename__ = "chain_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(HASH)
+    root: Mapped[str] = mapped_column(HASH)
+    edge: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (CheckConstraint("id = 1 AND seq >= 0", name="single_row"),)
 

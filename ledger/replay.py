@@ -12,6 +12,7 @@ import hashlib
 import json
 from decimal import Decimal
 
+from ledger.log.merkle import RightEdge
 from ledger.models import Base
 
 LOG_TABLE = "events"
@@ -143,6 +144,7 @@ class Replay:
         self.rows: dict[str, dict[tuple, tuple]] = {t: {} for t in DERIVED if t not in ("items", "event_items")}
         self.items: dict[str, list] = {}
         self.head: tuple[int, str] = (0, "0" * 64)
+        self.edge = RightEdge()  # the caller appends every event's leaf, parsed or not
         self._cols = {t: table_columns(t) for t in self.rows}
         self._keys = {t: primary_key(t) for t in self.rows}
 
@@ -153,7 +155,6 @@ class Replay:
     def apply(self, seq: int, digest: str, type_: str, occurred_at: str, actor, case_no, items: list,
               data: dict) -> None:
         self.head = (seq, digest)
-        self.rows["chain_head"][(1,)] = (1, seq, digest)
         if type_ == "officer.added":
             self.put("officers", officer_row(seq, data))
         elif type_ == "location.added":
@@ -174,6 +175,12 @@ class Replay:
             req = request_row(seq, type_, data)
             if req is not None:
                 self.put("requests", req)
+
+    def finish(self, seq: int, digest: str) -> None:
+        """The chain head's row, once every event has been applied: the last event's seq and
+        hash (parsed or not), and the tree over every leaf."""
+        self.put("chain_head", {"id": 1, "seq": seq, "hash": digest, "root": self.edge.root().hex(),
+                                "edge": self.edge.to_text()})
 
     def _rates(self, seq: int, type_: str, data: dict) -> None:
         rates = self.rows["rates"]

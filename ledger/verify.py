@@ -20,7 +20,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, VerificationFailed
-from ledger.events import FORMAT_VERSION, GENESIS_HASH
+from ledger.events import FORMAT_VERSION, GENESIS_HASH, SALT_BYTES
+from ledger.log.merkle import LEAF_PREFIX
 from ledger.models import Base, ChainHead, Event, EventItem, Item
 from ledger.registry import MAY_HOLD
 from ledger.replay import (
@@ -52,7 +53,8 @@ BODY_COLUMNS = (("seq", "seq"), ("type", "type"), ("recorded_at", "recorded_at")
 # current state, and never name a "first bad event".
 LOG_CHECKS = ("chain", "head", "links", "custody", "reference")
 EVENT_COLUMNS = (Event.seq, Event.recorded_at, Event.occurred_at, Event.actor, Event.type, Event.case_no, Event.body,
-                 Event.prev_hash, Event.hash)
+                 Event.prev_hash, Event.hash, Event.salt)
+FORMAT_1 = 1  # bodies written before the ledger moved to format 2; none may follow a format 2 body
 # Tables no replay can produce: Alembic's record of the schema revision.
 NOT_DERIVED = ("alembic_version",)
 
@@ -113,6 +115,9 @@ class Audit:
     last_hash: str = GENESIS_HASH
     hash_at_expected: str | None = None
     replay: Replay = field(default_factory=Replay)
+    format_2_from: int | None = None  # seq of the first format 2 body
+    since_size: int | None = None  # --since: the checkpoint's tree size, and the root the log has there
+    root_at_since: bytes | None = None
     seizures: dict[str, str] = field(default_factory=dict)  # seizure id -> case
     cases: set[str] = field(default_factory=set)
     links_hi: int | None = None  # event_items rows up to this seq have been compared
@@ -207,8 +212,10 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
     last_seq, last_hash = audit.last_seq, audit.last_hash
     expect_seq = audit.expect_head[0] if audit.expect_head else None
     seen: set[int] = set()
+    edge, leaf_prefix = audit.replay.edge, LEAF_PREFIX
+    since = audit.since_size
     for row in rows:
-        seq, recorded_at, occurred_at, actor, typ, case_no, body, prev_hash, digest = row
+        seq, recorded_at, occurred_at, actor, typ, case_no, body, prev_hash, digest, salt = row
         seen.add(seq)
         if seq < 1:
             out.append(Finding("chain", seq, None, f"an event row has seq {seq}, but sequence numbers start at 1: "
@@ -227,9 +234,21 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
                                f"of the event before it (seq {last_seq}, {last_hash[:16]}...)."))
         # prev_hash is ASCII hex in every row that links (checked above); encoding the pair
         # as UTF-8 gives the bytes chain_hash hashes, and cannot fail on a forged one.
-        if sha256((prev_hash + body).encode("utf-8")).hexdigest() != digest:
+        body_bytes = body.encode("utf-8", "surrogatepass")
+        if sha256(prev_hash.encode("utf-8", "surrogatepass") + body_bytes).hexdigest() != digest:
             out.append(Finding("chain", seq, None, "hash does not match the event's body: the body or the hash "
                                "was changed after it was written."))
+        try:
+            salt_bytes = bytes.fromhex(salt)
+            if len(salt_bytes) != SALT_BYTES or salt_bytes.hex() != salt:
+                raise ValueError
+        except (ValueError, TypeError):
+            out.append(Finding("chain", seq, None, f"salt {str(salt)[:16]!r} is not {SALT_BYTES} bytes in lower-case "
+                               "hex.", table=LOG_TABLE, key=str(seq), column="salt"))
+            salt_bytes = b""
+        edge.append(sha256(leaf_prefix + salt_bytes + body_bytes).digest())
+        if edge.size == since:
+            audit.root_at_since = edge.root()
         try:
             doc = decode(body)
             if type(doc) is not dict or encode(doc) != body:
@@ -244,8 +263,14 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
                 out.append(_link_finding(seq, linked, None))
         else:
             get = doc.get
-            if get("v") != FORMAT_VERSION:
-                out.append(Finding("chain", seq, None, f"body has format version {get('v')!r}, not {FORMAT_VERSION}."))
+            version = get("v")
+            if version == FORMAT_VERSION and type(version) is int:
+                if audit.format_2_from is None:
+                    audit.format_2_from = seq
+            elif version != FORMAT_1 or type(version) is not int or audit.format_2_from is not None:
+                out.append(Finding("chain", seq, None, f"body has format version {version!r}, not {FORMAT_VERSION}"
+                                   + (f" (format 2 began at seq {audit.format_2_from})." if audit.format_2_from
+                                      else " or 1.")))
             if ((get("seq"), get("type"), get("recorded_at"), get("occurred_at"), get("actor"), get("case"))
                     != (seq, typ, recorded_at, occurred_at, actor, case_no)):
                 for (key, col), have in zip(BODY_COLUMNS, (seq, typ, recorded_at, occurred_at, actor, case_no),
@@ -253,6 +278,12 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
                     if get(key) != have:
                         out.append(Finding("chain", seq, None, f"column {col} is {have!r} but the body "
                                            f"says {get(key)!r}.", table=LOG_TABLE, key=str(seq), column=col))
+            if typ == "log.upgraded":
+                data = get("data")
+                said = data.get("format_1_head") if type(data) is dict else None
+                if said != f"{last_seq}:{last_hash}":
+                    out.append(Finding("chain", seq, None, f"log.upgraded says the format 1 head was {said!r}, but the "
+                                       f"event before it is {last_seq}:{last_hash}."))
             items = get("items")
             if items != linked:
                 try:
@@ -482,6 +513,7 @@ _CASE_COLUMN = {t: table_columns(t).index("case_no") for t in ("cases", "seizure
 def check_tables(session: Session, audit: Audit) -> list[Finding]:
     """Every table but the log and event_items equals its replay (items apart, below)."""
     out: list[Finding] = []
+    audit.replay.finish(audit.last_seq, audit.last_hash)
     for table, replayed in audit.replay.rows.items():
         index = _CASE_COLUMN.get(table)
         stored = _read_table(session, table)

@@ -95,9 +95,9 @@ def test_a_verified_workbook_states_the_head_it_was_checked_against(history, db_
 
 
 def test_an_event_row_at_seq_minus_one_is_caught(history, db_url, backend):
-    plant = ("INSERT INTO events (seq, recorded_at, occurred_at, actor, type, case_no, body, prev_hash, hash) "
+    plant = ("INSERT INTO events (seq, recorded_at, occurred_at, actor, type, case_no, body, prev_hash, hash, salt) "
              "SELECT -1, recorded_at, occurred_at, actor, type, case_no, body, prev_hash, "
-             "'ffff' || substr(hash, 5) FROM events WHERE type = 'custody.transferred' ORDER BY seq LIMIT 1")
+             "'ffff' || substr(hash, 5), salt FROM events WHERE type = 'custody.transferred' ORDER BY seq LIMIT 1")
     link = "INSERT INTO event_items (seq, item_no) VALUES (-1, 3)"
     if backend == "postgresql":
         with pytest.raises(IntegrityError, match="ck_events_seq_positive"):

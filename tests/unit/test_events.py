@@ -13,8 +13,14 @@ from ledger.models import Event
 
 
 def test_canonical_json_is_sorted_compact_utf8():
-    body = canonical_json({"b": 1, "a": {"ñ": "José", "z": None, "list": ["x", 2]}})
-    assert body == '{"a":{"list":["x",2],"z":null,"ñ":"José"},"b":1}'.encode()
+    body = canonical_json({"b": 1, "a": {"n": "José", "z": None, "list": ["x", 2]}})
+    assert body == '{"a":{"list":["x",2],"n":"José","z":null},"b":1}'.encode()
+
+
+@pytest.mark.parametrize("bad", [{"ñ": 1}, {1: "x"}, 2**53, -(2**53), {"x": [2**60]}, b"x", {"x": {1, 2}}])
+def test_canonical_json_refuses_what_jcs_would_write_differently(bad):
+    with pytest.raises(TypeError):
+        canonical_json(bad)
 
 
 @pytest.mark.parametrize("bad", [1.5, {"x": 0.1}, [1, float("nan")]])
