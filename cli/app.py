@@ -8,6 +8,7 @@ their bodies, so `evidence --help` answers at once.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 
 import click
@@ -45,10 +46,23 @@ class LedgerGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            # Flushed here, not at exit, so a reader that went away is noticed below.
+            sys.stdout.flush()
+            return result
         except LedgerError as exc:
-            click.echo(f"error: {exc.render()}", err=True)
+            try:
+                click.echo(f"error: {exc.render()}", err=True)
+            except BrokenPipeError:
+                pass
             ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            # The reader of our output closed it (`evidence item list | head -1`): it has all it
+            # wanted, so this is no refusal; end quietly, as other Unix tools do.
+            from .output import silence_stdout
+
+            silence_stdout()
+            ctx.exit(0)
         finally:
             state = ctx.obj
             if isinstance(state, AppState) and state._ledger is not None:
