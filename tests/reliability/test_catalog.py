@@ -385,6 +385,13 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("export out NUL", ["export", "xlsx", "AQP-2020-0147", "--out", "out\x00.xlsx"], 1, "--out"),
     ("export source unknown", ["export", "xlsx", "AQP-2020-0147", "--out", "@out.xlsx", "--source", "BCRP"], 1,
      "BCRP"),
+    # --- output targets (ledger/outputs.py): --force replaces an earlier export, nothing else --------
+    ("export log force over other files", ["export", "log", "--out", "@", "--force"], 1, "nothing was removed"),
+    ("export log force over ledger folder", ["export", "log", "--out", "@..", "--force"], 1, "nothing was removed"),
+    ("export log force over a file", ["export", "log", "--out", "@exists.xlsx", "--force"], 1, "not a folder"),
+    ("export log parent missing", ["export", "log", "--out", "@no/such/bundle"], 1, "does not exist"),
+    ("export log out NUL", ["export", "log", "--out", "bundle\x00"], 1, "NUL"),
+    ("export log not empty", ["export", "log", "--out", "@scan-dir/..", "--case", "AQP-2020-0147"], 1, "--force"),
 ]
 
 
