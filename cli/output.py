@@ -67,12 +67,16 @@ def _is_terminal(stream) -> bool:
 
 
 @contextmanager
-def progress(label: str, length: int | None = None, *, show: bool = True) -> Iterator[Callable[[int], None] | None]:
+def progress(label: str, length: int | Callable[[], int] | None = None, *,
+             show: bool = True) -> Iterator[Callable[[int], None] | None]:
     """A progress bar on stderr when stderr is a terminal, else nothing (yields None).
-    Without a `length` (a file read row by row) the count so far is shown instead of a bar."""
+    Without a `length` (a file read row by row) the count so far is shown instead of a bar;
+    a callable `length` is asked only when a bar is drawn."""
     if not show or not _is_terminal(sys.stderr):
         yield None
         return
+    if callable(length):
+        length = length()
     if length is None:
         # click draws a bar for a known length and a count for an iterable of unknown length;
         # it accepts no bar with neither.

@@ -28,9 +28,13 @@ def verify_command(state, case_no, expect_head):
     from ledger import verify
     from ledger.errors import VerificationFailed
 
-    with state.ledger().read() as session:
-        with progress("verifying", verify.head_seq(session), show=not state.json) as tick:
-            report = verify.verify_log(session, case_no=case_no, expect_head=expect_head, progress=tick)
+    def events() -> int:
+        # Counted in a session of its own: the check's session must start with its own snapshot.
+        with state.ledger().read() as session:
+            return verify.head_seq(session)
+
+    with progress("verifying", events, show=not state.json) as tick, state.ledger().read() as session:
+        report = verify.verify_log(session, case_no=case_no, expect_head=expect_head, progress=tick)
     scope = f" (case {report.case}: {report.items_checked} items)" if report.case else ""
     if report.ok:
         emit(state, report.as_dict(), [f"verify: clean. {report.events} events checked{scope}.",

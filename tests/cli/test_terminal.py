@@ -61,7 +61,7 @@ def run_in_terminal(argv: list[str], cwd: Path, timeout: float = 180) -> tuple[i
 def ok_in_terminal(argv: list[str], cwd: Path, *, shows: str) -> str:
     code, screen = run_in_terminal(argv, cwd)
     assert code == 0, screen
-    assert "Traceback" not in screen and "Exception" not in screen, screen
+    assert "Traceback" not in screen and "Exception" not in screen and "Warning" not in screen, screen
     assert shows in screen, f"no progress '{shows}' drawn:\n{screen}"
     return screen
 
