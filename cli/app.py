@@ -41,6 +41,9 @@ class AppState:
         return self._ledger
 
 
+EXIT_BROKEN_PIPE = 141
+
+
 class LedgerGroup(click.Group):
     """Root group: every LedgerError raised below it becomes a message and its exit code."""
 
@@ -57,12 +60,13 @@ class LedgerGroup(click.Group):
                 pass
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
-            # The reader of our output closed it (`evidence item list | head -1`): it has all it
-            # wanted, so this is no refusal; end quietly, as other Unix tools do.
+            # The reader of our output closed it (`evidence item list | head -1`): no refusal,
+            # so no message and not exit 1; 128 + SIGPIPE, as a Unix tool killed by it reports,
+            # so that a script with pipefail still sees that the output was cut short.
             from .output import silence_stdout
 
             silence_stdout()
-            ctx.exit(0)
+            ctx.exit(EXIT_BROKEN_PIPE)
         finally:
             state = ctx.obj
             if isinstance(state, AppState) and state._ledger is not None:

@@ -1,5 +1,6 @@
-"""A reader that stops early (`evidence item list | head -1`) is no refusal: the command
-ends with exit 0 and says nothing, neither an error nor Python's "Exception ignored"."""
+"""A reader that stops early (`evidence item list | head -1`) is no refusal (exit 1): the
+command ends with 141, as a Unix tool killed by SIGPIPE does, and says nothing, neither an
+error nor Python's "Exception ignored"."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def test_reader_closed_before_anything_is_written(seeded, tmp_path, args):
                               stderr=subprocess.PIPE, env=_env(tmp_path), timeout=120)
     finally:
         os.close(write_end)
-    assert done.returncode == 0, done.stderr.decode()
+    assert done.returncode == 141, done.stderr.decode()
     assert done.stderr == b""
 
 
@@ -47,7 +48,7 @@ def test_item_list_into_head(many, tmp_path):
              "echo \"status ${PIPESTATUS[0]}\"")
     done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, env=_env(tmp_path), timeout=120)
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("ITEM") and lines[-1] == "status 0", done.stdout + done.stderr
+    assert lines[0].startswith("ITEM") and lines[-1] == "status 141", done.stdout + done.stderr
     assert done.stderr == ""
 
 
@@ -57,7 +58,7 @@ def test_reader_that_reads_a_little_then_closes(many, tmp_path):
     assert proc.stdout.read(100).startswith(b"[")
     proc.stdout.close()
     stderr = proc.stderr.read()
-    assert proc.wait(timeout=120) == 0, stderr.decode()
+    assert proc.wait(timeout=120) == 141, stderr.decode()
     assert stderr == b""
 
 
