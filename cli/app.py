@@ -44,8 +44,24 @@ class AppState:
 EXIT_BROKEN_PIPE = 141
 
 
+def _reader_gone(ctx: click.Context):
+    """The reader of our output closed it (`evidence item list | head -1`): no refusal, so no
+    message and not exit 1; 128 + SIGPIPE, as a Unix tool killed by it reports, so that a
+    script with pipefail still sees that the output was cut short."""
+    from .output import silence_stdout
+
+    silence_stdout()
+    ctx.exit(EXIT_BROKEN_PIPE)
+
+
 class LedgerGroup(click.Group):
     """Root group: every LedgerError raised below it becomes a message and its exit code."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except BrokenPipeError:  # `evidence --help | head -1`
+            _reader_gone(ctx)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -60,13 +76,7 @@ class LedgerGroup(click.Group):
                 pass
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
-            # The reader of our output closed it (`evidence item list | head -1`): no refusal,
-            # so no message and not exit 1; 128 + SIGPIPE, as a Unix tool killed by it reports,
-            # so that a script with pipefail still sees that the output was cut short.
-            from .output import silence_stdout
-
-            silence_stdout()
-            ctx.exit(EXIT_BROKEN_PIPE)
+            _reader_gone(ctx)
         finally:
             state = ctx.obj
             if isinstance(state, AppState) and state._ledger is not None:

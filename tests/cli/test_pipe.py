@@ -28,8 +28,9 @@ def many(seeded, tmp_path):
     return seeded
 
 
-@pytest.mark.parametrize("args", [["item", "list"], ["--json", "item", "list"], ["item", "history", "EV-000001"]],
-                         ids=["list", "list-json", "history"])
+@pytest.mark.parametrize("args", [["item", "list"], ["--json", "item", "list"], ["item", "history", "EV-000001"],
+                                  ["verify"], ["--help"], ["--version"], ["item", "list", "--help"]],
+                         ids=["list", "list-json", "history", "verify", "help", "version", "list-help"])
 def test_reader_closed_before_anything_is_written(seeded, tmp_path, args):
     seeded.ok("document", "add", "SZ-000001", "--title", "Cuaderno", "--by", "B-1001")
     read_end, write_end = os.pipe()
