@@ -8,6 +8,7 @@ their bodies, so `evidence --help` answers at once.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 
 import click
@@ -42,15 +43,42 @@ class AppState:
         return self._ledger
 
 
+EXIT_BROKEN_PIPE = 141
+
+
+def _reader_gone(ctx: click.Context):
+    """The reader of our output closed it (`evidence item list | head -1`): no refusal, so no
+    message and not exit 1; 128 + SIGPIPE, as a Unix tool killed by it reports, so that a
+    script with pipefail still sees that the output was cut short."""
+    from .output import silence_stdout
+
+    silence_stdout()
+    ctx.exit(EXIT_BROKEN_PIPE)
+
+
 class LedgerGroup(click.Group):
     """Root group: every LedgerError raised below it becomes a message and its exit code."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except BrokenPipeError:  # `evidence --help | head -1`
+            _reader_gone(ctx)
+
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            # Flushed here, not at exit, so a reader that went away is noticed below.
+            sys.stdout.flush()
+            return result
         except LedgerError as exc:
-            click.echo(f"error: {exc.render()}", err=True)
+            try:
+                click.echo(f"error: {exc.render()}", err=True)
+            except BrokenPipeError:
+                pass
             ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            _reader_gone(ctx)
         finally:
             state = ctx.obj
             if isinstance(state, AppState) and state._ledger is not None:

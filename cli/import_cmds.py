@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from contextlib import contextmanager
-
 import click
 
 from .app import by_option, pass_state
-from .output import emit, warn
-
-
-@contextmanager
-def _bar(label: str, length: int | None):
-    """A progress bar on stderr when stderr is a terminal; otherwise nothing at all."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
-        yield bar.update
+from .output import emit, progress, warn
 
 
 @click.command("import")
@@ -49,9 +36,9 @@ def item_import(state, seizure, file, at, request_id, by):
     from ledger.requests import check_request_id
 
     rid = check_request_id(request_id)
-    with _bar("validating", None) as tick:
+    with progress("validating") as tick:
         batch = bulk.read_batch(Path(file), progress=tick)
-    with _bar("registering", len(batch.specs)) as tick:
+    with progress("registering", len(batch.specs)) as tick:
         done = state.ledger().write(bulk.import_batch, seizure, batch, by=by, at=at, tz=state.tz,
                                     request_id=rid, progress=tick)
     if not state.json:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import click
 
@@ -54,3 +57,46 @@ def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]]) -> list[str]
 
 def warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):  # closed or detached
+        return False
+
+
+@contextmanager
+def progress(label: str, length: int | Callable[[], int] | None = None, *,
+             show: bool = True) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr when stderr is a terminal, else nothing (yields None).
+    Without a `length` (a file read row by row) the count so far is shown instead of a bar;
+    a callable `length` is asked only when a bar is drawn."""
+    if not show or not _is_terminal(sys.stderr):
+        yield None
+        return
+    if callable(length):
+        length = length()
+    if length is None:
+        # click draws a bar for a known length and a count for an iterable of unknown length;
+        # it accepts no bar with neither.
+        bar = click.progressbar((_ for _ in ()), label=label, file=sys.stderr, show_pos=True)
+    else:
+        bar = click.progressbar(length=length, label=label, file=sys.stderr)
+    with bar:
+        yield bar.update
+
+
+def silence_stdout() -> None:
+    """After the reader of stdout went away (`evidence item list | head -1`): send what is
+    still buffered to /dev/null, so neither a later write nor Python's flush at exit fails."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process ends
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from .app import pass_state
 from .export_cmds import export_group
-from .output import emit
+from .output import emit, progress
 
 
 @click.command("verify")
@@ -30,12 +28,13 @@ def verify_command(state, case_no, expect_head):
     from ledger import verify
     from ledger.errors import VerificationFailed
 
-    with state.ledger().read() as session:
-        if sys.stderr.isatty() and not state.json:
-            with click.progressbar(length=verify.head_seq(session), label="verifying", file=sys.stderr) as bar:
-                report = verify.verify_log(session, case_no=case_no, expect_head=expect_head, progress=bar.update)
-        else:
-            report = verify.verify_log(session, case_no=case_no, expect_head=expect_head)
+    def events() -> int:
+        # Counted in a session of its own: the check's session must start with its own snapshot.
+        with state.ledger().read() as session:
+            return verify.head_seq(session)
+
+    with progress("verifying", events, show=not state.json) as tick, state.ledger().read() as session:
+        report = verify.verify_log(session, case_no=case_no, expect_head=expect_head, progress=tick)
     scope = f" (case {report.case}: {report.items_checked} items)" if report.case else ""
     if report.ok:
         emit(state, report.as_dict(), [f"verify: clean. {report.events} events checked{scope}.",
@@ -63,7 +62,8 @@ def _summary(report, scope: str) -> str:
 @export_group.command("log")
 @click.option("--out", "out", required=True, metavar="DIR", help="Folder to write the bundle into (new or empty).")
 @click.option("--case", "case_no", metavar="CASE_NO", help="Disclose only this case; other cases' events appear as hashes.")
-@click.option("--force", is_flag=True, help="Replace an existing non-empty folder.")
+@click.option("--force", is_flag=True,
+              help="Replace a folder that holds an earlier bundle and nothing else (never any other folder).")
 @pass_state
 def export_log(state, out, case_no, force):
     """Write a bundle an auditor verifies offline with the standard library alone.

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from .app import pass_state
-from .output import emit
+from .output import emit, progress
 
 
 @click.command("xlsx")
@@ -41,15 +39,12 @@ def export_xlsx(state, case_no, out, in_currency, side, source, lang, force, unv
     from ledger.reports import case_inventory
     from ledger.xlsx.writer import check_output_path, write_case_workbook
 
-    check_output_path(out, force=force)
+    check_output_path(out, force=force, database=state.url)
     with state.ledger().read() as session:
         inv = case_inventory(session, case_no, in_currency=in_currency, side=side, source=source,
                              tz=state.tz, by=by, verified=not unverified)
-        if sys.stderr.isatty() and not state.json:
-            with click.progressbar(length=inv.row_total(), label="writing", file=sys.stderr) as bar:
-                done = write_case_workbook(inv, out, lang=lang, force=force, progress=bar.update)
-        else:
-            done = write_case_workbook(inv, out, lang=lang, force=force)
+        with progress("writing", inv.row_total(), show=not state.json) as tick:
+            done = write_case_workbook(inv, out, lang=lang, force=force, progress=tick, database=state.url)
     data = {
         "id": done.path, "path": done.path, "sha256": done.sha256, "bytes": done.bytes, "lang": lang,
         "rows": done.rows, "sheets": done.sheets, "case_no": inv.case_no,

@@ -11,19 +11,19 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.errors import InputError
+from ledger import outputs
 from ledger.events import canonical_json
 from ledger.models import Event
 
 BATCH = 5000
 FILES = ("HEAD", "README.txt", "events.jsonl", "verify.py")
+MANIFEST = "SHA256SUMS"
 
 
 def verifier_source() -> bytes:
@@ -40,14 +40,10 @@ def redacted_line(seq: int, prev: str, digest: str) -> bytes:
     return canonical_json({"hash": digest, "prev": prev, "redacted": True, "seq": seq}) + b"\n"
 
 
-def _check_target(out: Path, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} is a file, not a folder.", hint="Give the path of a new or empty folder.")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise InputError(f"--out {out} already exists and is not empty.",
-                         hint="Give a new folder, or pass --force to replace it.")
-    if not out.parent.is_dir():
-        raise InputError(f"--out {out}: the folder {out.parent} does not exist.", hint="Create it first.")
+def _check_target(out: str | os.PathLike, force: bool, database) -> Path:
+    """--force replaces only a folder holding an earlier bundle and nothing else."""
+    return outputs.check_folder(os.fspath(out), force=force, names=(*FILES, MANIFEST), manifest=MANIFEST,
+                                what="log bundle", database=database)
 
 
 def _readme(case_no: str | None, events: int, redacted: int, head: str, generated: str) -> str:
@@ -91,8 +87,8 @@ def export_log(session: Session, out: str | os.PathLike, *, case_no: str | None 
     from ledger.events import now_utc
     from ledger.validate import utc_iso
 
-    target = Path(out).expanduser().absolute()
-    _check_target(target, force)
+    database = session.get_bind().url
+    target = _check_target(out, force, database)
     # One consistent view of the log while others keep appending.
     if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
@@ -100,7 +96,7 @@ def export_log(session: Session, out: str | os.PathLike, *, case_no: str | None 
         from ledger.registry import get_case
 
         case_no = get_case(session, case_no, "--case").case_no
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp = outputs.temporary_folder(target)
     try:
         sums: dict[str, str] = {}
         events = redacted = 0
@@ -139,24 +135,12 @@ def export_log(session: Session, out: str | os.PathLike, *, case_no: str | None 
         for name, content in contents.items():
             (tmp / name).write_bytes(content)
             sums[name] = hashlib.sha256(content).hexdigest()
-        (tmp / "SHA256SUMS").write_text("".join(f"{sums[n]}  {n}\n" for n in FILES), encoding="ascii")
-        _swap_into_place(tmp, target)
+        (tmp / MANIFEST).write_text("".join(f"{sums[n]}  {n}\n" for n in FILES), encoding="ascii")
+        # The folder may have changed while the log was read: check it again just before.
+        _check_target(target, force, database)
+        outputs.swap_folder_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return {"path": str(target), "events": events, "redacted": redacted, "head": head, "case": case_no}
 
-
-def _swap_into_place(tmp: Path, target: Path) -> None:
-    if target.is_dir():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-        old.rmdir()
-        target.rename(old)
-        try:
-            tmp.rename(target)
-        except OSError:
-            old.rename(target)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(target)

@@ -29,7 +29,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from ledger.errors import InputError, LedgerError, RuleError
+from ledger.errors import InputError, LedgerError
 from ledger.reports import ITEM_KINDS, SHEET_COLUMNS, CaseInventory, Column
 
 LANGS = ("en", "es")
@@ -167,27 +167,12 @@ class WrittenWorkbook:
 
 
 # -- the output path ---------------------------------------------------------------------------
-def check_output_path(out: str, *, force: bool = False) -> Path:
-    """Refuse, before anything is read or written, an output the command could not complete."""
-    if "\x00" in out:
-        raise InputError(f"--out {out!r} contains a NUL character, which no file name can hold.",
-                         hint="Give a file name ending in .xlsx.")
-    path = Path(out).expanduser()
-    if path.suffix.lower() != ".xlsx":
-        raise InputError(f"--out {out}: the file name must end in .xlsx.", hint="Name the file like AQP-2020-0147.xlsx.")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"--out {out}: the folder {folder} does not exist.",
-                         hint="Create the folder first, or give a path in an existing folder.")
-    if path.is_dir():
-        raise InputError(f"--out {out} is a folder, not a file.", hint="Give a file name ending in .xlsx.")
-    if path.exists() and not force:
-        raise RuleError(f"--out {out} already exists; nothing was written.",
-                        hint="Pass --force to replace it, or choose another file name.")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"--out {out}: no permission to write in the folder {folder}.",
-                         hint="Choose a folder you may write to.")
-    return path
+def check_output_path(out: str, *, force: bool = False, database=None) -> Path:
+    """Refuse, before anything is read or written, an output the command could not complete
+    or must not replace (ledger.outputs has the rule every writer shares)."""
+    from ledger.outputs import check_file
+
+    return check_file(out, force=force, suffix=".xlsx", example="AQP-2020-0147.xlsx", database=database)
 
 
 # -- cells -------------------------------------------------------------------------------------
@@ -652,11 +637,14 @@ def _discard(wb: Workbook) -> None:
 
 def write_case_workbook(
     inv: CaseInventory, out: str | Path, *, lang: str = "es", force: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, database=None,
 ) -> WrittenWorkbook:
     """Write the workbook to a temporary file beside `out`, then move it into place.
-    Without `force`, an `out` that appears meanwhile is not overwritten."""
-    path = check_output_path(str(out), force=force)
+    Without `force`, an `out` that appears meanwhile is not overwritten; `database` (the
+    ledger's URL) is never overwritten."""
+    from ledger.outputs import move_file_into_place
+
+    path = check_output_path(str(out), force=force, database=database)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
@@ -677,7 +665,7 @@ def write_case_workbook(
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
-        _move_into_place(tmp, path, force=force, shown=str(out))
+        move_file_into_place(tmp, path, force=force, shown=str(out))
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -695,21 +683,3 @@ def _sha256(path: Path) -> tuple[str, int]:
             size += len(chunk)
         os.fsync(fh.fileno())
     return h.hexdigest(), size
-
-
-def _move_into_place(tmp: Path, path: Path, *, force: bool, shown: str) -> None:
-    if force:
-        os.replace(tmp, path)
-        return
-    try:
-        os.link(tmp, path)  # atomic "create if absent"
-    except FileExistsError as exc:
-        raise RuleError(f"--out {shown} already exists; nothing was written.",
-                        hint="Pass --force to replace it, or choose another file name.") from exc
-    except OSError:
-        if path.exists():
-            raise RuleError(f"--out {shown} already exists; nothing was written.",
-                            hint="Pass --force to replace it, or choose another file name.") from None
-        os.replace(tmp, path)  # a file system without hard links
-        return
-    tmp.unlink()

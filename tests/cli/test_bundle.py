@@ -101,8 +101,14 @@ def test_existing_folder_refused_unless_forced(history, tmp_path):
     result = history("export", "log", "--out", str(out))
     assert result.exit_code == 1 and "not empty" in result.stderr and "--force" in result.stderr
     assert (out / "notes.txt").read_text() == "keep me"
+    # --force replaces an earlier bundle only, never a folder with anything else in it.
+    forced = history("export", "log", "--out", str(out), "--force")
+    assert forced.exit_code == 1 and "notes.txt" in forced.stderr
+    assert (out / "notes.txt").read_text() == "keep me"
+    (out / "notes.txt").unlink()
+    history.ok("export", "log", "--out", str(out))
     history.ok("export", "log", "--out", str(out), "--force")
-    assert not (out / "notes.txt").exists() and run_verify(out).returncode == 0
+    assert run_verify(out).returncode == 0
     assert [p.name for p in exports.iterdir()] == ["bundle"]  # no temporary folders left behind
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -441,6 +441,13 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("seizure at date only", ["seizure", "record", "AQP-2020-0147", "--at", "2020-10-06", "--place", "X",
                               "--by", "B-1001"], 1, "without a time"),
     ("holdings at date only", ["custody", "holdings", "B-1001", "--at", "2020-10-07"], 1, "without a time"),
+    # --- output targets (ledger/outputs.py): --force replaces an earlier export, nothing else --------
+    ("export log force over other files", ["export", "log", "--out", "@", "--force"], 1, "nothing was removed"),
+    ("export log force over ledger folder", ["export", "log", "--out", "@..", "--force"], 1, "nothing was removed"),
+    ("export log force over a file", ["export", "log", "--out", "@exists.xlsx", "--force"], 1, "not a folder"),
+    ("export log parent missing", ["export", "log", "--out", "@no/such/bundle"], 1, "does not exist"),
+    ("export log out NUL", ["export", "log", "--out", "bundle\x00"], 1, "NUL"),
+    ("export log not empty", ["export", "log", "--out", "@scan-dir/..", "--case", "AQP-2020-0147"], 1, "--force"),
 ]
 
 
