@@ -1,0 +1,1 @@
+"""The log format: commitments, the Merkle tree, checkpoints and proofs."""
