@@ -127,6 +127,27 @@ def _passphrase_bytes(passphrase: str | None) -> bytes:
     return unicodedata.normalize("NFC", passphrase).encode("utf-8")
 
 
+def check_new_key_path(path: str | os.PathLike, *, make_parents: bool = False) -> Path:
+    """Refuse a key file path that cannot be written, before anyone is asked for a passphrase."""
+    try:
+        path = Path(path)
+        exists = os.path.lexists(path)
+    except (ValueError, TypeError):
+        raise InputError(f"--out {show_value(str(path))} is not a usable file name. Choose another --out.") from None
+    if exists:
+        raise _exists(path)
+    if not make_parents and not path.parent.is_dir():
+        raise InputError(f"Folder {path.parent} for the key file does not exist. Create it, or choose another --out.")
+    return path
+
+
+def generate_key_file(path: str | os.PathLike, name: str, passphrase: str, *, make_parents: bool = False) -> KeyFile:
+    """A new key pair, written to a new file under `name`."""
+    private_key = generate_private_key()
+    path = write_key_file(path, private_key, name, passphrase, make_parents=make_parents)
+    return KeyFile(path=path, name=name, private_key=private_key)
+
+
 def write_key_file(path: str | os.PathLike, private_key: Ed25519PrivateKey, name: str, passphrase: str,
                    *, make_parents: bool = False) -> Path:
     """Write the key encrypted with `passphrase` to a new file only its owner can read.
@@ -135,14 +156,13 @@ def write_key_file(path: str | os.PathLike, private_key: Ed25519PrivateKey, name
     readable by others even for an instant, and an existing file is never replaced."""
     check_key_name(name)
     password = _passphrase_bytes(passphrase)
-    path = Path(path)
-    if os.path.lexists(path):
-        raise _exists(path)
-    parent = path.parent
+    path = check_new_key_path(path, make_parents=make_parents)
     if make_parents:
-        parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    elif not parent.is_dir():
-        raise InputError(f"Folder {parent} for the key file does not exist. Create it, or choose another --out.")
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"Cannot create folder {path.parent} for the key file: {exc.strerror}. "
+                             "Choose another --out.") from None
     pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.BestAvailableEncryption(password))
     data = (KEY_HEADER + name + "\n").encode("utf-8") + pem

@@ -329,3 +329,64 @@ def _b64decode(value: str) -> bytes | None:
 def _show(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --------------------------------------------------------------------------- files
+
+_MAX_NOTE_FILE = 1024 * 1024
+
+
+def read_signed_checkpoint(path) -> tuple[str, Checkpoint]:
+    """A signed checkpoint file: its whole text and the checkpoint it signs, checked for form."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_NOTE_FILE + 1)
+    except FileNotFoundError:
+        raise InputError(f"Checkpoint file {path} does not exist. Give the file 'evidence checkpoint' wrote.") \
+            from None
+    except IsADirectoryError:
+        raise InputError(f"Checkpoint file {path} is a folder. Give the signed checkpoint file in it.") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read checkpoint file {path}: {exc.strerror}. Check the path and its permissions.") \
+            from None
+    if len(data) > _MAX_NOTE_FILE:
+        raise MalformedNote(f"{path} is far larger than a signed checkpoint. Give the file 'evidence checkpoint' "
+                            "wrote.")
+    try:
+        text, _ = split_note(data)
+        checkpoint = parse_checkpoint(text)
+    except NoteError as exc:
+        raise type(exc)(f"{path}: {exc.message}", hint=exc.hint) from None
+    return data.decode("utf-8"), checkpoint
+
+
+def write_note_file(path, text: str, *, may_replace=None) -> None:
+    """Write a note to a new file, or over `may_replace` (the note it was made from), in one
+    step, so that a reader never sees half a note and no other file is ever overwritten."""
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        exists = os.path.lexists(path)
+        same = exists and may_replace is not None and Path(may_replace).resolve() == path.resolve()
+    except (ValueError, OSError):
+        raise InputError(f"--out {_show(str(path))} is not a usable file name. Choose another --out.") from None
+    if exists and not same:
+        raise InputError(f"--out {path} already exists. Choose a new file name, or give the checkpoint file "
+                         "itself to add the signature in place.")
+    if not path.parent.is_dir():
+        raise InputError(f"--out {path}: folder {path.parent} does not exist. Create it, or choose another --out.")
+    temp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(temp, "x", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise InputError(f"Cannot write --out {path}: {exc.strerror}. Choose another --out.") from None
