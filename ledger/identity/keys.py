@@ -129,12 +129,11 @@ def _passphrase_bytes(passphrase: str | None) -> bytes:
 
 def check_new_key_path(path: str | os.PathLike, *, make_parents: bool = False) -> Path:
     """Refuse a key file path that cannot be written, before anyone is asked for a passphrase."""
-    try:
-        path = Path(path)
-        exists = os.path.lexists(path)
-    except (ValueError, TypeError):
-        raise InputError(f"--out {show_value(str(path))} is not a usable file name. Choose another --out.") from None
-    if exists:
+    if "\x00" in str(path):
+        raise InputError(f"--out {show_value(str(path))} contains a NUL character, which no file name can hold. "
+                         "Choose another --out.")
+    path = Path(path)
+    if os.path.lexists(path):
         raise _exists(path)
     if not make_parents and not path.parent.is_dir():
         raise InputError(f"Folder {path.parent} for the key file does not exist. Create it, or choose another --out.")
@@ -228,6 +227,9 @@ def _read_key_file(path: Path) -> tuple[str, bytes]:
                          "or make one with 'evidence key generate'.") from None
     except IsADirectoryError:
         raise _not_a_key(path, "it is a folder") from None
+    except ValueError:  # a NUL in the path
+        raise InputError(f"Key file {show_value(str(path))} is not a usable file name. Give the key file's path.") \
+            from None
     except OSError as exc:
         raise InputError(f"Cannot read key file {path}: {exc.strerror}. Check the path and its permissions.") \
             from None

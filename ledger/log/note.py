@@ -349,6 +349,9 @@ def read_signed_checkpoint(path) -> tuple[str, Checkpoint]:
             from None
     except IsADirectoryError:
         raise InputError(f"Checkpoint file {path} is a folder. Give the signed checkpoint file in it.") from None
+    except ValueError:  # a NUL in the path
+        raise InputError(f"Checkpoint file {_show(str(path))} is not a usable file name. Give the file's path.") \
+            from None
     except OSError as exc:
         raise InputError(f"Cannot read checkpoint file {path}: {exc.strerror}. Check the path and its permissions.") \
             from None
@@ -369,12 +372,12 @@ def write_note_file(path, text: str, *, may_replace=None) -> None:
     import os
     from pathlib import Path
 
+    if "\x00" in str(path):
+        raise InputError(f"--out {_show(str(path))} contains a NUL character, which no file name can hold. "
+                         "Choose another --out.")
     path = Path(path)
-    try:
-        exists = os.path.lexists(path)
-        same = exists and may_replace is not None and Path(may_replace).resolve() == path.resolve()
-    except (ValueError, OSError):
-        raise InputError(f"--out {_show(str(path))} is not a usable file name. Choose another --out.") from None
+    exists = os.path.lexists(path)
+    same = exists and may_replace is not None and Path(may_replace).resolve() == path.resolve()
     if exists and not same:
         raise InputError(f"--out {path} already exists. Choose a new file name, or give the checkpoint file "
                          "itself to add the signature in place.")
