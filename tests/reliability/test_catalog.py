@@ -448,6 +448,26 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("export log parent missing", ["export", "log", "--out", "@no/such/bundle"], 1, "does not exist"),
     ("export log out NUL", ["export", "log", "--out", "bundle\x00"], 1, "NUL"),
     ("export log not empty", ["export", "log", "--out", "@scan-dir/..", "--case", "AQP-2020-0147"], 1, "--force"),
+    # --- keys and checkpoint cosigning: refused before any passphrase is asked -----------------
+    ("key badge and name", ["key", "generate", "--badge", "B-1001", "--name", "aud", "--out", "@k.key"], 1,
+     "--name"),
+    ("key neither badge nor name", ["key", "generate", "--out", "@k.key"], 1, "--badge"),
+    ("key name with space", ["key", "generate", "--name", "Ana Quispe", "--out", "@k.key"], 1, "--name"),
+    ("key name with plus", ["key", "generate", "--name", "aud+1", "--out", "@k.key"], 1, "--name"),
+    ("key name control", ["key", "generate", "--name", "aud\x1b", "--out", "@k.key"], 1, "--name"),
+    ("key name without out", ["key", "generate", "--name", "auditoria.example/aqp"], 1, "--out"),
+    ("key badge sqli", ["key", "generate", "--badge", SQLI], 1, "--badge"),
+    ("key badge with slash", ["key", "generate", "--badge", "B/../../1001"], 1, "--badge"),
+    ("key out exists", ["key", "generate", "--name", "aud", "--out", "@spaces.csv"], 1, "spaces.csv"),
+    ("key out folder missing", ["key", "generate", "--name", "aud", "--out", "@no/such/dir/k.key"], 1, "such/dir"),
+    ("key out NUL", ["key", "generate", "--name", "aud", "--out", "k\x00.key"], 1, "--out"),
+    ("cosign missing file", ["checkpoint", "cosign", "@no-checkpoint.txt", "--key", "@k.key"], 1,
+     "no-checkpoint.txt"),
+    ("cosign whitespace file", ["checkpoint", "cosign", "@spaces.csv", "--key", "@k.key"], 1, "spaces.csv"),
+    ("cosign binary file", ["checkpoint", "cosign", "@random.csv", "--key", "@k.key"], 1, "random.csv"),
+    ("cosign folder", ["checkpoint", "cosign", "@scan-dir", "--key", "@k.key"], 1, "scan-dir"),
+    ("cosign NUL path", ["checkpoint", "cosign", "cp\x00.txt", "--key", "@k.key"], 1, "cp"),
+    ("cosign without key", ["checkpoint", "cosign", "@spaces.csv"], 2, "--key"),
 ]
 
 

@@ -1,0 +1,125 @@
+"""`key generate`, an Ed25519 key in a passphrase-protected file, and `checkpoint cosign`,
+an auditor's or office's signature added to a checkpoint they checked."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from .app import pass_state
+from .output import emit, emit_json
+
+PASSPHRASE_ENV = "EVIDENCE_KEY_PASSPHRASE"
+
+
+def _passphrase(prompt: str, *, confirm: bool) -> str:
+    """From EVIDENCE_KEY_PASSPHRASE for scripts, else typed at a hidden prompt (on stderr, so
+    stdout keeps only the command's output)."""
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value is not None:
+        return value
+    from ledger.errors import InputError
+
+    try:
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+    except click.Abort:
+        raise InputError(f"No passphrase was given. Type it at the prompt, or set {PASSPHRASE_ENV} "
+                         "for scripts.") from None
+
+
+@click.group("key")
+def key_group():
+    """Ed25519 keys that sign events and checkpoints, each in its owner's own file."""
+
+
+@key_group.command("generate")
+@click.option("--badge", metavar="BADGE", help="An officer's key, signing under the badge number.")
+@click.option("--name", metavar="NAME", help="An auditor's or an office's key for signing checkpoints (needs --out).")
+@click.option("--out", metavar="KEYFILE",
+              help="The new key file [default with --badge: ~/.config/evidence/keys/BADGE.key].")
+@pass_state
+def key_generate(state, badge, name, out):
+    """Make an Ed25519 key pair and write it to a new passphrase-encrypted file (mode 0600).
+
+    The passphrase is asked twice, or read from EVIDENCE_KEY_PASSPHRASE. Prints the file,
+    the public key and the verifier key line (NAME+KEYID+KEY) to give to whoever checks
+    your signatures. An existing file is never overwritten.
+
+    Example:
+
+    \b
+        evidence key generate --name auditoria.example/arequipa --out auditoria.key
+    """
+    import base64
+
+    from ledger.errors import InputError
+    from ledger.identity import keys
+    from ledger.log import note
+    from ledger.validate import check_badge
+
+    if badge is not None and name is not None:
+        raise InputError("Give --badge or --name, not both: --badge makes an officer's key, --name an auditor's "
+                         "or an office's.")
+    if badge is None and name is None:
+        raise InputError("Say whose key this is: --badge BADGE for an officer, or --name NAME --out KEYFILE "
+                         "for an auditor or an office.")
+    if badge is not None:
+        key_name = keys.check_key_name(check_badge(badge, "--badge"), "--badge")
+        path = keys.check_new_key_path(out) if out else keys.check_new_key_path(
+            keys.default_key_path(key_name), make_parents=True)
+    else:
+        key_name = keys.check_key_name(name, "--name")
+        if not out:
+            raise InputError("--out is required with --name: say where to write the key file, "
+                             "e.g. --out auditoria.key.")
+        path = keys.check_new_key_path(out)
+    passphrase = _passphrase(f"Passphrase for the new key of {key_name}", confirm=True)
+    key = keys.generate_key_file(path, key_name, passphrase, make_parents=not out)
+    public_key = base64.b64encode(key.public_key).decode("ascii")
+    vkey = note.verifier_key(key.name, key.public_key)
+    key_id = f"{note.key_id(key.name, key.public_key):08x}"
+    emit(state, {"id": str(key.path), "path": str(key.path), "name": key.name, "public_key": public_key,
+                 "verifier_key": vkey, "key_id": key_id},
+         [str(key.path), f"public key: {public_key}", f"verifier key: {vkey}"])
+
+
+@click.group("checkpoint")
+def checkpoint_group():
+    """Checkpoints: the log's size and root hash as a signed note auditors keep and cosign."""
+
+
+@checkpoint_group.command("cosign")
+@click.argument("file", metavar="FILE")
+@click.option("--key", "key_file", required=True, metavar="KEYFILE", help="Your key file, from 'evidence key generate'.")
+@click.option("--out", metavar="FILE", help="Write the cosigned checkpoint here (a new file, or FILE itself) "
+                                             "instead of to stdout.")
+@pass_state
+def checkpoint_cosign(state, file, key_file, out):
+    """Add your signature to a signed checkpoint you have verified.
+
+    The signatures already on it are kept; yours is added under the name in your key
+    file. Signing again with the same key changes nothing.
+
+    Example:
+
+    \b
+        evidence checkpoint cosign checkpoint.txt --key auditoria.key --out checkpoint.txt
+    """
+    from ledger.identity import keys
+    from ledger.log import note
+
+    signed, checkpoint = note.read_signed_checkpoint(file)
+    name = keys.read_key_name(key_file)  # a wrong --key is refused before the passphrase is asked
+    key = keys.load_key_file(key_file, _passphrase(f"Passphrase of key {name}", confirm=False))
+    cosigned = note.add_signature(signed, key.name, key.private_key)
+    if out:
+        note.write_note_file(out, cosigned, may_replace=file)
+    if state.json:
+        emit_json({"id": out, "path": out, "origin": checkpoint.origin, "size": checkpoint.size,
+                   "signer": key.name, "key_id": f"{note.key_id(key.name, key.public_key):08x}",
+                   "added": cosigned != signed, "note": cosigned})
+    elif out:
+        click.echo(out)
+    else:
+        click.echo(cosigned, nl=False)

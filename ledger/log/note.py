@@ -1,0 +1,395 @@
+"""Checkpoints and signed notes in their C2SP forms, so that any tool of the transparency-log
+world (Go's sumdb/note, Trillian, Tessera, witnesses) can read, check and cosign them.
+
+https://c2sp.org/tlog-checkpoint gives the text of a checkpoint: origin, tree size, root hash.
+https://c2sp.org/signed-note gives the signatures under it; only Ed25519 (type 0x01) is used.
+Parsing is strict: one text per checkpoint, and anything unexpected is refused, not repaired.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ledger.errors import InputError
+from ledger.identity import keys
+
+ED25519 = 0x01
+SIGNATURE_PREFIX = "\u2014 "  # em dash and space open every signature line
+ROOT_SIZE = 32
+# The spec asks verifiers to accept at least 16; more than this is not a checkpoint but a flood.
+MAX_SIGNATURES = 100
+_SIZE_RE = re.compile(r"0|[1-9][0-9]*")
+_MAX_SIZE = 2**64 - 1
+
+
+class NoteError(InputError):
+    """A checkpoint, a signed note or a verifier key that cannot be used."""
+
+
+class MalformedCheckpoint(NoteError):
+    """The text is not a tlog-checkpoint."""
+
+
+class MalformedNote(NoteError):
+    """The text is not a signed note, or a name or text cannot go into one."""
+
+
+class MalformedVerifierKey(NoteError):
+    """A verifier key is not of the form name+keyid+base64(0x01||public key)."""
+
+
+class BadSignature(NoteError):
+    """A signature by a known key does not verify: the note was altered or the key is not theirs."""
+
+
+class UnverifiedNote(NoteError):
+    """No signature by a known key is on the note."""
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+@dataclass(frozen=True)
+class Checkpoint:
+    origin: str
+    size: int
+    root: bytes
+    extensions: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if not isinstance(self.origin, str) or not self.origin or _bad_line(self.origin):
+            raise MalformedCheckpoint(f"Checkpoint origin {self.origin!r} is empty or not one line of text. "
+                                      "Give the log's name, e.g. evidence.example/arequipa.")
+        if isinstance(self.size, bool) or not isinstance(self.size, int) or not 0 <= self.size <= _MAX_SIZE:
+            raise MalformedCheckpoint(f"Checkpoint size {self.size!r} is not a count of leaves. "
+                                      "Give a whole number from 0 up.")
+        if not isinstance(self.root, bytes) or len(self.root) != ROOT_SIZE:
+            raise MalformedCheckpoint(f"Checkpoint root hash is not {ROOT_SIZE} bytes. "
+                                      "Give the SHA-256 root of the log's Merkle tree.")
+        for line in self.extensions:
+            if not isinstance(line, str) or not line or _bad_line(line):
+                raise MalformedCheckpoint(f"Checkpoint extension line {line!r} is empty or not one line of text. "
+                                          "Leave it out or give it as one non-empty line.")
+
+    def to_text(self) -> str:
+        lines = [self.origin, str(self.size), base64.b64encode(self.root).decode("ascii"), *self.extensions]
+        return "".join(line + "\n" for line in lines)
+
+
+def parse_checkpoint(text: str) -> Checkpoint:
+    """The checkpoint in the text of a note (the signatures already split off)."""
+    _check_text(text, "Checkpoint", MalformedCheckpoint)
+    lines = text[:-1].split("\n")
+    if len(lines) < 3:
+        raise MalformedCheckpoint(f"Checkpoint has {len(lines)} line(s), not the 3 it needs "
+                                  "(origin, tree size, root hash). Give the whole checkpoint file.")
+    origin, size, root, *extensions = lines
+    if not origin:
+        raise MalformedCheckpoint("Checkpoint origin (line 1) is empty. Give the checkpoint as the log wrote it.")
+    if not _SIZE_RE.fullmatch(size) or int(size) > _MAX_SIZE:
+        raise MalformedCheckpoint(f"Checkpoint tree size (line 2) {size!r} is not a decimal number without "
+                                  "leading zeros. Give the checkpoint as the log wrote it.")
+    digest = _b64decode(root)
+    if digest is None or len(digest) != ROOT_SIZE or base64.b64encode(digest).decode("ascii") != root:
+        raise MalformedCheckpoint(f"Checkpoint root hash (line 3) {root!r} is not the base64 of a "
+                                  f"{ROOT_SIZE}-byte hash. Give the checkpoint as the log wrote it.")
+    for number, line in enumerate(extensions, start=4):
+        if not line:
+            raise MalformedCheckpoint(f"Checkpoint line {number} is empty; extension lines may not be. "
+                                      "Give the checkpoint text without its signatures.")
+    return Checkpoint(origin, int(size), digest, tuple(extensions))
+
+
+# --------------------------------------------------------------------------- keys
+
+@dataclass(frozen=True)
+class Verifier:
+    """A trusted public key as a signed note names it."""
+
+    name: str
+    key_id: int
+    public_key: bytes
+
+    def verifies(self, message: bytes, signature: bytes) -> bool:
+        return keys.verify_signature(self.public_key, message, signature)
+
+
+def key_id(name: str, public_key: bytes) -> int:
+    """SHA-256(name || 0x0A || 0x01 || public key)[:4] as a big-endian number."""
+    digest = hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ED25519]) + public_key).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def verifier_key(name: str, public_key: bytes) -> str:
+    """The verifier key line auditors exchange: name+keyid+base64(0x01||public key)."""
+    _check_name(name)
+    if len(public_key) != keys.PUBLIC_KEY_SIZE:
+        raise MalformedVerifierKey(f"An Ed25519 public key has {keys.PUBLIC_KEY_SIZE} bytes, not {len(public_key)}. "
+                                   "Give the key that 'evidence key generate' printed.")
+    encoded = base64.b64encode(bytes([ED25519]) + public_key).decode("ascii")
+    return f"{name}+{key_id(name, public_key):08x}+{encoded}"
+
+
+def parse_verifier_key(text: str) -> Verifier:
+    shown = _show(text)
+    how = "Give the verifier key as 'evidence key generate' printed it: NAME+KEYID+KEY."
+    parts = text.split("+") if isinstance(text, str) else []
+    # base64 may itself hold '+', so the name and key id are the first two fields only.
+    if len(parts) < 3:
+        raise MalformedVerifierKey(f"Verifier key {shown} does not have the form NAME+KEYID+KEY. {how}")
+    name, hex_id, encoded = parts[0], parts[1], "+".join(parts[2:])
+    if key_name_problem := keys.key_name_problem(name):
+        raise MalformedVerifierKey(f"Verifier key {shown}: its name {key_name_problem}. {how}")
+    if not re.fullmatch(r"[0-9a-f]{8}", hex_id):
+        raise MalformedVerifierKey(f"Verifier key {shown}: its key id {hex_id!r} is not 8 lower-case hex digits. "
+                                   f"{how}")
+    raw = _b64decode(encoded)
+    if raw is None or len(raw) != 1 + keys.PUBLIC_KEY_SIZE:
+        raise MalformedVerifierKey(f"Verifier key {shown}: its key is not the base64 of a type byte and a "
+                                   f"{keys.PUBLIC_KEY_SIZE}-byte public key. {how}")
+    if raw[0] != ED25519:
+        raise MalformedVerifierKey(f"Verifier key {shown}: signature type 0x{raw[0]:02x} is not Ed25519 (0x01), "
+                                   f"the only type evidence checks. {how}")
+    public_key = raw[1:]
+    if key_id(name, public_key) != int(hex_id, 16):
+        raise MalformedVerifierKey(f"Verifier key {shown}: its key id does not match its name and key, so it was "
+                                   f"altered or mistyped. {how}")
+    return Verifier(name, int(hex_id, 16), public_key)
+
+
+# --------------------------------------------------------------------------- signed notes
+
+@dataclass(frozen=True)
+class Signature:
+    name: str
+    key_id: int
+    signature: bytes  # without the key id
+
+    @property
+    def line(self) -> str:
+        blob = self.key_id.to_bytes(4, "big") + self.signature
+        return f"{SIGNATURE_PREFIX}{self.name} {base64.b64encode(blob).decode('ascii')}\n"
+
+
+@dataclass
+class OpenedNote:
+    text: str
+    verified: list[str] = field(default_factory=list)
+    unknown: list[tuple[str, int]] = field(default_factory=list)
+
+
+def sign_note(text: str, name: str, private_key) -> str:
+    """A signed note: the text, a blank line and `name`'s signature line."""
+    _check_text(text, "Note text", MalformedNote)
+    return text + "\n" + _signature(text, name, private_key).line
+
+
+def add_signature(signed_note: str, name: str, private_key) -> str:
+    """The note with `name`'s signature added after those already on it (a cosignature).
+
+    A note this key already signed comes back unchanged: Ed25519 signatures are
+    deterministic, so a second line would only repeat the first."""
+    text, signatures = split_note(signed_note)
+    mine = _signature(text, name, private_key)
+    for existing in signatures:
+        if (existing.name, existing.key_id) == (mine.name, mine.key_id):
+            if existing.signature != mine.signature and not keys.verify_signature(
+                    keys.public_key_bytes(private_key), text.encode("utf-8"), existing.signature):
+                raise BadSignature(f"The note carries a signature by {name} ({mine.key_id:08x}) that does not "
+                                   "verify with this very key: the note was altered after it was signed. "
+                                   "Do not cosign it; get the checkpoint again from its source.")
+            return signed_note
+    if len(signatures) >= MAX_SIGNATURES:
+        raise MalformedNote(f"The note already has {len(signatures)} signatures, the most a note may carry. "
+                            "Cosign a copy that holds only the signatures you need.")
+    return signed_note + mine.line
+
+
+def split_note(signed_note: str) -> tuple[str, list[Signature]]:
+    """The text and the signature lines of a signed note, parsed but not verified."""
+    if isinstance(signed_note, bytes):
+        try:
+            signed_note = signed_note.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedNote("The signed note is not valid UTF-8. Give the note as it was written.") from None
+    _check_text(signed_note, "Signed note", MalformedNote)
+    cut = signed_note.rfind("\n\n")
+    if cut < 0:
+        raise MalformedNote("The note has no blank line followed by signature lines, so it is not signed. "
+                            "Give the signed note, not its bare text.")
+    text, block = signed_note[:cut + 1], signed_note[cut + 2:]
+    lines = block[:-1].split("\n") if block else []
+    if not lines:
+        raise MalformedNote("The note ends with a blank line but no signature lines after it. "
+                            "Give the signed note as it was written.")
+    if len(lines) > MAX_SIGNATURES:
+        raise MalformedNote(f"The note has {len(lines)} signature lines, more than the {MAX_SIGNATURES} "
+                            "a note may carry. Give a copy with only the signatures you need.")
+    seen: dict[str, int] = {}
+    signatures = []
+    for number, line in enumerate(lines, start=1):
+        if line in seen:
+            raise MalformedNote(f"Signature line {number} repeats line {seen[line]}; a note lists each signature "
+                                "once. Remove the repeated line.")
+        seen[line] = number
+        signatures.append(_parse_signature_line(line, number))
+    return text, signatures
+
+
+def open_note(signed_note: str, verifiers: Iterable[Verifier]) -> OpenedNote:
+    """Check a signed note against the trusted keys and return its text.
+
+    Signatures by keys not in `verifiers` are listed, not trusted. A signature by a trusted
+    key that fails to verify rejects the whole note, and so does a note no trusted key signed."""
+    by_id: dict[tuple[str, int], Verifier] = {}
+    for verifier in verifiers:
+        known = by_id.setdefault((verifier.name, verifier.key_id), verifier)
+        if known.public_key != verifier.public_key:
+            raise NoteError(f"Two trusted keys share the name {verifier.name} and key id "
+                            f"{verifier.key_id:08x}, so a signature cannot tell them apart. Trust only one of them.")
+    text, signatures = split_note(signed_note)
+    message = text.encode("utf-8")
+    opened = OpenedNote(text)
+    for sig in signatures:
+        verifier = by_id.get((sig.name, sig.key_id))
+        if verifier is None:
+            opened.unknown.append((sig.name, sig.key_id))
+        elif not verifier.verifies(message, sig.signature):
+            raise BadSignature(f"The signature by {sig.name} ({sig.key_id:08x}) does not verify: the note was "
+                               "altered after it was signed, or was signed by another key of that name. "
+                               "Do not trust it; get the checkpoint again from its source.")
+        elif sig.name not in opened.verified:
+            opened.verified.append(sig.name)
+    if not opened.verified:
+        signers = ", ".join(f"{n}+{k:08x}" for n, k in opened.unknown)
+        raise UnverifiedNote(f"No trusted key signed this note (it is signed by {signers}). Add the signer's "
+                             "verifier key with --trust if you trust it, or get a note your keys signed.")
+    return opened
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _signature(text: str, name: str, private_key) -> Signature:
+    _check_text(text, "Note text", MalformedNote)
+    _check_name(name)
+    public_key = keys.public_key_bytes(private_key)
+    return Signature(name, key_id(name, public_key), keys.sign(private_key, text.encode("utf-8")))
+
+
+def _parse_signature_line(line: str, number: int) -> Signature:
+    where = f"Signature line {number}"
+    how = "Give the signed note as it was written."
+    if not line.startswith(SIGNATURE_PREFIX):
+        raise MalformedNote(f"{where} does not start with an em dash and a space. {how}")
+    fields = line[len(SIGNATURE_PREFIX):].split(" ")
+    if len(fields) != 2:
+        raise MalformedNote(f"{where} is not '\u2014 NAME SIGNATURE' with single spaces. {how}")
+    name, encoded = fields
+    if problem := keys.key_name_problem(name):
+        raise MalformedNote(f"{where}: the key name {problem}. {how}")
+    blob = _b64decode(encoded)
+    if blob is None or len(blob) < 5:
+        raise MalformedNote(f"{where}: the signature is not base64 of a key id and a signature. {how}")
+    return Signature(name, int.from_bytes(blob[:4], "big"), blob[4:])
+
+
+def _check_name(name: str) -> None:
+    if problem := keys.key_name_problem(name):
+        raise MalformedNote(f"Key name {_show(name)} {problem}, so it cannot sign a note. "
+                            "Use a name without spaces or '+', e.g. auditoria.example/arequipa.")
+
+
+def _check_text(text: str, what: str, error: type[NoteError]) -> None:
+    if not isinstance(text, str) or not text:
+        raise error(f"{what} is empty. Give the text as it was written.")
+    if not text.endswith("\n"):
+        raise error(f"{what} does not end with a newline, so it was cut short. Give the whole text.")
+    for position, ch in enumerate(text, start=1):
+        if ch != "\n" and (ch < " " or unicodedata.category(ch) == "Cs"):
+            raise error(f"{what} contains the control character U+{ord(ch):04X} at position {position}; "
+                        "only printable text and newlines may be signed. Give the text as it was written.")
+
+
+def _bad_line(value: str) -> bool:
+    return any(ch < " " or unicodedata.category(ch) == "Cs" for ch in value)
+
+
+def _b64decode(value: str) -> bytes | None:
+    try:
+        return base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return None
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --------------------------------------------------------------------------- files
+
+_MAX_NOTE_FILE = 1024 * 1024
+
+
+def read_signed_checkpoint(path) -> tuple[str, Checkpoint]:
+    """A signed checkpoint file: its whole text and the checkpoint it signs, checked for form."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_NOTE_FILE + 1)
+    except FileNotFoundError:
+        raise InputError(f"Checkpoint file {path} does not exist. Give the file 'evidence checkpoint' wrote.") \
+            from None
+    except IsADirectoryError:
+        raise InputError(f"Checkpoint file {path} is a folder. Give the signed checkpoint file in it.") from None
+    except ValueError:  # a NUL in the path
+        raise InputError(f"Checkpoint file {_show(str(path))} is not a usable file name. Give the file's path.") \
+            from None
+    except OSError as exc:
+        raise InputError(f"Cannot read checkpoint file {path}: {exc.strerror}. Check the path and its permissions.") \
+            from None
+    if len(data) > _MAX_NOTE_FILE:
+        raise MalformedNote(f"{path} is far larger than a signed checkpoint. Give the file 'evidence checkpoint' "
+                            "wrote.")
+    try:
+        text, _ = split_note(data)
+        checkpoint = parse_checkpoint(text)
+    except NoteError as exc:
+        raise type(exc)(f"{path}: {exc.message}", hint=exc.hint) from None
+    return data.decode("utf-8"), checkpoint
+
+
+def write_note_file(path, text: str, *, may_replace=None) -> None:
+    """Write a note to a new file, or over `may_replace` (the note it was made from), in one
+    step, so that a reader never sees half a note and no other file is ever overwritten."""
+    import os
+    from pathlib import Path
+
+    if "\x00" in str(path):
+        raise InputError(f"--out {_show(str(path))} contains a NUL character, which no file name can hold. "
+                         "Choose another --out.")
+    path = Path(path)
+    exists = os.path.lexists(path)
+    same = exists and may_replace is not None and Path(may_replace).resolve() == path.resolve()
+    if exists and not same:
+        raise InputError(f"--out {path} already exists. Choose a new file name, or give the checkpoint file "
+                         "itself to add the signature in place.")
+    if not path.parent.is_dir():
+        raise InputError(f"--out {path}: folder {path.parent} does not exist. Create it, or choose another --out.")
+    temp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(temp, "x", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise InputError(f"Cannot write --out {path}: {exc.strerror}. Choose another --out.") from None
