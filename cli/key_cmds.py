@@ -7,7 +7,7 @@ import os
 
 import click
 
-from .app import pass_state
+from .app import AppState, pass_state
 from .output import emit, emit_json
 
 PASSPHRASE_ENV = "EVIDENCE_KEY_PASSPHRASE"
@@ -84,9 +84,45 @@ def key_generate(state, badge, name, out):
          [str(key.path), f"public key: {public_key}", f"verifier key: {vkey}"])
 
 
-@click.group("checkpoint")
-def checkpoint_group():
-    """Checkpoints: the log's size and root hash as a signed note auditors keep and cosign."""
+@click.group("checkpoint", invoke_without_command=True)
+@click.option("--sign", "sign", metavar="KEYFILE", help="Sign it with this key (a C2SP signed note, Ed25519).")
+@click.option("--out", metavar="FILE", help="Write it to this new file instead of stdout.")
+@click.pass_context
+def checkpoint_group(ctx, sign, out):
+    """The log's checkpoint: its origin, size and root hash, which auditors keep, sign and cosign.
+
+    Without a subcommand, prints the current checkpoint (C2SP tlog-checkpoint text),
+    signed with --sign. Keep it: 'evidence verify --since FILE' later proves the log only grew.
+
+    Example:
+
+    \b
+        evidence checkpoint --sign auditoria.key --out checkpoint-2020-10-20.txt
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from ledger.identity import keys
+    from ledger.log import note
+    from ledger.log.checkpoints import current_checkpoint
+
+    state = ctx.find_object(AppState)
+    if sign:
+        name = keys.read_key_name(sign)
+        key = keys.load_key_file(sign, _passphrase(f"Passphrase of key {name}", confirm=False))
+    with state.ledger(create_if_new=False).read() as session:
+        checkpoint = current_checkpoint(session)
+    text = checkpoint.to_text()
+    if sign:
+        text = note.sign_note(text, key.name, key.private_key)
+    if out:
+        note.write_note_file(out, text)
+    if state.json:
+        emit_json({"id": out, "path": out, "origin": checkpoint.origin, "size": checkpoint.size,
+                   "root": checkpoint.root.hex(), "signed_by": key.name if sign else None, "note": text})
+    elif out:
+        click.echo(out)
+    else:
+        click.echo(text, nl=False)
 
 
 @checkpoint_group.command("cosign")

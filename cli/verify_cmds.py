@@ -13,12 +13,17 @@ from .output import emit, progress
 @click.option("--case", "case_no", metavar="CASE_NO", help="Report only on this case's items and events.")
 @click.option("--expect-head", "expect_head", metavar="SEQ:HASH",
               help="Head from an earlier audit: proves the log still holds exactly that prefix.")
+@click.option("--since", "since_file", metavar="CHECKPOINT_FILE",
+              help="A checkpoint kept earlier ('evidence checkpoint'): proves the log only grew since.")
+@click.option("--trust", "trusted", multiple=True, metavar="VERIFIER_KEY",
+              help="A verifier key (NAME+ID+KEY) whose signature the --since checkpoint must carry; repeatable.")
 @pass_state
-def verify_command(state, case_no, expect_head):
+def verify_command(state, case_no, expect_head, since_file, trusted):
     """Check the whole log: hashes, links, projections and custody continuity.
 
     Every finding is listed with its event sequence number and item; exit 0 when clean,
-    3 when anything is wrong. Keep the printed head for the next audit's --expect-head.
+    3 when anything is wrong. Keep the printed head for the next audit's --expect-head, or
+    the signed checkpoint ('evidence checkpoint --sign') for --since.
 
     Example:
 
@@ -26,7 +31,17 @@ def verify_command(state, case_no, expect_head):
         evidence verify --expect-head 1234:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
     """
     from ledger import verify
-    from ledger.errors import VerificationFailed
+    from ledger.errors import InputError, VerificationFailed
+
+    since, since_findings = None, []
+    if trusted and not since_file:
+        raise InputError("--trust names the keys that must have signed the --since checkpoint, but no --since "
+                         "was given.", hint="Add --since CHECKPOINT_FILE, or drop --trust.")
+    if since_file:
+        from ledger.log import note
+
+        signed, since = note.read_checkpoint_file(since_file)
+        since_findings = verify.open_since(signed, list(trusted))
 
     def events() -> int:
         # Counted in a session of its own: the check's session must start with its own snapshot.
@@ -34,7 +49,8 @@ def verify_command(state, case_no, expect_head):
             return verify.head_seq(session)
 
     with progress("verifying", events, show=not state.json) as tick, state.ledger().read() as session:
-        report = verify.verify_log(session, case_no=case_no, expect_head=expect_head, progress=tick)
+        report = verify.verify_log(session, case_no=case_no, expect_head=expect_head, since=since,
+                                   since_findings=since_findings, progress=tick)
     scope = f" (case {report.case}: {report.items_checked} items)" if report.case else ""
     if report.ok:
         emit(state, report.as_dict(), [f"verify: clean. {report.events} events checked{scope}.",

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, VerificationFailed
 from ledger.events import FORMAT_VERSION, GENESIS_HASH, SALT_BYTES
+from ledger.log.checkpoints import origin_from_leaf
 from ledger.log.merkle import LEAF_PREFIX
 from ledger.models import Base, ChainHead, Event, EventItem, Item
 from ledger.registry import MAY_HOLD
@@ -118,6 +119,7 @@ class Audit:
     format_2_from: int | None = None  # seq of the first format 2 body
     since_size: int | None = None  # --since: the checkpoint's tree size, and the root the log has there
     root_at_since: bytes | None = None
+    first_leaf: bytes | None = None
     seizures: dict[str, str] = field(default_factory=dict)  # seizure id -> case
     cases: set[str] = field(default_factory=set)
     links_hi: int | None = None  # event_items rows up to this seq have been compared
@@ -247,6 +249,8 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
                                "hex.", table=LOG_TABLE, key=str(seq), column="salt"))
             salt_bytes = b""
         edge.append(sha256(leaf_prefix + salt_bytes + body_bytes).digest())
+        if seq == 1:
+            audit.first_leaf = edge.root()
         if edge.size == since:
             audit.root_at_since = edge.root()
         try:
@@ -609,6 +613,9 @@ class Report:
     case: str | None
     items_checked: int
     findings: list[Finding]
+    root: str | None = None  # the Merkle tree's root over every leaf, hex
+    origin: str | None = None
+    tree_size: int = 0
 
     @property
     def ok(self) -> bool:
@@ -625,6 +632,15 @@ class Report:
         return [f for f in self.findings if f.check not in LOG_CHECKS]
 
     @property
+    def checkpoint_text(self) -> str | None:
+        """The checkpoint of the log as verified (rebuilt from its leaves), C2SP form."""
+        if self.origin is None or self.root is None:
+            return None
+        import base64
+
+        return f"{self.origin}\n{self.tree_size}\n{base64.b64encode(bytes.fromhex(self.root)).decode()}\n"
+
+    @property
     def first_bad_seq(self) -> int | None:
         """The lowest seq among the findings about the log itself: a table that differs from
         the log names no bad event (the log may be intact)."""
@@ -634,6 +650,7 @@ class Report:
     def as_dict(self) -> dict:
         return {"ok": self.ok, "events": self.events, "head": f"{self.head_seq}:{self.head_hash}",
                 "head_seq": self.head_seq, "head_hash": self.head_hash,
+                "checkpoint": self.checkpoint_text,
                 "case": self.case, "items_checked": self.items_checked, "first_bad_seq": self.first_bad_seq,
                 "log_findings": len(self.log_findings), "table_findings": len(self.table_findings),
                 "findings": [f.as_dict() for f in self.findings]}
@@ -658,17 +675,20 @@ def _snapshot(session: Session) -> None:
 
 
 def verify_log(session: Session, *, case_no: str | None = None, expect_head: str | None = None,
+               since=None, since_findings: list[Finding] | None = None,
                progress: Callable[[int], None] | None = None, batch: int = BATCH) -> Report:
     """Run every check over the whole log; `case_no` limits the report to that case's items
-    and events (the chain is always checked whole)."""
+    and events (the chain is always checked whole). `since` is a checkpoint kept from an
+    earlier audit (`ledger.log.note.Checkpoint`): the log must extend it. `since_findings`
+    are what checking its signatures found (see `open_since`)."""
     expected = parse_expect_head(expect_head)
     _snapshot(session)
     if case_no is not None:
         from ledger.registry import get_case
 
         case_no = get_case(session, case_no, "--case").case_no
-    audit = Audit(expect_head=expected)
-    findings: list[Finding] = []
+    audit = Audit(expect_head=expected, since_size=since.size if since is not None else None)
+    findings: list[Finding] = list(since_findings or [])
     # The replay keeps a list per item (a million at a million events) and allocates a dict
     # per event, none of them cyclic: the cyclic collector would rescan that growing heap
     # again and again for nothing, so it is paused for the run (and restored).
@@ -683,6 +703,8 @@ def verify_log(session: Session, *, case_no: str | None = None, expect_head: str
                 progress(len(rows[0]))
         for final in FINAL_CHECKS:
             findings.extend(final(session, audit))
+        if since is not None:
+            findings.extend(check_since(audit, since))
     finally:
         if collecting:
             gc.enable()
@@ -693,7 +715,50 @@ def verify_log(session: Session, *, case_no: str | None = None, expect_head: str
     # The log's findings first, in log order; then those about the tables.
     findings.sort(key=lambda f: (f.check not in LOG_CHECKS, f.seq is None, f.seq or 0))
     checked = sum(1 for st in audit.replay.items.values() if case_no is None or st[I_CASE] == case_no)
-    return Report(audit.events, audit.last_seq, audit.last_hash, case_no, checked, findings)
+    root = audit.replay.edge.root()
+    origin = origin_from_leaf(audit.first_leaf) if audit.first_leaf else None
+    return Report(audit.events, audit.last_seq, audit.last_hash, case_no, checked, findings, root.hex(), origin,
+                  audit.replay.edge.size)
+
+
+def check_since(audit: Audit, since) -> list[Finding]:
+    """The log extends a checkpoint kept earlier: same origin, at least as many leaves, and the
+    root of its first SIZE leaves is the checkpoint's root. The root is rebuilt from the leaves
+    themselves, so this holds even if every hash in the database was recomputed."""
+    from ledger.log.merkle import EMPTY_ROOT
+
+    out = []
+    origin = origin_from_leaf(audit.first_leaf) if audit.first_leaf else None
+    if origin is not None and since.origin != origin:
+        out.append(Finding("head", None, None, f"the checkpoint is of log {since.origin}, not of this ledger "
+                           f"({origin})."))
+    if since.size > audit.replay.edge.size:
+        out.append(Finding("head", audit.replay.edge.size + 1, None, f"the checkpoint's tree has {since.size} "
+                           f"leaves but the log has {audit.replay.edge.size}: events were removed since it was kept."))
+        return out
+    root = EMPTY_ROOT if since.size == 0 else audit.root_at_since
+    if root != since.root:
+        out.append(Finding("head", since.size, None, f"the root of the log's first {since.size} events is "
+                           f"{root.hex()[:16]}..., not the checkpoint's {since.root.hex()[:16]}...: the log up to "
+                           f"seq {since.size} was rewritten since that checkpoint."))
+    return out
+
+
+def open_since(signed_text: str, trusted: list[str]) -> list[Finding]:
+    """Check a kept checkpoint's signatures against the verifier keys given with --trust: a
+    trusted signature must verify; one that does not, or none at all, is a finding."""
+    from ledger.log import note
+
+    if not trusted:
+        return []
+    verifiers = [note.parse_verifier_key(k) for k in trusted]
+    try:
+        opened = note.open_note(signed_text, verifiers)
+    except note.NoteError as exc:
+        return [Finding("head", None, None, f"the --since checkpoint's signatures: {exc.message}")]
+    if not opened.verified:
+        return [Finding("head", None, None, "no trusted key signed the --since checkpoint.")]
+    return []
 
 
 def head_seq(session: Session) -> int:

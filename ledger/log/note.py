@@ -366,6 +366,27 @@ def read_signed_checkpoint(path) -> tuple[str, Checkpoint]:
     return data.decode("utf-8"), checkpoint
 
 
+def read_checkpoint_file(path) -> tuple[str, Checkpoint]:
+    """A checkpoint file, signed (a signed note) or bare (the checkpoint text alone)."""
+    from pathlib import Path
+
+    try:
+        with open(Path(path), "rb") as handle:
+            head = handle.read(_MAX_NOTE_FILE + 1)
+    except (OSError, ValueError):
+        return read_signed_checkpoint(path)  # its refusals say what is wrong with the path
+    if b"\n\n" in head:
+        return read_signed_checkpoint(path)
+    try:
+        text = head.decode("utf-8")
+        return text, parse_checkpoint(text)
+    except UnicodeDecodeError:
+        raise MalformedCheckpoint(f"{path} is not UTF-8 text, so it is not a checkpoint. Give the file "
+                                  "'evidence checkpoint' wrote.") from None
+    except NoteError as exc:
+        raise type(exc)(f"{path}: {exc.message}", hint=exc.hint) from None
+
+
 def write_note_file(path, text: str, *, may_replace=None) -> None:
     """Write a note to a new file, or over `may_replace` (the note it was made from), in one
     step, so that a reader never sees half a note and no other file is ever overwritten."""
