@@ -8,6 +8,7 @@ from .export_cmds import export_group
 from .import_cmds import item_import
 from .item_cmds import cash_group, document_group, item_group, phone_group, vehicle_group
 from .key_cmds import checkpoint_group, key_group
+from .prove_cmds import prove_command
 from .rate_cmds import convert_command, rate_group  # also adds `case totals`
 from .setup_cmds import db_group, location_group, officer_group
 from .verify_cmds import verify_command  # also adds `export log`
@@ -25,5 +26,6 @@ export_group.add_command(export_xlsx)
 main.add_command(demo)
 main.add_command(key_group)
 main.add_command(checkpoint_group)
+main.add_command(prove_command)
 
 __all__ = ["main"]

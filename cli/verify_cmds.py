@@ -77,15 +77,19 @@ def _summary(report, scope: str) -> str:
 
 @export_group.command("log")
 @click.option("--out", "out", required=True, metavar="DIR", help="Folder to write the bundle into (new or empty).")
-@click.option("--case", "case_no", metavar="CASE_NO", help="Disclose only this case; other cases' events appear as hashes.")
+@click.option("--case", "case_no", metavar="CASE_NO",
+              help="Disclose only this case's events and the ledger-wide ones, each with an inclusion proof.")
 @click.option("--force", is_flag=True,
               help="Replace a folder that holds an earlier bundle and nothing else (never any other folder).")
+@click.option("--sign", "sign", metavar="KEYFILE", help="Sign the bundle's checkpoint with this key file.")
 @pass_state
-def export_log(state, out, case_no, force):
+def export_log(state, out, case_no, force, sign):
     """Write a bundle an auditor verifies offline with the standard library alone.
 
-    The folder holds events.jsonl, HEAD, SHA256SUMS, README.txt and verify.py; check it
-    with 'python3 verify.py DIR'.
+    The folder holds manifest.json, checkpoint, events.jsonl, SHA256SUMS, README.txt,
+    verify.py and (full bundles) HEAD; check it with 'python3 verify.py DIR'. With --case,
+    nothing of any other case is in it. The passphrase of --sign is asked, or read from
+    EVIDENCE_KEY_PASSPHRASE.
 
     Example:
 
@@ -94,7 +98,21 @@ def export_log(state, out, case_no, force):
     """
     from ledger import bundle
 
+    key = _signing_key(sign) if sign else None
     with state.ledger().read() as session:
-        done = bundle.export_log(session, out, case_no=case_no, force=force)
-    emit(state, {"id": done["path"], **done},
-         [done["path"], f"{done['events']} events ({done['redacted']} redacted), head {done['head']}"])
+        done = bundle.export_log(session, out, case_no=case_no, force=force, sign=key)
+    emit(state, {"id": done["path"], **done}, [done["path"], _bundle_line(done)])
+
+
+def _signing_key(path: str):
+    from ledger.identity import keys
+
+    from .key_cmds import _passphrase
+
+    name = keys.read_key_name(path)  # a wrong file is refused before the passphrase is asked
+    return keys.load_key_file(path, _passphrase(f"Passphrase of key {name}", confirm=False))
+
+
+def _bundle_line(done: dict) -> str:
+    text = f"{done['events']} events of a log of {done['tree_size']}, root {done['root']}"
+    return text + (f", head {done['head']}" if done["head"] else "")

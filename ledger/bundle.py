@@ -1,9 +1,11 @@
-"""The offline log bundle: the log exactly as hashed, for an auditor who trusts nothing else.
+"""The offline log bundle (format 2): the log's events, salts and proofs, for an auditor who
+trusts nothing else.
 
-The bundle is a folder (events.jsonl, HEAD, SHA256SUMS, README.txt, verify.py) written to
-a temporary folder beside the target and renamed into place, so a half-written bundle is
-never seen. With a case, other cases' events appear only as hashes: the chain still checks
-end to end while disclosing nothing about them. docs/FORMAT.md describes every byte.
+A full bundle holds every event with its salt and chain hash; a case bundle and an items
+bundle (`evidence prove`) hold only the chosen events, each with an RFC 6962 inclusion proof
+against the bundle's checkpoint, so nothing of any other event is disclosed. The folder is
+written beside the target and renamed into place, so a half-written bundle is never seen.
+docs/FORMAT.md section 4 describes every byte; ledger/bundle_verify.py is shipped as verify.py.
 """
 
 from __future__ import annotations
@@ -11,19 +13,25 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ledger import outputs
+from ledger.errors import InputError, RuleError, VerificationFailed
 from ledger.events import canonical_json
-from ledger.models import Event
+from ledger.log.merkle import RightEdge, Tree, leaf_commitment
+from ledger.models import Event, EventItem
 
 BATCH = 5000
-FILES = ("HEAD", "README.txt", "events.jsonl", "verify.py")
+FORMAT = 2
+COMMON = ("README.txt", "checkpoint", "events.jsonl", "manifest.json", "verify.py")
+FILES = {"full": ("HEAD", *COMMON), "case": COMMON, "items": COMMON}
 MANIFEST = "SHA256SUMS"
+ALL_NAMES = ("HEAD", *COMMON, MANIFEST)
 
 
 def verifier_source() -> bytes:
@@ -31,116 +39,228 @@ def verifier_source() -> bytes:
     return resources.files("ledger").joinpath("bundle_verify.py").read_bytes()
 
 
-def event_line(body: str, digest: str) -> bytes:
-    """A disclosed event: the body bytes exactly as hashed, then its hash."""
-    return b'{"body":' + body.encode("utf-8") + b',"hash":"' + digest.encode("ascii") + b'"}\n'
-
-
-def redacted_line(seq: int, prev: str, digest: str) -> bytes:
-    return canonical_json({"hash": digest, "prev": prev, "redacted": True, "seq": seq}) + b"\n"
-
-
 def _check_target(out: str | os.PathLike, force: bool, database) -> Path:
     """--force replaces only a folder holding an earlier bundle and nothing else."""
-    return outputs.check_folder(os.fspath(out), force=force, names=(*FILES, MANIFEST), manifest=MANIFEST,
+    return outputs.check_folder(os.fspath(out), force=force, names=ALL_NAMES, manifest=MANIFEST,
                                 what="log bundle", database=database)
 
 
-def _readme(case_no: str | None, events: int, redacted: int, head: str, generated: str) -> str:
-    scope = (f"Case {case_no}: its events are disclosed in full; the {redacted} events of other cases appear only as\n"
-             "their hash (\"redacted\": true), so the chain still checks end to end while disclosing nothing\n"
-             "about them. Events that belong to no case (officers, locations, exchange rates) are disclosed.\n"
-             if case_no else "The whole log, every event disclosed.\n")
-    return f"""Evidence ledger: log bundle for an offline audit
-=================================================
+def _snapshot(session: Session) -> None:
+    # One consistent view of the log (events and chain head) while others keep appending.
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
-Generated {generated}. {events} events; head {head}.
-{scope}
+
+def _batches(session: Session, columns, *where, batch: int) -> Iterator:
+    """Rows of events in seq order, `batch` at a time, so a million-event log is never held."""
+    last = 0
+    while True:
+        rows = session.execute(select(Event.seq, *columns).where(Event.seq > last, *where)
+                               .order_by(Event.seq).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def _leaves(session: Session, size: int, batch: int) -> list[bytes]:
+    return [leaf_commitment(bytes.fromhex(row.salt), row.body.encode("utf-8"))
+            for row in _batches(session, (Event.salt, Event.body), Event.seq <= size, batch=batch)]
+
+
+def _not_the_log(root: bytes, expected: bytes, size: int) -> VerificationFailed:
+    return VerificationFailed(
+        f"The events of the log give the root {root.hex()} at size {size}, not the chain head's {expected.hex()}; "
+        "no bundle was written.", hint="Run 'evidence verify' and explain its findings before exporting.")
+
+
+def _readme(kind: str, manifest: dict, head: str | None) -> str:
+    scope = {
+        "full": "The whole log: every event, with its salt and its chain hash.\n",
+        "case": f"Case {manifest['case']}: its events and the ledger-wide ones (officers, locations, rates),\n"
+                "each with an inclusion proof. Nothing of any other case is in this folder.\n",
+        "items": f"Items {', '.join(manifest.get('items') or [])}: their events and the ledger-wide ones,\n"
+                 "each with an inclusion proof. Nothing of any other event is in this folder.\n",
+    }[kind]
+    return f"""Evidence ledger: log bundle (format 2) for an offline audit
+==========================================================
+
+{manifest['events']} events disclosed of a log of {manifest['tree_size']}; root {manifest['root']}.
+{scope}{f"Head {head}: give it to 'evidence verify --expect-head' later.{chr(10)}" if head else ""}
 Files
-  events.jsonl  one line per event, in sequence order, each ending in a newline (\\n):
-                a disclosed event is   {{"body":BODY,"hash":"HASH"}}
-                where BODY is the event exactly as it was hashed (canonical JSON, UTF-8);
-                a redacted event is    {{"hash":"HASH","prev":"PREV","redacted":true,"seq":SEQ}}
-  HEAD          SEQ:HASH of the last event; give it to 'evidence verify --expect-head' later
-                to prove the ledger still holds exactly this log.
-  SHA256SUMS    SHA-256 of the other files ('sha256sum -c SHA256SUMS' checks them).
-  verify.py     the check below, using only the Python standard library.
+  manifest.json  what this bundle is: kind, case, tree size, origin, root
+  checkpoint     the log's checkpoint (origin, size, root), signed when a signature follows
+  events.jsonl   one line per event: seq, salt, the body exactly as hashed, and its chain hash
+                 (full bundle) or its inclusion proof (case and items bundles)
+  HEAD           full bundles only: SEQ:HASH of the last event
+  SHA256SUMS     SHA-256 of the other files ('sha256sum -c SHA256SUMS' checks them)
+  verify.py      the check, with the Python standard library alone
 
 How to check it
-  python3 verify.py .            (from inside this folder; or give the folder's path)
-  Exit 0 and "OK: ..." when every line recomputes and the chain reaches HEAD;
-  otherwise "FAILED:" with the first bad line.
-
-What is checked
-  HASH = SHA-256( PREV as 64 lowercase hex ASCII characters  +  BODY bytes ), hex lowercase;
-  PREV of seq 1 is 64 zeros ("0" * 64), and of every other event the HASH of the line before.
-  The body's "seq" must be the line's sequence number (1, 2, 3, ...), with no gaps.
-  A redacted line's hash cannot be recomputed (its body is withheld) but it must link:
-  the next event's hash is computed from it.
-  docs/FORMAT.md in the evidence ledger's source describes every field of BODY.
+  python3 verify.py .  [--trust VERIFIER_KEY]  [--expect-head SEQ:HASH]  [--since CHECKPOINT]
+  Exit 0 and "OK: ..." when every rule holds; exit 3 and one FINDING line per problem.
+  A bundle proves nothing on its own: compare its checkpoint with one you obtained
+  independently (--since, --expect-head), and check its signature with --trust.
+  docs/FORMAT.md in the evidence ledger's source describes every byte.
 """
 
 
-def export_log(session: Session, out: str | os.PathLike, *, case_no: str | None = None, force: bool = False,
-               batch: int = BATCH) -> dict:
-    """Write the bundle to `out` atomically; returns a summary."""
-    from ledger.events import now_utc
-    from ledger.validate import utc_iso
-
-    database = session.get_bind().url
-    target = _check_target(out, force, database)
-    # One consistent view of the log while others keep appending.
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    if case_no is not None:
-        from ledger.registry import get_case
-
-        case_no = get_case(session, case_no, "--case").case_no
+def _write(session: Session, target: Path, *, kind: str, manifest: dict, checkpoint_text: str,
+           lines: Callable[[], Iterator[bytes]], head_of: Callable[[], str | None], force: bool, database) -> dict:
     tmp = outputs.temporary_folder(target)
     try:
         sums: dict[str, str] = {}
-        events = redacted = 0
-        prev = "0" * 64
-        h = hashlib.sha256()
+        digest, count = hashlib.sha256(), 0
         with open(tmp / "events.jsonl", "wb") as fh:
-            last = 0
-            while True:
-                rows = session.execute(
-                    select(Event.seq, Event.case_no, Event.body, Event.hash)
-                    .where(Event.seq > last).order_by(Event.seq).limit(batch)
-                ).all()
-                if not rows:
-                    break
-                for seq, event_case, body, digest in rows:
-                    if case_no is None or event_case is None or event_case == case_no:
-                        line = event_line(body, digest)
-                    else:
-                        line = redacted_line(seq, prev, digest)
-                        redacted += 1
-                    fh.write(line)
-                    h.update(line)
-                    prev = digest
-                    events += 1
-                last = rows[-1].seq
+            for line in lines():
+                fh.write(line)
+                digest.update(line)
+                count += 1
             fh.flush()
             os.fsync(fh.fileno())
-        sums["events.jsonl"] = h.hexdigest()
-        head = f"{events}:{prev}"
-        generated = utc_iso(now_utc())
+        sums["events.jsonl"] = digest.hexdigest()
+        manifest = {**manifest, "events": count}
+        head = head_of()
         contents = {
-            "HEAD": (head + "\n").encode("ascii"),
-            "README.txt": _readme(case_no, events, redacted, head, generated).encode("utf-8"),
+            "manifest.json": canonical_json(manifest) + b"\n",
+            "checkpoint": checkpoint_text.encode("utf-8"),
+            "README.txt": _readme(kind, manifest, head).encode("utf-8"),
             "verify.py": verifier_source(),
         }
+        if kind == "full":
+            contents["HEAD"] = f"{head}\n".encode("ascii")
         for name, content in contents.items():
             (tmp / name).write_bytes(content)
             sums[name] = hashlib.sha256(content).hexdigest()
-        (tmp / MANIFEST).write_text("".join(f"{sums[n]}  {n}\n" for n in FILES), encoding="ascii")
+        (tmp / MANIFEST).write_text("".join(f"{sums[n]}  {n}\n" for n in sorted(FILES[kind])), encoding="ascii")
         # The folder may have changed while the log was read: check it again just before.
         _check_target(target, force, database)
         outputs.swap_folder_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return {"path": str(target), "events": events, "redacted": redacted, "head": head, "case": case_no}
+    return {"path": str(target), "kind": kind, "events": count, "tree_size": manifest["tree_size"],
+            "root": manifest["root"], "case": manifest["case"], "items": manifest.get("items"), "head": head}
 
+
+def _proof_lines(session: Session, tree: Tree, size: int, where, batch: int) -> Iterator[bytes]:
+    for row in _batches(session, (Event.salt, Event.body), Event.seq <= size, where, batch=batch):
+        proof = [node.hex() for node in tree.inclusion_proof(row.seq - 1, size)]
+        yield canonical_json({"body": row.body, "proof": proof, "salt": row.salt, "seq": row.seq}) + b"\n"
+
+
+def export_log(session: Session, out: str | os.PathLike, case_no: str | None = None, force: bool = False,
+               sign=None, *, batch: int = BATCH) -> dict:
+    """Write the full bundle, or with `case_no` the case bundle, to `out` atomically; `sign`
+    (a ledger.identity.keys.KeyFile) signs its checkpoint. Returns a summary."""
+    from ledger.log import note
+    from ledger.log.checkpoints import current_checkpoint
+
+    database = session.get_bind().url
+    target = _check_target(out, force, database)
+    _snapshot(session)
+    if case_no is not None:
+        from ledger.registry import get_case
+
+        case_no = get_case(session, case_no, "--case").case_no
+    checkpoint = current_checkpoint(session)
+    text = checkpoint.to_text()
+    if sign is not None:
+        text = note.sign_note(text, sign.name, sign.private_key)
+    size = checkpoint.size
+    manifest = {"format": FORMAT, "kind": "full" if case_no is None else "case", "case": case_no,
+                "tree_size": size, "origin": checkpoint.origin, "root": checkpoint.root.hex()}
+    if case_no is None:
+        edge, last = RightEdge(), {"head": None}
+
+        def lines() -> Iterator[bytes]:
+            for row in _batches(session, (Event.salt, Event.body, Event.hash), Event.seq <= size, batch=batch):
+                edge.append(leaf_commitment(bytes.fromhex(row.salt), row.body.encode("utf-8")))
+                last["head"] = f"{row.seq}:{row.hash}"
+                yield canonical_json({"body": row.body, "hash": row.hash, "salt": row.salt, "seq": row.seq}) + b"\n"
+            if edge.root() != checkpoint.root:
+                raise _not_the_log(edge.root(), checkpoint.root, size)
+
+        return _write(session, target, kind="full", manifest=manifest, checkpoint_text=text, lines=lines,
+                      head_of=lambda: last["head"], force=force, database=database)
+    tree = Tree(_leaves(session, size, batch))
+    if tree.size != size or tree.root() != checkpoint.root:
+        raise _not_the_log(tree.root(), checkpoint.root, size)
+    where = or_(Event.case_no == case_no, Event.case_no.is_(None))
+    return _write(session, target, kind="case", manifest=manifest, checkpoint_text=text,
+                  lines=lambda: _proof_lines(session, tree, size, where, batch), head_of=lambda: None,
+                  force=force, database=database)
+
+
+_MAX_CHECKPOINT_FILE = 1024 * 1024
+
+
+def _read_checkpoint_file(path: str):
+    """(the file's text, its Checkpoint): a signed note, or the bare checkpoint text."""
+    from ledger.log import note
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_CHECKPOINT_FILE + 1)
+    except (OSError, ValueError):
+        # read_signed_checkpoint words each reason (missing, a folder, unreadable).
+        return note.read_signed_checkpoint(path)
+    if b"\n\n" in data or len(data) > _MAX_CHECKPOINT_FILE:
+        return note.read_signed_checkpoint(path)
+    try:
+        text = data.decode("utf-8")
+        return text, note.parse_checkpoint(text)
+    except UnicodeDecodeError:
+        raise InputError(f"--checkpoint {path} is not text. Give the file 'evidence checkpoint' wrote.") from None
+    except note.NoteError as exc:
+        raise type(exc)(f"--checkpoint {path}: {exc.message}", hint=exc.hint) from None
+
+
+def prove_items(session: Session, refs: list[str], out: str | os.PathLike, *, checkpoint_file: str | None = None,
+                force: bool = False, batch: int = BATCH) -> dict:
+    """Write an items bundle: the events that name these items and the ledger-wide ones, with
+    inclusion proofs against the current checkpoint or the one in `checkpoint_file`."""
+    from ledger.items import get_item
+    from ledger.log.checkpoints import current_checkpoint, ledger_origin
+
+    database = session.get_bind().url
+    target = _check_target(out, force, database)
+    _snapshot(session)
+    items = {}
+    for ref in refs:
+        item = get_item(session, ref, "ITEM")
+        items[item.no] = item.id
+    current = current_checkpoint(session)
+    if checkpoint_file is None:
+        checkpoint, text = current, current.to_text()
+    else:
+        text, checkpoint = _read_checkpoint_file(checkpoint_file)
+        if checkpoint.origin != ledger_origin(session):
+            raise InputError(f"--checkpoint {checkpoint_file} is of the log {checkpoint.origin}, not of this ledger "
+                             f"({current.origin}).", hint="Give a checkpoint this ledger wrote.")
+        if not 1 <= checkpoint.size <= current.size:
+            raise RuleError(f"--checkpoint {checkpoint_file} has tree size {checkpoint.size}, but this log has "
+                            f"{current.size} events.", hint="Give a checkpoint this ledger wrote, of a size from 1 "
+                            f"to {current.size}.")
+    size = checkpoint.size
+    tree = Tree(_leaves(session, current.size, batch))
+    if tree.root() != current.root:
+        raise _not_the_log(tree.root(), current.root, current.size)
+    if tree.root(size) != checkpoint.root:
+        raise VerificationFailed(
+            f"--checkpoint {checkpoint_file}: this log's root at size {size} is {tree.root(size).hex()}, not the "
+            f"checkpoint's {checkpoint.root.hex()}: the log no longer extends that checkpoint; no bundle was written.",
+            hint="Run 'evidence verify --since' with that checkpoint and explain its findings.")
+    named = select(EventItem.seq).where(EventItem.item_no.in_(list(items)))
+    late = [label for no, label in sorted(items.items()) if session.execute(
+        select(EventItem.seq).where(EventItem.item_no == no, EventItem.seq <= size).limit(1)).first() is None]
+    if late:
+        raise RuleError(f"Item(s) {', '.join(late)} were registered after the checkpoint of size {size}, so it "
+                        "holds none of their events.", hint="Prove them against a later checkpoint, or leave out "
+                        "--checkpoint to use the current one.")
+    manifest = {"format": FORMAT, "kind": "items", "case": None, "items": sorted(items.values()),
+                "tree_size": size, "origin": checkpoint.origin, "root": checkpoint.root.hex()}
+    where = or_(Event.seq.in_(named), Event.case_no.is_(None))
+    return _write(session, target, kind="items", manifest=manifest, checkpoint_text=text,
+                  lines=lambda: _proof_lines(session, tree, size, where, batch), head_of=lambda: None,
+                  force=force, database=database)

@@ -1,152 +1,779 @@
 #!/usr/bin/env python3
 # ruff: noqa: T201  (a standalone script run by auditors: printing is its job)
-"""Verify an evidence log bundle offline, with the Python standard library alone.
+"""Verify an evidence log bundle (format 2) offline, with the Python standard library alone.
 
-    python3 verify.py BUNDLE_DIR [--expect-head SEQ:HASH]
+    python3 verify.py DIR [--trust VERIFIER_KEY]... [--expect-head SEQ:HASH] [--since CHECKPOINT_FILE]
 
-Exit 0: every event line recomputes to its hash, the chain runs unbroken from the genesis
-hash to HEAD, and every file matches SHA256SUMS. Exit 1: the first bad line is named.
-Exit 2: the bundle cannot be read. The format is described in README.txt and in the
-ledger's docs/FORMAT.md. This file is copied unchanged into every bundle.
+Exit 0: every rule of docs/FORMAT.md sections 1 and 4 holds. Exit 3: the findings are listed,
+one per line. Exit 2: the command line is wrong. A bundle is hostile input: this file reads
+only regular files inside DIR, never follows a link or opens a FIFO or device, bounds every
+size and depth, and turns every problem into a finding instead of a crash. Ed25519
+signatures are checked when the `cryptography` package is importable; otherwise it says so.
+This file is copied unchanged into every bundle and imports nothing of the ledger.
 """
 
+import base64
+import binascii
 import hashlib
 import json
 import os
+import re
+import stat
 import sys
 
+FORMAT = 2
+MAX_FILE = 1 << 30  # 1 GiB, any file
+MAX_LINE = 1 << 20  # 1 MiB, a line of events.jsonl
+# The small files have far smaller honest sizes; a larger one is refused before it is read.
+SMALL_FILE = {"manifest.json": 64 * 1024, "checkpoint": 1 << 20, "HEAD": 1024, "SHA256SUMS": 64 * 1024,
+              "README.txt": 1 << 20, "verify.py": 4 << 20}
+MAX_DEPTH = 32
+MAX_INT = 2 ** 53 - 1
+MAX_PROOF = 64
+MAX_SIGNATURES = 100
+LEAF_PREFIX = b"\x00"
+NODE_PREFIX = b"\x01"
 GENESIS = "0" * 64
-HEX = set("0123456789abcdef")
-BODY_PREFIX = b'{"body":'
-HASH_INFIX = b',"hash":"'
-LINE_END = b'"}'
+ED25519 = 0x01
+SIGNATURE_PREFIX = "\u2014 "
+ORIGIN_PREFIX = "evidence-ledger/"
+BODY_KEYS = ("v", "seq", "type", "recorded_at", "occurred_at", "actor", "case", "items", "data")
+MANIFEST_KEYS = {"format", "kind", "case", "tree_size", "events", "origin", "root"}
+LINE_KEYS = {"full": {"seq", "salt", "body", "hash"}, "case": {"seq", "salt", "body", "proof"},
+             "items": {"seq", "salt", "body", "proof"}}
+COMMON_FILES = ("README.txt", "SHA256SUMS", "checkpoint", "events.jsonl", "manifest.json", "verify.py")
+FILES = {"full": frozenset(COMMON_FILES + ("HEAD",)), "case": frozenset(COMMON_FILES),
+         "items": frozenset(COMMON_FILES)}
+HEX64 = re.compile(r"[0-9a-f]{64}")
+TIME = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z")
+SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
+HEAD_LINE = re.compile(r"([1-9][0-9]{0,15}):([0-9a-f]{64})\n")
 
 
 class Bad(Exception):
-    pass
+    """One finding about one place of the bundle."""
 
 
-def canonical(obj):
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+class Usage(Exception):
+    """The command line cannot be acted on (exit 2)."""
 
 
-def is_hash(text):
-    return isinstance(text, str) and len(text) == 64 and set(text) <= HEX
+def show(value, limit=80):
+    """A bundle's text shown safely: ASCII only (no lone surrogate can break the output), cut short."""
+    text = ascii(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def check_line(raw, seq, prev):
-    """Return (hash, disclosed?) of one line of events.jsonl (without its newline)."""
-    if raw.startswith(BODY_PREFIX):
-        cut = len(raw) - len(LINE_END) - 64 - len(HASH_INFIX)
-        if cut <= len(BODY_PREFIX) or raw[cut:cut + len(HASH_INFIX)] != HASH_INFIX or not raw.endswith(LINE_END):
-            raise Bad("is not {\"body\":BODY,\"hash\":\"HASH\"}")
-        body, digest = raw[len(BODY_PREFIX):cut], raw[cut + len(HASH_INFIX):-len(LINE_END)].decode("ascii", "replace")
-        if not is_hash(digest):
-            raise Bad("has no 64-digit lowercase hex hash")
-        try:
-            doc = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise Bad(f"body is not JSON ({exc})") from None
-        if not isinstance(doc, dict) or canonical(doc) != body:
-            raise Bad("body is not canonical JSON (sorted keys, no spaces, UTF-8)")
-        if doc.get("seq") != seq:
-            raise Bad("body says seq {!r}, expected {}".format(doc.get("seq"), seq))
-        computed = hashlib.sha256(prev.encode("ascii") + body).hexdigest()
-        if computed != digest:
-            raise Bad(f"hash {digest} does not match SHA-256(previous hash + body) = {computed}")
-        return digest, True
+# --------------------------------------------------------------------------- reading files
+
+def open_regular(folder, name, limit):
+    """A read-only file object for `name` in `folder`, or Bad: never a link, FIFO or device."""
+    path = os.path.join(folder, name)
     try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise Bad("is neither an event nor a redacted event") from None
-    if not isinstance(doc, dict) or set(doc) != {"hash", "prev", "redacted", "seq"} or doc["redacted"] is not True:
-        raise Bad("is neither an event nor a redacted event")
-    if canonical(doc) != raw:
-        raise Bad("redacted line is not canonical JSON")
-    if doc["seq"] != seq:
-        raise Bad("says seq {!r}, expected {}".format(doc["seq"], seq))
-    if doc["prev"] != prev:
-        raise Bad("prev {} is not the hash of the line before ({})".format(doc["prev"], prev))
-    if not is_hash(doc["hash"]):
-        raise Bad("has no 64-digit lowercase hex hash")
-    return doc["hash"], False
-
-
-def verify_bundle(folder, expect_head=None):
-    """Return a summary dict; raise Bad with the first problem."""
-    path = os.path.join(folder, "events.jsonl")
-    prev, seq, shown, hidden = GENESIS, 0, 0, 0
-    with open(path, "rb") as fh:
-        data = fh.read()
-    if data and not data.endswith(b"\n"):
-        raise Bad("events.jsonl: the last line has no newline (file cut short?)")
-    for number, raw in enumerate(data.split(b"\n")[:-1] if data else [], start=1):
-        seq += 1
-        try:
-            prev, disclosed = check_line(raw, seq, prev)
-        except Bad as exc:
-            raise Bad(f"events.jsonl line {number} (seq {seq}): {exc}") from None
-        shown, hidden = shown + disclosed, hidden + (not disclosed)
-    with open(os.path.join(folder, "HEAD"), "rb") as fh:
-        head = fh.read().decode("ascii", "replace").strip()
-    if head != f"{seq}:{prev}":
-        raise Bad(f"HEAD says {head}, but events.jsonl ends at {seq}:{prev}")
-    if expect_head is not None:
-        want_seq, _, want_hash = expect_head.partition(":")
-        line = _hash_at(data, int(want_seq)) if want_seq.isdigit() else None
-        if line != want_hash.lower():
-            raise Bad(f"the expected head {expect_head} is not in this log (its hash there is {line})")
-    with open(os.path.join(folder, "SHA256SUMS"), "rb") as fh:
-        sums = fh.read().decode("utf-8", "replace").splitlines()
-    listed = set()
-    for line in sums:
-        digest, _, name = line.partition("  ")
-        if not is_hash(digest) or not name or os.path.basename(name) != name:
-            raise Bad(f"SHA256SUMS: bad line {line!r}")
-        with open(os.path.join(folder, name), "rb") as fh:
-            if hashlib.sha256(fh.read()).hexdigest() != digest:
-                raise Bad(f"SHA256SUMS: {name} does not match its checksum")
-        listed.add(name)
-    missing = {"events.jsonl", "HEAD", "README.txt", "verify.py"} - listed
-    if missing:
-        raise Bad("SHA256SUMS does not list {}".format(", ".join(sorted(missing))))
-    return {"events": seq, "disclosed": shown, "redacted": hidden, "head": f"{seq}:{prev}"}
-
-
-def _hash_at(data, seq):
-    lines = data.split(b"\n")
-    if not 1 <= seq <= len(lines) - 1:
-        return None
-    raw = lines[seq - 1]
-    if raw.startswith(BODY_PREFIX):
-        return raw[-len(LINE_END) - 64:-len(LINE_END)].decode("ascii", "replace")
-    return json.loads(raw.decode("utf-8"))["hash"]
-
-
-def main(argv):
-    args = list(argv[1:])
-    expect = None
-    if "--expect-head" in args:
-        at = args.index("--expect-head")
-        if at + 1 >= len(args):
-            print("usage: verify.py BUNDLE_DIR [--expect-head SEQ:HASH]", file=sys.stderr)
-            return 2
-        expect = args[at + 1]
-        del args[at:at + 2]
-    if len(args) != 1:
-        print("usage: verify.py BUNDLE_DIR [--expect-head SEQ:HASH]", file=sys.stderr)
-        return 2
-    try:
-        summary = verify_bundle(args[0], expect)
-    except Bad as exc:
-        print(f"FAILED: {exc}")
-        return 1
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise Bad(f"{name}: missing") from None
     except OSError as exc:
-        print(f"cannot read the bundle: {exc}", file=sys.stderr)
+        raise Bad(f"{name}: cannot be examined ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise Bad(f"{name}: not a regular file (a link, folder, FIFO or device is never read)")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise Bad(f"{name}: cannot be opened ({exc.strerror})") from None
+    try:
+        # It may have been swapped for something else since the lstat: check what was opened.
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Bad(f"{name}: not a regular file")
+        if info.st_size > limit:
+            raise Bad(f"{name}: {info.st_size} bytes, more than the {limit} a bundle's {name} may have")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_small(folder, name):
+    limit = SMALL_FILE[name]
+    with open_regular(folder, name, limit) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise Bad(f"{name}: larger than the {limit} bytes it may have")
+    return data
+
+
+def digest_of(folder, name):
+    limit = SMALL_FILE.get(name, MAX_FILE)
+    digest, total = hashlib.sha256(), 0
+    with open_regular(folder, name, limit) as handle:
+        while chunk := handle.read(1 << 16):
+            total += len(chunk)
+            if total > limit:
+                raise Bad(f"{name}: larger than the {limit} bytes it may have")
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def utf8(data, where):
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Bad(f"{where}: not valid UTF-8") from None
+
+
+# --------------------------------------------------------------------------- strict canonical JSON
+
+def _refuse_float(text):
+    raise ValueError(f"the number {show(text, 30)} is not an integer")
+
+
+def _refuse_constant(text):
+    raise ValueError(f"{text} is not JSON")
+
+
+def _bounded_int(text):
+    # Checked on the text first, so a million-digit number is never converted.
+    if len(text.lstrip("-")) > 16 or abs(int(text)) > MAX_INT:
+        raise ValueError(f"the integer {show(text, 30)} is outside -(2^53-1)..2^53-1")
+    return int(text)
+
+
+def _unique_keys(pairs):
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise ValueError(f"the key {show(key, 40)} appears twice")
+        obj[key] = value
+    return obj
+
+
+_DECODER = json.JSONDecoder(parse_float=_refuse_float, parse_int=_bounded_int, parse_constant=_refuse_constant,
+                            object_pairs_hook=_unique_keys)
+
+
+def nesting(text):
+    """The deepest nesting of arrays and objects, counted before parsing so that no hostile
+    depth ever reaches the parser's recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    return deepest
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def has_surrogate(value):
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, list):
+        return any(has_surrogate(v) for v in value)
+    if isinstance(value, dict):
+        return any(has_surrogate(k) or has_surrogate(v) for k, v in value.items())
+    return False
+
+
+def canonical(value):
+    """FORMAT.md 1.1: RFC 8785 for the values a body holds."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def parse_canonical(data, where):
+    """The JSON value of `data` (bytes), which must be exactly its own canonical form."""
+    text = utf8(data, where)
+    if nesting(text) > MAX_DEPTH:
+        raise Bad(f"{where}: nested deeper than {MAX_DEPTH} levels")
+    try:
+        value = _DECODER.decode(text)
+    except (ValueError, RecursionError) as exc:
+        raise Bad(f"{where}: not strict JSON ({show(str(exc), 120)})") from None
+    if has_surrogate(value):
+        raise Bad(f"{where}: holds a lone surrogate (\\ud800-\\udfff), which is not text")
+    if canonical(value) != data:
+        raise Bad(f"{where}: not canonical JSON (FORMAT.md 1.1: sorted keys, no spaces, raw UTF-8, "
+                  "integers only)")
+    return value
+
+
+def is_int(value):
+    return type(value) is int
+
+
+def check_body(body, seq, where):
+    """FORMAT.md section 1: the nine keys with their types."""
+    if not isinstance(body, dict):
+        raise Bad(f"{where}: the body is not a JSON object")
+    keys = set(body)
+    if keys != set(BODY_KEYS):
+        extra, missing = sorted(keys - set(BODY_KEYS)), sorted(set(BODY_KEYS) - keys)
+        raise Bad(f"{where}: the body's keys are not the nine of FORMAT.md 1"
+                  + (f"; extra {show(extra)}" if extra else "") + (f"; missing {missing}" if missing else ""))
+    if not is_int(body["v"]) or body["v"] not in (1, 2):
+        raise Bad(f"{where}: v is {show(body['v'])}, not 1 or 2")
+    if not is_int(body["seq"]) or body["seq"] != seq:
+        raise Bad(f"{where}: the body's seq {show(body['seq'])} is not the line's seq {seq}")
+    if not isinstance(body["type"], str) or not body["type"]:
+        raise Bad(f"{where}: type is not a non-empty string")
+    for key in ("recorded_at", "occurred_at"):
+        if not isinstance(body[key], str) or not TIME.fullmatch(body[key]):
+            raise Bad(f"{where}: {key} {show(body[key])} is not of the form YYYY-MM-DDTHH:MM:SSZ")
+    for key in ("actor", "case"):
+        if body[key] is not None and not isinstance(body[key], str):
+            raise Bad(f"{where}: {key} is neither a string nor null")
+    if not isinstance(body["items"], list) or not all(isinstance(i, str) for i in body["items"]):
+        raise Bad(f"{where}: items is not an array of strings")
+    if not isinstance(body["data"], dict):
+        raise Bad(f"{where}: data is not an object")
+
+
+# --------------------------------------------------------------------------- the tree (RFC 6962 / 9162)
+
+def hash_leaf(salt, body):
+    return hashlib.sha256(LEAF_PREFIX + salt + body).digest()
+
+
+def hash_children(left, right):
+    return hashlib.sha256(NODE_PREFIX + left + right).digest()
+
+
+class Edge:
+    """The roots of the perfect subtrees of the leaves so far: enough for the root of the
+    tree of every prefix, with O(log n) memory."""
+
+    def __init__(self):
+        self.size = 0
+        self.nodes = []  # (width, hash), widths strictly decreasing
+
+    def append(self, leaf):
+        width, node = 1, leaf
+        while self.nodes and self.nodes[-1][0] == width:
+            node = hash_children(self.nodes.pop()[1], node)
+            width *= 2
+        self.nodes.append((width, node))
+        self.size += 1
+
+    def root(self):
+        if not self.nodes:
+            return hashlib.sha256(b"").digest()
+        node = self.nodes[-1][1]
+        for _, left in reversed(self.nodes[:-1]):
+            node = hash_children(left, node)
+        return node
+
+
+def inclusion_root(leaf, index, size, proof):
+    """RFC 9162 2.1.3.2: the root that `proof` leads to from `leaf` at `index`, or Bad."""
+    if not 0 <= index < size:
+        raise Bad(f"leaf index {index} is not inside a tree of {size}")
+    fn, sn, node = index, size - 1, leaf
+    for sibling in proof:
+        if sn == 0:
+            raise Bad("the proof is longer than the path from the leaf to the root")
+        if fn & 1 or fn == sn:
+            node = hash_children(sibling, node)
+            if not fn & 1:
+                while fn & 1 == 0 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            node = hash_children(node, sibling)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise Bad("the proof is shorter than the path from the leaf to the root")
+    return node
+
+
+# --------------------------------------------------------------------------- checkpoints and notes
+
+def b64(text):
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return None
+    return raw if base64.b64encode(raw).decode("ascii") == text else None
+
+
+def key_id(name, public_key):
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ED25519]) + public_key).digest()[:4]
+
+
+def good_name(name):
+    return bool(name) and len(name) <= 128 and all(" " < ch != "+" for ch in name) and not has_surrogate(name)
+
+
+def parse_verifier_key(text):
+    parts = text.split("+")
+    if len(parts) < 3:
+        raise Usage(f"--trust {show(text)} is not NAME+KEYID+KEY")
+    name, hex_id, encoded = parts[0], parts[1], "+".join(parts[2:])
+    raw = b64(encoded)
+    if not good_name(name) or not re.fullmatch(r"[0-9a-f]{8}", hex_id) or raw is None or len(raw) != 33 \
+            or raw[0] != ED25519:
+        raise Usage(f"--trust {show(text)} is not NAME+KEYID+base64(0x01 || 32-byte Ed25519 key)")
+    if key_id(name, raw[1:]).hex() != hex_id:
+        raise Usage(f"--trust {show(text)}: the key id does not match the name and key (altered or mistyped)")
+    return name, bytes.fromhex(hex_id), raw[1:]
+
+
+def split_note(text, where):
+    """(checkpoint text, [(name, key id, signature)]) of a signed note, or of a bare checkpoint."""
+    if not text.endswith("\n"):
+        raise Bad(f"{where}: does not end with a newline")
+    for ch in text:
+        if ch != "\n" and (ch < " " or "\ud800" <= ch <= "\udfff"):
+            raise Bad(f"{where}: holds the control character U+{ord(ch):04X}")
+    cut = text.find("\n\n")
+    if cut < 0:
+        return text, []
+    body, block = text[:cut + 1], text[cut + 2:]
+    lines = block[:-1].split("\n") if block else []
+    if not lines or len(lines) > MAX_SIGNATURES:
+        raise Bad(f"{where}: {len(lines)} signature lines after the blank line (1 to {MAX_SIGNATURES} expected)")
+    signatures = []
+    for number, line in enumerate(lines, start=1):
+        fields = line[len(SIGNATURE_PREFIX):].split(" ") if line.startswith(SIGNATURE_PREFIX) else []
+        blob = b64(fields[1]) if len(fields) == 2 else None
+        if blob is None or len(blob) != 4 + 64 or not good_name(fields[0]):
+            raise Bad(f"{where}: signature line {number} is not '\u2014 NAME base64(KEYID || SIGNATURE)'")
+        signatures.append((fields[0], blob[:4], blob[4:]))
+    return body, signatures
+
+
+def parse_checkpoint(text, where):
+    lines = text[:-1].split("\n")
+    if len(lines) != 3:
+        raise Bad(f"{where}: the checkpoint has {len(lines)} lines, not 3 (origin, size, root)")
+    origin, size, root = lines
+    if not origin:
+        raise Bad(f"{where}: the origin line is empty")
+    if not SIZE.fullmatch(size) or int(size) > MAX_INT:
+        raise Bad(f"{where}: the size {show(size)} is not a decimal count of leaves")
+    raw = b64(root)
+    if raw is None or len(raw) != 32:
+        raise Bad(f"{where}: the root {show(root)} is not the base64 of 32 bytes")
+    return origin, int(size), raw
+
+
+def ed25519_checker():
+    try:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    except Exception:  # noqa: BLE001 - absent or broken, either way it cannot check
+        return None
+
+    def check(public_key, message, signature):
+        try:
+            Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+            return True
+        except (InvalidSignature, ValueError):
+            return False
+    return check
+
+
+def check_signatures(text, signatures, trusted, where, report):
+    """With --trust: a trusted key's signature must be on the note and verify."""
+    if not trusted:
+        if signatures:
+            report.notes.append(f"{where}: {len(signatures)} signature(s) not checked (no --trust key given)")
+        return
+    check = ed25519_checker()
+    if check is None:
+        report.notes.append(f"{where}: signatures were NOT checked: the Python package 'cryptography' is not "
+                            "installed (pip install cryptography, then run this again)")
+        return
+    good = []
+    for name, kid, signature in signatures:
+        for t_name, t_id, public_key in trusted:
+            if (name, kid) == (t_name, t_id):
+                if check(public_key, text.encode("utf-8"), signature):
+                    good.append(name)
+                else:
+                    report.findings.append(f"{where}: the signature by {show(name)} ({kid.hex()}) does not verify")
+    if not good:
+        signers = ", ".join(f"{show(n)}+{k.hex()}" for n, k, _ in signatures) or "nobody"
+        report.findings.append(f"{where}: no trusted key signed it (signed by {signers})")
+    else:
+        report.notes.append(f"{where}: signed by trusted {', '.join(sorted(set(good)))}")
+
+
+# --------------------------------------------------------------------------- the bundle
+
+class Report:
+    def __init__(self):
+        self.findings = []
+        self.notes = []
+        self.summary = ""
+
+
+def list_folder(folder):
+    try:
+        return sorted(os.listdir(folder))
+    except OSError as exc:
+        raise Usage(f"{show(folder)} cannot be listed as a folder ({exc.strerror})") from None
+
+
+def read_manifest(folder):
+    data = read_small(folder, "manifest.json")
+    if not data.endswith(b"\n") or data.count(b"\n") != 1:
+        raise Bad("manifest.json: not one line of JSON ending in a newline")
+    manifest = parse_canonical(data[:-1], "manifest.json")
+    if not isinstance(manifest, dict):
+        raise Bad("manifest.json: not a JSON object")
+    kind = manifest.get("kind")
+    if kind not in FILES:
+        raise Bad(f"manifest.json: kind {show(kind)} is not \"full\", \"case\" or \"items\"")
+    wanted = MANIFEST_KEYS | ({"items"} if kind == "items" else set())
+    if set(manifest) != wanted:
+        raise Bad(f"manifest.json: its keys are not exactly {sorted(wanted)}")
+    if not is_int(manifest["format"]) or manifest["format"] != FORMAT:
+        raise Bad(f"manifest.json: format {show(manifest['format'])} is not {FORMAT}")
+    for key in ("tree_size", "events"):
+        if not is_int(manifest[key]) or manifest[key] < 0:
+            raise Bad(f"manifest.json: {key} is not a count")
+    if not isinstance(manifest["origin"], str) or not manifest["origin"]:
+        raise Bad("manifest.json: origin is not a string")
+    if not isinstance(manifest["root"], str) or not HEX64.fullmatch(manifest["root"]):
+        raise Bad("manifest.json: root is not 64 lowercase hex digits")
+    if kind == "full" and manifest["case"] is not None:
+        raise Bad("manifest.json: a full bundle's case must be null")
+    if kind == "case" and (not isinstance(manifest["case"], str) or not manifest["case"]):
+        raise Bad("manifest.json: a case bundle names no case")
+    if kind == "items":
+        items = manifest["items"]
+        if manifest["case"] is not None or not isinstance(items, list) or not items \
+                or not all(isinstance(i, str) and i for i in items) or items != sorted(set(items)):
+            raise Bad("manifest.json: an items bundle has case null and items a sorted array of distinct ids")
+    return manifest
+
+
+def check_sums(folder, expected, report):
+    data = read_small(folder, "SHA256SUMS")
+    text = utf8(data, "SHA256SUMS")
+    if not text.endswith("\n"):
+        raise Bad("SHA256SUMS: does not end with a newline")
+    listed = []
+    for number, line in enumerate(text[:-1].split("\n"), start=1):
+        match = re.fullmatch(r"([0-9a-f]{64})  ([A-Za-z0-9._-]{1,64})", line)
+        if not match:
+            report.findings.append(f"SHA256SUMS line {number}: not 'HEX  NAME' (64 lowercase hex, two spaces)")
+            continue
+        listed.append((match.group(2), match.group(1)))
+    names = [name for name, _ in listed]
+    if names != sorted(set(names)):
+        report.findings.append("SHA256SUMS: names are not sorted, or one is listed twice")
+    others = sorted(expected - {"SHA256SUMS"})
+    for name in sorted(set(names) - set(others)):
+        report.findings.append(f"SHA256SUMS: lists {show(name)}, which is not a file of this bundle (not read)")
+    for name in others:
+        if name not in names:
+            report.findings.append(f"SHA256SUMS: does not list {name}")
+    return {name: digest for name, digest in listed if name in others}
+
+
+def read_lines(folder, report, on_line):
+    """Stream events.jsonl: each line (without its newline) to `on_line`; returns its SHA-256."""
+    digest = hashlib.sha256()
+    with open_regular(folder, "events.jsonl", MAX_FILE) as handle:
+        number = 0
+        while True:
+            line = handle.readline(MAX_LINE + 2)
+            if not line:
+                break
+            number += 1
+            digest.update(line)
+            if len(line) > MAX_LINE + 1 or (not line.endswith(b"\n") and len(line) > MAX_LINE):
+                # Skip the rest of an overlong line without holding it.
+                while line and not line.endswith(b"\n"):
+                    line = handle.readline(1 << 20)
+                    digest.update(line)
+                raise Bad(f"events.jsonl line {number}: longer than {MAX_LINE} bytes")
+            if not line.endswith(b"\n"):
+                raise Bad(f"events.jsonl line {number}: the file does not end with a newline")
+            on_line(number, line[:-1])
+    return number, digest.hexdigest()
+
+
+def check_events(folder, manifest, checkpoint_root, report, since):
+    kind = manifest["kind"]
+    size = manifest["tree_size"]
+    state = {"prev": GENESIS, "seq": 0, "v2": False, "edge": Edge(), "head": None, "first_leaf": None,
+             "since_root": None}
+    keys = LINE_KEYS[kind]
+    items = set(manifest.get("items") or ())
+
+    def on_line(number, raw):
+        where = f"events.jsonl line {number}"
+        line = parse_canonical(raw, where)
+        if not isinstance(line, dict) or set(line) != keys:
+            raise Bad(f"{where}: its keys are not exactly {sorted(keys)}")
+        seq = line["seq"]
+        if not is_int(seq) or not 1 <= seq <= size:
+            raise Bad(f"{where}: seq {show(seq)} is not between 1 and the tree size {size}")
+        where = f"{where} (seq {seq})"
+        if kind == "full" and seq != state["seq"] + 1:
+            raise Bad(f"{where}: expected seq {state['seq'] + 1} (a full bundle has every event, in order)")
+        if seq <= state["seq"]:
+            raise Bad(f"{where}: seq does not increase (the line before was seq {state['seq']})")
+        if not isinstance(line["salt"], str) or not HEX64.fullmatch(line["salt"]):
+            raise Bad(f"{where}: salt is not 64 lowercase hex digits")
+        if not isinstance(line["body"], str):
+            raise Bad(f"{where}: body is not a JSON string")
+        body_bytes = line["body"].encode("utf-8")
+        body = parse_canonical(body_bytes, f"{where} body")
+        check_body(body, seq, where)
+        if body["v"] == 2:
+            state["v2"] = True
+        elif state["v2"]:
+            raise Bad(f"{where}: v 1 after an event of v 2")
+        leaf = hash_leaf(bytes.fromhex(line["salt"]), body_bytes)
+        if seq == 1:
+            state["first_leaf"] = leaf
+        if kind == "full":
+            digest = line["hash"]
+            if not isinstance(digest, str) or not HEX64.fullmatch(digest):
+                raise Bad(f"{where}: hash is not 64 lowercase hex digits")
+            computed = hashlib.sha256(state["prev"].encode("ascii") + body_bytes).hexdigest()
+            if computed != digest:
+                raise Bad(f"{where}: hash {digest} is not SHA-256(previous hash || body) = {computed}")
+            if report.expect_head and report.expect_head[0] == seq and report.expect_head[1] != digest:
+                raise Bad(f"--expect-head: event {seq} has hash {digest}, not {report.expect_head[1]}: "
+                          "this is not the log whose head you kept")
+            state["prev"] = digest
+            state["edge"].append(leaf)
+            if since is not None and seq == since[1]:
+                state["since_root"] = state["edge"].root()
+        else:
+            if body["case"] is not None:
+                if kind == "case" and body["case"] != manifest["case"]:
+                    raise Bad(f"{where}: the body's case {show(body['case'])} is not the bundle's case")
+                if kind == "items" and not items.intersection(body["items"]):
+                    raise Bad(f"{where}: the event names none of the bundle's items")
+            proof = line["proof"]
+            if not isinstance(proof, list) or len(proof) > MAX_PROOF or \
+                    not all(isinstance(p, str) and HEX64.fullmatch(p) for p in proof):
+                raise Bad(f"{where}: proof is not an array of at most {MAX_PROOF} hashes in lowercase hex")
+            root = inclusion_root(leaf, seq - 1, size, [bytes.fromhex(p) for p in proof])
+            if root != checkpoint_root:
+                raise Bad(f"{where}: the inclusion proof leads to root {root.hex()}, not the checkpoint's "
+                          f"{checkpoint_root.hex()}: the salt, the body or the proof was changed")
+        state["seq"] = seq
+
+    count, digest = read_lines(folder, report, on_line)
+    if count != manifest["events"]:
+        report.findings.append(f"manifest.json: events is {manifest['events']}, but events.jsonl has {count} lines")
+    if kind == "full":
+        if state["seq"] != size:
+            report.findings.append(f"events.jsonl: ends at seq {state['seq']}, but the tree size is {size}")
+        elif state["edge"].root() != checkpoint_root:
+            report.findings.append(f"events.jsonl: the root of its leaves {state['edge'].root().hex()} is not the "
+                                   f"checkpoint's root {checkpoint_root.hex()}")
+        state["head"] = f"{state['seq']}:{state['prev']}"
+    return state, digest
+
+
+def check_bundle(folder, trusted=(), expect_head=None, since=None):
+    """Every finding about the bundle in `folder` (a Report)."""
+    report = Report()
+    report.expect_head = expect_head
+    present = list_folder(folder)
+    try:
+        manifest = read_manifest(folder)
+    except Bad as exc:
+        report.findings.append(str(exc))
+        manifest = None
+    kind = manifest["kind"] if manifest else ("full" if "HEAD" in present else "case")
+    expected = FILES[kind]
+    for name in present:
+        if name not in expected:
+            report.findings.append(f"{show(name)}: not a file of a {kind} bundle (not read)")
+    for name in sorted(expected - set(present)):
+        report.findings.append(f"{name}: missing")
+    sums = {}
+    try:
+        sums = check_sums(folder, expected, report)
+    except Bad as exc:
+        report.findings.append(str(exc))
+    for name in ("README.txt", "verify.py", "HEAD", "checkpoint", "manifest.json"):
+        if name in sums and name in present:
+            try:
+                if digest_of(folder, name) != sums[name]:
+                    report.findings.append(f"{name}: its SHA-256 is not the one SHA256SUMS lists")
+            except Bad as exc:
+                report.findings.append(str(exc))
+    if manifest is None:
+        return report
+    try:
+        checkpoint_text = utf8(read_small(folder, "checkpoint"), "checkpoint")
+        text, signatures = split_note(checkpoint_text, "checkpoint")
+        origin, size, root = parse_checkpoint(text, "checkpoint")
+    except Bad as exc:
+        report.findings.append(str(exc))
+        return report
+    if (origin, size, root.hex()) != (manifest["origin"], manifest["tree_size"], manifest["root"]):
+        report.findings.append("manifest.json: origin, tree_size and root are not the checkpoint's "
+                               f"({show(origin)}, {size}, {root.hex()})")
+    check_signatures(text, signatures, trusted, "checkpoint", report)
+    if since is not None:
+        if since[0] != origin:
+            report.findings.append(f"--since: its origin {show(since[0])} is not this bundle's {show(origin)}: "
+                                   "another ledger")
+        if since[1] > size:
+            report.findings.append(f"--since: its size {since[1]} is larger than this bundle's tree ({size})")
+        elif kind != "full" and since[1] != size:
+            raise Usage("--since with a smaller checkpoint needs a full bundle: a case or items bundle holds no "
+                        "other leaves to rebuild the older tree from")
+        elif kind != "full" and since[2] != root:
+            report.findings.append("--since: same size as this bundle's checkpoint but another root: the log was "
+                                   "rewritten")
+    if expect_head is not None and kind != "full":
+        raise Usage("--expect-head needs a full bundle: a case or items bundle carries no chain hashes")
+    state = None
+    try:
+        state, digest = check_events(folder, manifest, root, report, since)
+        if "events.jsonl" in sums and digest != sums["events.jsonl"]:
+            report.findings.append("events.jsonl: its SHA-256 is not the one SHA256SUMS lists")
+    except Bad as exc:
+        report.findings.append(str(exc))
+    if state is None:
+        return report
+    if state["first_leaf"] is not None and origin != ORIGIN_PREFIX + state["first_leaf"].hex()[:16]:
+        report.findings.append(f"checkpoint: origin {show(origin)} is not {ORIGIN_PREFIX} and the first 16 hex "
+                               "digits of leaf 1")
+    if since is not None and kind == "full" and since[1] <= size and since[1] > 0:
+        if state["since_root"] is None or state["since_root"] != since[2]:
+            report.findings.append(f"--since: the root of the first {since[1]} leaves is not that checkpoint's "
+                                   "root: this log does not extend it (its history was rewritten)")
+    if expect_head is not None and expect_head[0] > state["seq"]:
+        report.findings.append(f"--expect-head: event {expect_head[0]} is not in this bundle (it ends at "
+                               f"{state['seq']})")
+    if kind == "full" and "HEAD" in present:
+        try:
+            head = read_small(folder, "HEAD")
+            if head != (state["head"] + "\n").encode("ascii"):
+                report.findings.append(f"HEAD: {show(head.decode('utf-8', 'replace'))} is not "
+                                       f"'{state['head']}\\n', the last event's seq and hash")
+        except Bad as exc:
+            report.findings.append(str(exc))
+    report.summary = (f"{manifest['events']} events of {'an' if kind == 'items' else 'a'} {kind} bundle"
+                      + (f" (case {manifest['case']})" if kind == "case" else "")
+                      + (f" (items {', '.join(manifest['items'])})" if kind == "items" else "")
+                      + f"; checkpoint {size} {root.hex()}"
+                      + (f"; head {state['head']}" if state["head"] else ""))
+    return report
+
+
+def read_since(path, trusted, report):
+    """(origin, size, root) of the checkpoint file given with --since; its signatures are
+    checked like the bundle's when --trust is given."""
+    limit = SMALL_FILE["checkpoint"]
+    try:
+        # The auditor's own file, named on the command line: a link to it is fine, a FIFO is not.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise Usage(f"--since {show(path)}: not a regular file")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise Usage(f"--since {show(path)}: not a regular file")
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise Usage(f"--since {show(path)}: cannot be read ({exc.strerror})") from None
+    if len(data) > limit:
+        raise Usage(f"--since {show(path)}: larger than the {limit} bytes of a checkpoint")
+    try:
+        body, signatures = split_note(utf8(data, "--since"), "--since")
+        checkpoint = parse_checkpoint(body, "--since")
+    except Bad as exc:
+        raise Usage(str(exc)) from None
+    if signatures:
+        check_signatures(body, signatures, trusted, "--since checkpoint", report)
+    return checkpoint
+
+
+def parse_args(argv):
+    folder, trusted, expect_head, since = None, [], None, None
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        if arg in ("-h", "--help"):
+            print(__doc__)
+            sys.exit(0)
+        if arg in ("--trust", "--expect-head", "--since"):
+            if not args:
+                raise Usage(f"{arg} needs a value")
+            value = args.pop(0)
+            if arg == "--trust":
+                trusted.append(parse_verifier_key(value))
+            elif arg == "--expect-head":
+                match = HEAD_LINE.fullmatch(value + "\n")
+                if not match:
+                    raise Usage(f"--expect-head {show(value)} is not SEQ:HASH (64 lowercase hex digits)")
+                expect_head = (int(match.group(1)), match.group(2))
+            else:
+                since = value
+        elif arg.startswith("-") and arg != "-":
+            raise Usage(f"unknown option {show(arg)}")
+        elif folder is None:
+            folder = arg
+        else:
+            raise Usage("give one bundle folder")
+    if folder is None:
+        raise Usage("give the bundle folder")
+    return folder, trusted, expect_head, since
+
+
+def main(argv=None):
+    try:
+        folder, trusted, expect_head, since_path = parse_args(sys.argv[1:] if argv is None else argv)
+        report = Report()
+        since = read_since(since_path, trusted, report) if since_path else None
+        try:
+            info = os.stat(folder)
+        except OSError as exc:
+            raise Usage(f"{show(folder)}: {exc.strerror}") from None
+        if not stat.S_ISDIR(info.st_mode):
+            raise Usage(f"{show(folder)} is not a folder")
+        try:
+            result = check_bundle(folder, trusted, expect_head, since)
+        except Usage:
+            raise
+        except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - hostile input is never a crash
+            result = Report()
+            result.findings.append(f"the bundle could not be checked: {type(exc).__name__}: {show(str(exc), 200)}")
+        result.notes[:0] = report.notes
+        result.findings[:0] = report.findings
+    except Usage as exc:
+        print(f"usage error: {exc}", file=sys.stderr)
+        print("usage: python3 verify.py DIR [--trust VERIFIER_KEY]... [--expect-head SEQ:HASH] "
+              "[--since CHECKPOINT_FILE]", file=sys.stderr)
         return 2
-    print("OK: {events} events ({disclosed} disclosed, {redacted} redacted), head {head}".format(**summary))
+    for note in result.notes:
+        print(f"note: {note}")
+    if result.findings:
+        for finding in result.findings:
+            print(f"FINDING: {finding}")
+        print(f"FAILED: {len(result.findings)} finding(s); do not trust this bundle.")
+        return 3
+    print(f"OK: {result.summary}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())

@@ -468,6 +468,21 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("cosign folder", ["checkpoint", "cosign", "@scan-dir", "--key", "@k.key"], 1, "scan-dir"),
     ("cosign NUL path", ["checkpoint", "cosign", "cp\x00.txt", "--key", "@k.key"], 1, "cp"),
     ("cosign without key", ["checkpoint", "cosign", "@spaces.csv"], 2, "--key"),
+    # --- signed bundles and item proofs (export log --sign, prove) ---------------------
+    ("export log sign missing key", ["export", "log", "--out", "@b-sign1", "--sign", "@no.key"], 1, "no.key"),
+    ("export log sign binary key", ["export", "log", "--out", "@b-sign2", "--sign", "@random.csv"], 1, "random.csv"),
+    ("export log sign folder", ["export", "log", "--out", "@b-sign3", "--sign", "@scan-dir"], 1, "scan-dir"),
+    ("prove unknown item", ["prove", "EV-999999", "--out", "@p-1"], 1, "EV-999999"),
+    ("prove bad item ref", ["prove", "'; DROP TABLE events; --", "--out", "@p-2"], 1, "ITEM"),
+    ("prove without out", ["prove", "EV-1"], 2, "--out"),
+    ("prove without items", ["prove", "--out", "@p-3"], 2, "ITEM"),
+    ("prove out not empty", ["prove", "EV-1", "--out", "@scan-dir/.."], 1, "--force"),
+    ("prove checkpoint missing", ["prove", "EV-1", "--out", "@p-4", "--checkpoint", "@no-checkpoint.txt"], 1,
+     "no-checkpoint.txt"),
+    ("prove checkpoint whitespace", ["prove", "EV-1", "--out", "@p-5", "--checkpoint", "@spaces.csv"], 1,
+     "spaces.csv"),
+    ("prove checkpoint binary", ["prove", "EV-1", "--out", "@p-6", "--checkpoint", "@random.csv"], 1, "random.csv"),
+    ("prove checkpoint folder", ["prove", "EV-1", "--out", "@p-7", "--checkpoint", "@scan-dir"], 1, "scan-dir"),
 ]
 
 
