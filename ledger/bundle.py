@@ -47,7 +47,7 @@ def _check_target(out: str | os.PathLike, force: bool, database) -> Path:
 
 def _snapshot(session: Session) -> None:
     # One consistent view of the log (events and chain head) while others keep appending.
-    if session.get_bind().dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 

@@ -235,6 +235,10 @@ class Ledger:
             raise self._no_ledger()
         try:
             with Session(self.engine) as session:
+                if self.engine.dialect.name == "postgresql":
+                    # Every reader sees one state of the ledger: a document or a check made
+                    # while officers write never mixes rows from before and after a commit.
+                    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
                 yield session
                 session.rollback()
         except LedgerError:

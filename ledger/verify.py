@@ -670,7 +670,7 @@ def parse_expect_head(text: str | None) -> tuple[int, str] | None:
 
 def _snapshot(session: Session) -> None:
     # One consistent view of the log for the whole run, while others keep appending.
-    if session.get_bind().dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
