@@ -135,7 +135,7 @@ def _draw(forms: list[CustodyForm], head_seq: int, path: str, lang: str) -> int:
     p = lambda text, style=body: Paragraph(escape(text or "").replace("\n", "<br/>"), style)  # noqa: E731
     grid = TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+        ("FONTNAME", (0, 0), (-1, -1), FONT), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
         ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ])
     story: list = []
@@ -159,7 +159,7 @@ def _draw(forms: list[CustodyForm], head_seq: int, path: str, lang: str) -> int:
             (t("registration"), f"{t('event_no')} {f.registered_seq}, {t('hash')} {f.registration_hash}"),
         ]
         table = Table([[p(k, bold), p(v)] for k, v in ident], colWidths=[55 * mm, 222 * mm])
-        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("FONTNAME", (0, 0), (-1, -1), FONT),
                                    ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         story.append(table)
         story.append(p(t("events"), sub))

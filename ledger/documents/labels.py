@@ -77,7 +77,7 @@ def _draw(labels: list[ItemFacts], layout: Layout, path: str, lang: str) -> int:
     from ledger.documents.pdf import register_fonts
 
     register_fonts()
-    c = canvas.Canvas(path, pagesize=(layout.page[0] * MM, layout.page[1] * MM))
+    c = canvas.Canvas(path, pagesize=(layout.page[0] * MM, layout.page[1] * MM), initialFontName=FONT)
     c.setTitle(word(TEXT, "title", lang))
     c.setAuthor("evidence")
     per_page = layout.columns * layout.rows
@@ -122,8 +122,10 @@ def _qr(c, payload: str, x: float, y: float, size: float) -> None:
     qr = segno.make(payload, error="m", micro=False)
     matrix = [list(r) for r in qr.matrix_iter(border=4)]
     module = size / len(matrix)
-    c.setFillColorRGB(0, 0, 0)
     top = y + size
+    # One path for all dark modules: filled as one shape, neighbouring squares leave no hairline
+    # seams when a printer driver or a viewer smooths the edges, which would confuse a scanner.
+    path = c.beginPath()
     for r, bits in enumerate(matrix):
         col = 0
         while col < len(bits):
@@ -131,10 +133,12 @@ def _qr(c, payload: str, x: float, y: float, size: float) -> None:
                 run = col
                 while run < len(bits) and bits[run]:
                     run += 1
-                c.rect(x + col * module, top - (r + 1) * module, (run - col) * module, module, stroke=0, fill=1)
+                path.rect(x + col * module, top - (r + 1) * module, (run - col) * module, module)
                 col = run
             else:
                 col += 1
+    c.setFillColorRGB(0, 0, 0)
+    c.drawPath(path, stroke=0, fill=1, fillMode=1)  # non-zero winding: overlaps stay dark
 
 
 def _label(c, f: ItemFacts, x: float, y: float, w: float, h: float, qr_share: float, lang: str) -> None:

@@ -100,6 +100,7 @@ def numbered_canvas(footer: Callable[[int, int, object], str], font_size: float 
 
     class NumberedCanvas(canvas.Canvas):
         def __init__(self, *args, **kwargs):
+            kwargs["initialFontName"] = FONT  # else every page names Helvetica, not embedded
             super().__init__(*args, **kwargs)
             self._pages: list[dict] = []
 
