@@ -4,6 +4,7 @@ from .app import main
 from .case_cmds import case_group, seizure_group
 from .custody_cmds import custody_group  # also adds `item history`
 from .demo_cmd import demo
+from .document_cmds import export_custody_form, label_command
 from .export_cmds import export_group
 from .import_cmds import item_import
 from .item_cmds import cash_group, document_group, item_group, phone_group, vehicle_group
@@ -23,6 +24,8 @@ main.add_command(custody_group)
 main.add_command(verify_command)
 item_group.add_command(item_import)
 export_group.add_command(export_xlsx)
+export_group.add_command(export_custody_form)
+main.add_command(label_command)
 main.add_command(demo)
 main.add_command(key_group)
 main.add_command(checkpoint_group)

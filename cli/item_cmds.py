@@ -198,6 +198,9 @@ def _what(row: dict) -> str:
 def item_show(state, item):
     """Show one item with every field, its holder, location, seal and status.
 
+    ITEM is an evidence number, or the text of a label's QR code as a scanner types it
+    (EV-000042/CASE/HASH); a label whose case or hash is not this ledger's is refused (exit 3).
+
     Example:
 
     \b

@@ -81,7 +81,9 @@ WORDS = {
     "forfeited": ("forfeited", "decomisado"), "auctioned": ("auctioned", "subastado"),
     "transferred-to-agency": ("transferred to agency", "transferido a otra entidad"),
     "buy": ("buy", "compra"), "sell": ("sell", "venta"), "mid": ("mid", "promedio"),
+    "pe": ("Peruvian", "peruana"), "foreign": ("foreign", "extranjera"),
 }
+WORD_COLUMNS = ("status", "rate_side", "plate_kind")  # codes shown as words in the workbook's language
 TEXT = {
     "heading": ("Inventory of seized assets", "Inventario de bienes incautados"),
     "case_no": ("Case", "Caso"), "title": ("Title", "Título"), "prosecutor": ("Prosecutor", "Fiscal"),
@@ -118,6 +120,7 @@ TEXT = {
     "verified_yes": ("yes: the case's tables equal the replay of the log up to event {seq}",
                      "sí: las tablas del caso coinciden con la reproducción del libro hasta el evento {seq}"),
     "not_verified": ("NOT VERIFIED", "NO VERIFICADO"),
+    "footer": ("{case} — &A — page &P of &N", "{case} — &A — página &P de &N"),
     "not_verified_long": ("NOT VERIFIED: exported with --unverified; the rows were not checked against the log",
                           "NO VERIFICADO: exportado con --unverified; las filas no se verificaron contra el libro"),
     "exported_by": ("Exported by", "Exportado por"), "exported_at": ("Exported ({tz})", "Exportado ({tz})"),
@@ -230,7 +233,7 @@ class _Cells:
             return self.number(v, DATETIME_FORMAT)
         if col.type == "date":
             return self.number(v, DATE_FORMAT)
-        if col.key in ("status", "rate_side"):
+        if col.key in WORD_COLUMNS:
             v = _word(v, lang)
         return self.text(v)
 
@@ -256,7 +259,12 @@ def _quote_sheet(name: str) -> str:
 
 
 # -- sheets ------------------------------------------------------------------------------------
-def _setup_sheet(ws, widths: Iterable[int], *, header_rows: int | None = 1, stamp: str | None = None) -> None:
+def _setup_sheet(ws, widths: Iterable[int], footer: str, *, header_rows: int | None = 1, stamp: str | None = None,
+                 title_columns: str | None = None) -> None:
+    """Screen and print layout. A table sheet prints at full size, its columns running on to
+    following pages with `title_columns` (the item's number) repeated on each, because fitting
+    two dozen columns to one A4 width makes the text too small to read; the summary fits one
+    page width. Every page's footer names the case, the sheet and page N of M."""
     if stamp:  # printed at the top of every page, and a red tab on screen
         ws.oddHeader.center.text = stamp
         ws.oddHeader.center.color = "C00000"
@@ -266,13 +274,15 @@ def _setup_sheet(ws, widths: Iterable[int], *, header_rows: int | None = 1, stam
     if header_rows:
         ws.freeze_panes = f"A{header_rows + 1}"
         ws.print_title_rows = f"1:{header_rows}"
+    if title_columns:
+        ws.print_title_cols = title_columns
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = 9  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # A fixed scale, never "fit to width": 11 pt text scaled to no less than 8.8 pt.
+    ws.page_setup.scale = 100 if title_columns else SUMMARY_SCALE
+    ws.page_setup.pageOrder = "overThenDown"  # a row's pages follow each other
     ws.print_options.gridLines = True
-    ws.oddFooter.center.text = "&A — &P / &N"
+    ws.oddFooter.center.text = footer
     # Protected against accidental edits, without a password; filtering and sorting stay allowed.
     protection = ws.protection
     protection.sheet = True
@@ -280,6 +290,20 @@ def _setup_sheet(ws, widths: Iterable[int], *, header_rows: int | None = 1, stam
     protection.sort = False
     protection.formatColumns = False
     protection.formatRows = False
+
+
+SUMMARY_SCALE = 80
+
+
+def _footer(inv: CaseInventory, lang: str) -> str:
+    return _label(TEXT, "footer", lang, case=inv.case_no.replace("&", "&&"))  # "&" starts a field code
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """Lines a wrapped cell of `width` (in widths of "0") needs for `text`: spreadsheets do not
+    grow a row for wrapped text when the file is printed, so the writer sets the height."""
+    per_line = max(1, int(width * 1.05))
+    return sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
 
 
 def _stamp(inv: CaseInventory, lang: str) -> str | None:
@@ -297,8 +321,10 @@ def _write_table_sheet(
     ws = wb.create_sheet(_label(SHEET_NAMES, sheet, lang))
     headers = headers_for(sheet, lang, inv.tz, inv.totals.in_currency)
     # Wide enough for the header and its filter button; write-only mode fixes widths before any row.
-    _setup_sheet(ws, [max(c.width, len(h) + 4) for c, h in zip(columns, headers, strict=True)],
-                 stamp=_stamp(inv, lang))
+    # A printed date and time ("2020-10-06 10:00:00") needs 20, or it runs into the next cell.
+    widths = [max(c.width, len(h) + 4, 20 if c.type == "datetime" else 0) for c, h in zip(columns, headers, strict=True)]
+    _setup_sheet(ws, widths, _footer(inv, lang),
+                 stamp=_stamp(inv, lang), title_columns="A:C" if sheet == "custody" else "A:A")
     cells = _Cells(ws, lang)
     ws.append([cells.text(h, bold=True) for h in headers])
     rows = _RowWriter(ws, columns, lang) if RAW_ROWS and _raw_stream_available() else None
@@ -392,7 +418,7 @@ class _RowWriter:
             elif c.type in ("datetime", "date"):
                 fmt = DATETIME_FORMAT if c.type == "datetime" else DATE_FORMAT
                 self.cols.append((c.key, letter, self.TIME, self.style(fmt)))
-            elif c.key in ("status", "rate_side"):
+            elif c.key in WORD_COLUMNS:
                 self.cols.append((c.key, letter, self.WORD, None))
             else:
                 self.cols.append((c.key, letter, self.TEXT, None))
@@ -483,16 +509,21 @@ def _write_summary(wb: Workbook, inv: CaseInventory, lang: str) -> None:
     t = inv.totals
     cur = t.in_currency
     ws = wb.create_sheet(_label(SHEET_NAMES, "summary", lang))
-    _setup_sheet(ws, [30, 22, 22, 24, 22, 26, 26, 22], header_rows=None, stamp=_stamp(inv, lang))
+    widths = [28, 20, 20, 22, 20, 24, 24, 20]  # one A4 landscape width at SUMMARY_SCALE
+    _setup_sheet(ws, widths, _footer(inv, lang), header_rows=None, stamp=_stamp(inv, lang))
     c = _Cells(ws, lang)
 
     def lab(key: str, **kw) -> WriteOnlyCell:
-        return c.text(_label(TEXT, key, lang, tz=inv.tz, cur=cur, case=inv.case_no), bold=True)
+        return c.text(_label(TEXT, key, lang, tz=inv.tz, cur=cur, case=inv.case_no), bold=True, wrap=True)
 
     row_no = 0
 
     def put(cells: list) -> int:
         nonlocal row_no
+        lines = max((_wrapped_lines(cell.value, widths[i]) for i, cell in enumerate(cells)
+                     if cell is not None and cell.alignment is not None and cell.alignment.wrap_text), default=1)
+        if lines > 1:
+            ws.row_dimensions[row_no + 1].height = 15 * lines + 2  # 11 pt text, 15 pt a line
         ws.append(cells)
         row_no += 1
         return row_no

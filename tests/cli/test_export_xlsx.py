@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 from datetime import datetime
@@ -198,8 +200,11 @@ def test_workbook_matches_the_ledger(case, db_url, outdir):
         for cell in ws[1]:
             assert ws.column_dimensions[cell.column_letter].width >= len(cell.value) + 2
     for ws in wb.worksheets:
-        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
-        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        # Printed at a fixed scale (never squeezed to one page width), the case on every page.
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+        assert int(ws.page_setup.scale) >= 80 and not ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.oddFooter.center.text.startswith(f"{CASE} — &A — página &P de &N")
+        assert ws.title == SHEETS_ES[0] or ws.print_title_cols.startswith("$A:")
         assert ws.protection.sheet and not ws.protection.sort and not ws.protection.autoFilter
     props = wb.properties
     assert props.creator == "F-2001 Rosa Huamán Ccori" and CASE in props.title and CASE in props.subject
@@ -374,6 +379,56 @@ def test_libreoffice_recalculates_to_the_ledger(case, outdir, lang, backend):
     if len(csvs) > 1:
         sheet = next(p for p in csvs if "Docu" in p.stem)
         assert list(csv.reader(sheet.open(encoding="utf-8")))[1][2] == DANGEROUS[1]
+
+
+def _words_by_page(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
+    return [[(float(a), float(b), float(c), float(d), html.unescape(t)) for a, b, c, d, t in word.findall(page)]
+            for page in out.split("<page ")[1:]]
+
+
+@pytest.mark.skipif(SOFFICE is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice (soffice) or poppler-utils (pdftotext) is not installed; .ci/run installs them")
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_demo_workbook_prints_legibly(cli, outdir, lang, backend):
+    """The demo case's workbook printed to PDF by LibreOffice: no text under 8 pt, the case, sheet
+    and page N of M at the foot of every page, codes as words, and on the summary no text over
+    other text (wrapped cells get rows tall enough)."""
+    if backend != "sqlite":
+        pytest.skip("one backend is enough to exercise LibreOffice")
+    out = outdir / f"demo-{lang}.xlsx"
+    cli.ok("demo", "--out", str(out), "--lang", lang)
+    profile = outdir.parent / "lo-profile"
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(outdir / "pdf"), str(out)],
+                   check=True, capture_output=True, timeout=180, env={**os.environ, "HOME": str(outdir.parent)})
+    pages = _words_by_page(outdir / "pdf" / f"demo-{lang}.pdf")
+    assert len(pages) > 5
+    # A word's box is as tall as the font's ascent plus descent; the item sheets print 11 pt text
+    # at 100 %, so their commonest box height is what 11 pt measures in the font LibreOffice used.
+    heights = [round(w[3] - w[1], 1) for page in pages[-3:] for w in page]
+    per_point = max(set(heights), key=heights.count) / 11
+    page_word, of = ("página", "de") if lang == "es" else ("page", "of")
+    case_no = "DEMO-AQP-2020-0147"
+    for n, words in enumerate(pages, start=1):
+        text = " ".join(w[4] for w in words)
+        assert f"{case_no} — " in text and f"{page_word} {n} {of} {len(pages)}" in text, (n, text[-200:])
+        for w in words:
+            assert (w[3] - w[1]) / per_point >= 8 - 0.05, (n, w)
+        if f" — {'Resumen' if lang == 'es' else 'Summary'} — " not in text:
+            continue  # long texts on the item sheets are still clipped at the next filled cell
+        for i, a in enumerate(words):
+            for b in words[i + 1:]:
+                # Wrapped lines of one cell touch by their descent and ascent; text over text overlaps more.
+                across = min(a[2], b[2]) - max(a[0], b[0])
+                down = min(a[3], b[3]) - max(a[1], b[1])
+                assert across <= 1 or down <= 0.25 * min(a[3] - a[1], b[3] - b[1]), (n, a, b)
+    everything = " ".join(w[4] for page in pages for w in page)
+    assert (" peruana " if lang == "es" else " Peruvian ") in f" {everything} "
+    # The wrapped texts of the summary are whole: the title and the end of the rounding note.
+    assert "venta de recién nacidos" in everything or "sale of newborns" in everything.lower()
+    assert ("divide importes en COTIZADA." if lang == "es" else "QUOTE.") in everything
 
 
 def test_folder_without_write_permission_as_seen_by_the_system(seeded, outdir, monkeypatch):

@@ -483,6 +483,27 @@ CASES: list[tuple[str, list[str], int, str]] = [
      "spaces.csv"),
     ("prove checkpoint binary", ["prove", "EV-1", "--out", "@p-6", "--checkpoint", "@random.csv"], 1, "random.csv"),
     ("prove checkpoint folder", ["prove", "EV-1", "--out", "@p-7", "--checkpoint", "@scan-dir"], 1, "scan-dir"),
+    # --- paper: custody forms, labels, and scanned label payloads (ledger/documents/) ------------
+    ("label unknown item", ["label", "EV-999", "--out", "@l.pdf"], 1, "EV-999"),
+    ("label unknown layout", ["label", "EV-1", "--out", "@l.pdf", "--layout", "a5-2x2"], 1, "--layout"),
+    ("label out exists", ["label", "EV-1", "--out", "@exists.pdf"], 1, "exists.pdf"),
+    ("label out not pdf", ["label", "EV-1", "--out", "@l.txt"], 1, ".pdf"),
+    ("label out folder missing", ["label", "EV-1", "--out", "@no/such/l.pdf"], 1, "does not exist"),
+    ("label nothing named", ["label", "--out", "@l.pdf"], 1, "--case"),
+    ("label items and case", ["label", "EV-1", "--case", "AQP-2020-0147", "--out", "@l.pdf"], 1, "--case"),
+    ("label unknown case", ["label", "--case", "NOPE-2020-1", "--out", "@l.pdf"], 1, "NOPE-2020-1"),
+    ("label unknown seizure", ["label", "--seizure", "SZ-99", "--out", "@l.pdf"], 1, "SZ-99"),
+    ("label without out", ["label", "EV-1"], 2, "--out"),
+    ("custody form unknown item", ["export", "custody-form", "EV-1", "EV-999", "--out", "@f.pdf"], 1, "EV-999"),
+    ("custody form no item", ["export", "custody-form", "--out", "@f.pdf"], 2, "ITEM"),
+    ("custody form language", ["export", "custody-form", "EV-1", "--out", "@f.pdf", "--lang", "fr"], 2, "--lang"),
+    ("custody form out exists", ["export", "custody-form", "EV-1", "--out", "@exists.pdf"], 1, "exists.pdf"),
+    ("custody form out is folder", ["export", "custody-form", "EV-1", "--out", "@scan-dir"], 1, ".pdf"),
+    ("label payload other hash", ["item", "show", "EV-000001/AQP-2020-0147/000000000000"], 3,
+     "not printed from this ledger"),
+    ("label payload other case", ["item", "show", "EV-000001/LIM-2020-0001/000000000000"], 3, "LIM-2020-0001"),
+    ("label payload unknown item", ["item", "show", "EV-999999/AQP-2020-0147/ABCDEF012345"], 1, "EV-999999"),
+    ("label payload short hash", ["item", "show", "EV-000001/AQP-2020-0147/ABC"], 1, "EV-000001/AQP"),
 ]
 
 

@@ -70,3 +70,4 @@ def write_files(d: Path) -> None:
         else:
             (d / name).write_bytes(data)
     (d / "exists.xlsx").write_bytes(b"already here")
+    (d / "exists.pdf").write_bytes(b"already here")

@@ -1,0 +1,174 @@
+"""Evidence labels (rotulado) with a QR code, as a PDF to print on label sheets or a label roll.
+
+Each label shows the evidence number in large type, the case, the seizure's date and place, a
+short description, the seal and a QR code. The QR code holds the text of
+`ledger.items.label_payload`, EV-000042/CASE/HASH12 (HASH12: the first 12 hex digits of the
+item's registration event hash), which `evidence item show` accepts as typed by a barcode
+scanner, and which it refuses when the case or the hash is not this ledger's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from ledger.documents.facts import ItemFacts, item_facts, select_items
+from ledger.documents.pdf import FONT, FONT_BOLD, WrittenPdf, check_lang, word, write_pdf
+from ledger.errors import InputError
+
+MM = 72 / 25.4  # PDF points per millimetre
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A page of `columns` x `rows` labels of `width` x `height` mm, from `left`/`top` mm."""
+
+    name: str
+    page: tuple[float, float]  # mm
+    columns: int
+    rows: int
+    width: float
+    height: float
+    left: float = 0.0
+    top: float = 0.0
+    qr_share: float = 0.42  # of the label's width, at most
+
+
+LAYOUTS = {
+    # 24 labels of 70 x 37 mm on an A4 sheet (the common 3 x 8 label sheets).
+    "a4-3x8": Layout("a4-3x8", (210, 297), 3, 8, 70, 37.125),
+    # One label per page on a 62 mm continuous roll (label printers' common width).
+    "roll-62mm": Layout("roll-62mm", (62, 42), 1, 1, 62, 42, qr_share=0.36),
+}
+
+TEXT: dict[str, tuple[str, str]] = {
+    "case": ("Case", "Caso"), "seized": ("Seized", "Incautado"), "seal": ("Seal", "Precinto"),
+    "no_seal": ("no seal", "sin precinto"), "disposed": ("DISPOSED", "DISPUESTO"),
+    "title": ("Evidence labels", "Rótulos de evidencia"),
+}
+
+
+def check_layout(name: str) -> Layout:
+    layout = LAYOUTS.get(name)
+    if layout is None:
+        raise InputError(f"--layout {name!r} is not a label layout; nothing was written.",
+                         hint=f"Use one of: {', '.join(LAYOUTS)}.")
+    return layout
+
+
+def evidence_labels(session: Session, refs: Sequence[str] = (), *, case_no: str | None = None,
+                    seizure: str | None = None, lang: str = "es", tz: str = "America/Lima") -> list[ItemFacts]:
+    """What the labels of the named items (or of a case's or a seizure's items) say."""
+    lang = check_lang(lang)
+    return item_facts(session, select_items(session, refs, case_no=case_no, seizure=seizure), lang, tz)
+
+
+def write_labels(labels: list[ItemFacts], out: str, *, layout: str = "a4-3x8", lang: str = "es",
+                 force: bool = False, database=None) -> WrittenPdf:
+    chosen = check_layout(layout)
+    return write_pdf(out, lambda tmp: _draw(labels, chosen, tmp, lang), force=force, database=database)
+
+
+def _draw(labels: list[ItemFacts], layout: Layout, path: str, lang: str) -> int:
+    from reportlab.pdfgen import canvas
+
+    from ledger.documents.pdf import register_fonts
+
+    register_fonts()
+    c = canvas.Canvas(path, pagesize=(layout.page[0] * MM, layout.page[1] * MM), initialFontName=FONT)
+    c.setTitle(word(TEXT, "title", lang))
+    c.setAuthor("evidence")
+    per_page = layout.columns * layout.rows
+    pages = 0
+    for start in range(0, len(labels), per_page):
+        for i, label in enumerate(labels[start:start + per_page]):
+            col, row = i % layout.columns, i // layout.columns
+            x = (layout.left + col * layout.width) * MM
+            y = (layout.page[1] - layout.top - (row + 1) * layout.height) * MM
+            _label(c, label, x, y, layout.width * MM, layout.height * MM, layout.qr_share, lang)
+        c.showPage()
+        pages += 1
+    c.save()
+    return pages
+
+
+def _fit(text: str, font: str, size: float, width: float) -> str:
+    """`text` cut with an ellipsis so that it fits `width` points."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _lines(text: str, font: str, size: float, width: float, most: int) -> list[str]:
+    from reportlab.lib.utils import simpleSplit
+
+    lines = simpleSplit(text, font, size, width) or [""]
+    if len(lines) > most:
+        lines = lines[:most - 1] + [_fit(" ".join(lines[most - 1:]), font, size, width)]
+    return lines
+
+
+def _qr(c, payload: str, x: float, y: float, size: float) -> None:
+    """The QR code of `payload` as vector squares in a `size`-point square at (x, y), with
+    the standard quiet zone of 4 modules inside it."""
+    import segno
+
+    qr = segno.make(payload, error="m", micro=False)
+    matrix = [list(r) for r in qr.matrix_iter(border=4)]
+    module = size / len(matrix)
+    top = y + size
+    # One path for all dark modules: filled as one shape, neighbouring squares leave no hairline
+    # seams when a printer driver or a viewer smooths the edges, which would confuse a scanner.
+    path = c.beginPath()
+    for r, bits in enumerate(matrix):
+        col = 0
+        while col < len(bits):
+            if bits[col]:
+                run = col
+                while run < len(bits) and bits[run]:
+                    run += 1
+                path.rect(x + col * module, top - (r + 1) * module, (run - col) * module, module)
+                col = run
+            else:
+                col += 1
+    c.setFillColorRGB(0, 0, 0)
+    c.drawPath(path, stroke=0, fill=1, fillMode=1)  # non-zero winding: overlaps stay dark
+
+
+def _label(c, f: ItemFacts, x: float, y: float, w: float, h: float, qr_share: float, lang: str) -> None:
+    t = lambda key: word(TEXT, key, lang)  # noqa: E731
+    pad = 2.5 * MM
+    qr_size = min(h - 2 * pad + 2 * MM, w * qr_share)  # the quiet zone may reach into the padding
+    _qr(c, f.payload, x + w - qr_size - pad / 2, y + (h - qr_size) / 2, qr_size)
+    text_w = w - qr_size - pad * 1.5
+    left = x + pad
+    line_y = y + h - pad - 13
+    c.setFont(FONT_BOLD, 15)
+    c.drawString(left, line_y, _fit(f.id, FONT_BOLD, 15, text_w))
+    size, lead = 7, 8.4
+    line_y -= 10
+    if f.status == "disposed":
+        c.setFont(FONT_BOLD, 8)
+        c.drawString(left, line_y, _fit(f"{t('disposed')}" + (f" ({f.disposition})" if f.disposition else ""),
+                                        FONT_BOLD, 8, text_w))
+        line_y -= lead
+    lines = [(FONT, f"{t('case')} {f.case_no}")]
+    lines.append((FONT, f"{t('seized')} {f.seizure_at[:16]}"))
+    lines += [(FONT, s) for s in _lines(f.seizure_place, FONT, size, text_w, 1)]
+    lines += [(FONT_BOLD, s) for s in _lines(f"{f.kind_word}: {f.short}", FONT_BOLD, size, text_w, 2)]
+    lines.append((FONT, f"{t('seal')} {f.seal}" if f.seal else t("no_seal")))
+    for font, text in lines:
+        if line_y < y + pad:
+            break
+        c.setFont(font, size)
+        c.drawString(left, line_y, _fit(text, font, size, text_w))
+        line_y -= lead
+    # The hash in the QR code, readable, so a label can be checked by eye against 'item show'.
+    c.setFont(FONT, 6)
+    c.drawString(left, y + pad - 1.5, f"#{f.payload.rsplit('/', 1)[-1]}")
