@@ -27,6 +27,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from ledger.errors import InputError, LedgerError
@@ -40,6 +41,8 @@ RATE_FORMAT = "0.0000######"
 # Texts a spreadsheet would read as the start of a formula (or DDE) if typed into a cell.
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
 SYMBOLS = {"PEN": "S/", "USD": "US$"}
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 TABLE_NAMES = {"cash": "Cash", "vehicle": "Vehicles", "phone": "Phones", "document": "Documents", "custody": "Custody"}
 SHEETS = ("summary", *ITEM_KINDS, "custody")
 
@@ -199,7 +202,7 @@ class _Cells:
         if bold:
             cell.font = Font(bold=True)
         if wrap:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = WRAP
         return cell
 
     def number(self, value, fmt: str | None = None, *, bold: bool = False) -> WriteOnlyCell | None:
@@ -220,6 +223,13 @@ class _Cells:
         return cell
 
     def value(self, col: Column, row: dict, lang: str) -> WriteOnlyCell | None:
+        """A data cell of an item or custody sheet, as `_RowWriter.render` writes it."""
+        cell = self._value(col, row, lang)
+        if cell is not None and col.type != "text":
+            cell.alignment = TOP  # level with the first line of a wrapped neighbour
+        return cell
+
+    def _value(self, col: Column, row: dict, lang: str) -> WriteOnlyCell | None:
         v = row.get(col.key)
         if v is None:
             return None
@@ -235,7 +245,7 @@ class _Cells:
             return self.number(v, DATE_FORMAT)
         if col.key in WORD_COLUMNS:
             v = _word(v, lang)
-        return self.text(v)
+        return self.text(v, wrap=True)
 
 
 def _too_long(value: str) -> LedgerError:
@@ -260,11 +270,12 @@ def _quote_sheet(name: str) -> str:
 
 # -- sheets ------------------------------------------------------------------------------------
 def _setup_sheet(ws, widths: Iterable[int], footer: str, *, header_rows: int | None = 1, stamp: str | None = None,
-                 title_columns: str | None = None) -> None:
-    """Screen and print layout. A table sheet prints at full size, its columns running on to
-    following pages with `title_columns` (the item's number) repeated on each, because fitting
-    two dozen columns to one A4 width makes the text too small to read; the summary fits one
-    page width. Every page's footer names the case, the sheet and page N of M."""
+                 title_columns: str | None = None, breaks: Iterable[int] = ()) -> None:
+    """Screen and print layout. A table sheet prints at 90 %, its columns running on to
+    following pages (a new page at each column in `breaks`, counted from 0) with `title_columns` (the item's
+    number) repeated on each, because fitting two dozen columns to one A4 width makes the text
+    too small to read; the summary fits one page width. Every page's footer names the case, the
+    sheet and page N of M."""
     if stamp:  # printed at the top of every page, and a red tab on screen
         ws.oddHeader.center.text = stamp
         ws.oddHeader.center.color = "C00000"
@@ -276,10 +287,12 @@ def _setup_sheet(ws, widths: Iterable[int], footer: str, *, header_rows: int | N
         ws.print_title_rows = f"1:{header_rows}"
     if title_columns:
         ws.print_title_cols = title_columns
+    for col in breaks:
+        ws.col_breaks.append(Break(id=col))
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = 9  # A4
-    # A fixed scale, never "fit to width": 11 pt text scaled to no less than 8.8 pt.
-    ws.page_setup.scale = 100 if title_columns else SUMMARY_SCALE
+    # A fixed scale, never "fit to width": 11 pt text printed at no less than 8.8 pt.
+    ws.page_setup.scale = TABLE_SCALE if title_columns else SUMMARY_SCALE
     ws.page_setup.pageOrder = "overThenDown"  # a row's pages follow each other
     ws.print_options.gridLines = True
     ws.oddFooter.center.text = footer
@@ -299,11 +312,73 @@ def _footer(inv: CaseInventory, lang: str) -> str:
     return _label(TEXT, "footer", lang, case=inv.case_no.replace("&", "&&"))  # "&" starts a field code
 
 
+# Where a printed page of a table sheet may start. The first page across holds the identifying
+# and most useful columns (what an item is, and for cash how much and who counted it); each
+# following page, with the identifying columns repeated, a group that reads together: the
+# valuation, the custody state, the dates, the disposition. Groups that fit share a page.
+PAGE_GROUPS = {
+    "cash": ("rate", "converted", "seal", "registered_at", "disposition"),
+    "vehicle": ("value", "seal", "registered_at", "disposition"),
+    "phone": ("seal", "registered_at", "disposition"),
+    "document": ("file_sha256", "seal", "registered_at", "disposition"),
+    "custody": ("reason", "old_seal", "hash"),
+}
+TABLE_SCALE = 90  # 11 pt text printed at 9.9 pt: the first group of the widest sheet fits a page
+# The printable width of A4 landscape (297 mm less openpyxl's default 0.75" side margins, 734 pt)
+# in column width units as LibreOffice prints them at 100 % (7 pt each), less some slack.
+PAGE_WIDTH = 102
+LINE_PT = 15  # the height of one line of 11 pt text in a row
+
+
+def _page_breaks(keys: list[str], widths: list[int], groups: Iterable[str], repeated: int) -> list[int]:
+    """The columns (counted from 0) that start a new printed page: the groups packed onto pages
+    in order, a group starting a new page when it does not fit beside the previous ones and the
+    `repeated` columns, and a group wider than a page broken where the page is full."""
+    room = PAGE_WIDTH * 100 / TABLE_SCALE - sum(widths[:repeated])
+    starts = sorted({keys.index(k) for k in groups if k in keys} | {len(keys)})
+    breaks, used, start = [], 0.0, repeated
+    for end in starts:
+        if end <= start:
+            continue
+        if used and used + sum(widths[start:end]) > room:
+            breaks.append(start)
+            used = 0
+        for col in range(start, end):
+            if used and used + widths[col] > room:
+                breaks.append(col)
+                used = 0
+            used += widths[col]
+        start = end
+    return breaks
+
+
 def _wrapped_lines(text: str, width: float) -> int:
-    """Lines a wrapped cell of `width` (in widths of "0") needs for `text`: spreadsheets do not
-    grow a row for wrapped text when the file is printed, so the writer sets the height."""
-    per_line = max(1, int(width * 1.05))
-    return sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
+    """Lines a wrapped cell of `width` (in widths of "0") needs for `text`, by a greedy word wrap
+    that counts characters as wide as "0" (most letters are narrower, so it rounds up): spreadsheets
+    do not grow a row for wrapped text when the file is printed, so the writer sets the height."""
+    per_line = max(1, int(width))
+    lines = 0
+    for part in str(text).split("\n"):
+        lines += 1
+        if len(part) <= per_line:
+            continue
+        used = 0
+        for word in part.split(" "):
+            need = used + 1 + len(word) if used else len(word)
+            if need <= per_line:
+                used = need
+                continue
+            if used:
+                lines += 1
+            full, used = divmod(len(word), per_line)  # a word longer than a line breaks anywhere
+            if full and not used:
+                full, used = full - 1, per_line
+            lines += full
+    return lines
+
+
+def _row_height(lines: int) -> float:
+    return LINE_PT * lines + 2
 
 
 def _stamp(inv: CaseInventory, lang: str) -> str | None:
@@ -323,11 +398,13 @@ def _write_table_sheet(
     # Wide enough for the header and its filter button; write-only mode fixes widths before any row.
     # A printed date and time ("2020-10-06 10:00:00") needs 20, or it runs into the next cell.
     widths = [max(c.width, len(h) + 4, 20 if c.type == "datetime" else 0) for c, h in zip(columns, headers, strict=True)]
-    _setup_sheet(ws, widths, _footer(inv, lang),
-                 stamp=_stamp(inv, lang), title_columns="A:C" if sheet == "custody" else "A:A")
+    repeated = 3 if sheet == "custody" else 1
+    breaks = _page_breaks([c.key for c in columns], widths, PAGE_GROUPS[sheet], repeated)
+    _setup_sheet(ws, widths, _footer(inv, lang), stamp=_stamp(inv, lang),
+                 title_columns=f"A:{get_column_letter(repeated)}", breaks=breaks)
     cells = _Cells(ws, lang)
     ws.append([cells.text(h, bold=True) for h in headers])
-    rows = _RowWriter(ws, columns, lang) if RAW_ROWS and _raw_stream_available() else None
+    rows = _RowWriter(ws, columns, widths, lang) if RAW_ROWS and _raw_stream_available() else None
     custody = sheet == "custody"
     n = 0
     for row in inv.rows(sheet):
@@ -337,7 +414,12 @@ def _write_table_sheet(
         if rows is not None:
             rows.append(row, n + 1)
         else:
-            ws.append([cells.value(c, row, lang) for c in columns])
+            values = [cells.value(c, row, lang) for c in columns]
+            lines = max((_wrapped_lines(xlsx_unescape(v.value), w) for v, w in zip(values, widths, strict=True)
+                         if v is not None and v.data_type == "s"), default=1)
+            if lines > 1:
+                ws.row_dimensions[n + 1].height = _row_height(lines)
+            ws.append(values)
         if progress and n % 100 == 0:
             progress(100)
     if progress and n % 100:
@@ -401,13 +483,14 @@ class _RowWriter:
 
     TEXT, WORD, MONEY, NUMBER, INT, TIME = range(6)
 
-    def __init__(self, ws, columns: tuple[Column, ...], lang: str):
+    def __init__(self, ws, columns: tuple[Column, ...], widths: list[int], lang: str):
         self.ws = ws
         self.lang = LANGS.index(lang)
         self._styles: dict[tuple, str] = {}
-        self.quote = self.style(quote=True)
+        self.wrap = self.style(wrap=True)
+        self.quote = self.style(quote=True, wrap=True)
         self.cols = []
-        for i, c in enumerate(columns, start=1):
+        for i, (c, width) in enumerate(zip(columns, widths, strict=True), start=1):
             letter = get_column_letter(i)
             if c.type == "money":
                 self.cols.append((c.key, letter, self.MONEY, c.currency_key))
@@ -418,17 +501,16 @@ class _RowWriter:
             elif c.type in ("datetime", "date"):
                 fmt = DATETIME_FORMAT if c.type == "datetime" else DATE_FORMAT
                 self.cols.append((c.key, letter, self.TIME, self.style(fmt)))
-            elif c.key in WORD_COLUMNS:
-                self.cols.append((c.key, letter, self.WORD, None))
-            else:
-                self.cols.append((c.key, letter, self.TEXT, None))
+            else:  # text wraps within its column; `extra` is the width the row height is measured by
+                self.cols.append((c.key, letter, self.WORD if c.key in WORD_COLUMNS else self.TEXT, width))
         self._money: dict[str, str] = {}
         self._hook()
 
-    def style(self, fmt: str | None = None, *, quote: bool = False) -> str:
-        """The ` s="N"` attribute of cells with this number format (or quote prefix), registered
-        in the workbook's styles exactly as openpyxl registers a styled cell's."""
-        key = (fmt, quote)
+    def style(self, fmt: str | None = None, *, quote: bool = False, wrap: bool = False) -> str:
+        """The ` s="N"` attribute of data cells with this number format (or quote prefix, or
+        wrapped text), registered in the workbook's styles exactly as openpyxl registers a styled
+        cell's."""
+        key = (fmt, quote, wrap)
         attr = self._styles.get(key)
         if attr is None:
             cell = WriteOnlyCell(self.ws)
@@ -436,6 +518,7 @@ class _RowWriter:
                 cell.number_format = fmt
             if quote:
                 cell.quotePrefix = True
+            cell.alignment = WRAP if wrap else TOP
             attr = self._styles[key] = f' s="{cell.style_id}"' if cell.has_style else ""
         return attr
 
@@ -466,6 +549,7 @@ class _RowWriter:
         get = row.get
         out = [f'<row r="{r}">']
         add = out.append
+        lines = 1
         for key, letter, kind, extra in self.cols:
             v = get(key)
             if v is None:
@@ -477,6 +561,8 @@ class _RowWriter:
                     v = str(v)
                 if not v:
                     continue
+                if len(v) > extra or "\n" in v:  # most texts fit one line: no need to measure
+                    lines = max(lines, _wrapped_lines(v, extra))
                 add(self.text_cell(f"{letter}{r}", v))
             elif kind == self.TIME:
                 add(f'<c r="{letter}{r}"{extra} t="n"><v>{to_excel(v):.16g}</v></c>')
@@ -489,6 +575,8 @@ class _RowWriter:
                     if extra is None:
                         extra = self._money[code] = self.style(money_format(code))
                 add(f'<c r="{letter}{r}"{extra} t="n"><v>{float(v):.16g}</v></c>')
+        if lines > 1:
+            out[0] = f'<row r="{r}" ht="{_row_height(lines)}" customHeight="1">'
         add("</row>")
         return "".join(out)
 
@@ -496,7 +584,7 @@ class _RowWriter:
         """A string cell: inline, never a formula; a quote prefix when it starts like one."""
         if len(v) > EXCEL_CELL_MAX:
             raise _too_long(v)
-        style = self.quote if v.startswith(FORMULA_LEADS) else ""
+        style = self.quote if v.startswith(FORMULA_LEADS) else self.wrap
         if _NEEDS_WORK.search(v):
             v = xlsx_escape(v).translate(_XML_TEXT)
         space = ' xml:space="preserve"' if v != v.strip() else ""
@@ -523,7 +611,7 @@ def _write_summary(wb: Workbook, inv: CaseInventory, lang: str) -> None:
         lines = max((_wrapped_lines(cell.value, widths[i]) for i, cell in enumerate(cells)
                      if cell is not None and cell.alignment is not None and cell.alignment.wrap_text), default=1)
         if lines > 1:
-            ws.row_dimensions[row_no + 1].height = 15 * lines + 2  # 11 pt text, 15 pt a line
+            ws.row_dimensions[row_no + 1].height = _row_height(lines)
         ws.append(cells)
         row_no += 1
         return row_no

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -393,8 +394,13 @@ def _words_by_page(pdf: Path) -> list[list[tuple[float, float, float, float, str
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_the_demo_workbook_prints_legibly(cli, outdir, lang, backend):
     """The demo case's workbook printed to PDF by LibreOffice: no text under 8 pt, the case, sheet
-    and page N of M at the foot of every page, codes as words, and on the summary no text over
-    other text (wrapped cells get rows tall enough)."""
+    and page N of M at the foot of every page, codes as words, no text over other text on any
+    page, every text of every sheet printed whole (wrapped cells get rows tall enough, none is
+    cut at its neighbour), and the item sheets' pages each led by the item column."""
+    from openpyxl import load_workbook
+
+    from ledger.xlsx.writer import TABLE_SCALE
+
     if backend != "sqlite":
         pytest.skip("one backend is enough to exercise LibreOffice")
     out = outdir / f"demo-{lang}.xlsx"
@@ -406,29 +412,75 @@ def test_the_demo_workbook_prints_legibly(cli, outdir, lang, backend):
     pages = _words_by_page(outdir / "pdf" / f"demo-{lang}.pdf")
     assert len(pages) > 5
     # A word's box is as tall as the font's ascent plus descent; the item sheets print 11 pt text
-    # at 100 %, so their commonest box height is what 11 pt measures in the font LibreOffice used.
+    # at TABLE_SCALE, so their commonest box height is what that size measures in LibreOffice's font.
     heights = [round(w[3] - w[1], 1) for page in pages[-3:] for w in page]
-    per_point = max(set(heights), key=heights.count) / 11
+    per_point = max(set(heights), key=heights.count) / (11 * TABLE_SCALE / 100)
     page_word, of = ("página", "de") if lang == "es" else ("page", "of")
     case_no = "DEMO-AQP-2020-0147"
+    sheets = SHEETS_ES if lang == "es" else SHEETS_EN
+    printed = {title: Counter() for title in sheets}
     for n, words in enumerate(pages, start=1):
         text = " ".join(w[4] for w in words)
         assert f"{case_no} — " in text and f"{page_word} {n} {of} {len(pages)}" in text, (n, text[-200:])
+        sheet = next(title for title in sheets if f" — {title} — " in text)
+        printed[sheet].update(_pieces(w[4] for w in words))
+        if sheet not in (sheets[0], sheets[-1]):  # an item sheet's every page starts with the item column
+            assert min(words, key=lambda w: (w[1], w[0]))[4] == ("Bien" if lang == "es" else "Item"), (n, text[:80])
         for w in words:
             assert (w[3] - w[1]) / per_point >= 8 - 0.05, (n, w)
-        if f" — {'Resumen' if lang == 'es' else 'Summary'} — " not in text:
-            continue  # long texts on the item sheets are still clipped at the next filled cell
         for i, a in enumerate(words):
             for b in words[i + 1:]:
                 # Wrapped lines of one cell touch by their descent and ascent; text over text overlaps more.
                 across = min(a[2], b[2]) - max(a[0], b[0])
                 down = min(a[3], b[3]) - max(a[1], b[1])
                 assert across <= 1 or down <= 0.25 * min(a[3] - a[1], b[3] - b[1]), (n, a, b)
+    # Every word of every text cell is on its sheet's pages, as often as the cells hold it: a text
+    # cut at the next cell or below its row loses its last words.
+    for ws in load_workbook(out).worksheets:
+        written = Counter(_pieces(word for row in ws.iter_rows() for cell in row
+                                  if isinstance(cell.value, str) and not cell.value.startswith("=")
+                                  for word in cell.value.split()))
+        assert not written - printed[ws.title], ws.title
     everything = " ".join(w[4] for page in pages for w in page)
     assert (" peruana " if lang == "es" else " Peruvian ") in f" {everything} "
     # The wrapped texts of the summary are whole: the title and the end of the rounding note.
     assert "venta de recién nacidos" in everything or "sale of newborns" in everything.lower()
     assert ("divide importes en COTIZADA." if lang == "es" else "QUOTE.") in everything
+
+
+def _pieces(words):
+    """Words split after their hyphens too: a wrapped cell may break "DEMO-FISCALIA" there."""
+    for word in words:
+        yield from re.findall(r"[^-]+-?|-", word)
+
+
+def test_item_sheets_print_column_groups_with_the_item_column_repeated(case, outdir, monkeypatch):
+    """Wide sheets run on to following pages at a scale that keeps text at 8 pt or more: the first
+    page holds the identifying columns, each page break falls at a group, the item column repeats,
+    and long texts wrap in rows tall enough (the fast row path and openpyxl's cells agree)."""
+    from ledger.xlsx import writer
+
+    path, _ = export(case, outdir, "--lang", "en")
+    wb = load(path)
+    starts = {}
+    for ws in wb.worksheets[1:]:
+        header = [c.value for c in ws[1]]
+        assert 11 * int(ws.page_setup.scale) / 100 >= 8
+        assert ws.print_title_cols == ("$A:$C" if ws.title == "Custody" else "$A:$A")
+        starts[ws.title] = [header[b.id] for b in ws.col_breaks.brk]
+    assert starts["Cash"] == ["Rate", "Seal", "Registered (America/Lima)", "Disposition"]
+    assert starts["Phones"] == ["Seal", "Registered (America/Lima)", "Disposition"]
+    assert starts["Custody"] == ["Reason", "Previous seal", "Event hash"]
+    # A make too long for its column wraps at the top of a row tall enough for its lines.
+    make = wb["Vehicles"]["C2"]
+    assert make.value == DANGEROUS[0] and make.alignment.wrap_text and make.alignment.vertical == "top"
+    assert wb["Vehicles"]["J2"].alignment.vertical == "top"  # the value beside it starts level with it
+    fast = {ws.title: {r: d.height for r, d in ws.row_dimensions.items() if d.height} for ws in wb.worksheets[1:]}
+    assert fast["Vehicles"][2] >= 3 * writer.LINE_PT and 1 not in fast["Vehicles"]
+    monkeypatch.setattr(writer, "RAW_ROWS", False)
+    slow, _ = export(case, outdir, "--lang", "en", name="slow.xlsx")
+    assert fast == {ws.title: {r: d.height for r, d in ws.row_dimensions.items() if d.height}
+                    for ws in load(slow).worksheets[1:]}
 
 
 def test_folder_without_write_permission_as_seen_by_the_system(seeded, outdir, monkeypatch):
