@@ -19,6 +19,8 @@ from ledger.documents.pdf import FONT, FONT_BOLD, WrittenPdf, check_lang, word, 
 from ledger.errors import InputError
 
 MM = 72 / 25.4  # PDF points per millimetre
+SIZE = 8  # points: the smallest text on a label, read at arm's length without a magnifier
+LEAD = 9.3  # points from baseline to baseline: Vera's ascent and descent at 8 pt
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class Layout:
 
 LAYOUTS = {
     # 24 labels of 70 x 37 mm on an A4 sheet (the common 3 x 8 label sheets).
-    "a4-3x8": Layout("a4-3x8", (210, 297), 3, 8, 70, 37.125),
+    "a4-3x8": Layout("a4-3x8", (210, 297), 3, 8, 70, 37.125, qr_share=0.33),
     # One label per page on a 62 mm continuous roll (label printers' common width).
     "roll-62mm": Layout("roll-62mm", (62, 42), 1, 1, 62, 42, qr_share=0.36),
 }
@@ -105,15 +107,6 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
     return text.rstrip() + "…"
 
 
-def _lines(text: str, font: str, size: float, width: float, most: int) -> list[str]:
-    from reportlab.lib.utils import simpleSplit
-
-    lines = simpleSplit(text, font, size, width) or [""]
-    if len(lines) > most:
-        lines = lines[:most - 1] + [_fit(" ".join(lines[most - 1:]), font, size, width)]
-    return lines
-
-
 def _qr(c, payload: str, x: float, y: float, size: float) -> None:
     """The QR code of `payload` as vector squares in a `size`-point square at (x, y), with
     the standard quiet zone of 4 modules inside it."""
@@ -142,33 +135,82 @@ def _qr(c, payload: str, x: float, y: float, size: float) -> None:
 
 
 def _label(c, f: ItemFacts, x: float, y: float, w: float, h: float, qr_share: float, lang: str) -> None:
+    """One label: the number in large type, then the case, the seizure's date and place, the
+    description and the seal beside the QR code (and under it, once below the code and its hash),
+    and the short hash under the code. Everything is 8 pt or larger; when the texts need more
+    lines than the label has, the place and then the description give up their last lines first
+    (cut with an ellipsis)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     t = lambda key: word(TEXT, key, lang)  # noqa: E731
-    pad = 2.5 * MM
-    qr_size = min(h - 2 * pad + 2 * MM, w * qr_share)  # the quiet zone may reach into the padding
-    _qr(c, f.payload, x + w - qr_size - pad / 2, y + (h - qr_size) / 2, qr_size)
-    text_w = w - qr_size - pad * 1.5
+    pad = 2 * MM
+    qr_size = min(h - pad, w * qr_share)  # the code's quiet zone may reach into the padding
+    qr_x, qr_y = x + w - qr_size - pad / 2, y + h - qr_size - pad / 2
+    _qr(c, f.payload, qr_x, qr_y, qr_size)
+    # The hash in the QR code, readable under it, so a label can be checked by eye against 'item show'.
+    short_hash = f"#{f.payload.rsplit('/', 1)[-1]}"
+    hash_y = qr_y - SIZE
+    hash_x = x + w - pad / 2 - stringWidth(short_hash, FONT, SIZE)
+    c.setFont(FONT, SIZE)
+    c.drawString(hash_x, hash_y, short_hash)
     left = x + pad
-    line_y = y + h - pad - 13
+
+    def width_at(line_y: float) -> float:
+        if line_y - 2 > hash_y + SIZE:  # beside the code
+            return qr_x - left - 2
+        if line_y + SIZE > hash_y - 2:  # beside the hash
+            return min(qr_x, hash_x) - left - 3
+        return x + w - pad - left  # below both: the whole width
+
+    top = y + h - pad - 11.5
     c.setFont(FONT_BOLD, 15)
-    c.drawString(left, line_y, _fit(f.id, FONT_BOLD, 15, text_w))
-    size, lead = 7, 8.4
-    line_y -= 10
+    c.drawString(left, top, _fit(f.id, FONT_BOLD, 15, width_at(top)))
+    top -= 11
+    bottom = y + pad + 2
+    paragraphs = []  # (font, text, most lines)
     if f.status == "disposed":
-        c.setFont(FONT_BOLD, 8)
-        c.drawString(left, line_y, _fit(f"{t('disposed')}" + (f" ({f.disposition})" if f.disposition else ""),
-                                        FONT_BOLD, 8, text_w))
-        line_y -= lead
-    lines = [(FONT, f"{t('case')} {f.case_no}")]
-    lines.append((FONT, f"{t('seized')} {f.seizure_at[:16]}"))
-    lines += [(FONT, s) for s in _lines(f.seizure_place, FONT, size, text_w, 1)]
-    lines += [(FONT_BOLD, s) for s in _lines(f"{f.kind_word}: {f.short}", FONT_BOLD, size, text_w, 2)]
-    lines.append((FONT, f"{t('seal')} {f.seal}" if f.seal else t("no_seal")))
-    for font, text in lines:
-        if line_y < y + pad:
+        paragraphs.append((FONT_BOLD, t("disposed") + (f" ({f.disposition})" if f.disposition else ""), 2))
+    paragraphs += [(FONT, f"{t('case')} {f.case_no}", 2), (FONT, f"{t('seized')} {f.seizure_at[:16]}", 1),
+                   (FONT, f.seizure_place, 3), (FONT_BOLD, f"{f.kind_word}: {f.short}", 4),
+                   (FONT, f"{t('seal')} {f.seal}" if f.seal else t("no_seal"), 2)]
+    most = [p[2] for p in paragraphs]
+    n = len(paragraphs)
+    while True:
+        lines, used = _flow(paragraphs, most, top, width_at)
+        if lines[-1][2] >= bottom:
             break
-        c.setFont(font, size)
-        c.drawString(left, line_y, _fit(text, font, size, text_w))
-        line_y -= lead
-    # The hash in the QR code, readable, so a label can be checked by eye against 'item show'.
-    c.setFont(FONT, 6)
-    c.drawString(left, y + pad - 1.5, f"#{f.payload.rsplit('/', 1)[-1]}")
+        # The place gives way first, then the description, the case, the seal, the disposal.
+        shorter = next((i for i in (n - 3, n - 2, n - 5, n - 1, 0) if used[i] > 1), None)
+        if shorter is None:
+            break
+        most[shorter] = used[shorter] - 1
+    for font, text, line_y in lines:
+        if line_y < bottom:
+            break
+        c.setFont(font, SIZE)
+        c.drawString(left, line_y, text)
+
+
+def _flow(paragraphs: list[tuple[str, str, int]], most: list[int], top: float, width_at) -> tuple[list, list[int]]:
+    """The lines of `paragraphs` from baseline `top` down, each as wide as `width_at` its baseline
+    allows, at most `most[i]` lines for paragraph i (its last line cut with an ellipsis); returns
+    (font, text, baseline) per line and the lines each paragraph took."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines, used, line_y = [], [], top
+    for (font, text, _), cap in zip(paragraphs, most, strict=True):
+        words, taken = text.split(), 0
+        while words and taken < cap:
+            width = width_at(line_y)
+            if taken == cap - 1:
+                line, words = _fit(" ".join(words), font, SIZE, width), []
+            else:
+                k = 1
+                while k < len(words) and stringWidth(" ".join(words[:k + 1]), font, SIZE) <= width:
+                    k += 1
+                line, words = _fit(" ".join(words[:k]), font, SIZE, width), words[k:]
+            lines.append((font, line, line_y))
+            line_y -= LEAD
+            taken += 1
+        used.append(taken)
+    return lines, used

@@ -127,6 +127,45 @@ def test_label_of_a_disposed_item_is_marked_and_scans(seeded, tmp_path):
     assert json.loads(cli("--json", "item", "show", payload).stdout)["status"] == "disposed"
 
 
+def _words(path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Each page's words with their boxes (x0, y0, x1, y1, text), as pdftotext -bbox reads them."""
+    import html
+
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
+    return [[(float(a), float(b), float(c), float(d), html.unescape(t)) for a, b, c, d, t in word.findall(page)]
+            for page in out.split("<page ")[1:]]
+
+
+@needs_poppler
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_labels_on_a_sheet_have_no_text_under_8_pt_and_lose_nothing_that_fits(demo, tmp_path, lang):
+    """The a4-3x8 labels of the demo case: every word 8 pt or more (measured against the 15 pt
+    evidence number), no word over another or over the QR code's column, the short hash under the
+    code, and the places and descriptions that fit the label printed whole."""
+    out = tmp_path / "rotulos.pdf"
+    done = demo.ok("label", "--case", CASE, "--out", str(out), "--lang", lang, json_out=True)
+    [words] = _words(out)
+    numbers = [w for w in words if re.fullmatch(r"EV-\d{6}", w[4])]
+    assert len(numbers) == 13
+    per_point = (numbers[0][3] - numbers[0][1]) / 15
+    for w in words:
+        assert (w[3] - w[1]) / per_point >= 8 - 0.05, w
+    for i, a in enumerate(words):
+        for b in words[i + 1:]:
+            across = min(a[2], b[2]) - max(a[0], b[0])
+            down = min(a[3], b[3]) - max(a[1], b[1])
+            assert across <= 0 or down <= 0.25 * min(a[3] - a[1], b[3] - b[1]), (a, b)
+    for payload in done["payloads"].values():
+        assert any(w[4] == "#" + payload.rsplit("/", 1)[-1] for w in words), payload
+    text = pdf_text(out)
+    assert "…" not in text.split("Jr. Muestra")[0]  # the first eleven labels lose nothing
+    for whole in ("Calle Ficticia 101, Cerro Colorado, Arequipa (ejemplo)", "IMEI 350000000000014",
+                  "Av. Ejemplo 202, Paucarpata, Arequipa (ejemplo)", "Cuaderno de cuentas con nombres y montos (ejemplo)",
+                  "Documentos de identidad de recién nacidos (copias, ejemplo)"):
+        assert whole in text
+
+
 def _payload(cli, item: str) -> str:
     from ledger.items import label_payload
 
