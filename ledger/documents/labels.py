@@ -170,7 +170,7 @@ def _label(c, f: ItemFacts, x: float, y: float, w: float, h: float, qr_share: fl
     paragraphs = []  # (font, text, most lines)
     if f.status == "disposed":
         paragraphs.append((FONT_BOLD, t("disposed") + (f" ({f.disposition})" if f.disposition else ""), 2))
-    paragraphs += [(FONT, f"{t('case')} {f.case_no}", 2), (FONT, f"{t('seized')} {f.seizure_at[:16]}", 1),
+    paragraphs += [(FONT, f"{t('case')} {f.case_no}", 2), (FONT, f"{t('seized')} {f.seizure_at[:16]}", 2),
                    (FONT, f.seizure_place, 3), (FONT_BOLD, f"{f.kind_word}: {f.short}", 4),
                    (FONT, f"{t('seal')} {f.seal}" if f.seal else t("no_seal"), 2)]
     most = [p[2] for p in paragraphs]
@@ -179,8 +179,8 @@ def _label(c, f: ItemFacts, x: float, y: float, w: float, h: float, qr_share: fl
         lines, used = _flow(paragraphs, most, top, width_at)
         if lines[-1][2] >= bottom:
             break
-        # The place gives way first, then the description, the case, the seal, the disposal.
-        shorter = next((i for i in (n - 3, n - 2, n - 5, n - 1, 0) if used[i] > 1), None)
+        # The place gives way first, then the description, the case, the date, the seal, the disposal.
+        shorter = next((i for i in (n - 3, n - 2, n - 5, n - 4, n - 1, 0) if used[i] > 1), None)
         if shorter is None:
             break
         most[shorter] = used[shorter] - 1
