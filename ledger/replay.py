@@ -12,6 +12,7 @@ import hashlib
 import json
 from decimal import Decimal
 
+from ledger.errors import LedgerError
 from ledger.log.merkle import RightEdge
 from ledger.models import Base
 
@@ -49,7 +50,7 @@ DERIVED = ("officers", "locations", "cases", "seizures", "items", "rates", "requ
 
 def _number(label: str) -> int:
     """SZ-000001 / EV-000001 -> 1."""
-    return int(label.split("-", 1)[1])
+    return int(label.partition("-")[2])
 
 
 # -- rows, as the writers insert them ------------------------------------------------------
@@ -124,10 +125,53 @@ def item_row(seq: int, occurred_at: str, case_no: str, data: dict) -> dict:
             **dict(zip(ITEM_DESCRIPTIVE, item_description(data), strict=True))}
 
 
-def descriptive_digest(values: tuple) -> bytes:
-    """32 bytes standing for an item's descriptive columns (a tuple in ITEM_DESCRIPTIVE order
-    of strings, integers and None, whose repr is unambiguous)."""
-    return hashlib.sha256(repr(values).encode("utf-8", "surrogatepass")).digest()
+# The registration event carries an item's description under the items columns' names, but
+# amounts as text ("4000.00" under `amount`) where the table holds minor units. The replay
+# keeps 32 bytes per item (a million items must fit in memory): the digest of that description
+# as the event carries it; a stored row is put in the same form to be compared.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+                            check_circular=False)
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+if _c_encoder is not None:
+    _iterencode = _c_encoder(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", True, False,
+                             False)
+
+    def canonical_text(doc: object) -> str:
+        """Canonical JSON (events.canonical_json's form) of a parsed body, by the C encoder
+        alone: verify writes every body back with it to check that the body is canonical."""
+        return "".join(_iterencode(doc, 0))
+else:  # pragma: no cover - CPython always has the C encoder
+    canonical_text = _ENCODER.encode
+_AMOUNT_KEY = {column: (key, currency) for key, (column, currency) in _MINOR_UNITS.items()}
+_DESCRIBING_KEYS = frozenset((set(ITEM_DESCRIPTIVE) - set(_AMOUNT_KEY)) | set(_MINOR_UNITS))
+_CURRENCY_AT = {column: ITEM_DESCRIPTIVE.index(currency) for column, (_, currency) in _AMOUNT_KEY.items()}
+
+
+def description_digest(data: dict) -> bytes:
+    """Digest of the description a registration event's data gives (absent = null)."""
+    fields = {k: v for k, v in data.items() if k in _DESCRIBING_KEYS and v is not None}
+    return hashlib.sha256(_encode_fields(fields)).digest()
+
+
+def _encode_fields(fields: dict) -> bytes:
+    try:
+        return canonical_text(fields).encode("utf-8", "surrogatepass")
+    except ValueError:  # a float NaN or infinity in a tampered row: repr tells it apart
+        return repr(sorted(fields.items())).encode("utf-8", "surrogatepass")
+
+
+def row_description_digest(values: tuple) -> bytes | None:
+    """The same digest from a stored row's ITEM_DESCRIPTIVE values; None when the row cannot be
+    put in the event's form (an amount without a currency, say): it differs from the log."""
+    from ledger.money import amount_str
+
+    fields = {c: v for c, v in zip(ITEM_DESCRIPTIVE, values, strict=True) if v is not None}
+    try:
+        for column in _AMOUNT_KEY.keys() & fields.keys():
+            fields[_AMOUNT_KEY[column][0]] = amount_str(fields.pop(column), values[_CURRENCY_AT[column]])
+        return hashlib.sha256(_encode_fields(fields)).digest()
+    except (LedgerError, ArithmeticError, LookupError, TypeError, ValueError):
+        return None
 
 
 # -- the replay ----------------------------------------------------------------------------
@@ -155,7 +199,11 @@ class Replay:
     def apply(self, seq: int, digest: str, type_: str, occurred_at: str, actor, case_no, items: list,
               data: dict) -> None:
         self.head = (seq, digest)
-        if type_ == "officer.added":
+        if type_ == "item.registered":  # first: most of a large log
+            state = item_state(seq, occurred_at, case_no, data)
+            state.append(description_digest(data))
+            self.items[data["item"]] = state
+        elif type_ == "officer.added":
             self.put("officers", officer_row(seq, data))
         elif type_ == "location.added":
             self.put("locations", location_row(seq, data))
@@ -163,10 +211,6 @@ class Replay:
             self.put("cases", case_row(seq, occurred_at, actor, data))
         elif type_ == "seizure.recorded":
             self.put("seizures", seizure_row(seq, occurred_at, data))
-        elif type_ == "item.registered":
-            state = item_state(seq, occurred_at, case_no, data)
-            state.append(descriptive_digest(item_description(data)))
-            self.items[data["item"]] = state
         elif type_ in ("rate.set", "rate.imported"):
             self._rates(seq, type_, data)
         elif type_.startswith("custody."):

@@ -41,9 +41,10 @@ from ledger.replay import (
     ITEM_STATE,
     LOG_TABLE,
     Replay,
-    descriptive_digest,
+    canonical_text,
     item_row,
     primary_key,
+    row_description_digest,
     table_columns,
 )
 
@@ -93,17 +94,8 @@ def _no_float(text: str) -> float:
 # same text: sorted keys, no whitespace, the one escaping, no NaN. Floats are refused while
 # parsing (the encoder would write 1.5 back unchanged). Same rules as events.canonical_json.
 _DECODE = json.JSONDecoder(parse_float=_no_float).decode
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
-                            check_circular=False)
-_c_encoder = getattr(json.encoder, "c_make_encoder", None)
-if _c_encoder is not None:
-    _iterencode = _c_encoder(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", True, False,
-                             False)
-
-    def _encode(doc: object) -> str:
-        return "".join(_iterencode(doc, 0))
-else:  # pragma: no cover - CPython always has the C encoder
-    _encode = _ENCODER.encode
+_encode = canonical_text
+_said = itemgetter(*(key for key, _ in BODY_COLUMNS))  # what a body says of the row's columns
 
 
 @dataclass
@@ -213,12 +205,11 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
     sha256, decode, encode = hashlib.sha256, _DECODE, _encode
     last_seq, last_hash = audit.last_seq, audit.last_hash
     expect_seq = audit.expect_head[0] if audit.expect_head else None
-    seen: set[int] = set()
+    seen = {row[0] for row in rows}
     edge, leaf_prefix = audit.replay.edge, LEAF_PREFIX
     since = audit.since_size
     for row in rows:
         seq, recorded_at, occurred_at, actor, typ, case_no, body, prev_hash, digest, salt = row
-        seen.add(seq)
         if seq < 1:
             out.append(Finding("chain", seq, None, f"an event row has seq {seq}, but sequence numbers start at 1: "
                                "the row was inserted outside the ledger."))
@@ -275,8 +266,11 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
                 out.append(Finding("chain", seq, None, f"body has format version {version!r}, not {FORMAT_VERSION}"
                                    + (f" (format 2 began at seq {audit.format_2_from})." if audit.format_2_from
                                       else " or 1.")))
-            if ((get("seq"), get("type"), get("recorded_at"), get("occurred_at"), get("actor"), get("case"))
-                    != (seq, typ, recorded_at, occurred_at, actor, case_no)):
+            try:
+                said = _said(doc)
+            except KeyError:
+                said = None
+            if said != (seq, typ, recorded_at, occurred_at, actor, case_no):
                 for (key, col), have in zip(BODY_COLUMNS, (seq, typ, recorded_at, occurred_at, actor, case_no),
                                             strict=True):
                     if get(key) != have:
@@ -353,7 +347,7 @@ def _apply(audit: Audit, out: list, seq: int, occurred_at: str, digest: str, doc
     replay = audit.replay
     case = doc.get("case")
     actor = doc.get("actor")
-    if actor is not None:
+    if actor is not None and (actor,) not in replay.rows["officers"]:
         _officer(audit, out, seq, case, actor, "actor")
     typ = doc.get("type")
     items = doc.get("items") or []
@@ -559,7 +553,7 @@ def _item_findings(session: Session, row: tuple, st: list) -> list[Finding]:
         for col, have, want in zip(ITEM_STATE, state, st, strict=False):
             if have != want:
                 out.append(_item_differs(item, case, col, have, want, st[I_LAST_SEQ]))
-    if descriptive_digest(_description_of(row)) != st[I_DIGEST]:
+    if row_description_digest(_description_of(row)) != st[I_DIGEST]:
         reg = session.execute(select(Event.occurred_at, Event.body).where(Event.seq == st[I_REG_SEQ])).one()
         want = item_row(st[I_REG_SEQ], reg.occurred_at, case, json.loads(reg.body)["data"])
         for col, at in zip(ITEM_DESCRIPTIVE, _DESC_AT, strict=True):
@@ -593,7 +587,9 @@ def check_items(session: Session, audit: Audit, *, case_no: str | None = None) -
                                    "the log never produced.", row[_ITEM_COLUMNS.index("case_no")], "items", str(item)))
                 continue
             seen.add(item)
-            out += _item_findings(session, row, st)
+            if (_state_of(row) != tuple(st[:_NSTATE])
+                    or row_description_digest(_description_of(row)) != st[I_DIGEST]):
+                out += _item_findings(session, row, st)
     for item, st in items.items():
         if item not in seen and (case_no is None or st[I_CASE] == case_no):
             out.append(Finding("projection", None, item, f"the log produces items row {item} (registered at seq "
