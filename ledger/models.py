@@ -215,3 +215,41 @@ class Request(Base):
     command: Mapped[str] = mapped_column(String(40))
     fingerprint: Mapped[str] = mapped_column(HASH)
     seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+
+
+class Deposit(Base):
+    """Seized cash paid into a bank account (Peru: Banco de la Nación): the voucher is where
+    the amount now is, so the item has no holder from then on."""
+
+    __tablename__ = "deposits"
+
+    item_no: Mapped[int] = mapped_column(ForeignKey("items.no"), primary_key=True, autoincrement=False)
+    case_no: Mapped[str] = mapped_column(ForeignKey("cases.case_no"), index=True)
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), index=True)
+    deposited_at: Mapped[str] = mapped_column(TIME)
+    deposited_by: Mapped[str] = mapped_column(ForeignKey("officers.badge"))  # the holder the cash left
+    bank: Mapped[str] = mapped_column(String(200))
+    account: Mapped[str] = mapped_column(String(64))
+    voucher: Mapped[str] = mapped_column(String(64))
+    court_order: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (CheckConstraint("item_no >= 1", name="item_no_positive"),)
+
+
+class Assignment(Base):
+    """An item lent in temporary use to a public entity on a court order, until a date; the
+    holder stays answerable for it, and `returned_seq` closes the assignment."""
+
+    __tablename__ = "assignments"
+
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), primary_key=True, autoincrement=False)
+    item_no: Mapped[int] = mapped_column(ForeignKey("items.no"), index=True)
+    case_no: Mapped[str] = mapped_column(ForeignKey("cases.case_no"), index=True)
+    assigned_at: Mapped[str] = mapped_column(TIME)
+    entity: Mapped[str] = mapped_column(String(200))
+    court_order: Mapped[str] = mapped_column(String(200))
+    until: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, the last day of the use
+    returned_seq: Mapped[int | None] = mapped_column(BigInteger)
+    returned_at: Mapped[str | None] = mapped_column(TIME)
+
+    __table_args__ = (CheckConstraint("seq >= 1 AND item_no >= 1", name="keys_positive"),)

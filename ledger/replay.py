@@ -21,6 +21,9 @@ REQUEST_COMMANDS = {
     "custody.transferred": "custody.transfer",
     "custody.resealed": "custody.reseal",
     "custody.disposed": "custody.dispose",
+    "custody.deposited": "custody.deposit",
+    "custody.assigned": "custody.assign",
+    "custody.returned": "custody.return",
     "item.registered": "item.import",
 }
 # Item columns that the custody events change, or that place the item; every other column of
@@ -44,7 +47,8 @@ ITEM_COLUMNS = table_columns("items")
 ITEM_DESCRIPTIVE = tuple(c for c in ITEM_COLUMNS if c not in ITEM_STATE)
 # Tables compared whole, as {primary key: row}; event_items is checked against each body's
 # item list as the log streams past (it is as long as the log).
-DERIVED = ("officers", "locations", "cases", "seizures", "items", "rates", "requests", "chain_head", "event_items")
+DERIVED = ("officers", "locations", "cases", "seizures", "items", "rates", "requests", "chain_head", "event_items",
+           "deposits", "assignments")
 
 
 def _number(label: str) -> int:
@@ -90,6 +94,20 @@ def request_row(seq: int, type_: str, data: dict) -> dict | None:
         return None
     return {"request_id": data["request_id"], "command": REQUEST_COMMANDS[type_],
             "fingerprint": data["request_fingerprint"], "seq": seq}
+
+
+def deposit_row(seq: int, occurred_at: str, case_no: str, item: str, data: dict) -> dict:
+    """The deposits row of one cash item a `custody.deposited` event paid into the bank."""
+    return {"item_no": _number(item), "case_no": case_no, "seq": seq, "deposited_at": occurred_at,
+            "deposited_by": data["from"], "bank": data["bank"], "account": data["account"],
+            "voucher": data["voucher"], "court_order": data.get("order")}
+
+
+def assignment_row(seq: int, occurred_at: str, case_no: str, data: dict) -> dict:
+    """The assignments row a `custody.assigned` event opens (a return fills returned_*)."""
+    return {"seq": seq, "item_no": _number(data["item"]), "case_no": case_no, "assigned_at": occurred_at,
+            "entity": data["entity"], "court_order": data["order"], "until": data["until"],
+            "returned_seq": None, "returned_at": None}
 
 
 def item_state(seq: int, occurred_at: str, case_no: str, data: dict) -> list:
@@ -147,6 +165,7 @@ class Replay:
         self.edge = RightEdge()  # the caller appends every event's leaf, parsed or not
         self._cols = {t: table_columns(t) for t in self.rows}
         self._keys = {t: primary_key(t) for t in self.rows}
+        self.open_assignments: dict[str, int] = {}  # item -> seq of its assignment not yet returned
 
     def put(self, table: str, row: dict) -> None:
         cols = self._cols[table]
@@ -194,6 +213,16 @@ class Replay:
             self.put("rates", rate_row(seq, data, entry))
 
     def _custody(self, seq: int, type_: str, occurred_at: str, items: list, data: dict) -> None:
+        if type_ == "custody.assigned" and data["item"] in self.items:
+            self.put("assignments", assignment_row(seq, occurred_at, self.items[data["item"]][I_CASE], data))
+            self.open_assignments[data["item"]] = seq
+        elif type_ == "custody.returned":
+            opened = self.open_assignments.pop(data["item"], None)
+            row = self.rows["assignments"].get((opened,))
+            if row is not None:
+                cols = self._cols["assignments"]
+                at = cols.index("returned_seq")
+                self.rows["assignments"][(opened,)] = row[:at] + (seq, occurred_at) + row[at + 2:]
         for item in items:
             st = self.items.get(item)
             if st is None:
@@ -208,4 +237,11 @@ class Replay:
                 st[I_STATUS], st[I_HOLDER] = "disposed", None
                 st[I_DISPOSITION], st[I_AUTHORITY], st[I_DISPOSED_TO] = (data["action"], data["authority"],
                                                                          data.get("to"))
+            elif type_ == "custody.deposited":
+                st[I_STATUS], st[I_HOLDER] = "deposited", None
+                self.put("deposits", deposit_row(seq, occurred_at, st[I_CASE], item, data))
+            elif type_ == "custody.assigned":
+                st[I_STATUS] = "assigned"
+            elif type_ == "custody.returned":
+                st[I_STATUS] = "in-custody"
             st[I_LAST_SEQ], st[I_LAST_AT] = seq, max(st[I_LAST_AT], occurred_at)

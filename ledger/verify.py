@@ -31,6 +31,7 @@ from ledger.replay import (
     I_DIGEST,
     I_DISPOSITION,
     I_HOLDER,
+    I_KIND,
     I_LAST_AT,
     I_LAST_SEQ,
     I_REG_SEQ,
@@ -409,6 +410,9 @@ def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, ty
         if st[I_STATUS] == "disposed" and typ.startswith("custody."):
             out.append(Finding("custody", seq, item, f"{typ} after the item was disposed of ({st[I_DISPOSITION]}).",
                                case))
+        elif st[I_STATUS] in _AWAY and typ not in _AWAY[st[I_STATUS]]:
+            out.append(Finding("custody", seq, item, f"{typ} while the item was {st[I_STATUS]} (since seq "
+                               f"{st[I_LAST_SEQ]}).", case))
         states.append((item, st))
     if typ == "custody.transferred":
         receiver = _officer(audit, out, seq, case, data["to"], "receiver")
@@ -434,7 +438,36 @@ def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, ty
             if data["holder"] != st[I_HOLDER]:
                 out.append(Finding("custody", seq, item, f"disposition says {data['holder']} held it, but "
                                    f"{st[I_HOLDER]} did.", case))
+    elif typ == "custody.deposited":
+        _officer(audit, out, seq, case, data["from"], "depositor")
+        for item, st in states:
+            if st[I_KIND] != "cash":
+                out.append(Finding("custody", seq, item, f"deposited in a bank, but it is a {st[I_KIND]}, not cash.",
+                                   case))
+            if st[I_HOLDER] != data["from"]:
+                out.append(Finding("custody", seq, item, f"deposited from {data['from']}, but "
+                                   f"{st[I_HOLDER] or 'nobody'} held it then (since seq {st[I_LAST_SEQ]}).", case))
+    elif typ in ("custody.assigned", "custody.returned"):
+        for item, st in states:
+            if data["item"] != item:
+                out.append(Finding("custody", seq, item, f"{typ} lists {item} but its data names {data['item']}.",
+                                   case))
+            if data["holder"] != st[I_HOLDER]:
+                out.append(Finding("custody", seq, item, f"{typ} says {data['holder']} answered for it, but "
+                                   f"{st[I_HOLDER]} held it.", case))
+            if typ == "custody.assigned" and not data["order"]:
+                out.append(Finding("custody", seq, item, "assigned in temporary use without a court order.", case))
+            if typ == "custody.returned" and st[I_STATUS] != "assigned":
+                out.append(Finding("custody", seq, item, f"returned from temporary use, but it was "
+                                   f"{st[I_STATUS]}, not assigned.", case))
+            if typ == "custody.returned" and audit.replay.open_assignments.get(item) != data["assignment"]:
+                out.append(Finding("custody", seq, item, f"return names assignment seq {data['assignment']}, but "
+                                   f"the open assignment is {audit.replay.open_assignments.get(item)}.", case))
 
+
+# Statuses in which an item is away from the evidence room, and the acts it still admits: a
+# deposit ends custody of the cash (only a final disposition may follow); lent items come back.
+_AWAY = {"deposited": ("custody.disposed",), "assigned": ("custody.returned", "custody.disposed")}
 
 STREAM_CHECKS: list[Callable[[Audit, Batch, list], list[Finding]]] = [check_chain, check_custody]
 
@@ -511,7 +544,8 @@ def _read_table(session: Session, table: str, where: str = "", params: tuple = (
         cursor.close()
 
 
-_CASE_COLUMN = {t: table_columns(t).index("case_no") for t in ("cases", "seizures")}
+_CASE_TABLES = ("cases", "seizures", "deposits", "assignments")
+_CASE_COLUMN = {t: table_columns(t).index("case_no") for t in _CASE_TABLES}
 
 
 def check_tables(session: Session, audit: Audit) -> list[Finding]:
@@ -796,7 +830,7 @@ def check_case(session: Session, case_no: str | None, *, batch: int = BATCH) -> 
     for table in _SHARED_TABLES:
         out += compare_rows(table, _read_table(session, table), audit.replay.rows[table])
     if case_no is not None:
-        for table in ("cases", "seizures"):
+        for table in _CASE_TABLES:
             replayed = {k: r for k, r in audit.replay.rows[table].items() if r[_CASE_COLUMN[table]] == case_no}
             out += compare_rows(table, _read_table(session, table, "WHERE case_no = ?", (case_no,)), replayed,
                                 lambda row, i=_CASE_COLUMN[table]: row[i])

@@ -41,6 +41,14 @@ DISPOSE = ["custody", "dispose", "EV-2", "--by", "F-2001"]
 RATE = ["rate", "set", "--source", "SBS", "--by", "B-1001", "--"]
 CONVERT = ["convert", "--to", "USD", "--on", "2020-10-06", "--"]
 SQLI = "B-1001' OR '1'='1"
+
+
+def DEPOSIT(*items, by="B-1001", voucher="0457812"):  # noqa: N802 - reads like the other argv constants
+    return ["custody", "deposit", *items, "--bank", "Banco de la Nación", "--account", "00-068-123456",
+            "--voucher", voucher, "--by", by]
+
+
+ASSIGN = ["custody", "assign", "EV-1", "--to-entity", "Municipalidad de Arequipa", "--by", "C-3001"]
 SQLI2 = "x'); DROP TABLE events; --"
 
 
@@ -504,6 +512,35 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("label payload other case", ["item", "show", "EV-000001/LIM-2020-0001/000000000000"], 3, "LIM-2020-0001"),
     ("label payload unknown item", ["item", "show", "EV-999999/AQP-2020-0147/ABCDEF012345"], 1, "EV-999999"),
     ("label payload short hash", ["item", "show", "EV-000001/AQP-2020-0147/ABC"], 1, "EV-000001/AQP"),
+    # --- Peru's workflow: deposits of cash, temporary use, PRONABI, court orders -------------------
+    ("deposit a phone", DEPOSIT("EV-1"), 1, "not cash"),
+    ("deposit a disposed document", DEPOSIT("EV-4"), 1, "not cash"),
+    ("deposit unknown item", DEPOSIT("EV-999"), 1, "EV-000999"),
+    ("deposit cash of two cases", DEPOSIT("EV-3", "EV-5"), 1, "2 cases"),
+    ("deposit by non-holder", DEPOSIT("EV-3", by="B-1002"), 1, "B-1001"),
+    ("deposit by auditor", DEPOSIT("EV-3", by="A-4001"), 1, "A-4001"),
+    ("deposit voucher control char", DEPOSIT("EV-3", voucher="04\x0757"), 1, "--voucher"),
+    ("deposit empty bank", ["custody", "deposit", "EV-3", "--bank", " ", "--account", "00-1", "--voucher", "1",
+                            "--by", "B-1001"], 1, "--bank"),
+    ("deposit before seizure", DEPOSIT("EV-3") + ["--at", "2020-10-06T05:00"], 1, "--at"),
+    ("deposit without voucher", ["custody", "deposit", "EV-3", "--bank", "BN", "--account", "00-1", "--by", "B-1001"],
+     2, "--voucher"),
+    ("assign without order", ASSIGN + ["--until", "2030-12-31"], 1, "--order"),
+    ("assign blank order", ASSIGN + ["--until", "2030-12-31", "--order", "  "], 1, "--order"),
+    ("assign bad until", ASSIGN + ["--order", "Res. 8-2021", "--until", "31/12/2030"], 1, "--until"),
+    ("assign until before", ASSIGN + ["--order", "Res. 8-2021", "--until", "2019-01-01"], 1, "--until"),
+    ("assign disposed", ["custody", "assign", "EV-4", "--to-entity", "Municipalidad", "--order", "Res. 8",
+                         "--until", "2030-12-31", "--by", "C-3001"], 1, "disposed"),
+    ("assign by officer", ASSIGN + ["--order", "Res. 8-2021", "--until", "2030-12-31", "--by", "B-1001"], 1,
+     "B-1001"),
+    ("return not assigned", ["custody", "return", "EV-1", "--by", "B-1001"], 1, "not assigned"),
+    ("return disposed", ["custody", "return", "EV-4", "--by", "C-3001"], 1, "disposed"),
+    ("return unknown item", ["custody", "return", "EV-999", "--by", "B-1001"], 1, "EV-999"),
+    ("pronabi without act", DISPOSE + ["--action", "to-pronabi", "--authority", "Res. 9-2021"], 1, "--act"),
+    ("act without pronabi", DISPOSE + ["--action", "destroyed", "--authority", "Res. 9-2021", "--act", "AE-1"], 1,
+     "--act"),
+    ("order control char", XFER_R + ["--order", "Res.\x1b[31m 9"], 1, "--order"),
+    ("order too long", XFER_R + ["--order", "R" * 201], 1, "--order"),
 ]
 
 
