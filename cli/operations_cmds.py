@@ -88,3 +88,126 @@ def custody_return(state, item, at, order, request_id, by):
     done = state.ledger().write(custody.return_item, item, by=by, at=at, order=order, request_id=request_id,
                                 tz=state.tz)
     emit(state, done, f"{done['seq']}: {done['item']} back from {done['entity']}{_replayed(done)}")
+
+
+@click.group("audit")
+def audit_group():
+    """Inventory audits of a location: a full count or a sample anyone can re-draw from the log."""
+
+
+@audit_group.command("start")
+@click.argument("location")
+@click.option("--sample", metavar="N", help="Draw N items at random (seeded by the log) instead of counting all.")
+@click.option("--confidence", metavar="PCT", help="With --tolerance: the sample size follows from both.")
+@click.option("--tolerance", metavar="PCT", help="Share of items out of place the sample must detect.")
+@by_option
+@pass_state
+def audit_start(state, location, sample, confidence, tolerance, by):
+    """Open an audit of a location; prints its number and the items drawn.
+
+    Without --sample or --confidence every item the log puts at the location is expected. A
+    sample is drawn with the log's root just after the start event as its seed, so nobody
+    knows it in advance and 'verify' draws it again. Only an auditor starts an audit.
+
+    Example:
+
+    \b
+        evidence audit start ER-AQP --confidence 95 --tolerance 5 --by A-4001
+    """
+    from ledger.operations import audits
+
+    done = state.ledger().write(audits.start_audit, location, by=by, sample=sample, confidence=confidence,
+                                tolerance=tolerance)
+    lines = [f"{done['id']}: {done['location']}, {done['sample_size']} of {done['population']} item(s) to check"
+             f" (seed {done['seed'][:16]}...)"]
+    lines += [f"  {item}" for item in done["sample"]]
+    emit(state, done, lines)
+
+
+@audit_group.command("check")
+@click.argument("audit")
+@click.argument("item")
+@click.option("--found", is_flag=True, help="The item is there.")
+@click.option("--missing", is_flag=True, help="The item is not there.")
+@click.option("--seal", help="The seal on the item as found.")
+@click.option("--location", metavar="CODE", help="Where it was found, if not where the record puts it.")
+@click.option("--unexpected", is_flag=True, help="Found at the location, though not in the audit's sample.")
+@click.option("--note", metavar="TEXT", help="What the auditor wants on record about it.")
+@by_option
+@pass_state
+def audit_check(state, audit, item, found, missing, seal, location, unexpected, note, by):
+    """Record the check of one item (a scanned label's payload names it too).
+
+    Example:
+
+    \b
+        evidence audit check AU-000001 EV-000003 --found --seal S-0003 --by A-4001
+    """
+    from ledger.operations import audits
+
+    done = state.ledger().write(audits.check_item, audit, item, by=by, found=found, missing=missing, seal=seal,
+                                location=location, unexpected=unexpected, note=note)
+    emit(state, done, f"{done['seq']}: {done['audit']} {done['item']} {done['result']}"
+                      + (" (unexpected)" if done["unexpected"] else ""))
+
+
+def _audit_lines(state, report: dict) -> list[str]:
+    from ledger.validate import local_iso
+
+    from .output import table
+
+    a = report["audit"]
+    method = (f"sample of {a['requested']}" if a["requested"] is not None else
+              f"{a['confidence']}% confidence, {a['tolerance']}% tolerance (hypergeometric)"
+              if a["confidence"] is not None else "full count")
+    closed = (f"closed {local_iso(a['closed_at'], state.tz)} by {a['closed_by']} (event {a['closed_seq']})"
+              if a["closed_seq"] else "open")
+    lines = [f"{a['id']}: {a['location']}, started {local_iso(a['started_at'], state.tz)} by {a['started_by']} "
+             f"(event {a['started_seq']}); {closed}",
+             f"method: {method}; {a['sample_size']} of {a['population']} item(s) drawn; seed {a['seed']}"]
+    lines += table(report["lines"], [("item", "ITEM"), ("kind", "KIND"), ("result", "RESULT"), ("seal", "SEAL"),
+                                     ("record_seal", "RECORD SEAL"), ("location", "FOUND AT"),
+                                     ("record_location", "RECORD LOCATION"), ("checked_by", "BY"),
+                                     ("note", "NOTE")])
+    lines.append(("findings:" if report["final"] else "findings so far:") + (" none" if not report["findings"]
+                                                                              else ""))
+    lines += [f"  {f['item']}  {f['kind']}: {f['detail']}" for f in report["findings"]]
+    return lines
+
+
+@audit_group.command("close")
+@click.argument("audit")
+@by_option
+@pass_state
+def audit_close(state, audit, by):
+    """Close an audit and record its findings: missing, seal mismatch, wrong location, unexpected, not checked.
+
+    Example:
+
+    \b
+        evidence audit close AU-000001 --by A-4001
+    """
+    from ledger.operations import audits
+
+    done = state.ledger().write(audits.close_audit, audit, by=by)
+    emit(state, done, _audit_lines(state, done))
+
+
+@audit_group.command("show")
+@click.argument("audit")
+@pass_state
+def audit_show(state, audit):
+    """An audit, each item drawn or found with its check, and its findings.
+
+    Example:
+
+    \b
+        evidence audit show AU-000001
+    """
+    from dataclasses import asdict
+
+    from ledger.operations import audits
+
+    with state.ledger().read() as session:
+        report = asdict(audits.show_audit(session, audit))
+    emit(state, report, _audit_lines(state, report))

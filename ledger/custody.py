@@ -596,6 +596,9 @@ def _entry(seq: int, type_: str, occurred: str, recorded: str, actor: str | None
         reason = f"deposited, voucher {data['voucher']}"
     elif type_ == "custody.assigned":
         frm, to, reason = data["holder"], data["entity"], f"temporary use until {data['until']}"
+    elif type_ == "audit.checked":
+        seal, location = data.get("seal"), data.get("location")
+        reason = f"audit {data['audit']}: {data['result']}" + (" (unexpected)" if data.get("unexpected") else "")
     elif type_ == "custody.returned":
         frm, to, reason = data["entity"], data["holder"], f"back from temporary use (assigned at seq {data['assignment']})"
     else:

@@ -253,3 +253,63 @@ class Assignment(Base):
     returned_at: Mapped[str | None] = mapped_column(TIME)
 
     __table_args__ = (CheckConstraint("seq >= 1 AND item_no >= 1", name="keys_positive"),)
+
+
+class InventoryAudit(Base):
+    """A count of one location against the record: every item the log puts there, or a sample
+    drawn with a seed nobody knew in advance (the log's root just after the start event)."""
+
+    __tablename__ = "audits"
+
+    no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[str] = mapped_column(String(16), unique=True)
+    location: Mapped[str] = mapped_column(ForeignKey("locations.code"))
+    started_seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+    started_at: Mapped[str] = mapped_column(TIME)
+    started_by: Mapped[str] = mapped_column(ForeignKey("officers.badge"))
+    requested: Mapped[int | None] = mapped_column(Integer)  # --sample N, if given
+    confidence: Mapped[int | None] = mapped_column(Integer)  # percent
+    tolerance: Mapped[int | None] = mapped_column(Integer)  # percent
+    population: Mapped[int] = mapped_column(Integer)  # items the log put at the location then
+    seed: Mapped[str] = mapped_column(HASH)  # the log's root with the start event as its last leaf
+    sample: Mapped[str] = mapped_column(Text)  # JSON array of the evidence ids drawn, in number order
+    closed_seq: Mapped[int | None] = mapped_column(BigInteger)
+    closed_at: Mapped[str | None] = mapped_column(TIME)
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (CheckConstraint("no >= 1", name="no_positive"),)
+
+
+class AuditCheck(Base):
+    """What the auditor found for one item, beside what the record said at that moment."""
+
+    __tablename__ = "audit_checks"
+
+    audit_no: Mapped[int] = mapped_column(ForeignKey("audits.no"), primary_key=True)
+    item_no: Mapped[int] = mapped_column(ForeignKey("items.no"), primary_key=True)
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+    checked_at: Mapped[str] = mapped_column(TIME)
+    checked_by: Mapped[str] = mapped_column(ForeignKey("officers.badge"))
+    result: Mapped[str] = mapped_column(String(8))  # found, missing
+    in_scope: Mapped[int] = mapped_column(Integer)  # 1: drawn for the audit; 0: found there unexpected
+    seal: Mapped[str | None] = mapped_column(String(64))  # seen on the bag
+    location: Mapped[str | None] = mapped_column(String(64))  # where it was found, if not the audited place
+    note: Mapped[str | None] = mapped_column(String(500))
+    record_seal: Mapped[str | None] = mapped_column(String(64))
+    record_location: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (CheckConstraint("audit_no >= 1 AND item_no >= 1", name="keys_positive"),)
+
+
+class AuditFinding(Base):
+    """One discrepancy an audit's close recorded: missing, seal-mismatch, wrong-location,
+    unexpected or not-checked."""
+
+    __tablename__ = "audit_findings"
+
+    audit_no: Mapped[int] = mapped_column(ForeignKey("audits.no"), primary_key=True)
+    item_no: Mapped[int] = mapped_column(ForeignKey("items.no"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    detail: Mapped[str] = mapped_column(String(500))
+
+    __table_args__ = (CheckConstraint("audit_no >= 1 AND item_no >= 1", name="keys_positive"),)

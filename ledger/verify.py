@@ -250,6 +250,8 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
                                "hex.", table=LOG_TABLE, key=str(seq), column="salt"))
             salt_bytes = b""
         edge.append(sha256(leaf_prefix + salt_bytes + body_bytes).digest())
+        if typ == "audit.started":  # its sample's seed is the root with this leaf the last
+            audit.replay.audit_roots[seq] = edge.root()
         if seq == 1:
             audit.first_leaf = edge.root()
         if edge.size == since:
@@ -410,7 +412,7 @@ def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, ty
         if st[I_STATUS] == "disposed" and typ.startswith("custody."):
             out.append(Finding("custody", seq, item, f"{typ} after the item was disposed of ({st[I_DISPOSITION]}).",
                                case))
-        elif st[I_STATUS] in _AWAY and typ not in _AWAY[st[I_STATUS]]:
+        elif st[I_STATUS] in _AWAY and typ.startswith("custody.") and typ not in _AWAY[st[I_STATUS]]:
             out.append(Finding("custody", seq, item, f"{typ} while the item was {st[I_STATUS]} (since seq "
                                f"{st[I_LAST_SEQ]}).", case))
         states.append((item, st))
@@ -447,6 +449,8 @@ def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, ty
             if st[I_HOLDER] != data["from"]:
                 out.append(Finding("custody", seq, item, f"deposited from {data['from']}, but "
                                    f"{st[I_HOLDER] or 'nobody'} held it then (since seq {st[I_LAST_SEQ]}).", case))
+    elif typ in ("audit.started", "audit.checked", "audit.closed"):
+        _check_audit_event(audit, out, seq, typ, case, data)
     elif typ in ("custody.assigned", "custody.returned"):
         for item, st in states:
             if data["item"] != item:
@@ -463,6 +467,33 @@ def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, ty
             if typ == "custody.returned" and audit.replay.open_assignments.get(item) != data["assignment"]:
                 out.append(Finding("custody", seq, item, f"return names assignment seq {data['assignment']}, but "
                                    f"the open assignment is {audit.replay.open_assignments.get(item)}.", case))
+
+
+def _check_audit_event(audit: Audit, out: list, seq: int, typ: str, case, data: dict) -> None:
+    """An audit starts once at a registered location; its checks and its close name an open
+    audit; each item is checked once, flagged unexpected exactly when it is not in the sample."""
+    audits = audit.replay.audits
+    known = audits.get(data["audit"])
+    if typ == "audit.started":
+        _place(audit, out, seq, case, data["location"])
+        if known is not None:
+            out.append(Finding("custody", seq, None, f"audit {data['audit']} is started a second time.", case))
+        return
+    if known is None:
+        out.append(Finding("custody", seq, None, f"{typ} names audit {data['audit']}, never started.", case))
+        return
+    if known["row"]["closed_seq"] is not None:
+        out.append(Finding("custody", seq, None, f"{typ} after audit {data['audit']} was closed (seq "
+                           f"{known['row']['closed_seq']}).", case))
+        return
+    if typ == "audit.checked":
+        item = data["item"]
+        if item in known["checks"]:
+            out.append(Finding("custody", seq, item, f"checked a second time in audit {data['audit']}.", case))
+        if bool(data.get("unexpected")) == (item in json.loads(known["row"]["sample"])):
+            out.append(Finding("custody", seq, item, f"audit {data['audit']} check says unexpected="
+                               f"{bool(data.get('unexpected'))}, but the item is "
+                               f"{'' if data.get('unexpected') else 'not '}in its sample.", case))
 
 
 # Statuses in which an item is away from the evidence room, and the acts it still admits: a

@@ -541,6 +541,28 @@ CASES: list[tuple[str, list[str], int, str]] = [
      "--act"),
     ("order control char", XFER_R + ["--order", "Res.\x1b[31m 9"], 1, "--order"),
     ("order too long", XFER_R + ["--order", "R" * 201], 1, "--order"),
+    # --- inventory audits (ledger/operations/audits.py) -------------------------------------------
+    ("audit unknown location", ["audit", "start", "NOWHERE-1", "--by", "A-4001"], 1, "NOWHERE-1"),
+    ("audit location injection", ["audit", "start", SQLI2, "--by", "A-4001"], 1, "LOCATION"),
+    ("audit by custodian", ["audit", "start", "ER-AQP", "--by", "C-3001"], 1, "C-3001"),
+    ("audit without by", ["audit", "start", "ER-AQP"], 1, "--by"),
+    ("audit sample and confidence", ["audit", "start", "ER-AQP", "--sample", "3", "--confidence", "95",
+                                     "--tolerance", "2", "--by", "A-4001"], 1, "--sample"),
+    ("audit confidence alone", ["audit", "start", "ER-AQP", "--confidence", "95", "--by", "A-4001"], 1,
+     "--tolerance"),
+    ("audit confidence decimal", ["audit", "start", "ER-AQP", "--confidence", "95.5", "--tolerance", "2",
+                                  "--by", "A-4001"], 1, "--confidence"),
+    ("audit tolerance zero", ["audit", "start", "ER-AQP", "--confidence", "95", "--tolerance", "0",
+                              "--by", "A-4001"], 1, "--tolerance"),
+    ("audit sample negative", ["audit", "start", "ER-AQP", "--sample", "-3", "--by", "A-4001"], 1, "--sample"),
+    ("audit sample word", ["audit", "start", "ER-AQP", "--sample", "many", "--by", "A-4001"], 1, "--sample"),
+    ("audit check unknown audit", ["audit", "check", "AU-000009", "EV-1", "--found", "--by", "A-4001"], 1,
+     "AU-000009"),
+    ("audit check found and missing", ["audit", "check", "AU-1", "EV-1", "--found", "--missing", "--by", "A-4001"],
+     1, "--found or --missing"),
+    ("audit close unknown", ["audit", "close", "AU-77", "--by", "A-4001"], 1, "AU-77"),
+    ("audit show unknown", ["audit", "show", "AU-77"], 1, "AU-77"),
+    ("audit show garbage", ["audit", "show", "'; DROP TABLE audits; --"], 1, "AUDIT"),
 ]
 
 

@@ -27,7 +27,7 @@ TABLES = sorted(Base.metadata.tables)
 
 def build_history(cli: CliHarness) -> None:
     """Two cases with seizures, items of every kind, transfers, a reseal, a disposition, a
-    deposit, assignments (one returned), rates (one superseded, some imported), and request
+    deposit, assignments (one returned), a closed audit with findings, rates (one superseded, some imported), and request
     ids on every kind of request."""
     seed_basic(cli)
     scenario(cli)
@@ -58,6 +58,10 @@ def build_history(cli: CliHarness) -> None:
     cli.ok("rate", "set", "2020-10-06", "USD", "PEN", "3.5880", "--source", "SBS", "--supersede", "--reason",
            "Typo", "--by", "B-1001")
     cli.ok("rate", "set", "2020-10-07", "USD", "PEN", "3.5900", "--source", "SBS", "--side", "buy", "--by", "B-1001")
+    cli.ok("audit", "start", "ER-AQP", "--by", "A-4001")
+    cli.ok("audit", "check", "AU-1", "EV-3", "--found", "--seal", "S-9999", "--note", "Seal differs", "--by", "A-4001")
+    cli.ok("audit", "check", "AU-1", "EV-4", "--found", "--unexpected", "--location", "ER-AQP", "--by", "A-4001")
+    cli.ok("audit", "close", "AU-1", "--by", "A-4001")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
