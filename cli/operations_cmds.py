@@ -211,3 +211,40 @@ def audit_show(state, audit):
     with state.ledger().read() as session:
         report = asdict(audits.show_audit(session, audit))
     emit(state, report, _audit_lines(state, report))
+
+
+@click.command("due")
+@click.option("--within", metavar="DAYS", help="Also list what falls due in the next DAYS days (default 0).")
+@click.option("--case", "case_no", metavar="CASE_NO", help="Only this case's items.")
+@click.option("--location", metavar="CODE", help="Only items kept at this location.")
+@click.option("--cash-hours", "cash_hours", metavar="HOURS",
+              help="Hours within which seized cash must be deposited [env EVIDENCE_DUE_CASH_HOURS; default 48].")
+@click.option("--at", metavar="TIME", help="The moment to look from (default now).")
+@pass_state
+def due_command(state, within, case_no, location, cash_hours, at):
+    """What needs action: each entry with the rule that put it there; the rules are stated.
+
+    Cash not deposited within the configured hours of its seizure, and items in temporary use
+    past the last day of their assignment.
+
+    Example:
+
+    \b
+        evidence due --within 7 --case AQP-2020-0147
+    """
+    from ledger.operations import due
+    from ledger.validate import local_iso
+
+    from .output import table
+
+    with state.ledger().read() as session:
+        report = due.due_report(session, within=within, case_no=case_no, location=location,
+                                cash_hours=cash_hours, at=at, tz=state.tz)
+    rows = [{**e, "due_at": local_iso(e["due_at"], state.tz), "state": "overdue" if e["overdue"] else "due soon"}
+            for e in report["entries"]]
+    lines = [f"due at {local_iso(report['at'], state.tz)}"
+             + (f" and within {report['within_days']} day(s)" if report["within_days"] else "") + ":"]
+    lines += [f"  rule {r['rule']}: {r['text']}" for r in report["rules"]]
+    lines += table(rows, [("rule", "RULE"), ("item", "ITEM"), ("case_no", "CASE"), ("location", "LOCATION"),
+                          ("holder", "HOLDER"), ("due_at", "DUE"), ("state", "STATE"), ("detail", "DETAIL")])
+    emit(state, report, lines)

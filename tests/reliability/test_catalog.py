@@ -563,6 +563,14 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("audit close unknown", ["audit", "close", "AU-77", "--by", "A-4001"], 1, "AU-77"),
     ("audit show unknown", ["audit", "show", "AU-77"], 1, "AU-77"),
     ("audit show garbage", ["audit", "show", "'; DROP TABLE audits; --"], 1, "AUDIT"),
+    # --- what is due (ledger/operations/due.py) ---------------------------------------------------
+    ("due within negative", ["due", "--within", "-3"], 1, "--within"),
+    ("due within huge", ["due", "--within", "99999999"], 1, "--within"),
+    ("due unknown case", ["due", "--case", "NOPE-2020-1"], 1, "NOPE-2020-1"),
+    ("due unknown location", ["due", "--location", "NOWHERE-1"], 1, "NOWHERE-1"),
+    ("due cash hours zero", ["due", "--cash-hours", "0"], 1, "--cash-hours"),
+    ("due cash hours decimal", ["due", "--cash-hours", "1.5"], 1, "--cash-hours"),
+    ("due at future", ["due", "--at", "2999-01-01T00:00"], 1, "--at"),
 ]
 
 
