@@ -248,3 +248,26 @@ def due_command(state, within, case_no, location, cash_hours, at):
     lines += table(rows, [("rule", "RULE"), ("item", "ITEM"), ("case_no", "CASE"), ("location", "LOCATION"),
                           ("holder", "HOLDER"), ("due_at", "DUE"), ("state", "STATE"), ("detail", "DETAIL")])
     emit(state, report, lines)
+
+
+@click.command("journal")
+@click.option("--case", "case_no", metavar="CASE_NO", help="Only this case's cash.")
+@click.option("--out", required=True, metavar="FILE.journal", help="The journal file to write.")
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@pass_state
+def export_journal(state, case_no, out, force):
+    """Every cash movement as an hledger journal, with the rates as P directives.
+
+    Accounts per holder (holders:BADGE), per bank account (deposits:BANK:ACCOUNT) and per case
+    (seized:CASE, disposed:CASE:ACTION); 'hledger -f FILE balance' gives what each holds.
+
+    Example:
+
+    \b
+        evidence export journal --case AQP-2020-0147 --out AQP-2020-0147.journal
+    """
+    from ledger.operations import journal
+
+    with state.ledger().read() as session:
+        done = journal.export_journal(session, out, case_no=case_no, force=force, database=state.url, tz=state.tz)
+    emit(state, done, f"{done['path']}: {done['transactions']} transaction(s), {done['prices']} price(s)")

@@ -571,6 +571,13 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("due cash hours zero", ["due", "--cash-hours", "0"], 1, "--cash-hours"),
     ("due cash hours decimal", ["due", "--cash-hours", "1.5"], 1, "--cash-hours"),
     ("due at future", ["due", "--at", "2999-01-01T00:00"], 1, "--at"),
+    # --- the hledger cash journal (ledger/operations/journal.py) -----------------------------------
+    ("journal out not journal", ["export", "journal", "--out", "@j.txt"], 1, ".journal"),
+    ("journal out folder missing", ["export", "journal", "--out", "@no/such/j.journal"], 1, "does not exist"),
+    ("journal out is folder", ["export", "journal", "--out", "@scan-dir"], 1, ".journal"),
+    ("journal unknown case", ["export", "journal", "--case", "NOPE-2020-1", "--out", "@j.journal"], 1,
+     "NOPE-2020-1"),
+    ("journal without out", ["export", "journal"], 2, "--out"),
 ]
 
 
