@@ -296,6 +296,7 @@ class Replay:
             if root is None and self.edge.size == seq:
                 root = self.edge.root()
             if root is None:  # a replay of one case's events has no tree to take the seed from
+                self.audits[data["audit"]] = None
                 return
             row = audit_row(seq, occurred_at, actor, data, self.audited_population(data["location"]), root.hex())
             self.put("audits", row)

@@ -232,3 +232,15 @@ def test_refusals_write_nothing(seeded):
     late = seeded("audit", "check", "AU-1", started["sample"][1], "--found", "--by", "A-4001")
     assert late.exit_code == 1 and "closed" in late.stderr
     assert seeded.snapshot() == after_close
+
+
+def test_documents_of_a_case_are_made_after_its_items_were_audited(seeded, tmp_path):
+    """A case's documents check the case's events; an audit's checks are among them."""
+    stock_room(seeded)
+    seeded.ok("audit", "start", "ER-AQP", "--sample", "2", "--by", "A-4001")
+    drawn = seeded.ok("audit", "show", "AU-1", json_out=True)["audit"]["sample"]
+    seeded.ok("audit", "check", "AU-1", drawn[0], "--found", "--by", "A-4001")
+    seeded.ok("audit", "close", "AU-1", "--by", "A-4001")
+    assert seeded.ok("case", "totals", "AQP-2020-0147", "--in", "PEN", json_out=True)["per_currency"]
+    seeded.ok("export", "xlsx", "AQP-2020-0147", "--in", "PEN", "--out", str(tmp_path / "case.xlsx"))
+    assert seeded.ok("verify", "--case", "AQP-2020-0147", json_out=True)["ok"]
