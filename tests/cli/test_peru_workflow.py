@@ -147,3 +147,14 @@ def test_verify_finds_a_deposit_row_the_log_never_made(seeded, db_url):
     engine.dispose()
     result = seeded("verify")
     assert result.exit_code == 3 and "deposits" in result.stdout + result.stderr and "0457899" in result.stdout
+
+
+def test_a_deposit_retried_with_its_request_id_applies_once(seeded, db_url):
+    peru(seeded)
+    argv = ["custody", "deposit", "EV-3", *BANK, "--voucher", "0457812", "--request-id", "dep-1", "--by", "C-3001"]
+    first = seeded.ok(*argv, json_out=True)
+    again = seeded.ok(*argv, json_out=True)
+    assert again["replayed"] and again["seq"] == first["seq"] and again["voucher"] == "0457812"
+    assert len(rows(db_url, "SELECT * FROM deposits")) == 1
+    other = seeded(*argv[:-4], "--voucher", "0457899", "--request-id", "dep-1", "--by", "C-3001")
+    assert other.exit_code == 1 and "dep-1" in other.stderr
