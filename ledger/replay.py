@@ -142,10 +142,6 @@ def audit_check_row(seq: int, occurred_at: str, actor: str, data: dict, record_s
             "record_location": record_location}
 
 
-def _item_label(no: int) -> str:
-    return f"EV-{no:06d}"
-
-
 def audit_finding_rows(audit: dict, checks: list[dict]) -> list[dict]:
     """What an audit's close records: each checked item that differs from the record, and each
     item of the sample nobody checked. `audit` and `checks` are rows as the functions above
