@@ -130,10 +130,11 @@ def test_the_workbook_shows_deposited_and_assigned_items(seeded, tmp_path):
     seeded.ok("custody", "assign", "EV-5", "--to-entity", "Municipalidad", "--order", "Res. 88-2021",
               "--until", "2030-12-31", "--by", "C-3001")
     seeded.ok("rate", "set", "2020-10-06", "USD", "PEN", "3.5870", "--source", "SBS", "--by", "B-1001")
-    out = tmp_path / "case.xlsx"
-    seeded.ok("export", "xlsx", "AQP-2020-0147", "--out", str(out))
-    cells = {str(c.value) for ws in load_workbook(out) for row in ws.iter_rows() for c in row if c.value is not None}
-    assert "deposited" in cells and "assigned" in cells
+    for lang, words in (("es", ("depositado", "asignado en uso temporal")), ("en", ("deposited", "assigned"))):
+        out = tmp_path / f"case-{lang}.xlsx"
+        seeded.ok("export", "xlsx", "AQP-2020-0147", "--out", str(out), "--lang", lang)
+        cells = {str(c.value) for ws in load_workbook(out) for row in ws.iter_rows() for c in row if c.value}
+        assert set(words) <= cells, lang
 
 
 def test_verify_finds_a_deposit_row_the_log_never_made(seeded, db_url):
