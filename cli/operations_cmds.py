@@ -271,3 +271,31 @@ def export_journal(state, case_no, out, force):
     with state.ledger().read() as session:
         done = journal.export_journal(session, out, case_no=case_no, force=force, database=state.url, tz=state.tz)
     emit(state, done, f"{done['path']}: {done['transactions']} transaction(s), {done['prices']} price(s)")
+
+
+@click.command("audit")
+@click.argument("audit")
+@click.option("--out", required=True, metavar="FILE.xlsx", help="The workbook to write.")
+@click.option("--lang", type=click.Choice(["en", "es"]), default="es", show_default=True,
+              help="Language of the workbook.")
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@pass_state
+def export_audit(state, audit, out, lang, force):
+    """An audit as a workbook: the audit, its findings, and every item drawn or found with its check.
+
+    Example:
+
+    \b
+        evidence export audit AU-000001 --out AU-000001.xlsx --lang es
+    """
+    from dataclasses import asdict
+
+    from ledger.operations import audits
+    from ledger.xlsx.writer import check_output_path, write_audit_workbook
+
+    check_output_path(out, force=force, database=state.url)
+    with state.ledger().read() as session:
+        report = asdict(audits.show_audit(session, audit))
+    done = write_audit_workbook(report, out, lang=lang, tz=state.tz, force=force, database=state.url)
+    emit(state, {"path": done.path, "sha256": done.sha256, "bytes": done.bytes, **done.rows},
+         f"{done.path}: {done.rows['items']} item(s), {done.rows['findings']} finding(s)")

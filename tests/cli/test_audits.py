@@ -244,3 +244,32 @@ def test_documents_of_a_case_are_made_after_its_items_were_audited(seeded, tmp_p
     assert seeded.ok("case", "totals", "AQP-2020-0147", "--in", "PEN", json_out=True)["per_currency"]
     seeded.ok("export", "xlsx", "AQP-2020-0147", "--in", "PEN", "--out", str(tmp_path / "case.xlsx"))
     assert seeded.ok("verify", "--case", "AQP-2020-0147", json_out=True)["ok"]
+
+
+def test_the_audit_workbook_shows_its_findings_and_checks(seeded, tmp_path):
+    from openpyxl import load_workbook
+
+    stock_room(seeded)
+    seeded.ok("audit", "start", "ER-AQP", "--by", "A-4001")
+    seeded.ok("audit", "check", "AU-1", "EV-2", "--found", "--seal", "S-0999", "--note", "=HYPERLINK(\"x\")",
+              "--by", "A-4001")
+    seeded.ok("audit", "check", "AU-1", "EV-3", "--missing", "--by", "A-4001")
+    seeded.ok("audit", "close", "AU-1", "--by", "A-4001")
+    done = seeded.ok("export", "audit", "AU-1", "--out", str(tmp_path / "au.xlsx"), "--lang", "en", json_out=True)
+    assert (done["items"], done["findings"]) == (12, 12)  # 1 seal mismatch, 1 missing, 10 not checked
+    wb = load_workbook(tmp_path / "au.xlsx")
+    assert wb.sheetnames == ["Audit", "Items"]
+    first = [[c.value for c in r] for r in wb["Audit"].iter_rows()]
+    assert ["Audit", "AU-000001", None] in first
+    assert ["missing", "EV-000003", "not found at ER-AQP"] in first
+    items = [[c.value for c in r] for r in wb["Items"].iter_rows()]
+    assert items[0][:3] == ["Item", "Kind", "Result"]
+    row = next(r for r in items if r[0] == "EV-000002")
+    assert row[2:5] == ["found", "S-0999", "S-0002"] and row[8] == '=HYPERLINK("x")'
+    assert wb["Items"]["I3"].data_type == "s"  # a note that looks like a formula stays text
+    spanish = seeded.ok("export", "audit", "AU-1", "--out", str(tmp_path / "au-es.xlsx"), json_out=True)
+    assert load_workbook(spanish["path"]).sheetnames == ["Auditoría", "Bienes"]
+    again = seeded("export", "audit", "AU-1", "--out", str(tmp_path / "au.xlsx"))
+    assert again.exit_code == 1 and "already exists" in again.stderr
+    unknown = seeded("export", "audit", "AU-9", "--out", str(tmp_path / "x.xlsx"))
+    assert unknown.exit_code == 1 and "AU-9" in unknown.stderr and not (tmp_path / "x.xlsx").exists()

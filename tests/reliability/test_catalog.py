@@ -563,6 +563,9 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("audit close unknown", ["audit", "close", "AU-77", "--by", "A-4001"], 1, "AU-77"),
     ("audit show unknown", ["audit", "show", "AU-77"], 1, "AU-77"),
     ("audit show garbage", ["audit", "show", "'; DROP TABLE audits; --"], 1, "AUDIT"),
+    ("audit export unknown", ["export", "audit", "AU-000009", "--out", "@a.xlsx"], 1, "AU-000009"),
+    ("audit export not xlsx", ["export", "audit", "AU-1", "--out", "@a.pdf"], 1, ".xlsx"),
+    ("audit export exists", ["export", "audit", "AU-1", "--out", "@exists.xlsx"], 1, "exists.xlsx"),
     # --- what is due (ledger/operations/due.py) ---------------------------------------------------
     ("due within negative", ["due", "--within", "-3"], 1, "--within"),
     ("due within huge", ["due", "--within", "99999999"], 1, "--within"),
