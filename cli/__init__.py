@@ -9,6 +9,7 @@ from .export_cmds import export_group
 from .import_cmds import item_import
 from .item_cmds import cash_group, document_group, item_group, phone_group, vehicle_group
 from .key_cmds import checkpoint_group, key_group
+from .operations_cmds import audit_group, due_command, export_audit, export_journal  # + custody deposit...
 from .prove_cmds import prove_command
 from .rate_cmds import convert_command, rate_group  # also adds `case totals`
 from .setup_cmds import db_group, location_group, officer_group
@@ -30,5 +31,9 @@ main.add_command(demo)
 main.add_command(key_group)
 main.add_command(checkpoint_group)
 main.add_command(prove_command)
+main.add_command(audit_group)
+main.add_command(due_command)
+export_group.add_command(export_journal)
+export_group.add_command(export_audit)
 
 __all__ = ["main"]

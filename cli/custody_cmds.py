@@ -8,7 +8,7 @@ from .app import by_option, pass_state
 from .item_cmds import item_group
 from .output import emit, table
 
-DISPOSAL_ACTIONS = ["returned", "destroyed", "forfeited", "auctioned", "transferred-to-agency"]
+DISPOSAL_ACTIONS = ["returned", "destroyed", "forfeited", "auctioned", "transferred-to-agency", "to-pronabi"]
 
 
 def _local(state, when: str | None) -> str:
@@ -28,6 +28,10 @@ def request_id_option(f):
                              "original result.")(f)
 
 
+def order_option(f):
+    return click.option("--order", metavar="TEXT", help="The court order or resolution this act follows.")(f)
+
+
 def _replayed(done: dict) -> str:
     return " (already applied by this request id; nothing new written)" if done.get("replayed") else ""
 
@@ -40,10 +44,11 @@ def _replayed(done: dict) -> str:
 @click.option("--at", metavar="TIME", help="When the handover happened (default now; not before the items' last event).")
 @click.option("--location", metavar="CODE", help="Where the items are kept from now on.")
 @click.option("--seal", help="New seal put on the items at the handover.")
+@order_option
 @request_id_option
 @by_option
 @pass_state
-def custody_transfer(state, items, from_badge, to_badge, reason, at, location, seal, request_id, by):
+def custody_transfer(state, items, from_badge, to_badge, reason, at, location, seal, order, request_id, by):
     """Hand one or more items from their holder to another officer, all or none.
 
     --by must be the sender or the receiver; a custodian may record any handover.
@@ -58,7 +63,7 @@ def custody_transfer(state, items, from_badge, to_badge, reason, at, location, s
 
     done = state.ledger().write(
         custody.transfer_items, list(items), from_badge=from_badge, to_badge=to_badge, reason=reason, by=by,
-        at=at, location=location, seal=seal, request_id=request_id, tz=state.tz)
+        at=at, location=location, seal=seal, request_id=request_id, order=order, tz=state.tz)
     emit(state, done, f"{done['seq']}: {', '.join(done['items'])} from {done['from']} to {done['to']}{_replayed(done)}")
 
 
@@ -68,10 +73,11 @@ def custody_transfer(state, items, from_badge, to_badge, reason, at, location, s
 @click.option("--new-seal", "new_seal", required=True, help="The new seal.")
 @click.option("--reason", required=True, help="Why the item was opened and resealed.")
 @click.option("--at", metavar="TIME", help="When it was resealed (default now).")
+@order_option
 @request_id_option
 @by_option
 @pass_state
-def custody_reseal(state, item, old_seal, new_seal, reason, at, request_id, by):
+def custody_reseal(state, item, old_seal, new_seal, reason, at, order, request_id, by):
     """Replace an item's seal; the old seal must be the one on record.
 
     The holder or a custodian reseals. Prints the sequence number of the event.
@@ -84,7 +90,7 @@ def custody_reseal(state, item, old_seal, new_seal, reason, at, request_id, by):
     from ledger import custody
 
     done = state.ledger().write(custody.reseal_item, item, old_seal=old_seal, new_seal=new_seal, reason=reason,
-                                by=by, at=at, request_id=request_id, tz=state.tz)
+                                by=by, at=at, request_id=request_id, order=order, tz=state.tz)
     emit(state, done,
          f"{done['seq']}: {done['item']} seal {done['old_seal'] or 'none'} -> {done['new_seal']}{_replayed(done)}")
 
@@ -94,11 +100,13 @@ def custody_reseal(state, item, old_seal, new_seal, reason, at, request_id, by):
 @click.option("--action", required=True, type=click.Choice(DISPOSAL_ACTIONS), help="What happened to the item.")
 @click.option("--authority", help="Court order or resolution that allows it (required).")
 @click.option("--to", "to", help="Who received it (owner, agency, buyer), if anyone.")
+@click.option("--act", metavar="NUMBER", help="With --action to-pronabi: the number of PRONABI's handover act.")
 @click.option("--at", metavar="TIME", help="When it happened (default now).")
+@order_option
 @request_id_option
 @by_option
 @pass_state
-def custody_dispose(state, item, action, authority, to, at, request_id, by):
+def custody_dispose(state, item, action, authority, to, act, at, order, request_id, by):
     """Dispose of an item for good: nobody holds it afterwards and it can never move again.
 
     Prints the sequence number of the event.
@@ -111,7 +119,7 @@ def custody_dispose(state, item, action, authority, to, at, request_id, by):
     from ledger import custody
 
     done = state.ledger().write(custody.dispose_item, item, action=action, authority=authority, to=to, by=by,
-                                at=at, request_id=request_id, tz=state.tz)
+                                at=at, request_id=request_id, order=order, act=act, tz=state.tz)
     emit(state, done, f"{done['seq']}: {done['item']} {done['action']} ({done['authority']}){_replayed(done)}")
 
 
@@ -159,7 +167,10 @@ def item_history(state, item):
             for e in report["events"]]
     lines = [f"{report['item']} ({report['kind']}, case {report['case_no']}): {report['status']}, "
              f"held by {report['holder'] or 'nobody'}"]
-    lines += table(rows, [("seq", "SEQ"), ("occurred_at", "OCCURRED"), ("recorded_at", "RECORDED"), ("type", "EVENT"),
-                          ("actor", "BY"), ("from", "FROM"), ("to", "TO"), ("location", "LOCATION"),
-                          ("seal", "SEAL"), ("reason", "REASON")])
+    columns = [("seq", "SEQ"), ("occurred_at", "OCCURRED"), ("recorded_at", "RECORDED"), ("type", "EVENT"),
+               ("actor", "BY"), ("from", "FROM"), ("to", "TO"), ("location", "LOCATION"), ("seal", "SEAL"),
+               ("reason", "REASON")]
+    if any(e["order"] for e in rows):  # most histories cite no court order: no empty column for them
+        columns.append(("order", "ORDER"))
+    lines += table(rows, columns)
     emit(state, report, lines)

@@ -201,6 +201,10 @@ def case_totals(state, case_no, in_currency, side, source, as_of):
     for p in totals.per_currency:
         lines.append(f"  {p['currency']}  {show_money(p['minor'], p['currency']):>18}  in {p['items']} item(s)"
                      f"  = {show_money(p['converted_minor'], cur):>18}")
+        if p["deposited_minor"]:
+            lines.append(f"       deposited {show_money(p['deposited_minor'], p['currency'])}"
+                         f" in {p['deposited_items']} item(s), undeposited "
+                         f"{show_money(p['undeposited_minor'], p['currency'])}")
     lines.append(f"total:  {show_money(totals.total_minor, cur)}")
     if totals.rates:
         lines.append("rates used:")

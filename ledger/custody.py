@@ -12,20 +12,23 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event, now_utc
 from ledger.items import get_item, item_label, parse_item_ref
-from ledger.models import Event, EventItem, Item
+from ledger.models import Assignment, Deposit, Event, EventItem, Item
 from ledger.registry import MAY_HOLD, get_location, get_officer, require_actor
+from ledger.replay import assignment_row, deposit_row
 from ledger.requests import RequestEvent, record_request, request_fields, start_request
 from ledger.validate import check_code, clean_text, local_iso, parse_time, utc_iso
 
-DISPOSAL_ACTIONS = ("returned", "destroyed", "forfeited", "auctioned", "transferred-to-agency")
+DISPOSAL_ACTIONS = ("returned", "destroyed", "forfeited", "auctioned", "transferred-to-agency", "to-pronabi")
+# Peru's programme that administers seized assets; a handover to it is recorded with its act.
+PRONABI = "PRONABI"
 # Event types that change who holds an item; `holdings_at` replays only these.
-HOLDER_EVENTS = ("item.registered", "custody.transferred", "custody.disposed")
+HOLDER_EVENTS = ("item.registered", "custody.transferred", "custody.disposed", "custody.deposited")
 # Roles that may record a handover they were not part of (the evidence room's keepers).
 RECORDS_ANY_HANDOVER = frozenset({"custodian"})
 REASON_MAX = 500
@@ -59,6 +62,28 @@ def _not_disposed(item: Item) -> str | None:
     return None
 
 
+def _not_away(item: Item) -> str | None:
+    """Why an item cannot change hands or seals now: disposed of, paid into a bank, or lent in
+    temporary use (it must come back first)."""
+    if item.status == "deposited":
+        return (f"item {item.id}: was deposited in a bank account, so nobody holds the cash any more; "
+                f"the voucher is the evidence now; {_history_hint(item.id)}.")
+    if item.status == "assigned":
+        return (f"item {item.id}: is assigned in temporary use; record its return first "
+                f"(evidence custody return {item.id} --by BADGE).")
+    return _not_disposed(item)
+
+
+def _order(order: str | None) -> str | None:
+    """`--order`: the court order or resolution a custody act follows, when there is one."""
+    return clean_text(order, "--order", max_len=200, required=False) or None
+
+
+def _with_order(data: dict, order: str | None) -> dict:
+    # Only when given, so the bodies of acts without an order keep their earlier form.
+    return {**data, "order": order} if order else data
+
+
 def _raise_all(errors: list[str], what: str) -> None:
     if len(errors) == 1:
         raise RuleError(errors[0])
@@ -67,9 +92,9 @@ def _raise_all(errors: list[str], what: str) -> None:
 
 
 # -- transfer ------------------------------------------------------------------------
-def _item_refs(refs: Sequence[str]) -> list[int]:
+def _item_refs(refs: Sequence[str], what: str = "transfer") -> list[int]:
     if not refs:
-        raise InputError("Name at least one item to transfer.", hint="e.g. evidence custody transfer EV-000001 ...")
+        raise InputError(f"Name at least one item to {what}.", hint=f"e.g. evidence custody {what} EV-000001 ...")
     nos: list[int] = []
     for ref in refs:
         no = parse_item_ref(ref)
@@ -85,7 +110,7 @@ def _item_refs(refs: Sequence[str]) -> list[int]:
 def transfer_items(
     session: Session, refs: Sequence[str], *, from_badge: str, to_badge: str, reason: str, by: str | None,
     at: str | None = None, location: str | None = None, seal: str | None = None, request_id: str | None = None,
-    tz: str = "America/Lima",
+    order: str | None = None, tz: str = "America/Lima",
 ) -> dict:
     """Hand items from their holder to another officer: one event for all the items, or nothing.
 
@@ -95,8 +120,9 @@ def transfer_items(
     location = check_code(location, "--location") if location else None
     seal = check_code(seal, "--seal") if seal else None
     when = _given_time(at, tz)
-    params = {"items": [item_label(n) for n in nos], "from": from_badge, "to": to_badge, "reason": reason,
-              "at": when, "location": location, "seal": seal, "by": by}
+    order = _order(order)
+    params = _with_order({"items": [item_label(n) for n in nos], "from": from_badge, "to": to_badge,
+                          "reason": reason, "at": when, "location": location, "seal": seal, "by": by}, order)
     request_id, fp, done = start_request(session, request_id, "custody.transfer", params, _transfer_result)
     if done is not None:
         return done
@@ -136,7 +162,7 @@ def transfer_items(
         )
     errors: list[str] = []
     for item in items:
-        problem = _not_disposed(item)
+        problem = _not_away(item)
         if problem is None and item.holder != sender.badge:
             problem = (f"item {item.id}: held by {item.holder}, not {sender.badge}; transfer it from "
                        f"{item.holder}, or {_history_hint(item.id)}")
@@ -146,8 +172,8 @@ def transfer_items(
     _raise_all(errors, "transfer")
 
     ids = [i.id for i in items]
-    data = {"from": sender.badge, "to": receiver.badge, "reason": reason, "location": location, "seal": seal,
-            "request_id": request_id, **request_fields(request_id, fp)}
+    data = _with_order({"from": sender.badge, "to": receiver.badge, "reason": reason, "location": location,
+                        "seal": seal, "request_id": request_id, **request_fields(request_id, fp)}, order)
     ev = append_event(session, "custody.transferred", data, actor=actor.badge, occurred_at=when,
                       case_no=cases[0], items=[(i.no, i.id) for i in items])
     values: dict = {"holder": receiver.badge, "last_seq": ev.seq, "last_at": when}
@@ -177,7 +203,7 @@ def _transfer_result(_session: Session, ev: RequestEvent) -> dict:
 # -- reseal --------------------------------------------------------------------------
 def reseal_item(
     session: Session, ref: str, *, old_seal: str, new_seal: str, reason: str, by: str | None,
-    at: str | None = None, request_id: str | None = None, tz: str = "America/Lima",
+    at: str | None = None, request_id: str | None = None, order: str | None = None, tz: str = "America/Lima",
 ) -> dict:
     """Replace an item's seal (e.g. after the lab opened the bag). The old seal must be the
     one on record (`none` for an item registered without a seal); the holder or a custodian
@@ -186,15 +212,16 @@ def reseal_item(
     new_seal = check_code(new_seal, "--new-seal")
     reason = clean_text(reason, "--reason", max_len=REASON_MAX)
     given = _given_time(at, tz)
-    request_id, fp, done = start_request(session, request_id, "custody.reseal", {
+    order = _order(order)
+    request_id, fp, done = start_request(session, request_id, "custody.reseal", _with_order({
         "item": ref.strip().upper(), "old_seal": old_seal, "new_seal": new_seal, "reason": reason, "at": given,
-        "by": by}, _reseal_result)
+        "by": by}, order), _reseal_result)
     if done is not None:
         return done
     when = given or utc_iso(now_utc())
     actor = require_actor(session, by, "custody.reseal")
     item = get_item(session, ref)
-    problem = _not_disposed(item)
+    problem = _not_away(item)
     if problem is None:
         current = item.seal
         matches = old_seal == current if current is not None else old_seal.lower() == NO_SEAL
@@ -211,8 +238,8 @@ def reseal_item(
     problem = problem or _not_before_last(item, when, tz)
     _raise_all([problem] if problem else [], "reseal")
 
-    data = {"item": item.id, "old_seal": item.seal, "new_seal": new_seal, "reason": reason,
-            **request_fields(request_id, fp)}
+    data = _with_order({"item": item.id, "old_seal": item.seal, "new_seal": new_seal, "reason": reason,
+                        **request_fields(request_id, fp)}, order)
     ev = append_event(session, "custody.resealed", data, actor=actor.badge, occurred_at=when,
                       case_no=item.case_no, items=[(item.no, item.id)])
     item.seal, item.last_seq, item.last_at = new_seal, ev.seq, when
@@ -230,9 +257,11 @@ def _reseal_result(_session: Session, ev: RequestEvent) -> dict:
 # -- disposition ---------------------------------------------------------------------
 def dispose_item(
     session: Session, ref: str, *, action: str, authority: str | None, by: str | None, to: str | None = None,
-    at: str | None = None, request_id: str | None = None, tz: str = "America/Lima",
+    at: str | None = None, request_id: str | None = None, order: str | None = None, act: str | None = None,
+    tz: str = "America/Lima",
 ) -> dict:
-    """End an item's custody for good (returned, destroyed, ...) on a named authority."""
+    """End an item's custody for good (returned, destroyed, ...) on a named authority. A
+    handover to PRONABI names its handover act (`act`); the receiver is PRONABI."""
     if action not in DISPOSAL_ACTIONS:
         raise InputError(f"--action {action!r} is not a disposition.", hint=f"Use one of: {', '.join(DISPOSAL_ACTIONS)}.")
     if authority is None or not str(authority).strip():
@@ -242,10 +271,22 @@ def dispose_item(
         )
     authority = clean_text(authority, "--authority", max_len=200)
     to = clean_text(to, "--to", max_len=200, required=False)
+    act = check_code(act, "--act") if act else None
+    if action == "to-pronabi":
+        if act is None:
+            raise InputError(f"--act is required to hand {ref} to PRONABI: give the number of the handover act "
+                             "(acta de entrega) PRONABI signed.", hint="e.g. --act AE-2021-0042.")
+        to = to or PRONABI
+    elif act is not None:
+        raise InputError(f"--act names PRONABI's handover act, but --action is {action}; drop --act, or use "
+                         "--action to-pronabi.")
     given = _given_time(at, tz)
-    request_id, fp, done = start_request(session, request_id, "custody.dispose", {
-        "item": ref.strip().upper(), "action": action, "authority": authority, "to": to, "at": given, "by": by},
-        _dispose_result)
+    order = _order(order)
+    params = {"item": ref.strip().upper(), "action": action, "authority": authority, "to": to, "at": given, "by": by}
+    if act:
+        params["act"] = act
+    request_id, fp, done = start_request(session, request_id, "custody.dispose", _with_order(params, order),
+                                         _dispose_result)
     if done is not None:
         return done
     when = given or utc_iso(now_utc())
@@ -254,8 +295,10 @@ def dispose_item(
     problem = _not_disposed(item) or _not_before_last(item, when, tz)
     _raise_all([problem] if problem else [], "disposition")
 
-    data = {"item": item.id, "action": action, "authority": authority, "to": to, "holder": item.holder,
-            **request_fields(request_id, fp)}
+    data = _with_order({"item": item.id, "action": action, "authority": authority, "to": to, "holder": item.holder,
+                        **request_fields(request_id, fp)}, order)
+    if act:
+        data["act"] = act
     ev = append_event(session, "custody.disposed", data, actor=actor.badge, occurred_at=when,
                       case_no=item.case_no, items=[(item.no, item.id)])
     item.status, item.holder = "disposed", None
@@ -269,7 +312,193 @@ def dispose_item(
 def _dispose_result(_session: Session, ev: RequestEvent) -> dict:
     d = ev.doc["data"]
     return {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "item": d["item"], "action": d["action"],
-            "authority": d["authority"], "to": d.get("to"), "holder": d["holder"], "occurred_at": ev.doc["occurred_at"]}
+            "authority": d["authority"], "to": d.get("to"), "holder": d["holder"], "act": d.get("act"),
+            "order": d.get("order"), "occurred_at": ev.doc["occurred_at"]}
+
+
+# -- Peru: deposits of cash, temporary use ----------------------------------------------
+def _already_deposited(session: Session, item: Item) -> str:
+    dep = session.get(Deposit, item.no)
+    where = f" (voucher {dep.voucher}, {dep.bank} account {dep.account}, event {dep.seq})" if dep else ""
+    return f"item {item.id}: was already deposited{where}; cash is deposited once; {_history_hint(item.id)}."
+
+
+def deposit_cash(
+    session: Session, refs: Sequence[str], *, bank: str, account: str, voucher: str, by: str | None,
+    at: str | None = None, order: str | None = None, request_id: str | None = None, tz: str = "America/Lima",
+) -> dict:
+    """Pay seized cash into a bank account: one event for the items one voucher covers. The
+    cash leaves its holder (nobody holds it afterwards); the deposit is where the amount is.
+    The holder or a custodian records it."""
+    nos = _item_refs(refs, "deposit")
+    bank = clean_text(bank, "--bank", max_len=200)
+    account = check_code(account, "--account")
+    voucher = check_code(voucher, "--voucher")
+    when = _given_time(at, tz)
+    order = _order(order)
+    params = _with_order({"items": [item_label(n) for n in nos], "bank": bank, "account": account,
+                          "voucher": voucher, "at": when, "by": by}, order)
+    request_id, fp, done = start_request(session, request_id, "custody.deposit", params, _deposit_result)
+    if done is not None:
+        return done
+    when = when or utc_iso(now_utc())
+    actor = require_actor(session, by, "custody.transfer")
+    items = _items_of_one_case(session, nos, "deposit")
+    errors: list[str] = []
+    for item in items:
+        if item.kind != "cash":
+            problem = f"item {item.id}: is a {item.kind}, not cash; only seized cash is deposited in a bank."
+        elif item.status == "deposited":
+            problem = _already_deposited(session, item)
+        else:
+            problem = _not_away(item) or _not_before_last(item, when, tz)
+        if problem:
+            errors.append(problem)
+    _raise_all(errors, "deposit")
+    holders = sorted({i.holder for i in items})
+    if len(holders) > 1:
+        raise RuleError(f"The cash is held by {len(holders)} officers ({', '.join(holders)}); one deposit takes "
+                        "the cash of one holder.", hint="Record one deposit per holder, each with its voucher.")
+    holder = holders[0]
+    if actor.badge != holder and actor.role not in RECORDS_ANY_HANDOVER:
+        raise RuleError(f"--by {actor.badge} does not hold the cash ({holder} does); the holder or a custodian "
+                        "records its deposit.", hint=f"Run it with --by {holder}.")
+    data = _with_order({"from": holder, "bank": bank, "account": account, "voucher": voucher,
+                        **request_fields(request_id, fp)}, order)
+    ev = append_event(session, "custody.deposited", data, actor=actor.badge, occurred_at=when,
+                      case_no=items[0].case_no, items=[(i.no, i.id) for i in items])
+    session.execute(update(Item).where(Item.no.in_(nos)).values(status="deposited", holder=None, last_seq=ev.seq,
+                                                                last_at=when)
+                    .execution_options(synchronize_session=False))
+    session.execute(insert(Deposit), [deposit_row(ev.seq, when, i.case_no, i.id, data) for i in items])
+    record_request(session, ev.seq, "custody.deposited", data)
+    return _deposit_result(session, _as_event(ev, [i.id for i in items], data))
+
+
+def _items_of_one_case(session: Session, nos: list[int], what: str) -> list[Item]:
+    found = {i.no: i for i in session.scalars(select(Item).where(Item.no.in_(nos)))}
+    missing = [item_label(n) for n in nos if n not in found]
+    if missing:
+        raise NotFound(f"ITEM: no item {', '.join(missing)} is registered; nothing was written.",
+                       hint="Evidence numbers look like EV-000042; 'evidence item list' shows them.")
+    items = [found[n] for n in nos]
+    cases = sorted({i.case_no for i in items})
+    if len(cases) > 1:
+        raise RuleError(f"The items belong to {len(cases)} cases ({', '.join(cases)}); one {what} records the items "
+                        "of one case.", hint=f"Run one {what} per case.")
+    return items
+
+
+def _deposit_result(_session: Session, ev: RequestEvent) -> dict:
+    d = ev.doc["data"]
+    return {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "items": ev.doc["items"], "from": d["from"],
+            "bank": d["bank"], "account": d["account"], "voucher": d["voucher"], "order": d.get("order"),
+            "occurred_at": ev.doc["occurred_at"], "request_id": d.get("request_id")}
+
+
+def _until(text: str | None) -> str:
+    import datetime
+
+    if text is None or not str(text).strip():
+        raise InputError("--until is required: give the last day of the temporary use, as YYYY-MM-DD.")
+    try:
+        return datetime.date.fromisoformat(str(text).strip()).isoformat()
+    except ValueError:
+        raise InputError(f"--until {str(text)[:40]!r} is not a date; write it as YYYY-MM-DD, "
+                         "e.g. 2021-12-31.") from None
+
+
+def assign_item(
+    session: Session, ref: str, *, entity: str, order: str | None, until: str, by: str | None,
+    at: str | None = None, request_id: str | None = None, tz: str = "America/Lima",
+) -> dict:
+    """Lend an item in temporary use to a public entity on a court order, until a date. The
+    holder stays answerable for it; a custodian or prosecutor records it."""
+    entity = clean_text(entity, "--to-entity", max_len=200)
+    order = _order(order)
+    if order is None:
+        raise InputError(f"--order is required to assign {ref}: name the court order or resolution that grants "
+                         "the temporary use.", hint='e.g. --order "Resolución 88-2021, 1er Juzgado Penal".')
+    until = _until(until)
+    given = _given_time(at, tz)
+    request_id, fp, done = start_request(session, request_id, "custody.assign", {
+        "item": ref.strip().upper(), "entity": entity, "order": order, "until": until, "at": given, "by": by},
+        _assign_result)
+    if done is not None:
+        return done
+    when = given or utc_iso(now_utc())
+    actor = require_actor(session, by, "custody.dispose")
+    item = get_item(session, ref)
+    problem = _not_away(item) or _not_before_last(item, when, tz)
+    if problem is None and until < when[:10]:
+        problem = f"item {item.id}: --until {until} is before the assignment itself ({local_iso(when, tz)})."
+    _raise_all([problem] if problem else [], "assignment")
+    data = {"item": item.id, "holder": item.holder, "entity": entity, "order": order, "until": until,
+            **request_fields(request_id, fp)}
+    ev = append_event(session, "custody.assigned", data, actor=actor.badge, occurred_at=when,
+                      case_no=item.case_no, items=[(item.no, item.id)])
+    item.status, item.last_seq, item.last_at = "assigned", ev.seq, when
+    session.flush()
+    session.execute(insert(Assignment), [assignment_row(ev.seq, when, item.case_no, data)])
+    record_request(session, ev.seq, "custody.assigned", data)
+    return _assign_result(session, _as_event(ev, [item.id], data))
+
+
+def _assign_result(_session: Session, ev: RequestEvent) -> dict:
+    d = ev.doc["data"]
+    return {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "item": d["item"], "holder": d["holder"],
+            "entity": d["entity"], "order": d["order"], "until": d["until"], "occurred_at": ev.doc["occurred_at"]}
+
+
+def return_item(
+    session: Session, ref: str, *, by: str | None, at: str | None = None, order: str | None = None,
+    request_id: str | None = None, tz: str = "America/Lima",
+) -> dict:
+    """An item lent in temporary use comes back to its holder's custody. The holder or a
+    custodian records it."""
+    given = _given_time(at, tz)
+    order = _order(order)
+    request_id, fp, done = start_request(session, request_id, "custody.return", _with_order({
+        "item": ref.strip().upper(), "at": given, "by": by}, order), _return_result)
+    if done is not None:
+        return done
+    when = given or utc_iso(now_utc())
+    actor = require_actor(session, by, "custody.transfer")
+    item = get_item(session, ref)
+    assignment = None
+    if item.status != "assigned":
+        problem = (_not_disposed(item) if item.status == "disposed" else None) or (
+            f"item {item.id}: is not assigned in temporary use (it is {item.status}), so there is nothing to "
+            f"return; {_history_hint(item.id)}.")
+    else:
+        assignment = session.scalars(select(Assignment).where(Assignment.item_no == item.no,
+                                                              Assignment.returned_seq.is_(None))
+                                     .order_by(Assignment.seq.desc()).limit(1)).first()
+        problem = None
+        if assignment is None:
+            problem = (f"item {item.id}: is marked assigned but no open assignment is recorded; run "
+                       "'evidence verify' and have the findings explained.")
+        elif actor.badge != item.holder and actor.role not in RECORDS_ANY_HANDOVER:
+            problem = (f"item {item.id}: is answered for by {item.holder}, so {actor.badge} may not record its "
+                       f"return; run it with --by {item.holder} or ask a custodian.")
+        problem = problem or _not_before_last(item, when, tz)
+    _raise_all([problem] if problem else [], "return")
+    data = _with_order({"item": item.id, "holder": item.holder, "assignment": assignment.seq,
+                        "entity": assignment.entity, **request_fields(request_id, fp)}, order)
+    ev = append_event(session, "custody.returned", data, actor=actor.badge, occurred_at=when,
+                      case_no=item.case_no, items=[(item.no, item.id)])
+    item.status, item.last_seq, item.last_at = "in-custody", ev.seq, when
+    assignment.returned_seq, assignment.returned_at = ev.seq, when
+    session.flush()
+    record_request(session, ev.seq, "custody.returned", data)
+    return _return_result(session, _as_event(ev, [item.id], data))
+
+
+def _return_result(_session: Session, ev: RequestEvent) -> dict:
+    d = ev.doc["data"]
+    return {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "item": d["item"], "holder": d["holder"],
+            "entity": d["entity"], "assignment": d["assignment"], "order": d.get("order"),
+            "occurred_at": ev.doc["occurred_at"]}
 
 
 # -- reading the log -----------------------------------------------------------------
@@ -342,6 +571,7 @@ class HistoryEntry:
     seal: str | None
     reason: str | None
     hash: str
+    order: str | None = None  # the court order or resolution the act followed
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -360,10 +590,21 @@ def _entry(seq: int, type_: str, occurred: str, recorded: str, actor: str | None
         seal, reason = f"{data.get('old_seal') or NO_SEAL} -> {data['new_seal']}", data["reason"]
     elif type_ == "custody.disposed":
         frm, to = data.get("holder"), data.get("to")
-        reason = f"{data['action']} ({data['authority']})"
+        reason = f"{data['action']} ({data['authority']})" + (f", act {data['act']}" if data.get("act") else "")
+    elif type_ == "custody.deposited":
+        frm, to = data["from"], f"{data['bank']} {data['account']}"
+        reason = f"deposited, voucher {data['voucher']}"
+    elif type_ == "custody.assigned":
+        frm, to, reason = data["holder"], data["entity"], f"temporary use until {data['until']}"
+    elif type_ == "audit.checked":
+        seal, location = data.get("seal"), data.get("location")
+        reason = f"audit {data['audit']}: {data['result']}" + (" (unexpected)" if data.get("unexpected") else "")
+    elif type_ == "custody.returned":
+        frm, to, reason = data["entity"], data["holder"], f"back from temporary use (assigned at seq {data['assignment']})"
     else:
         reason = data.get("reason")
-    return HistoryEntry(seq, occurred, recorded, type_, actor, frm, to, location, seal, reason, digest)
+    return HistoryEntry(seq, occurred, recorded, type_, actor, frm, to, location, seal, reason, digest,
+                        data.get("order"))
 
 
 def item_history(session: Session, ref: str) -> dict:

@@ -215,3 +215,101 @@ class Request(Base):
     command: Mapped[str] = mapped_column(String(40))
     fingerprint: Mapped[str] = mapped_column(HASH)
     seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+
+
+class Deposit(Base):
+    """Seized cash paid into a bank account (Peru: Banco de la Nación): the voucher is where
+    the amount now is, so the item has no holder from then on."""
+
+    __tablename__ = "deposits"
+
+    item_no: Mapped[int] = mapped_column(ForeignKey("items.no"), primary_key=True, autoincrement=False)
+    case_no: Mapped[str] = mapped_column(ForeignKey("cases.case_no"), index=True)
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), index=True)
+    deposited_at: Mapped[str] = mapped_column(TIME)
+    deposited_by: Mapped[str] = mapped_column(ForeignKey("officers.badge"))  # the holder the cash left
+    bank: Mapped[str] = mapped_column(String(200))
+    account: Mapped[str] = mapped_column(String(64))
+    voucher: Mapped[str] = mapped_column(String(64))
+    court_order: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (CheckConstraint("item_no >= 1", name="item_no_positive"),)
+
+
+class Assignment(Base):
+    """An item lent in temporary use to a public entity on a court order, until a date; the
+    holder stays answerable for it, and `returned_seq` closes the assignment."""
+
+    __tablename__ = "assignments"
+
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), primary_key=True, autoincrement=False)
+    item_no: Mapped[int] = mapped_column(ForeignKey("items.no"), index=True)
+    case_no: Mapped[str] = mapped_column(ForeignKey("cases.case_no"), index=True)
+    assigned_at: Mapped[str] = mapped_column(TIME)
+    entity: Mapped[str] = mapped_column(String(200))
+    court_order: Mapped[str] = mapped_column(String(200))
+    until: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, the last day of the use
+    returned_seq: Mapped[int | None] = mapped_column(BigInteger)
+    returned_at: Mapped[str | None] = mapped_column(TIME)
+
+    __table_args__ = (CheckConstraint("seq >= 1 AND item_no >= 1", name="keys_positive"),)
+
+
+class InventoryAudit(Base):
+    """A count of one location against the record: every item the log puts there, or a sample
+    drawn with a seed nobody knew in advance (the log's root just after the start event)."""
+
+    __tablename__ = "audits"
+
+    no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[str] = mapped_column(String(16), unique=True)
+    location: Mapped[str] = mapped_column(ForeignKey("locations.code"))
+    started_seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+    started_at: Mapped[str] = mapped_column(TIME)
+    started_by: Mapped[str] = mapped_column(ForeignKey("officers.badge"))
+    requested: Mapped[int | None] = mapped_column(Integer)  # --sample N, if given
+    confidence: Mapped[int | None] = mapped_column(Integer)  # percent
+    tolerance: Mapped[int | None] = mapped_column(Integer)  # percent
+    population: Mapped[int] = mapped_column(Integer)  # items the log put at the location then
+    seed: Mapped[str] = mapped_column(HASH)  # the log's root with the start event as its last leaf
+    sample: Mapped[str] = mapped_column(Text)  # JSON array of the evidence ids drawn, in number order
+    closed_seq: Mapped[int | None] = mapped_column(BigInteger)
+    closed_at: Mapped[str | None] = mapped_column(TIME)
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (CheckConstraint("no >= 1", name="no_positive"),)
+
+
+class AuditCheck(Base):
+    """What the auditor found for one item, beside what the record said at that moment."""
+
+    __tablename__ = "audit_checks"
+
+    audit_no: Mapped[int] = mapped_column(ForeignKey("audits.no"), primary_key=True)
+    item_no: Mapped[int] = mapped_column(ForeignKey("items.no"), primary_key=True)
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+    checked_at: Mapped[str] = mapped_column(TIME)
+    checked_by: Mapped[str] = mapped_column(ForeignKey("officers.badge"))
+    result: Mapped[str] = mapped_column(String(8))  # found, missing
+    in_scope: Mapped[int] = mapped_column(Integer)  # 1: drawn for the audit; 0: found there unexpected
+    seal: Mapped[str | None] = mapped_column(String(64))  # seen on the bag
+    location: Mapped[str | None] = mapped_column(String(64))  # where it was found, if not the audited place
+    note: Mapped[str | None] = mapped_column(String(500))
+    record_seal: Mapped[str | None] = mapped_column(String(64))
+    record_location: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (CheckConstraint("audit_no >= 1 AND item_no >= 1", name="keys_positive"),)
+
+
+class AuditFinding(Base):
+    """One discrepancy an audit's close recorded: missing, seal-mismatch, wrong-location,
+    unexpected or not-checked."""
+
+    __tablename__ = "audit_findings"
+
+    audit_no: Mapped[int] = mapped_column(ForeignKey("audits.no"), primary_key=True)
+    item_no: Mapped[int] = mapped_column(ForeignKey("items.no"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    detail: Mapped[str] = mapped_column(String(500))
+
+    __table_args__ = (CheckConstraint("audit_no >= 1 AND item_no >= 1", name="keys_positive"),)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ledger import money
 from ledger.errors import InputError, LedgerError, RuleError
 from ledger.events import append_event
-from ledger.models import Item, Rate, Seizure
+from ledger.models import Deposit, Item, Rate, Seizure
 from ledger.replay import rate_row
 from ledger.validate import check_zone, clean_text, from_utc_iso, parse_date
 
@@ -118,6 +118,7 @@ class CashItem:
     currency: str
     amount_minor: int
     on_date: datetime.date
+    deposited: bool = False  # paid into a bank account (the voucher is where the amount is)
 
 
 # --- checks ---------------------------------------------------------------------------------
@@ -555,31 +556,46 @@ def value_cash(
             details=_cut(problems), hint="\n".join(commands) or None,
         )
     per: dict[str, dict] = {}
+    deposited = {item.item_id for item in cash if item.deposited}
     for v in values:
-        entry = per.setdefault(v.currency, {"currency": v.currency, "minor": 0, "items": 0, "converted_minor": 0})
+        entry = per.setdefault(v.currency, {"currency": v.currency, "minor": 0, "items": 0, "converted_minor": 0,
+                                            "deposited_minor": 0, "deposited_items": 0})
         entry["minor"] += v.amount_minor
         entry["items"] += 1
         entry["converted_minor"] += v.converted_minor
-    per_currency = []
-    for code in sorted(per):
-        entry = per[code]
-        per_currency.append({**entry, "amount": money.amount_str(entry["minor"], code),
-                             "converted": money.amount_str(entry["converted_minor"], in_currency)})
+        if v.item_id in deposited:
+            entry["deposited_minor"] += v.amount_minor
+            entry["deposited_items"] += 1
+    per_currency = [currency_figures(per[code], in_currency) for code in sorted(per)]
     return CaseTotals(
         case_no=case_no, in_currency=in_currency, side=side, source=source, per_currency=per_currency,
         items=values, total_minor=sum(v.converted_minor for v in values), rates=list(rates.values()),
     )
 
 
+def currency_figures(entry: dict, in_currency: str) -> dict:
+    """One currency's line of the totals from its sums (`minor`, `items`, `converted_minor`,
+    `deposited_minor`, `deposited_items`): the amounts as text, and what is not deposited."""
+    code = entry["currency"]
+    undeposited = entry["minor"] - entry["deposited_minor"]
+    return {**entry, "undeposited_minor": undeposited, "amount": money.amount_str(entry["minor"], code),
+            "converted": money.amount_str(entry["converted_minor"], in_currency),
+            "deposited": money.amount_str(entry["deposited_minor"], code),
+            "undeposited": money.amount_str(undeposited, code)}
+
+
 def cash_items(session: Session, case_no: str, tz: str, as_of: int | None = None) -> list[CashItem]:
     registered = [Item.registered_seq <= as_of] if as_of is not None else []
+    # A deposit recorded after `as_of` had not happened yet as the log stood then.
+    deposit = Deposit.item_no == Item.no if as_of is None else (Deposit.item_no == Item.no) & (Deposit.seq <= as_of)
     rows = session.execute(
-        select(Item.id, Seizure.id, Item.currency, Item.amount_minor, Seizure.occurred_at)
+        select(Item.id, Seizure.id, Item.currency, Item.amount_minor, Seizure.occurred_at, Deposit.seq)
         .join(Seizure, Seizure.no == Item.seizure_no)
+        .outerjoin(Deposit, deposit)
         .where(Item.case_no == case_no, Item.kind == "cash", *registered).order_by(Item.no)
     ).all()
-    return [CashItem(item_id, seizure_id, cur, int(minor), local_date(at, tz))
-            for item_id, seizure_id, cur, minor, at in rows]
+    return [CashItem(item_id, seizure_id, cur, int(minor), local_date(at, tz), deposit_seq is not None)
+            for item_id, seizure_id, cur, minor, at, deposit_seq in rows]
 
 
 def case_totals(

@@ -22,7 +22,8 @@ ROLES = ("officer", "custodian", "auditor", "prosecutor")
 LOCATION_KINDS = ("evidence-room", "vault", "vehicle-lot", "lab", "court", "other")
 MAY_HOLD = frozenset({"officer", "custodian", "prosecutor"})
 
-# Which roles may perform each act. Auditors read and verify; they never write.
+# Which roles may perform each act. Auditors read and verify; the one thing they write is
+# their audits of the evidence room.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "case.open": frozenset({"officer", "custodian", "prosecutor"}),
     "seizure.record": frozenset({"officer", "custodian"}),
@@ -31,6 +32,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "custody.reseal": frozenset({"officer", "custodian", "prosecutor"}),
     "custody.dispose": frozenset({"custodian", "prosecutor"}),
     "rate.set": frozenset({"officer", "custodian", "prosecutor"}),
+    "audit": frozenset({"auditor"}),
 }
 
 ACT_WORDS = {
@@ -41,6 +43,7 @@ ACT_WORDS = {
     "custody.reseal": "reseal items",
     "custody.dispose": "dispose of items",
     "rate.set": "record exchange rates",
+    "audit": "audit the evidence room",
 }
 
 

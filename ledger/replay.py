@@ -22,6 +22,9 @@ REQUEST_COMMANDS = {
     "custody.transferred": "custody.transfer",
     "custody.resealed": "custody.reseal",
     "custody.disposed": "custody.dispose",
+    "custody.deposited": "custody.deposit",
+    "custody.assigned": "custody.assign",
+    "custody.returned": "custody.return",
     "item.registered": "item.import",
 }
 # Item columns that the custody events change, or that place the item; every other column of
@@ -45,7 +48,11 @@ ITEM_COLUMNS = table_columns("items")
 ITEM_DESCRIPTIVE = tuple(c for c in ITEM_COLUMNS if c not in ITEM_STATE)
 # Tables compared whole, as {primary key: row}; event_items is checked against each body's
 # item list as the log streams past (it is as long as the log).
-DERIVED = ("officers", "locations", "cases", "seizures", "items", "rates", "requests", "chain_head", "event_items")
+DERIVED = ("officers", "locations", "cases", "seizures", "items", "rates", "requests", "chain_head", "event_items",
+           "deposits", "assignments", "audits", "audit_checks", "audit_findings")
+# Items an audit expects at its location: those the log puts there and in the room's custody
+# (not deposited, not lent in temporary use, not disposed of).
+AUDITED_STATUS = "in-custody"
 
 
 def _number(label: str) -> int:
@@ -91,6 +98,81 @@ def request_row(seq: int, type_: str, data: dict) -> dict | None:
         return None
     return {"request_id": data["request_id"], "command": REQUEST_COMMANDS[type_],
             "fingerprint": data["request_fingerprint"], "seq": seq}
+
+
+def deposit_row(seq: int, occurred_at: str, case_no: str, item: str, data: dict) -> dict:
+    """The deposits row of one cash item a `custody.deposited` event paid into the bank."""
+    return {"item_no": _number(item), "case_no": case_no, "seq": seq, "deposited_at": occurred_at,
+            "deposited_by": data["from"], "bank": data["bank"], "account": data["account"],
+            "voucher": data["voucher"], "court_order": data.get("order")}
+
+
+def assignment_row(seq: int, occurred_at: str, case_no: str, data: dict) -> dict:
+    """The assignments row a `custody.assigned` event opens (a return fills returned_*)."""
+    return {"seq": seq, "item_no": _number(data["item"]), "case_no": case_no, "assigned_at": occurred_at,
+            "entity": data["entity"], "court_order": data["order"], "until": data["until"],
+            "returned_seq": None, "returned_at": None}
+
+
+def audit_row(seq: int, occurred_at: str, actor: str, data: dict, population: list[str], seed: str) -> dict:
+    """The audits row an `audit.started` event opens: the sample drawn from `population` (the
+    evidence ids the log put at the location then) with `seed` (the root after the event)."""
+    from ledger.operations.sampling import draw_sample, sample_size
+
+    if data.get("sample") is not None:
+        n = min(data["sample"], len(population))
+    elif data.get("confidence") is not None:
+        n = sample_size(len(population), data["confidence"], data["tolerance"])
+    else:
+        n = len(population)
+    return {"no": _number(data["audit"]), "id": data["audit"], "location": data["location"], "started_seq": seq,
+            "started_at": occurred_at, "started_by": actor, "requested": data.get("sample"),
+            "confidence": data.get("confidence"), "tolerance": data.get("tolerance"), "population": len(population),
+            "seed": seed, "sample": json.dumps(draw_sample(seed, population, n)), "closed_seq": None,
+            "closed_at": None, "closed_by": None}
+
+
+def audit_check_row(seq: int, occurred_at: str, actor: str, data: dict, record_seal: str | None,
+                    record_location: str | None) -> dict:
+    """The audit_checks row of an `audit.checked` event, with the seal and location the record
+    gave the item at that moment."""
+    return {"audit_no": _number(data["audit"]), "item_no": _number(data["item"]), "seq": seq,
+            "checked_at": occurred_at, "checked_by": actor, "result": data["result"],
+            "in_scope": 0 if data.get("unexpected") else 1, "seal": data.get("seal"),
+            "location": data.get("location"), "note": data.get("note"), "record_seal": record_seal,
+            "record_location": record_location}
+
+
+def audit_finding_rows(audit: dict, checks: list[dict]) -> list[dict]:
+    """What an audit's close records: each checked item that differs from the record, and each
+    item of the sample nobody checked. `audit` and `checks` are rows as the functions above
+    build them."""
+    out = []
+    no, where = audit["no"], audit["location"]
+
+    def finding(item_no: int, kind: str, detail: str) -> None:
+        out.append({"audit_no": no, "item_no": item_no, "kind": kind, "detail": detail})
+
+    checked = set()
+    for c in sorted(checks, key=lambda c: c["item_no"]):
+        checked.add(c["item_no"])
+        if not c["in_scope"]:
+            finding(c["item_no"], "unexpected", f"found at {c['location'] or where}, but the record puts it at "
+                                                f"{c['record_location'] or 'no location'}")
+            continue
+        if c["result"] == "missing":
+            finding(c["item_no"], "missing", f"not found at {where}")
+            continue
+        if c["seal"] is not None and c["seal"] != c["record_seal"]:
+            finding(c["item_no"], "seal-mismatch", f"seal {c['seal']} on the item, {c['record_seal'] or 'none'} "
+                                                   "on record")
+        if c["location"] is not None and c["location"] != c["record_location"]:
+            finding(c["item_no"], "wrong-location", f"found at {c['location']}, the record puts it at "
+                                                    f"{c['record_location'] or 'no location'}")
+    for item in json.loads(audit["sample"]):
+        if _number(item) not in checked:
+            finding(_number(item), "not-checked", "drawn for the audit but not checked before it closed")
+    return out
 
 
 def item_state(seq: int, occurred_at: str, case_no: str, data: dict) -> list:
@@ -191,6 +273,11 @@ class Replay:
         self.edge = RightEdge()  # the caller appends every event's leaf, parsed or not
         self._cols = {t: table_columns(t) for t in self.rows}
         self._keys = {t: primary_key(t) for t in self.rows}
+        self.open_assignments: dict[str, int] = {}  # item -> seq of its assignment not yet returned
+        # Roots of the tree just after each audit.started event, as the caller appended its leaf
+        # (an audit's seed); and each audit's row and checks so far, by audit id.
+        self.audit_roots: dict[int, bytes] = {}
+        self.audits: dict[str, dict] = {}
 
     def put(self, table: str, row: dict) -> None:
         cols = self._cols[table]
@@ -215,6 +302,8 @@ class Replay:
             self._rates(seq, type_, data)
         elif type_.startswith("custody."):
             self._custody(seq, type_, occurred_at, items, data)
+        elif type_.startswith("audit."):
+            self._audit(seq, type_, occurred_at, actor, data)
         if type_ in REQUEST_COMMANDS:
             req = request_row(seq, type_, data)
             if req is not None:
@@ -237,7 +326,49 @@ class Replay:
                 rates[key] = row[:superseded] + (seq,) + row[superseded + 1:]
             self.put("rates", rate_row(seq, data, entry))
 
+    def audited_population(self, location: str) -> list[str]:
+        return sorted((i for i, st in self.items.items() if st[I_LOCATION] == location
+                       and st[I_STATUS] == AUDITED_STATUS), key=_number)
+
+    def _audit(self, seq: int, type_: str, occurred_at: str, actor, data: dict) -> None:
+        if type_ == "audit.started":
+            root = self.audit_roots.pop(seq, None)
+            if root is None and self.edge.size == seq:
+                root = self.edge.root()
+            if root is None:  # a replay of one case's events has no tree to take the seed from
+                self.audits[data["audit"]] = None
+                return
+            row = audit_row(seq, occurred_at, actor, data, self.audited_population(data["location"]), root.hex())
+            self.put("audits", row)
+            self.audits[data["audit"]] = {"row": row, "checks": {}}
+            return
+        audit = self.audits.get(data["audit"])
+        if audit is None or audit["row"]["closed_seq"] is not None:
+            return
+        if type_ == "audit.checked":
+            st = self.items.get(data["item"])
+            if st is None or data["item"] in audit["checks"]:
+                return
+            row = audit_check_row(seq, occurred_at, actor, data, st[I_SEAL], st[I_LOCATION])
+            audit["checks"][data["item"]] = row
+            self.put("audit_checks", row)
+        elif type_ == "audit.closed":
+            audit["row"] = {**audit["row"], "closed_seq": seq, "closed_at": occurred_at, "closed_by": actor}
+            self.put("audits", audit["row"])
+            for row in audit_finding_rows(audit["row"], list(audit["checks"].values())):
+                self.put("audit_findings", row)
+
     def _custody(self, seq: int, type_: str, occurred_at: str, items: list, data: dict) -> None:
+        if type_ == "custody.assigned" and data["item"] in self.items:
+            self.put("assignments", assignment_row(seq, occurred_at, self.items[data["item"]][I_CASE], data))
+            self.open_assignments[data["item"]] = seq
+        elif type_ == "custody.returned":
+            opened = self.open_assignments.pop(data["item"], None)
+            row = self.rows["assignments"].get((opened,))
+            if row is not None:
+                cols = self._cols["assignments"]
+                at = cols.index("returned_seq")
+                self.rows["assignments"][(opened,)] = row[:at] + (seq, occurred_at) + row[at + 2:]
         for item in items:
             st = self.items.get(item)
             if st is None:
@@ -252,4 +383,11 @@ class Replay:
                 st[I_STATUS], st[I_HOLDER] = "disposed", None
                 st[I_DISPOSITION], st[I_AUTHORITY], st[I_DISPOSED_TO] = (data["action"], data["authority"],
                                                                          data.get("to"))
+            elif type_ == "custody.deposited":
+                st[I_STATUS], st[I_HOLDER] = "deposited", None
+                self.put("deposits", deposit_row(seq, occurred_at, st[I_CASE], item, data))
+            elif type_ == "custody.assigned":
+                st[I_STATUS] = "assigned"
+            elif type_ == "custody.returned":
+                st[I_STATUS] = "in-custody"
             st[I_LAST_SEQ], st[I_LAST_AT] = seq, max(st[I_LAST_AT], occurred_at)

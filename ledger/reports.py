@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.models import Event, EventItem, Item, Officer, Seizure
+from ledger.models import Deposit, Event, EventItem, Item, Officer, Seizure
 
 BATCH = 500
 
@@ -174,9 +174,13 @@ def _cash_page(session: Session, case_no: str, head_seq: int | None, after: int 
         cond.append(Item.registered_seq <= head_seq)
     if after is not None:
         cond.append(Item.no > after)
+    deposit = Deposit.item_no == Item.no
+    if head_seq is not None:
+        deposit = deposit & (Deposit.seq <= head_seq)
     return session.execute(
-        select(Item.no, Item.id, Seizure.id, Item.currency, Item.amount_minor, Seizure.occurred_at)
-        .join(Seizure, Seizure.no == Item.seizure_no).where(*cond).order_by(Item.no).limit(batch)
+        select(Item.no, Item.id, Seizure.id, Item.currency, Item.amount_minor, Seizure.occurred_at, Deposit.seq)
+        .join(Seizure, Seizure.no == Item.seizure_no).outerjoin(Deposit, deposit)
+        .where(*cond).order_by(Item.no).limit(batch)
     ).all()
 
 
@@ -185,11 +189,11 @@ def _cash_items(page: list, tz: str, days: dict) -> list:
     from ledger.rates import CashItem, local_date
 
     out = []
-    for _no, item_id, seizure_id, currency, minor, at in page:
+    for _no, item_id, seizure_id, currency, minor, at, deposit_seq in page:
         day = days.get(at)
         if day is None:
             day = days[at] = local_date(at, tz)
-        out.append(CashItem(item_id, seizure_id, currency, int(minor), day))
+        out.append(CashItem(item_id, seizure_id, currency, int(minor), day, deposit_seq is not None))
     return out
 
 
@@ -201,9 +205,8 @@ def stream_totals(
     `ledger.rates.value_cash` (the same rounding, the same rates), so no list of every item is held.
     The returned CaseTotals has `items=[]`. Any missing rate: the refusal of `case_totals` itself,
     which names every item at once."""
-    from ledger import money
     from ledger.errors import RuleError
-    from ledger.rates import CaseTotals, case_totals, value_cash
+    from ledger.rates import CaseTotals, case_totals, currency_figures, value_cash
 
     per: dict[str, dict] = {}
     rates: dict[tuple, object] = {}
@@ -225,14 +228,12 @@ def stream_totals(
         total_minor += part.total_minor
         for p in part.per_currency:
             entry = per.setdefault(p["currency"], {"currency": p["currency"], "minor": 0, "items": 0,
-                                                   "converted_minor": 0})
-            entry["minor"] += p["minor"]
-            entry["items"] += p["items"]
-            entry["converted_minor"] += p["converted_minor"]
+                                                   "converted_minor": 0, "deposited_minor": 0, "deposited_items": 0})
+            for key in ("minor", "items", "converted_minor", "deposited_minor", "deposited_items"):
+                entry[key] += p[key]
         for r in part.rates:
             rates.setdefault((r.seq, r.date, r.base, r.quote, r.side, r.source), r)
-    per_currency = [{**per[code], "amount": money.amount_str(per[code]["minor"], code),
-                     "converted": money.amount_str(per[code]["converted_minor"], in_currency)} for code in sorted(per)]
+    per_currency = [currency_figures(per[code], in_currency) for code in sorted(per)]
     return CaseTotals(case_no=case_no, in_currency=in_currency, side=side, source=source, per_currency=per_currency,
                       items=[], total_minor=total_minor, rates=list(rates.values()))
 
@@ -330,7 +331,8 @@ def iter_item_rows(
         after = page[-1].no
         values = None
         if kind == "cash" and totals is not None:
-            cash = _cash_items([(r.no, r.id, None, r.currency, r.amount_minor, r.seizure_at) for r in page], tz, days)
+            cash = _cash_items([(r.no, r.id, None, r.currency, r.amount_minor, r.seizure_at,
+                                 True if r.status == "deposited" else None) for r in page], tz, days)
             values = value_cash(case_no, cash, lookup, in_currency=in_currency, side=totals.side,
                                 source=totals.source).items
         for i, it in enumerate(page):

@@ -31,6 +31,7 @@ from ledger.replay import (
     I_DIGEST,
     I_DISPOSITION,
     I_HOLDER,
+    I_KIND,
     I_LAST_AT,
     I_LAST_SEQ,
     I_REG_SEQ,
@@ -240,6 +241,8 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
                                "hex.", table=LOG_TABLE, key=str(seq), column="salt"))
             salt_bytes = b""
         edge.append(sha256(leaf_prefix + salt_bytes + body_bytes).digest())
+        if typ == "audit.started":  # its sample's seed is the root with this leaf the last
+            audit.replay.audit_roots[seq] = edge.root()
         if seq == 1:
             audit.first_leaf = edge.root()
         if edge.size == since:
@@ -403,6 +406,9 @@ def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, ty
         if st[I_STATUS] == "disposed" and typ.startswith("custody."):
             out.append(Finding("custody", seq, item, f"{typ} after the item was disposed of ({st[I_DISPOSITION]}).",
                                case))
+        elif st[I_STATUS] in _AWAY and typ.startswith("custody.") and typ not in _AWAY[st[I_STATUS]]:
+            out.append(Finding("custody", seq, item, f"{typ} while the item was {st[I_STATUS]} (since seq "
+                               f"{st[I_LAST_SEQ]}).", case))
         states.append((item, st))
     if typ == "custody.transferred":
         receiver = _officer(audit, out, seq, case, data["to"], "receiver")
@@ -428,7 +434,67 @@ def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, ty
             if data["holder"] != st[I_HOLDER]:
                 out.append(Finding("custody", seq, item, f"disposition says {data['holder']} held it, but "
                                    f"{st[I_HOLDER]} did.", case))
+    elif typ == "custody.deposited":
+        _officer(audit, out, seq, case, data["from"], "depositor")
+        for item, st in states:
+            if st[I_KIND] != "cash":
+                out.append(Finding("custody", seq, item, f"deposited in a bank, but it is a {st[I_KIND]}, not cash.",
+                                   case))
+            if st[I_HOLDER] != data["from"]:
+                out.append(Finding("custody", seq, item, f"deposited from {data['from']}, but "
+                                   f"{st[I_HOLDER] or 'nobody'} held it then (since seq {st[I_LAST_SEQ]}).", case))
+    elif typ in ("audit.started", "audit.checked", "audit.closed"):
+        _check_audit_event(audit, out, seq, typ, case, data)
+    elif typ in ("custody.assigned", "custody.returned"):
+        for item, st in states:
+            if data["item"] != item:
+                out.append(Finding("custody", seq, item, f"{typ} lists {item} but its data names {data['item']}.",
+                                   case))
+            if data["holder"] != st[I_HOLDER]:
+                out.append(Finding("custody", seq, item, f"{typ} says {data['holder']} answered for it, but "
+                                   f"{st[I_HOLDER]} held it.", case))
+            if typ == "custody.assigned" and not data["order"]:
+                out.append(Finding("custody", seq, item, "assigned in temporary use without a court order.", case))
+            if typ == "custody.returned" and st[I_STATUS] != "assigned":
+                out.append(Finding("custody", seq, item, f"returned from temporary use, but it was "
+                                   f"{st[I_STATUS]}, not assigned.", case))
+            if typ == "custody.returned" and audit.replay.open_assignments.get(item) != data["assignment"]:
+                out.append(Finding("custody", seq, item, f"return names assignment seq {data['assignment']}, but "
+                                   f"the open assignment is {audit.replay.open_assignments.get(item)}.", case))
 
+
+def _check_audit_event(audit: Audit, out: list, seq: int, typ: str, case, data: dict) -> None:
+    """An audit starts once at a registered location; its checks and its close name an open
+    audit; each item is checked once, flagged unexpected exactly when it is not in the sample."""
+    audits = audit.replay.audits
+    known = audits.get(data["audit"])
+    if known is None and data["audit"] in audits:
+        return  # started where the replay has no tree (one case's events): nothing to check it against
+    if typ == "audit.started":
+        _place(audit, out, seq, case, data["location"])
+        if known is not None:
+            out.append(Finding("custody", seq, None, f"audit {data['audit']} is started a second time.", case))
+        return
+    if known is None:
+        out.append(Finding("custody", seq, None, f"{typ} names audit {data['audit']}, never started.", case))
+        return
+    if known["row"]["closed_seq"] is not None:
+        out.append(Finding("custody", seq, None, f"{typ} after audit {data['audit']} was closed (seq "
+                           f"{known['row']['closed_seq']}).", case))
+        return
+    if typ == "audit.checked":
+        item = data["item"]
+        if item in known["checks"]:
+            out.append(Finding("custody", seq, item, f"checked a second time in audit {data['audit']}.", case))
+        if bool(data.get("unexpected")) == (item in json.loads(known["row"]["sample"])):
+            out.append(Finding("custody", seq, item, f"audit {data['audit']} check says unexpected="
+                               f"{bool(data.get('unexpected'))}, but the item is "
+                               f"{'' if data.get('unexpected') else 'not '}in its sample.", case))
+
+
+# Statuses in which an item is away from the evidence room, and the acts it still admits: a
+# deposit ends custody of the cash (only a final disposition may follow); lent items come back.
+_AWAY = {"deposited": ("custody.disposed",), "assigned": ("custody.returned", "custody.disposed")}
 
 STREAM_CHECKS: list[Callable[[Audit, Batch, list], list[Finding]]] = [check_chain, check_custody]
 
@@ -505,7 +571,8 @@ def _read_table(session: Session, table: str, where: str = "", params: tuple = (
         cursor.close()
 
 
-_CASE_COLUMN = {t: table_columns(t).index("case_no") for t in ("cases", "seizures")}
+_CASE_TABLES = ("cases", "seizures", "deposits", "assignments")
+_CASE_COLUMN = {t: table_columns(t).index("case_no") for t in _CASE_TABLES}
 
 
 def check_tables(session: Session, audit: Audit) -> list[Finding]:
@@ -792,7 +859,7 @@ def check_case(session: Session, case_no: str | None, *, batch: int = BATCH) -> 
     for table in _SHARED_TABLES:
         out += compare_rows(table, _read_table(session, table), audit.replay.rows[table])
     if case_no is not None:
-        for table in ("cases", "seizures"):
+        for table in _CASE_TABLES:
             replayed = {k: r for k, r in audit.replay.rows[table].items() if r[_CASE_COLUMN[table]] == case_no}
             out += compare_rows(table, _read_table(session, table, "WHERE case_no = ?", (case_no,)), replayed,
                                 lambda row, i=_CASE_COLUMN[table]: row[i])

@@ -124,7 +124,7 @@ def _refused_both_ways(url: str, *needles: str) -> None:
 
 def test_db_upgrade_refuses_tables_without_alembic_version(empty_url):
     _migrated(empty_url, "DROP TABLE alembic_version")
-    _refused_both_ways(empty_url, "chain_head", "alembic_version", "restore it from a backup",
+    _refused_both_ways(empty_url, "audits", "alembic_version", "restore it from a backup",
                        "not a ledger made by this program")
 
 

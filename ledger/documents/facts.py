@@ -25,6 +25,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "returned": ("returned", "devuelto"), "destroyed": ("destroyed", "destruido"),
     "forfeited": ("forfeited", "decomisado"), "auctioned": ("auctioned", "subastado"),
     "transferred-to-agency": ("transferred to agency", "transferido a otra entidad"),
+    "to-pronabi": ("handed to PRONABI", "entregado al PRONABI"), "deposited": ("deposited", "depositado"),
+    "assigned": ("assigned", "asignado en uso temporal"), "custody.deposited": ("deposit", "depósito"),
+    "custody.assigned": ("temporary use", "uso temporal"), "custody.returned": ("return from use", "devolución"),
+    "audit.checked": ("audit check", "verificación de auditoría"),
     "pe": ("Peruvian", "peruana"), "foreign": ("foreign", "extranjera"),
     # field names
     "amount": ("Amount", "Importe"), "denominations": ("Notes and coins", "Billetes y monedas"),

@@ -83,6 +83,10 @@ WORDS = {
     "returned": ("returned", "devuelto"), "destroyed": ("destroyed", "destruido"),
     "forfeited": ("forfeited", "decomisado"), "auctioned": ("auctioned", "subastado"),
     "transferred-to-agency": ("transferred to agency", "transferido a otra entidad"),
+    "to-pronabi": ("handed to PRONABI", "entregado al PRONABI"), "deposited": ("deposited", "depositado"),
+    "assigned": ("assigned", "asignado en uso temporal"), "custody.deposited": ("deposit", "depósito"),
+    "custody.assigned": ("temporary use", "uso temporal"), "custody.returned": ("return from use", "devolución"),
+    "audit.checked": ("audit check", "verificación de auditoría"),
     "buy": ("buy", "compra"), "sell": ("sell", "venta"), "mid": ("mid", "promedio"),
     "pe": ("Peruvian", "peruana"), "foreign": ("foreign", "extranjera"),
 }
@@ -802,3 +806,78 @@ def _sha256(path: Path) -> tuple[str, int]:
             size += len(chunk)
         os.fsync(fh.fileno())
     return h.hexdigest(), size
+
+
+# -- an inventory audit --------------------------------------------------------------------------
+AUDIT_TEXT = {
+    "audit": ("Audit", "Auditoría"), "items": ("Items", "Bienes"), "findings": ("Findings", "Hallazgos"),
+    "location": ("Location", "Ubicación"), "started": ("Started ({tz})", "Inicio ({tz})"),
+    "started_by": ("Auditor", "Auditor"), "closed": ("Closed ({tz})", "Cierre ({tz})"),
+    "method": ("Method", "Método"), "population": ("Items at the location", "Bienes en la ubicación"),
+    "sample_size": ("Items drawn", "Bienes sorteados"), "seed": ("Seed (log root)", "Semilla (raíz del registro)"),
+    "item": ("Item", "Bien"), "kind": ("Kind", "Tipo"), "result": ("Result", "Resultado"),
+    "seal": ("Seal found", "Precinto hallado"), "record_seal": ("Seal on record", "Precinto registrado"),
+    "found_at": ("Found at", "Hallado en"), "record_location": ("Location on record", "Ubicación registrada"),
+    "checked_by": ("Checked by", "Verificado por"), "note": ("Note", "Nota"), "detail": ("Detail", "Detalle"),
+    "open": ("open", "abierta"), "full": ("full count", "conteo total"),
+}
+
+
+def write_audit_workbook(report: dict, out: str | Path, *, lang: str = "es", tz: str = "America/Lima",
+                         force: bool = False, database=None) -> WrittenWorkbook:
+    """An audit (`ledger.operations.audits.show_audit`, as a dict) as a workbook: the audit and
+    its findings on one sheet, every item drawn or found with its check on another."""
+    from ledger.outputs import move_file_into_place
+    from ledger.validate import local_iso
+
+    path = check_output_path(str(out), force=force, database=database)
+    i = LANGS.index(lang)
+
+    def t(key: str) -> str:
+        return AUDIT_TEXT[key][i].format(tz=tz)
+
+    a = report["audit"]
+    method = (f"n = {a['requested']}" if a["requested"] is not None else
+              f"{a['confidence']} % / {a['tolerance']} % (hypergeometric)" if a["confidence"] is not None
+              else t("full"))
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(t("audit"))
+    cells = _Cells(ws, lang)
+    for key, value in (("audit", a["id"]), ("location", a["location"]), ("started", local_iso(a["started_at"], tz)),
+                       ("started_by", a["started_by"]),
+                       ("closed", local_iso(a["closed_at"], tz) if a["closed_at"] else t("open")),
+                       ("method", method), ("population", str(a["population"])),
+                       ("sample_size", str(a["sample_size"])), ("seed", a["seed"])):
+        ws.append([cells.text(t(key), bold=True), cells.text(value)])
+    ws.append([])
+    ws.append([cells.text(t(k), bold=True) for k in ("findings", "item", "detail")])
+    for f in report["findings"]:
+        ws.append([cells.text(f["kind"]), cells.text(f["item"]), cells.text(f["detail"])])
+    items = wb.create_sheet(t("items"))
+    cells = _Cells(items, lang)
+    keys = ("item", "kind", "result", "seal", "record_seal", "location", "record_location", "checked_by", "note")
+    items.append([cells.text(t("found_at" if k == "location" else k), bold=True) for k in keys])
+    for line in report["lines"]:
+        items.append([cells.text(_word(line[k], lang) if k == "kind" and line[k] else line[k]) for k in keys])
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot create a file in {folder}: {exc.strerror}.",
+                         hint="Choose a folder you may write to.") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        wb.save(tmp)
+        digest, size = _sha256(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        move_file_into_place(tmp, path, force=force, shown=str(out))
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    return WrittenWorkbook(path=str(path), sha256=digest, bytes=size,
+                           rows={"items": len(report["lines"]), "findings": len(report["findings"])},
+                           sheets={"audit": t("audit"), "items": t("items")})

@@ -291,9 +291,11 @@ def test_case_totals_per_currency_and_converted(seeded):
     assert totals["total"] == "2850.01" and totals["in_currency"] == "USD"
     assert totals["per_currency"] == [
         {"currency": "PEN", "minor": 550000, "amount": "5500.00", "items": 2, "converted_minor": 165001,
-         "converted": "1650.01"},
+         "converted": "1650.01", "deposited_minor": 0, "deposited_items": 0, "deposited": "0.00",
+         "undeposited_minor": 550000, "undeposited": "5500.00"},
         {"currency": "USD", "minor": 120000, "amount": "1200.00", "items": 1, "converted_minor": 120000,
-         "converted": "1200.00"},
+         "converted": "1200.00", "deposited_minor": 0, "deposited_items": 0, "deposited": "0.00",
+         "undeposited_minor": 120000, "undeposited": "1200.00"},
     ]
     assert [r["rate"] for r in totals["rates"]] == ["3.3333"]
     assert [(i["item_id"], i["converted"], i["rate"] and i["rate"]["rate"]) for i in totals["items"]] == [

@@ -41,6 +41,14 @@ DISPOSE = ["custody", "dispose", "EV-2", "--by", "F-2001"]
 RATE = ["rate", "set", "--source", "SBS", "--by", "B-1001", "--"]
 CONVERT = ["convert", "--to", "USD", "--on", "2020-10-06", "--"]
 SQLI = "B-1001' OR '1'='1"
+
+
+def DEPOSIT(*items, by="B-1001", voucher="0457812"):  # noqa: N802 - reads like the other argv constants
+    return ["custody", "deposit", *items, "--bank", "Banco de la Nación", "--account", "00-068-123456",
+            "--voucher", voucher, "--by", by]
+
+
+ASSIGN = ["custody", "assign", "EV-1", "--to-entity", "Municipalidad de Arequipa", "--by", "C-3001"]
 SQLI2 = "x'); DROP TABLE events; --"
 
 
@@ -504,6 +512,75 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("label payload other case", ["item", "show", "EV-000001/LIM-2020-0001/000000000000"], 3, "LIM-2020-0001"),
     ("label payload unknown item", ["item", "show", "EV-999999/AQP-2020-0147/ABCDEF012345"], 1, "EV-999999"),
     ("label payload short hash", ["item", "show", "EV-000001/AQP-2020-0147/ABC"], 1, "EV-000001/AQP"),
+    # --- Peru's workflow: deposits of cash, temporary use, PRONABI, court orders -------------------
+    ("deposit a phone", DEPOSIT("EV-1"), 1, "not cash"),
+    ("deposit a disposed document", DEPOSIT("EV-4"), 1, "not cash"),
+    ("deposit unknown item", DEPOSIT("EV-999"), 1, "EV-000999"),
+    ("deposit cash of two cases", DEPOSIT("EV-3", "EV-5"), 1, "2 cases"),
+    ("deposit by non-holder", DEPOSIT("EV-3", by="B-1002"), 1, "B-1001"),
+    ("deposit by auditor", DEPOSIT("EV-3", by="A-4001"), 1, "A-4001"),
+    ("deposit voucher control char", DEPOSIT("EV-3", voucher="04\x0757"), 1, "--voucher"),
+    ("deposit empty bank", ["custody", "deposit", "EV-3", "--bank", " ", "--account", "00-1", "--voucher", "1",
+                            "--by", "B-1001"], 1, "--bank"),
+    ("deposit before seizure", DEPOSIT("EV-3") + ["--at", "2020-10-06T05:00"], 1, "--at"),
+    ("deposit without voucher", ["custody", "deposit", "EV-3", "--bank", "BN", "--account", "00-1", "--by", "B-1001"],
+     2, "--voucher"),
+    ("assign without order", ASSIGN + ["--until", "2030-12-31"], 1, "--order"),
+    ("assign blank order", ASSIGN + ["--until", "2030-12-31", "--order", "  "], 1, "--order"),
+    ("assign bad until", ASSIGN + ["--order", "Res. 8-2021", "--until", "31/12/2030"], 1, "--until"),
+    ("assign until before", ASSIGN + ["--order", "Res. 8-2021", "--until", "2019-01-01"], 1, "--until"),
+    ("assign disposed", ["custody", "assign", "EV-4", "--to-entity", "Municipalidad", "--order", "Res. 8",
+                         "--until", "2030-12-31", "--by", "C-3001"], 1, "disposed"),
+    ("assign by officer", ASSIGN + ["--order", "Res. 8-2021", "--until", "2030-12-31", "--by", "B-1001"], 1,
+     "B-1001"),
+    ("return not assigned", ["custody", "return", "EV-1", "--by", "B-1001"], 1, "not assigned"),
+    ("return disposed", ["custody", "return", "EV-4", "--by", "C-3001"], 1, "disposed"),
+    ("return unknown item", ["custody", "return", "EV-999", "--by", "B-1001"], 1, "EV-999"),
+    ("pronabi without act", DISPOSE + ["--action", "to-pronabi", "--authority", "Res. 9-2021"], 1, "--act"),
+    ("act without pronabi", DISPOSE + ["--action", "destroyed", "--authority", "Res. 9-2021", "--act", "AE-1"], 1,
+     "--act"),
+    ("order control char", XFER_R + ["--order", "Res.\x1b[31m 9"], 1, "--order"),
+    ("order too long", XFER_R + ["--order", "R" * 201], 1, "--order"),
+    # --- inventory audits (ledger/operations/audits.py) -------------------------------------------
+    ("audit unknown location", ["audit", "start", "NOWHERE-1", "--by", "A-4001"], 1, "NOWHERE-1"),
+    ("audit location injection", ["audit", "start", SQLI2, "--by", "A-4001"], 1, "LOCATION"),
+    ("audit by custodian", ["audit", "start", "ER-AQP", "--by", "C-3001"], 1, "C-3001"),
+    ("audit without by", ["audit", "start", "ER-AQP"], 1, "--by"),
+    ("audit sample and confidence", ["audit", "start", "ER-AQP", "--sample", "3", "--confidence", "95",
+                                     "--tolerance", "2", "--by", "A-4001"], 1, "--sample"),
+    ("audit confidence alone", ["audit", "start", "ER-AQP", "--confidence", "95", "--by", "A-4001"], 1,
+     "--tolerance"),
+    ("audit confidence decimal", ["audit", "start", "ER-AQP", "--confidence", "95.5", "--tolerance", "2",
+                                  "--by", "A-4001"], 1, "--confidence"),
+    ("audit tolerance zero", ["audit", "start", "ER-AQP", "--confidence", "95", "--tolerance", "0",
+                              "--by", "A-4001"], 1, "--tolerance"),
+    ("audit sample negative", ["audit", "start", "ER-AQP", "--sample", "-3", "--by", "A-4001"], 1, "--sample"),
+    ("audit sample word", ["audit", "start", "ER-AQP", "--sample", "many", "--by", "A-4001"], 1, "--sample"),
+    ("audit check unknown audit", ["audit", "check", "AU-000009", "EV-1", "--found", "--by", "A-4001"], 1,
+     "AU-000009"),
+    ("audit check found and missing", ["audit", "check", "AU-1", "EV-1", "--found", "--missing", "--by", "A-4001"],
+     1, "--found or --missing"),
+    ("audit close unknown", ["audit", "close", "AU-77", "--by", "A-4001"], 1, "AU-77"),
+    ("audit show unknown", ["audit", "show", "AU-77"], 1, "AU-77"),
+    ("audit show garbage", ["audit", "show", "'; DROP TABLE audits; --"], 1, "AUDIT"),
+    ("audit export unknown", ["export", "audit", "AU-000009", "--out", "@a.xlsx"], 1, "AU-000009"),
+    ("audit export not xlsx", ["export", "audit", "AU-1", "--out", "@a.pdf"], 1, ".xlsx"),
+    ("audit export exists", ["export", "audit", "AU-1", "--out", "@exists.xlsx"], 1, "exists.xlsx"),
+    # --- what is due (ledger/operations/due.py) ---------------------------------------------------
+    ("due within negative", ["due", "--within", "-3"], 1, "--within"),
+    ("due within huge", ["due", "--within", "99999999"], 1, "--within"),
+    ("due unknown case", ["due", "--case", "NOPE-2020-1"], 1, "NOPE-2020-1"),
+    ("due unknown location", ["due", "--location", "NOWHERE-1"], 1, "NOWHERE-1"),
+    ("due cash hours zero", ["due", "--cash-hours", "0"], 1, "--cash-hours"),
+    ("due cash hours decimal", ["due", "--cash-hours", "1.5"], 1, "--cash-hours"),
+    ("due at future", ["due", "--at", "2999-01-01T00:00"], 1, "--at"),
+    # --- the hledger cash journal (ledger/operations/journal.py) -----------------------------------
+    ("journal out not journal", ["export", "journal", "--out", "@j.txt"], 1, ".journal"),
+    ("journal out folder missing", ["export", "journal", "--out", "@no/such/j.journal"], 1, "does not exist"),
+    ("journal out is folder", ["export", "journal", "--out", "@scan-dir"], 1, ".journal"),
+    ("journal unknown case", ["export", "journal", "--case", "NOPE-2020-1", "--out", "@j.journal"], 1,
+     "NOPE-2020-1"),
+    ("journal without out", ["export", "journal"], 2, "--out"),
 ]
 
 

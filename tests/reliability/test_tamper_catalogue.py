@@ -26,8 +26,9 @@ TABLES = sorted(Base.metadata.tables)
 
 
 def build_history(cli: CliHarness) -> None:
-    """Two cases with seizures, items of every kind, transfers, a reseal, a disposition,
-    rates (one superseded, some imported), and request ids on every kind of request."""
+    """Two cases with seizures, items of every kind, transfers, a reseal, a disposition, a
+    deposit, assignments (one returned), a closed audit with findings, rates (one superseded, some imported), and request
+    ids on every kind of request."""
     seed_basic(cli)
     scenario(cli)
     cli.ok("case", "open", "AQP-2020-0200", "--title", "Second case", "--court", "1er Juzgado", "--by", "B-1002",
@@ -45,10 +46,22 @@ def build_history(cli: CliHarness) -> None:
            "--at", "2020-10-07T09:00", "--request-id", "reseal-0200-1", "--by", "C-3001")
     cli.ok("custody", "dispose", "EV-5", "--action", "returned", "--authority", "Res. 7-2021", "--to", "Owner",
            "--at", "2021-01-01T10:00", "--request-id", "dispose-0200-1", "--by", "F-2001")
+    cli.ok("custody", "deposit", "EV-4", "--bank", "Banco de la Nación", "--account", "00-068-123456", "--voucher",
+           "0457812", "--order", "Res. 12-2020", "--at", "2020-10-08T10:00", "--request-id", "deposit-0200-1",
+           "--by", "C-3001")
+    for start, end in (("2021-02-01", "2021-06-01"), ("2021-07-01", None)):
+        cli.ok("custody", "assign", "EV-1", "--to-entity", "Municipalidad", "--order", "Res. 88-2021", "--until",
+               "2021-12-31", "--at", f"{start}T10:00", "--by", "C-3001")
+        if end:
+            cli.ok("custody", "return", "EV-1", "--at", f"{end}T10:00", "--by", "C-3001")
     cli.ok("rate", "set", "2020-10-06", "USD", "PEN", "3.5870", "--source", "SBS", "--by", "B-1001")
     cli.ok("rate", "set", "2020-10-06", "USD", "PEN", "3.5880", "--source", "SBS", "--supersede", "--reason",
            "Typo", "--by", "B-1001")
     cli.ok("rate", "set", "2020-10-07", "USD", "PEN", "3.5900", "--source", "SBS", "--side", "buy", "--by", "B-1001")
+    cli.ok("audit", "start", "ER-AQP", "--by", "A-4001")
+    cli.ok("audit", "check", "AU-1", "EV-3", "--found", "--seal", "S-9999", "--note", "Seal differs", "--by", "A-4001")
+    cli.ok("audit", "check", "AU-1", "EV-4", "--found", "--unexpected", "--location", "ER-AQP", "--by", "A-4001")
+    cli.ok("audit", "close", "AU-1", "--by", "A-4001")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

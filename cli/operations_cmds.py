@@ -1,0 +1,301 @@
+"""Evidence-room operations: Peru's deposit of seized cash and temporary use of items."""
+
+from __future__ import annotations
+
+import click
+
+from .app import by_option, pass_state
+from .custody_cmds import _replayed, custody_group, order_option, request_id_option
+from .output import emit
+
+
+@custody_group.command("deposit")
+@click.argument("items", nargs=-1, required=True, metavar="CASH_ITEM...")
+@click.option("--bank", required=True, metavar="TEXT", help="The bank the cash was paid into.")
+@click.option("--account", required=True, metavar="TEXT", help="The account it was paid into.")
+@click.option("--voucher", required=True, metavar="NUMBER", help="The number of the bank's deposit voucher.")
+@click.option("--at", metavar="TIME", help="When it was deposited (default now).")
+@order_option
+@request_id_option
+@by_option
+@pass_state
+def custody_deposit(state, items, bank, account, voucher, at, order, request_id, by):
+    """Deposit seized cash in a bank account: the cash leaves its holder, the voucher is the evidence.
+
+    The holder or a custodian records it; one deposit takes the cash of one holder and one
+    case. Prints the sequence number of the deposit event.
+
+    Example:
+
+    \b
+        evidence custody deposit EV-000001 EV-000002 --bank "Banco de la Nación" --account 00-068-123456 --voucher 0457812 --at 2020-10-07T11:00 --by C-3001
+    """
+    from ledger import custody
+
+    done = state.ledger().write(custody.deposit_cash, list(items), bank=bank, account=account, voucher=voucher,
+                                by=by, at=at, order=order, request_id=request_id, tz=state.tz)
+    emit(state, done, f"{done['seq']}: {', '.join(done['items'])} deposited in {done['bank']} {done['account']}, "
+                      f"voucher {done['voucher']}{_replayed(done)}")
+
+
+@custody_group.command("assign")
+@click.argument("item")
+@click.option("--to-entity", "entity", required=True, metavar="TEXT", help="The public entity that uses the item.")
+@click.option("--order", metavar="TEXT", help="The court order or resolution that grants the use (required).")
+@click.option("--until", metavar="DATE", help="The last day of the temporary use, YYYY-MM-DD (required).")
+@click.option("--at", metavar="TIME", help="When it was handed over (default now).")
+@request_id_option
+@by_option
+@pass_state
+def custody_assign(state, item, entity, order, until, at, request_id, by):
+    """Assign an item in temporary use to a public entity, on a court order, until a date.
+
+    The holder stays answerable for it; a custodian or prosecutor records it, and
+    'custody return' ends it. Prints the sequence number of the event.
+
+    Example:
+
+    \b
+        evidence custody assign EV-000005 --to-entity "Municipalidad de Arequipa" --order "Resolución 88-2021" --until 2021-12-31 --by C-3001
+    """
+    from ledger import custody
+
+    done = state.ledger().write(custody.assign_item, item, entity=entity, order=order, until=until, by=by, at=at,
+                                request_id=request_id, tz=state.tz)
+    emit(state, done, f"{done['seq']}: {done['item']} assigned to {done['entity']} until {done['until']} "
+                      f"({done['order']}){_replayed(done)}")
+
+
+@custody_group.command("return")
+@click.argument("item")
+@click.option("--at", metavar="TIME", help="When it came back (default now).")
+@order_option
+@request_id_option
+@by_option
+@pass_state
+def custody_return(state, item, at, order, request_id, by):
+    """Record that an item assigned in temporary use came back.
+
+    The holder or a custodian records it. Prints the sequence number of the event.
+
+    Example:
+
+    \b
+        evidence custody return EV-000005 --at 2021-12-30T10:00 --by C-3001
+    """
+    from ledger import custody
+
+    done = state.ledger().write(custody.return_item, item, by=by, at=at, order=order, request_id=request_id,
+                                tz=state.tz)
+    emit(state, done, f"{done['seq']}: {done['item']} back from {done['entity']}{_replayed(done)}")
+
+
+@click.group("audit")
+def audit_group():
+    """Inventory audits of a location: a full count or a sample anyone can re-draw from the log."""
+
+
+@audit_group.command("start")
+@click.argument("location")
+@click.option("--sample", metavar="N", help="Draw N items at random (seeded by the log) instead of counting all.")
+@click.option("--confidence", metavar="PCT", help="With --tolerance: the sample size follows from both.")
+@click.option("--tolerance", metavar="PCT", help="Share of items out of place the sample must detect.")
+@by_option
+@pass_state
+def audit_start(state, location, sample, confidence, tolerance, by):
+    """Open an audit of a location; prints its number and the items drawn.
+
+    Without --sample or --confidence every item the log puts at the location is expected. A
+    sample is drawn with the log's root just after the start event as its seed, so nobody
+    knows it in advance and 'verify' draws it again. Only an auditor starts an audit.
+
+    Example:
+
+    \b
+        evidence audit start ER-AQP --confidence 95 --tolerance 5 --by A-4001
+    """
+    from ledger.operations import audits
+
+    done = state.ledger().write(audits.start_audit, location, by=by, sample=sample, confidence=confidence,
+                                tolerance=tolerance)
+    lines = [f"{done['id']}: {done['location']}, {done['sample_size']} of {done['population']} item(s) to check"
+             f" (seed {done['seed'][:16]}...)"]
+    lines += [f"  {item}" for item in done["sample"]]
+    emit(state, done, lines)
+
+
+@audit_group.command("check")
+@click.argument("audit")
+@click.argument("item")
+@click.option("--found", is_flag=True, help="The item is there.")
+@click.option("--missing", is_flag=True, help="The item is not there.")
+@click.option("--seal", help="The seal on the item as found.")
+@click.option("--location", metavar="CODE", help="Where it was found, if not where the record puts it.")
+@click.option("--unexpected", is_flag=True, help="Found at the location, though not in the audit's sample.")
+@click.option("--note", metavar="TEXT", help="What the auditor wants on record about it.")
+@by_option
+@pass_state
+def audit_check(state, audit, item, found, missing, seal, location, unexpected, note, by):
+    """Record the check of one item (a scanned label's payload names it too).
+
+    Example:
+
+    \b
+        evidence audit check AU-000001 EV-000003 --found --seal S-0003 --by A-4001
+    """
+    from ledger.operations import audits
+
+    done = state.ledger().write(audits.check_item, audit, item, by=by, found=found, missing=missing, seal=seal,
+                                location=location, unexpected=unexpected, note=note)
+    emit(state, done, f"{done['seq']}: {done['audit']} {done['item']} {done['result']}"
+                      + (" (unexpected)" if done["unexpected"] else ""))
+
+
+def _audit_lines(state, report: dict) -> list[str]:
+    from ledger.validate import local_iso
+
+    from .output import table
+
+    a = report["audit"]
+    method = (f"sample of {a['requested']}" if a["requested"] is not None else
+              f"{a['confidence']}% confidence, {a['tolerance']}% tolerance (hypergeometric)"
+              if a["confidence"] is not None else "full count")
+    closed = (f"closed {local_iso(a['closed_at'], state.tz)} by {a['closed_by']} (event {a['closed_seq']})"
+              if a["closed_seq"] else "open")
+    lines = [f"{a['id']}: {a['location']}, started {local_iso(a['started_at'], state.tz)} by {a['started_by']} "
+             f"(event {a['started_seq']}); {closed}",
+             f"method: {method}; {a['sample_size']} of {a['population']} item(s) drawn; seed {a['seed']}"]
+    lines += table(report["lines"], [("item", "ITEM"), ("kind", "KIND"), ("result", "RESULT"), ("seal", "SEAL"),
+                                     ("record_seal", "RECORD SEAL"), ("location", "FOUND AT"),
+                                     ("record_location", "RECORD LOCATION"), ("checked_by", "BY"),
+                                     ("note", "NOTE")])
+    lines.append(("findings:" if report["final"] else "findings so far:") + (" none" if not report["findings"]
+                                                                              else ""))
+    lines += [f"  {f['item']}  {f['kind']}: {f['detail']}" for f in report["findings"]]
+    return lines
+
+
+@audit_group.command("close")
+@click.argument("audit")
+@by_option
+@pass_state
+def audit_close(state, audit, by):
+    """Close an audit and record its findings: missing, seal mismatch, wrong location, unexpected, not checked.
+
+    Example:
+
+    \b
+        evidence audit close AU-000001 --by A-4001
+    """
+    from ledger.operations import audits
+
+    done = state.ledger().write(audits.close_audit, audit, by=by)
+    emit(state, done, _audit_lines(state, done))
+
+
+@audit_group.command("show")
+@click.argument("audit")
+@pass_state
+def audit_show(state, audit):
+    """An audit, each item drawn or found with its check, and its findings.
+
+    Example:
+
+    \b
+        evidence audit show AU-000001
+    """
+    from dataclasses import asdict
+
+    from ledger.operations import audits
+
+    with state.ledger().read() as session:
+        report = asdict(audits.show_audit(session, audit))
+    emit(state, report, _audit_lines(state, report))
+
+
+@click.command("due")
+@click.option("--within", metavar="DAYS", help="Also list what falls due in the next DAYS days (default 0).")
+@click.option("--case", "case_no", metavar="CASE_NO", help="Only this case's items.")
+@click.option("--location", metavar="CODE", help="Only items kept at this location.")
+@click.option("--cash-hours", "cash_hours", metavar="HOURS",
+              help="Hours within which seized cash must be deposited [env EVIDENCE_DUE_CASH_HOURS; default 48].")
+@click.option("--at", metavar="TIME", help="The moment to look from (default now).")
+@pass_state
+def due_command(state, within, case_no, location, cash_hours, at):
+    """What needs action: each entry with the rule that put it there; the rules are stated.
+
+    Cash not deposited within the configured hours of its seizure, and items in temporary use
+    past the last day of their assignment.
+
+    Example:
+
+    \b
+        evidence due --within 7 --case AQP-2020-0147
+    """
+    from ledger.operations import due
+    from ledger.validate import local_iso
+
+    from .output import table
+
+    with state.ledger().read() as session:
+        report = due.due_report(session, within=within, case_no=case_no, location=location,
+                                cash_hours=cash_hours, at=at, tz=state.tz)
+    rows = [{**e, "due_at": local_iso(e["due_at"], state.tz), "state": "overdue" if e["overdue"] else "due soon"}
+            for e in report["entries"]]
+    lines = [f"due at {local_iso(report['at'], state.tz)}"
+             + (f" and within {report['within_days']} day(s)" if report["within_days"] else "") + ":"]
+    lines += [f"  rule {r['rule']}: {r['text']}" for r in report["rules"]]
+    lines += table(rows, [("rule", "RULE"), ("item", "ITEM"), ("case_no", "CASE"), ("location", "LOCATION"),
+                          ("holder", "HOLDER"), ("due_at", "DUE"), ("state", "STATE"), ("detail", "DETAIL")])
+    emit(state, report, lines)
+
+
+@click.command("journal")
+@click.option("--case", "case_no", metavar="CASE_NO", help="Only this case's cash.")
+@click.option("--out", required=True, metavar="FILE.journal", help="The journal file to write.")
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@pass_state
+def export_journal(state, case_no, out, force):
+    """Every cash movement as an hledger journal, with the rates as P directives.
+
+    Accounts per holder (holders:BADGE), per bank account (deposits:BANK:ACCOUNT) and per case
+    (seized:CASE, disposed:CASE:ACTION); 'hledger -f FILE balance' gives what each holds.
+
+    Example:
+
+    \b
+        evidence export journal --case AQP-2020-0147 --out AQP-2020-0147.journal
+    """
+    from ledger.operations import journal
+
+    with state.ledger().read() as session:
+        done = journal.export_journal(session, out, case_no=case_no, force=force, database=state.url, tz=state.tz)
+    emit(state, done, f"{done['path']}: {done['transactions']} transaction(s), {done['prices']} price(s)")
+
+
+@click.command("audit")
+@click.argument("audit")
+@click.option("--out", required=True, metavar="FILE.xlsx", help="The workbook to write.")
+@click.option("--lang", type=click.Choice(["en", "es"]), default="es", show_default=True,
+              help="Language of the workbook.")
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@pass_state
+def export_audit(state, audit, out, lang, force):
+    """An audit as a workbook: the audit, its findings, and every item drawn or found with its check.
+
+    Example:
+
+    \b
+        evidence export audit AU-000001 --out AU-000001.xlsx --lang es
+    """
+    from dataclasses import asdict
+
+    from ledger.operations import audits
+    from ledger.xlsx.writer import check_output_path, write_audit_workbook
+
+    check_output_path(out, force=force, database=state.url)
+    with state.ledger().read() as session:
+        report = asdict(audits.show_audit(session, audit))
+    done = write_audit_workbook(report, out, lang=lang, tz=state.tz, force=force, database=state.url)
+    emit(state, {"path": done.path, "sha256": done.sha256, "bytes": done.bytes, **done.rows},
+         f"{done.path}: {done.rows['items']} item(s), {done.rows['findings']} finding(s)")

@@ -1,0 +1,1 @@
+"""Evidence-room operations: inventory audits, and what is due for action."""
