@@ -8,10 +8,11 @@ reads anything and moves its finished output into place with the helpers here, a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ledger.errors import InputError, RuleError
@@ -116,6 +117,31 @@ def move_file_into_place(tmp: Path, path: Path, *, force: bool, shown: str, opti
         os.replace(tmp, path)  # a file system without hard links
         return
     tmp.unlink()
+
+
+@contextlib.contextmanager
+def staged_file(path: Path, *, out: str, force: bool) -> Iterator[Path]:
+    """A hidden file beside `path` for the writer to fill. When the block ends it gets the usual
+    permissions and takes `path`'s place in one step; when the block fails it is removed, so a
+    refused or failed command leaves no file behind."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot create a file in {folder}: {exc.strerror}.",
+                         hint="Choose a folder you may write to.") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        move_file_into_place(tmp, path, force=force, shown=str(out))
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
 
 
 def _holds_only(folder: Path, names: frozenset[str], manifest: str) -> list[str]:

@@ -7,10 +7,7 @@ Spanish accents print the same on every machine, whatever fonts it has installed
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,28 +64,12 @@ def check_pdf_path(out: str, *, force: bool, database) -> Path:
 def write_pdf(out: str, draw: Callable[[str], int], *, force: bool, database) -> WrittenPdf:
     """Check `out`, let `draw(tmp_path)` make the PDF (returning its page count) in a hidden file
     beside it, then move it into place: a refused or failed command leaves no file behind."""
-    from ledger.outputs import move_file_into_place
+    from ledger.outputs import staged_file
 
     path = check_pdf_path(out, force=force, database=database)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-    except OSError as exc:
-        raise InputError(f"--out {out}: cannot create a file in {folder}: {exc.strerror}.",
-                         hint="Choose a folder you may write to.") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with staged_file(path, out=out, force=force) as tmp:
         pages = draw(str(tmp))
         data = tmp.read_bytes()
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        move_file_into_place(tmp, path, force=force, shown=str(out))
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
     return WrittenPdf(path=str(path), sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), pages=pages)
 
 

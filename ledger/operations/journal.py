@@ -10,20 +10,15 @@ Accounts: `holders:BADGE` (cash an officer holds), `deposits:BANK:ACCOUNT` (cash
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.errors import InputError
 from ledger.models import Event, Rate
 
 MOVES = ("item.registered", "custody.transferred", "custody.deposited", "custody.disposed")
@@ -164,7 +159,7 @@ def render_journal(journal: Journal) -> str:
 def export_journal(session: Session, out: str, *, case_no: str | None = None, force: bool = False,
                    database=None, tz: str = "America/Lima") -> dict:
     """Write the cash journal to `out` (a new file ending in .journal), all or nothing."""
-    from ledger.outputs import check_file, move_file_into_place
+    from ledger.outputs import check_file, staged_file
     from ledger.registry import get_case
     from ledger.verify import require_verified
 
@@ -174,24 +169,8 @@ def export_journal(session: Session, out: str, *, case_no: str | None = None, fo
     require_verified(session, None, "the journal")  # its P directives come from the rates table
     journal = cash_journal(session, case_no, tz=tz)
     text = render_journal(journal).encode("utf-8")
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-    except OSError as exc:
-        raise InputError(f"--out {out}: cannot create a file in {folder}: {exc.strerror}.",
-                         hint="Choose a folder you may write to.") from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        move_file_into_place(tmp, path, force=force, shown=str(out))
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
+    with staged_file(path, out=out, force=force) as tmp:
+        tmp.write_bytes(text)
     return {"path": str(path), "case": case_no, "transactions": len(journal.entries), "prices": len(journal.prices),
             "sha256": hashlib.sha256(text).hexdigest(), "bytes": len(text)}
 

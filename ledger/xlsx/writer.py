@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -765,19 +764,11 @@ def write_case_workbook(
     """Write the workbook to a temporary file beside `out`, then move it into place.
     Without `force`, an `out` that appears meanwhile is not overwritten; `database` (the
     ledger's URL) is never overwritten."""
-    from ledger.outputs import move_file_into_place
+    from ledger.outputs import staged_file
 
     path = check_output_path(str(out), force=force, database=database)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-    except OSError as exc:
-        raise InputError(f"--out {out}: cannot create a file in {folder}: {exc.strerror}.",
-                         hint="Choose a folder you may write to.") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    wb = Workbook(write_only=True)
-    try:
+    with staged_file(path, out=out, force=force) as tmp:
+        wb = Workbook(write_only=True)
         try:
             rows = build_workbook(wb, inv, lang, progress)
         except BaseException:
@@ -785,14 +776,6 @@ def write_case_workbook(
             raise
         wb.save(tmp)
         digest, size = _sha256(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        move_file_into_place(tmp, path, force=force, shown=str(out))
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
     sheets = {k: _label(SHEET_NAMES, k, lang) for k in SHEETS}
     return WrittenWorkbook(path=str(path), sha256=digest, bytes=size, rows=rows, sheets=sheets)
 
@@ -827,7 +810,7 @@ def write_audit_workbook(report: dict, out: str | Path, *, lang: str = "es", tz:
                          force: bool = False, database=None) -> WrittenWorkbook:
     """An audit (`ledger.operations.audits.show_audit`, as a dict) as a workbook: the audit and
     its findings on one sheet, every item drawn or found with its check on another."""
-    from ledger.outputs import move_file_into_place
+    from ledger.outputs import staged_file
     from ledger.validate import local_iso
 
     path = check_output_path(str(out), force=force, database=database)
@@ -859,25 +842,9 @@ def write_audit_workbook(report: dict, out: str | Path, *, lang: str = "es", tz:
     items.append([cells.text(t("found_at" if k == "location" else k), bold=True) for k in keys])
     for line in report["lines"]:
         items.append([cells.text(_word(line[k], lang) if k == "kind" and line[k] else line[k]) for k in keys])
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-    except OSError as exc:
-        raise InputError(f"--out {out}: cannot create a file in {folder}: {exc.strerror}.",
-                         hint="Choose a folder you may write to.") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with staged_file(path, out=out, force=force) as tmp:
         wb.save(tmp)
         digest, size = _sha256(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        move_file_into_place(tmp, path, force=force, shown=str(out))
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
     return WrittenWorkbook(path=str(path), sha256=digest, bytes=size,
                            rows={"items": len(report["lines"]), "findings": len(report["findings"])},
                            sheets={"audit": t("audit"), "items": t("items")})
