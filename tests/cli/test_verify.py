@@ -38,6 +38,24 @@ def transfer_seqs(db_url):
     return [r[0] for r in sql(db_url, "SELECT seq FROM events WHERE type = 'custody.transferred' ORDER BY seq")[0]]
 
 
+def rewrite_history(db_url):
+    """What a forger who knows the format does: edit the first transfer's body, recompute every
+    later chain hash, the head and the tree, so that the log alone looks intact."""
+    target = transfer_seqs(db_url)[0]
+    drop_triggers(db_url)
+    rows = sql(db_url, "SELECT seq, body, prev_hash FROM events WHERE seq >= :s ORDER BY seq",
+               params={"s": target})[0]
+    prev = rows[0].prev_hash
+    for r in rows:
+        body = r.body.replace("Into the evidence room", "Into the vault") if r.seq == target else r.body
+        digest = chain_hash(prev, body.encode())
+        sql(db_url, "UPDATE events SET body = :b, prev_hash = :p, hash = :h WHERE seq = :s",
+            params={"b": body, "p": prev, "h": digest, "s": r.seq})
+        prev = digest
+    sql(db_url, "UPDATE chain_head SET hash = :h", params={"h": prev})
+    recompute_tree(db_url)
+
+
 def recompute_tree(db_url):
     """What a forger who knows the format does after rewriting bodies: rebuild the tree."""
     from ledger.log.merkle import RightEdge, leaf_commitment
@@ -232,19 +250,7 @@ def test_rewritten_history_caught_by_expected_head(ledger_with_history, db_url):
     """Editing an event and recomputing every later hash passes the chain check, but not
     the head an earlier audit kept."""
     kept = ledger_with_history.ok("verify", json_out=True)["head"]
-    target = transfer_seqs(db_url)[0]
-    drop_triggers(db_url)
-    rows = sql(db_url, "SELECT seq, body, prev_hash FROM events WHERE seq >= :s ORDER BY seq",
-               params={"s": target})[0]
-    prev = rows[0].prev_hash
-    for r in rows:
-        body = r.body.replace("Into the evidence room", "Into the vault") if r.seq == target else r.body
-        digest = chain_hash(prev, body.encode())
-        sql(db_url, "UPDATE events SET body = :b, prev_hash = :p, hash = :h WHERE seq = :s",
-            params={"b": body, "p": prev, "h": digest, "s": r.seq})
-        prev = digest
-    sql(db_url, "UPDATE chain_head SET hash = :h", params={"h": prev})
-    recompute_tree(db_url)
+    rewrite_history(db_url)
     assert ledger_with_history("verify").exit_code == 0
     result = ledger_with_history("verify", "--expect-head", kept)
     assert result.exit_code == 3 and "rewritten" in result.stdout
