@@ -12,7 +12,7 @@ from .key_cmds import checkpoint_group, key_group
 from .operations_cmds import audit_group, due_command, export_audit, export_journal  # + custody deposit...
 from .prove_cmds import prove_command
 from .rate_cmds import convert_command, rate_group  # also adds `case totals`
-from .setup_cmds import db_group, location_group, officer_group
+from .setup_cmds import db_group, init_command, location_group, officer_group
 from .verify_cmds import verify_command  # also adds `export log`
 from .xlsx_cmds import export_xlsx
 
@@ -28,6 +28,7 @@ export_group.add_command(export_xlsx)
 export_group.add_command(export_custody_form)
 main.add_command(label_command)
 main.add_command(demo)
+main.add_command(init_command)
 main.add_command(key_group)
 main.add_command(checkpoint_group)
 main.add_command(prove_command)

@@ -21,7 +21,28 @@ class AppState:
     db: str | None
     tz: str
     json: bool
+    key: str | None = None
     _ledger: object = field(default=None, repr=False)
+    _keyring: object = field(default=None, repr=False)
+
+    @property
+    def keyring(self):
+        """Where this command finds the keys it signs with: --key / EVIDENCE_KEY for the acting
+        officer, then each officer's own keys folder, then the demo's keys beside the ledger."""
+        if self._keyring is None:
+            from pathlib import Path
+
+            from ledger.config import sqlite_path
+            from ledger.identity.signing import DEMO_KEYS_DIR, Keyring
+
+            try:
+                path = sqlite_path(self.url)
+            except LedgerError:
+                path = None
+            self._keyring = Keyring(acting_file=Path(self.key) if self.key else None,
+                                    demo_dir=path.parent / DEMO_KEYS_DIR if path is not None else None,
+                                    passphrase=_ask_passphrase)
+        return self._keyring
 
     @property
     def url(self) -> str:
@@ -40,7 +61,24 @@ class AppState:
             if not self.db and not os.environ.get("EVIDENCE_DB"):
                 default_db_path().parent.mkdir(parents=True, exist_ok=True)
             self._ledger = open_ledger(url, tz=self.tz, create_if_new=create_if_new)
+            self._ledger.keyring = self.keyring
         return self._ledger
+
+
+def _ask_passphrase(badge: str, path) -> str:
+    """EVIDENCE_KEY_PASSPHRASE for scripts, else a hidden prompt on stderr (stdout keeps only
+    the command's output)."""
+    from ledger.errors import InputError
+    from ledger.identity.signing import PASSPHRASE_ENV
+
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value is not None:
+        return value
+    try:
+        return click.prompt(f"Passphrase for {badge}'s key ({path})", hide_input=True, err=True)
+    except click.Abort:
+        raise InputError(f"No passphrase was given for {badge}'s key. Type it at the prompt, or set "
+                         f"{PASSPHRASE_ENV} for scripts.") from None
 
 
 EXIT_BROKEN_PIPE = 141
@@ -91,9 +129,11 @@ class LedgerGroup(click.Group):
 @click.option("--json", "json_", is_flag=True, help="Machine output: exactly one JSON document on stdout.")
 @click.option("--tz", envvar="EVIDENCE_TZ", default="America/Lima", show_default=True,
               help="Zone for reading naive times and showing times [env EVIDENCE_TZ].")
+@click.option("--key", envvar="EVIDENCE_KEY", metavar="FILE",
+              help="The acting officer's key file [env EVIDENCE_KEY; default ~/.config/evidence/keys/BADGE.key].")
 @click.version_option(package_name="evidence-ledger", prog_name="evidence")
 @click.pass_context
-def main(ctx: click.Context, db: str | None, json_: bool, tz: str) -> None:
+def main(ctx: click.Context, db: str | None, json_: bool, tz: str, key: str | None) -> None:
     """A ledger for seized assets and financial evidence.
 
     Evidence officers register what a raid seized and hand it on; auditors verify the
@@ -102,11 +142,12 @@ def main(ctx: click.Context, db: str | None, json_: bool, tz: str) -> None:
     Example:
 
     \b
-        evidence officer add B-1001 --name "Ana Quispe" --role officer
+        evidence init --admin ADM-01 --name "Rosa Medina"
+        evidence officer add B-1001 --name "Ana Quispe" --role officer --public-key KEY --by ADM-01
     """
     from ledger.validate import check_zone
 
-    ctx.obj = AppState(db=db, tz=check_zone(tz, "--tz"), json=json_)
+    ctx.obj = AppState(db=db, tz=check_zone(tz, "--tz"), json=json_, key=key)
 
 
 def by_option(f):

@@ -44,27 +44,86 @@ def _replayed(done: dict) -> str:
 @click.option("--at", metavar="TIME", help="When the handover happened (default now; not before the items' last event).")
 @click.option("--location", metavar="CODE", help="Where the items are kept from now on.")
 @click.option("--seal", help="New seal put on the items at the handover.")
+@click.option("--receiver-key", "receiver_key", metavar="KEYFILE",
+              help="The receiver's key, when both stand at one terminal: the receiver signs too and the handover "
+                   "is complete at once.")
 @order_option
 @request_id_option
 @by_option
 @pass_state
-def custody_transfer(state, items, from_badge, to_badge, reason, at, location, seal, order, request_id, by):
-    """Hand one or more items from their holder to another officer, all or none.
+def custody_transfer(state, items, from_badge, to_badge, reason, at, location, seal, receiver_key, order,
+                     request_id, by):
+    """Offer one or more items to another officer, all or none, signed by their holder.
 
-    --by must be the sender or the receiver; a custodian may record any handover.
-    Prints the sequence number of the transfer event.
+    --by is the holder (--from). The items are in transit, still the holder's, until the
+    receiver runs 'evidence custody accept'; with --receiver-key the receiver signs at the
+    same terminal and the handover is complete. Prints the sequence number of the event.
 
     Example:
 
     \b
-        evidence custody transfer EV-000001 EV-000002 --from B-1001 --to C-3001 --reason "Into the evidence room" --location ER-AQP --by C-3001
+        evidence custody transfer EV-000001 EV-000002 --from B-1001 --to C-3001 --reason "Into the evidence room" --location ER-AQP --by B-1001
+    """
+    from pathlib import Path
+
+    from ledger import custody
+
+    if receiver_key:
+        state.keyring.files[to_badge.strip().upper()] = Path(receiver_key)
+    done = state.ledger().write(
+        custody.transfer_items, list(items), from_badge=from_badge, to_badge=to_badge, reason=reason, by=by,
+        at=at, location=location, seal=seal, request_id=request_id, order=order, tz=state.tz,
+        receiver_signs=bool(receiver_key))
+    how = "to" if done["accepted"] else "offered to"
+    emit(state, done, f"{done['seq']}: {', '.join(done['items'])} from {done['from']} {how} {done['to']}"
+                      + ("" if done["accepted"] else " (in transit until accepted)") + _replayed(done))
+
+
+@custody_group.command("accept")
+@click.argument("items", nargs=-1, required=True, metavar="ITEM...")
+@click.option("--seal-ok", "seal_ok", is_flag=True, help="The seals were intact on arrival.")
+@click.option("--seal-broken", "seal_broken", metavar="TEXT", help="What was wrong with the seals on arrival.")
+@click.option("--at", metavar="TIME", help="When the items arrived (default now).")
+@by_option
+@pass_state
+def custody_accept(state, items, seal_ok, seal_broken, at, by):
+    """Accept items offered to you: signed with your key, they are yours from now on.
+
+    Check the seals first and say what you saw (--seal-ok or --seal-broken TEXT).
+
+    Example:
+
+    \b
+        evidence custody accept EV-000001 EV-000002 --seal-ok --by C-3001
     """
     from ledger import custody
 
-    done = state.ledger().write(
-        custody.transfer_items, list(items), from_badge=from_badge, to_badge=to_badge, reason=reason, by=by,
-        at=at, location=location, seal=seal, request_id=request_id, order=order, tz=state.tz)
-    emit(state, done, f"{done['seq']}: {', '.join(done['items'])} from {done['from']} to {done['to']}{_replayed(done)}")
+    done = state.ledger().write(custody.accept_items, list(items), by=by, seal_ok=seal_ok, seal_broken=seal_broken,
+                                at=at, tz=state.tz)
+    emit(state, done, [f"{d['seq']}: {', '.join(d['items'])} accepted by {d['to']} from {d['from']}"
+                       for d in done["events"]])
+
+
+@custody_group.command("decline")
+@click.argument("items", nargs=-1, required=True, metavar="ITEM...")
+@click.option("--reason", required=True, help="Why the items are refused (or the offer withdrawn).")
+@click.option("--at", metavar="TIME", help="When (default now).")
+@by_option
+@pass_state
+def custody_decline(state, items, reason, at, by):
+    """Decline items offered to you (or, as their holder, withdraw the offer): they stay with
+    the holder.
+
+    Example:
+
+    \b
+        evidence custody decline EV-000003 --reason "Seal number does not match the form" --by C-3001
+    """
+    from ledger import custody
+
+    done = state.ledger().write(custody.decline_items, list(items), reason=reason, by=by, at=at, tz=state.tz)
+    emit(state, done, [f"{d['seq']}: {', '.join(d['items'])} declined; they stay with {d['from']}"
+                       for d in done["events"]])
 
 
 @custody_group.command("reseal")
@@ -102,11 +161,14 @@ def custody_reseal(state, item, old_seal, new_seal, reason, at, order, request_i
 @click.option("--to", "to", help="Who received it (owner, agency, buyer), if anyone.")
 @click.option("--act", metavar="NUMBER", help="With --action to-pronabi: the number of PRONABI's handover act.")
 @click.option("--at", metavar="TIME", help="When it happened (default now).")
+@click.option("--witness", metavar="BADGE", help="The second officer who witnessed it and signs too (required).")
+@click.option("--witness-key", "witness_key", metavar="KEYFILE",
+              help="The witness's key file [default: looked up like the acting officer's].")
 @order_option
 @request_id_option
 @by_option
 @pass_state
-def custody_dispose(state, item, action, authority, to, act, at, order, request_id, by):
+def custody_dispose(state, item, action, authority, to, act, at, witness, witness_key, order, request_id, by):
     """Dispose of an item for good: nobody holds it afterwards and it can never move again.
 
     Prints the sequence number of the event.
@@ -114,12 +176,16 @@ def custody_dispose(state, item, action, authority, to, act, at, order, request_
     Example:
 
     \b
-        evidence custody dispose EV-000002 --action returned --authority "Resolución 45-2021, 1er Juzgado Penal" --to "Propietario del vehículo" --by C-3001
+        evidence custody dispose EV-000002 --action returned --authority "Resolución 45-2021, 1er Juzgado Penal" --to "Propietario del vehículo" --witness F-2001 --by C-3001
     """
+    from pathlib import Path
+
     from ledger import custody
 
+    if witness and witness_key:
+        state.keyring.files[witness.strip().upper()] = Path(witness_key)
     done = state.ledger().write(custody.dispose_item, item, action=action, authority=authority, to=to, by=by,
-                                at=at, request_id=request_id, order=order, act=act, tz=state.tz)
+                                at=at, request_id=request_id, order=order, act=act, tz=state.tz, witness=witness)
     emit(state, done, f"{done['seq']}: {done['item']} {done['action']} ({done['authority']}){_replayed(done)}")
 
 
@@ -139,10 +205,14 @@ def custody_holdings(state, badge, at):
 
     with state.ledger().read() as session:
         report = custody.holdings_at(session, badge, at, tz=state.tz)
-    rows = [{**h, "since": _local(state, h["since"])} for h in report["items"]]
+    rows = [{**h, "since": _local(state, h["since"]),
+             "transit": f"in transit to {h['in_transit_to']}" if h["in_transit_to"] else ""} for h in report["items"]]
     lines = [f"{report['badge']} ({report['name']}) held {len(rows)} item(s) at {_local(state, report['at'])}:"]
-    lines += table(rows, [("item", "ITEM"), ("kind", "KIND"), ("case_no", "CASE"), ("since", "SINCE"),
-                          ("since_seq", "SEQ"), ("seal", "SEAL"), ("location", "LOCATION")])
+    columns = [("item", "ITEM"), ("kind", "KIND"), ("case_no", "CASE"), ("since", "SINCE"), ("since_seq", "SEQ"),
+               ("seal", "SEAL"), ("location", "LOCATION")]
+    if any(r["transit"] for r in rows):  # offered, not yet accepted: still this officer's responsibility
+        columns.append(("transit", "STATUS"))
+    lines += table(rows, columns)
     emit(state, report, lines)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .app import pass_state
+from .app import by_option, pass_state
 from .output import emit, table
+
+ROLE_CHOICE = click.Choice(["officer", "custodian", "auditor", "prosecutor", "admin"])
 
 
 @click.group("db")
@@ -24,7 +26,7 @@ def db_upgrade(state):
         evidence --db postgresql+psycopg://evidence@dbhost/ledger db upgrade
     """
     from ledger.db import Ledger
-    from ledger.events import record_format_upgrade
+    from ledger.events import record_format_upgrade, record_signatures_required
     from ledger.migrate import upgrade
 
     ledger = Ledger(state.url, tz=state.tz)
@@ -33,11 +35,61 @@ def db_upgrade(state):
     upgrade(ledger.engine)
     after = ledger.current_revision()
     moved = ledger.write(record_format_upgrade)
+    signed = ledger.write(record_signatures_required)
     lines = [f"schema at revision {after}" + (" (was empty)" if before is None else f" (was {before})")]
     if moved:
         lines.append(f"log moved to format 2 at event {moved['seq']}; the format 1 head {moved['format_1_head']} "
                      "still proves its prefix with 'evidence verify --expect-head'")
-    emit(state, {"url": _shown(state.url), "from": before, "to": after, "format_upgrade": moved}, lines)
+    if signed:
+        lines.append(f"every event from seq {signed['signatures_from']} on is signed by its officer's key; start "
+                     "with 'evidence init --admin BADGE --name NAME', then enrol each officer's key")
+    emit(state, {"url": _shown(state.url), "from": before, "to": after, "format_upgrade": moved,
+                 "signatures_required": signed}, lines)
+
+
+@click.command("init")
+@click.option("--admin", "admin", required=True, metavar="BADGE", help="Badge of the ledger's first admin.")
+@click.option("--name", required=True, help="The admin's full name.")
+@click.option("--unit", help="The admin's unit or office.")
+@click.option("--out", metavar="KEYFILE", help="Where to write the admin's new key [default "
+              "~/.config/evidence/keys/BADGE.key].")
+@pass_state
+def init_command(state, admin, name, unit, out):
+    """Start a new ledger with its first admin, and make the admin's key.
+
+    The admin's Ed25519 key is written to its own passphrase-encrypted file (asked twice, or
+    EVIDENCE_KEY_PASSPHRASE) and signs this first event; from then on every event is signed
+    by the officer who acted, and the admin registers officers and enrols their keys.
+
+    Example:
+
+    \b
+        evidence init --admin ADM-01 --name "Rosa Medina Paredes" --unit "Oficina de Custodia"
+    """
+    from ledger import registry
+    from ledger.identity import keys
+    from ledger.validate import check_badge
+
+    from .key_cmds import _passphrase
+
+    badge = keys.check_key_name(check_badge(admin, "--admin"), "--admin")
+    path = keys.check_new_key_path(out) if out else keys.check_new_key_path(keys.default_key_path(badge),
+                                                                             make_parents=True)
+    lg = state.ledger()
+    if lg.exists():
+        with lg.read() as session:
+            registry.check_can_init(session)
+    passphrase = _passphrase(f"Passphrase for the new key of {badge}", confirm=True)
+    key = keys.generate_key_file(path, badge, passphrase, make_parents=not out)
+    state.keyring.files[badge] = key.path
+    try:
+        result = lg.write(registry.init_ledger, badge, name=name, unit=unit, public_key=key.public_key)
+    except BaseException:
+        key.path.unlink(missing_ok=True)  # the ledger refused: no key is left that nothing enrolled
+        raise
+    result["key_file"] = str(key.path)
+    emit(state, result, [f"{badge}", f"admin {badge} ({name}); key {result['key_id']} in {key.path}",
+                         f"every event from seq {result['signatures_from']} on is signed by the officer who acted"])
 
 
 @db_group.command("status")
@@ -87,28 +139,140 @@ def officer_group():
 @officer_group.command("add")
 @click.argument("badge")
 @click.option("--name", required=True, help="Full name as on the badge.")
-@click.option("--role", required=True, type=click.Choice(["officer", "custodian", "auditor", "prosecutor"]),
-              help="What the officer may do in the ledger.")
+@click.option("--role", required=True, type=ROLE_CHOICE, help="What the officer may do in the ledger.")
 @click.option("--unit", help="Unit or office, e.g. 'DIVINCRI Arequipa'.")
+@click.option("--public-key", metavar="PUBKEY", help="Enrol the officer's public key in the same event (as "
+              "'evidence key generate --badge BADGE' printed it).")
+@by_option
 @pass_state
-def officer_add(state, badge, name, role, unit):
-    """Register an officer. Administrative set-up: needs no --by.
+def officer_add(state, badge, name, role, unit, public_key, by):
+    """Register an officer, on an admin's authority (--by ADMIN, signed with the admin's key).
 
     Example:
 
     \b
-        evidence officer add B-1001 --name "Ana Quispe" --role officer --unit "DIVINCRI Arequipa"
+        evidence officer add B-1001 --name "Ana Quispe" --role officer --unit "DIVINCRI Arequipa" \\
+            --public-key MCowBQYDK2VwAyEA... --by ADM-01
     """
     from ledger import registry
 
-    result = state.ledger().write(registry.add_officer, badge, name=name, role=role, unit=unit)
+    result = state.ledger().write(registry.add_officer, badge, name=name, role=role, unit=unit, by=by,
+                                  public_key=public_key)
     emit(state, result)
 
 
-@officer_group.command("list")
+@officer_group.command("update")
+@click.argument("badge")
+@click.option("--name", help="The corrected full name.")
+@click.option("--unit", help="The corrected unit or office.")
+@click.option("--role", type=ROLE_CHOICE, help="A new role.")
+@by_option
 @pass_state
-def officer_list(state):
-    """List registered officers.
+def officer_update(state, badge, name, unit, role, by):
+    """Correct an officer's name or unit, or change their role (an admin's event; the earlier
+    form stays in the log).
+
+    Example:
+
+    \b
+        evidence officer update B-1001 --unit "DEPINCRI Arequipa" --by ADM-01
+    """
+    from ledger import registry
+
+    if name is None and unit is None and role is None:
+        from ledger.errors import InputError
+
+        raise InputError("Say what to change: --name, --unit or --role.")
+    emit(state, state.ledger().write(registry.update_officer, badge, by=by, name=name, unit=unit, role=role))
+
+
+@officer_group.command("role")
+@click.argument("badge")
+@click.argument("role", type=ROLE_CHOICE)
+@by_option
+@pass_state
+def officer_role(state, badge, role, by):
+    """Change an officer's role (an admin's event).
+
+    Example:
+
+    \b
+        evidence officer role C-3001 custodian --by ADM-01
+    """
+    from ledger import registry
+
+    emit(state, state.ledger().write(registry.update_officer, badge, by=by, role=role))
+
+
+@officer_group.group("key")
+def officer_key_group():
+    """Enrol and revoke officers' public keys (an admin's events)."""
+
+
+@officer_key_group.command("add")
+@click.argument("badge")
+@click.argument("pubkey")
+@by_option
+@pass_state
+def officer_key_add(state, badge, pubkey, by):
+    """Enrol a public key for an officer: a new officer's, or a new key when one is rotated
+    (revoke the old one afterwards).
+
+    Example:
+
+    \b
+        evidence officer key add B-1001 MCowBQYDK2VwAyEA... --by ADM-01
+    """
+    from ledger import registry
+
+    result = state.ledger().write(registry.add_officer_key, badge, pubkey, by=by)
+    emit(state, result, [result["key_id"]])
+
+
+@officer_key_group.command("revoke")
+@click.argument("badge")
+@click.argument("keyid")
+@click.option("--reason", required=True, help="Why the key may sign nothing more (lost, passphrase known...).")
+@by_option
+@pass_state
+def officer_key_revoke(state, badge, keyid, reason, by):
+    """Revoke an officer's key from this event on; what it signed before stays valid.
+
+    Example:
+
+    \b
+        evidence officer key revoke B-1001 3f9a0c21d4e5b6a7 --reason "laptop lost" --by ADM-01
+    """
+    from ledger import registry
+
+    result = state.ledger().write(registry.revoke_officer_key, badge, keyid, reason=reason, by=by)
+    emit(state, result, [f"key {result['key_id']} of {result['badge']} revoked at seq {result['revoked_seq']}"])
+
+
+@officer_group.command("login")
+@click.argument("badge")
+@click.argument("role_name", metavar="ROLE")
+@by_option
+@pass_state
+def officer_login(state, badge, role_name, by):
+    """PostgreSQL: map a database login role to the badge it writes as (docs/postgresql.md).
+
+    Example:
+
+    \b
+        evidence officer login B-1001 evidence_b1001 --by ADM-01
+    """
+    from ledger import registry
+
+    result = state.ledger().write(registry.map_login, badge, role_name, by=by)
+    emit(state, result, [f"login {result['role_name']} writes as {result['badge']}"])
+
+
+@officer_group.command("list")
+@click.option("--keys", is_flag=True, help="List the officers' enrolled keys instead.")
+@pass_state
+def officer_list(state, keys):
+    """List registered officers, or with --keys their keys.
 
     Example:
 
@@ -118,7 +282,11 @@ def officer_list(state):
     from ledger import registry
 
     with state.ledger().read() as session:
-        rows = registry.list_officers(session)
+        rows = registry.list_keys(session) if keys else registry.list_officers(session)
+    if keys:
+        emit(state, rows, table(rows, [("badge", "BADGE"), ("key_id", "KEY"), ("added_seq", "ADDED"),
+                                       ("revoked_seq", "REVOKED"), ("revoked_reason", "REASON")]))
+        return
     emit(state, rows, table(rows, [("badge", "BADGE"), ("role", "ROLE"), ("name", "NAME"), ("unit", "UNIT")]))
 
 
@@ -132,18 +300,19 @@ def location_group():
 @click.option("--name", required=True, help="Name of the place.")
 @click.option("--kind", default="other", show_default=True,
               type=click.Choice(["evidence-room", "vault", "vehicle-lot", "lab", "court", "other"]))
+@by_option
 @pass_state
-def location_add(state, code, name, kind):
-    """Register a location. Administrative set-up: needs no --by.
+def location_add(state, code, name, kind, by):
+    """Register a location, on an admin's authority (--by ADMIN).
 
     Example:
 
     \b
-        evidence location add ER-AQP --name "Evidence room, Arequipa" --kind evidence-room
+        evidence location add ER-AQP --name "Evidence room, Arequipa" --kind evidence-room --by ADM-01
     """
     from ledger import registry
 
-    emit(state, state.ledger().write(registry.add_location, code, name=name, kind=kind))
+    emit(state, state.ledger().write(registry.add_location, code, name=name, kind=kind, by=by))
 
 
 @location_group.command("list")

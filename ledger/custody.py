@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event, now_utc
 from ledger.items import get_item, item_label, parse_item_ref
-from ledger.models import Assignment, Deposit, Event, EventItem, Item
+from ledger.models import Assignment, Deposit, Event, EventItem, Item, Offer
 from ledger.registry import MAY_HOLD, get_location, get_officer, require_actor
-from ledger.replay import assignment_row, deposit_row
+from ledger.replay import IN_TRANSIT, assignment_row, deposit_row, offer_row
 from ledger.requests import RequestEvent, record_request, request_fields, start_request
 from ledger.validate import check_code, clean_text, local_iso, parse_time, utc_iso
 
@@ -28,7 +28,8 @@ DISPOSAL_ACTIONS = ("returned", "destroyed", "forfeited", "auctioned", "transfer
 # Peru's programme that administers seized assets; a handover to it is recorded with its act.
 PRONABI = "PRONABI"
 # Event types that change who holds an item; `holdings_at` replays only these.
-HOLDER_EVENTS = ("item.registered", "custody.transferred", "custody.disposed", "custody.deposited")
+HOLDER_EVENTS = ("item.registered", "custody.transferred", "custody.accepted", "custody.disposed",
+                 "custody.deposited")
 # Roles that may record a handover they were not part of (the evidence room's keepers).
 RECORDS_ANY_HANDOVER = frozenset({"custodian"})
 REASON_MAX = 500
@@ -62,9 +63,19 @@ def _not_disposed(item: Item) -> str | None:
     return None
 
 
+def _in_transit(item: Item) -> str | None:
+    if item.status == IN_TRANSIT:
+        return (f"item {item.id}: is in transit from {item.holder} (a handover offered and not yet answered); "
+                f"the receiver accepts it with 'evidence custody accept {item.id}' or declines it first; "
+                f"{_history_hint(item.id)}.")
+    return None
+
+
 def _not_away(item: Item) -> str | None:
-    """Why an item cannot change hands or seals now: disposed of, paid into a bank, or lent in
-    temporary use (it must come back first)."""
+    """Why an item cannot change hands or seals now: disposed of, paid into a bank, lent in
+    temporary use (it must come back first), or offered to someone who has not answered."""
+    if item.status == IN_TRANSIT:
+        return _in_transit(item)
     if item.status == "deposited":
         return (f"item {item.id}: was deposited in a bank account, so nobody holds the cash any more; "
                 f"the voucher is the evidence now; {_history_hint(item.id)}.")
@@ -110,11 +121,13 @@ def _item_refs(refs: Sequence[str], what: str = "transfer") -> list[int]:
 def transfer_items(
     session: Session, refs: Sequence[str], *, from_badge: str, to_badge: str, reason: str, by: str | None,
     at: str | None = None, location: str | None = None, seal: str | None = None, request_id: str | None = None,
-    order: str | None = None, tz: str = "America/Lima",
+    order: str | None = None, tz: str = "America/Lima", receiver_signs: bool = False,
 ) -> dict:
     """Hand items from their holder to another officer: one event for all the items, or nothing.
 
-    `--by` must be the sender or the receiver, unless a custodian records the handover."""
+    The holder (`--by` = `--from`) signs an offer, and the items are in transit until the
+    receiver accepts them (`accept_items`). When both stand at one terminal
+    (`receiver_signs`), the receiver's signature completes the handover in the same event."""
     nos = _item_refs(refs)
     reason = clean_text(reason, "--reason", max_len=REASON_MAX)
     location = check_code(location, "--location") if location else None
@@ -123,6 +136,8 @@ def transfer_items(
     order = _order(order)
     params = _with_order({"items": [item_label(n) for n in nos], "from": from_badge, "to": to_badge,
                           "reason": reason, "at": when, "location": location, "seal": seal, "by": by}, order)
+    if receiver_signs:
+        params["receiver_signs"] = True
     request_id, fp, done = start_request(session, request_id, "custody.transfer", params, _transfer_result)
     if done is not None:
         return done
@@ -139,11 +154,15 @@ def transfer_items(
             f"--to {receiver.badge} is registered as {receiver.role}, a role that may not hold evidence.",
             hint=f"Hand the items to an officer registered as {' or '.join(sorted(MAY_HOLD))}.",
         )
-    if actor.badge not in (sender.badge, receiver.badge) and actor.role not in RECORDS_ANY_HANDOVER:
+    if actor.badge != sender.badge:
+        how = ("the receiver accepts it afterwards with 'evidence custody accept'" if actor.badge == receiver.badge
+               else "nobody else can hand items on for them")
         raise RuleError(
-            f"--by {actor.badge} is neither the sender ({sender.badge}) nor the receiver ({receiver.badge}) of "
-            "this handover; only a custodian may record a handover they were not part of.",
-            hint=f"Record it with --by {sender.badge} or --by {receiver.badge}, or ask a custodian to record it.",
+            f"--by {actor.badge} is not the sender ({sender.badge}): a handover is offered and signed by the "
+            f"officer who holds the items, and {how}.",
+            hint=f"Run it with --by {sender.badge} and {sender.badge}'s key"
+                 + (f"; {receiver.badge} then runs 'evidence custody accept ITEM... --by {receiver.badge}'."
+                    if actor.badge == receiver.badge else "."),
         )
     if location:
         location = get_location(session, location).code
@@ -174,22 +193,140 @@ def transfer_items(
     ids = [i.id for i in items]
     data = _with_order({"from": sender.badge, "to": receiver.badge, "reason": reason, "location": location,
                         "seal": seal, "request_id": request_id, **request_fields(request_id, fp)}, order)
-    ev = append_event(session, "custody.transferred", data, actor=actor.badge, occurred_at=when,
+    if receiver_signs:
+        data["cosigners"] = [receiver.badge]
+    kind = "custody.transferred" if receiver_signs else "custody.offered"
+    ev = append_event(session, kind, data, actor=actor.badge, occurred_at=when,
                       case_no=cases[0], items=[(i.no, i.id) for i in items])
-    values: dict = {"holder": receiver.badge, "last_seq": ev.seq, "last_at": when}
-    if location:
-        values["location"] = location
-    if seal:
-        values["seal"] = seal
+    values: dict = {"last_seq": ev.seq, "last_at": when}
+    if receiver_signs:
+        values["holder"] = receiver.badge
+        if location:
+            values["location"] = location
+        if seal:
+            values["seal"] = seal
+    else:
+        values["status"] = IN_TRANSIT
+        session.execute(insert(Offer), [offer_row(ev.seq, cases[0], i.id, data) for i in items])
     session.execute(update(Item).where(Item.no.in_(nos)).values(**values).execution_options(synchronize_session=False))
-    record_request(session, ev.seq, "custody.transferred", data)
-    return _transfer_result(session, _as_event(ev, ids, data))
+    record_request(session, ev.seq, kind, data)
+    return _transfer_result(session, _as_event(ev, ids, data, kind))
 
 
-def _as_event(ev, items: list[str], data: dict) -> RequestEvent:
+def _open_offers(session: Session, refs: Sequence[str], what: str) -> tuple[list[Item], dict[int, Offer]]:
+    nos = _item_refs(refs, what)
+    found = {i.no: i for i in session.scalars(select(Item).where(Item.no.in_(nos)))}
+    missing = [item_label(n) for n in nos if n not in found]
+    if missing:
+        raise NotFound(f"ITEM: no item {', '.join(missing)} is registered; nothing was {what}ed.",
+                       hint="Evidence numbers look like EV-000042; 'evidence item list' shows them.")
+    offers = {o.item_no: o for o in session.scalars(select(Offer).where(Offer.item_no.in_(nos),
+                                                                       Offer.closed_seq.is_(None)))}
+    return [found[n] for n in nos], offers
+
+
+def _offer_event(session: Session, seq: int) -> dict:
+    return json.loads(session.get(Event, seq).body)["data"]
+
+
+def accept_items(session: Session, refs: Sequence[str], *, by: str | None, seal_ok: bool = False,
+                 seal_broken: str | None = None, at: str | None = None, tz: str = "America/Lima") -> dict:
+    """The receiver takes items offered to them, signing that they have them now, and states
+    what they saw of the seals (`--seal-ok`, or `--seal-broken` with what was wrong)."""
+    if seal_ok and seal_broken is not None:
+        raise InputError("Give --seal-ok or --seal-broken, not both.")
+    seal_check = None
+    if seal_ok:
+        seal_check = "ok"
+    elif seal_broken is not None:
+        seal_check = "broken: " + clean_text(seal_broken, "--seal-broken", max_len=480)
+    when = _when(at, tz)
+    if not by:
+        require_actor(session, by, "custody.transfer")
+    actor = get_officer(session, by, "--by")
+    items, offers = _open_offers(session, refs, "accept")
+    errors: list[str] = []
+    for item in items:
+        offer = offers.get(item.no)
+        if offer is None:
+            errors.append(f"item {item.id}: no handover of it is waiting for an answer (status {item.status}, "
+                          f"held by {item.holder or 'nobody'}); only an item offered to you can be accepted; "
+                          f"{_history_hint(item.id)}.")
+        elif offer.to_badge != actor.badge:
+            errors.append(f"item {item.id}: was offered to {offer.to_badge}, not to {actor.badge}; only "
+                          f"{offer.to_badge} can accept it.")
+        else:
+            problem = _not_before_last(item, when, tz)
+            if problem:
+                errors.append(problem)
+    _raise_all(errors, "acceptance")
+    return _answer(session, items, offers, actor, "custody.accepted", when, {"seal_check": seal_check})
+
+
+def decline_items(session: Session, refs: Sequence[str], *, reason: str, by: str | None, at: str | None = None,
+                  tz: str = "America/Lima") -> dict:
+    """The receiver refuses items offered to them, or the holder withdraws the offer: the
+    items stay with the holder."""
+    reason = clean_text(reason, "--reason", max_len=REASON_MAX)
+    when = _when(at, tz)
+    if not by:
+        require_actor(session, by, "custody.transfer")
+    actor = get_officer(session, by, "--by")
+    items, offers = _open_offers(session, refs, "decline")
+    errors: list[str] = []
+    for item in items:
+        offer = offers.get(item.no)
+        if offer is None:
+            errors.append(f"item {item.id}: no handover of it is waiting for an answer; "
+                          f"{_history_hint(item.id)}.")
+        elif actor.badge not in (offer.to_badge, offer.from_badge):
+            errors.append(f"item {item.id}: was offered by {offer.from_badge} to {offer.to_badge}; only they can "
+                          "decline or withdraw the offer.")
+        else:
+            problem = _not_before_last(item, when, tz)
+            if problem:
+                errors.append(problem)
+    _raise_all(errors, "decline")
+    return _answer(session, items, offers, actor, "custody.declined", when, {"reason": reason})
+
+
+def _answer(session: Session, items: list[Item], offers: dict[int, Offer], actor, kind: str, when: str,
+            extra: dict) -> dict:
+    """One event per offer answered (the items of one offer go together), in one transaction."""
+    groups: dict[int, list[Item]] = {}
+    for item in items:
+        groups.setdefault(offers[item.no].seq, []).append(item)
+    done = []
+    for offer_seq, group in sorted(groups.items()):
+        offer = offers[group[0].no]
+        offered = _offer_event(session, offer_seq)
+        data = {"offer": offer_seq, "from": offer.from_badge, "to": offer.to_badge, **extra}
+        if kind == "custody.accepted":
+            data.update({"location": offered.get("location"), "seal": offered.get("seal")})
+        ev = append_event(session, kind, data, actor=actor.badge, occurred_at=when, case_no=offer.case_no,
+                          items=[(i.no, i.id) for i in group])
+        for item in group:
+            item.status, item.last_seq, item.last_at = "in-custody", ev.seq, when
+            if kind == "custody.accepted":
+                item.holder = offer.to_badge
+                item.location = data["location"] or item.location
+                item.seal = data["seal"] or item.seal
+        session.execute(update(Offer).where(Offer.seq == offer_seq, Offer.item_no.in_([i.no for i in group]))
+                        .values(closed_seq=ev.seq, outcome=kind.rpartition(".")[2],
+                                seal_check=extra.get("seal_check")))
+        session.flush()
+        done.append({"seq": ev.seq, "hash": ev.hash, "offer": offer_seq, "items": [i.id for i in group],
+                     "from": offer.from_badge, "to": offer.to_badge, **extra})
+    return {"id": done[0]["seq"], "seq": done[-1]["seq"], "events": done,
+            "items": [i for d in done for i in d["items"]], "by": actor.badge}
+
+
+def _as_event(ev, items: list[str], data: dict, kind: str | None = None) -> RequestEvent:
     """An event just appended, in the form a retry reads it back from the log."""
-    return RequestEvent(ev.seq, ev.hash, {"occurred_at": ev.occurred_at, "recorded_at": ev.recorded_at,
-                                          "items": items, "data": data})
+    doc = {"occurred_at": ev.occurred_at, "recorded_at": ev.recorded_at, "items": items, "data": data}
+    if kind:
+        doc["type"] = kind
+    return RequestEvent(ev.seq, ev.hash, doc)
 
 
 def _transfer_result(_session: Session, ev: RequestEvent) -> dict:
@@ -197,7 +334,8 @@ def _transfer_result(_session: Session, ev: RequestEvent) -> dict:
     return {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "items": ev.doc["items"], "from": d["from"],
             "to": d["to"], "reason": d["reason"], "location": d.get("location"), "seal": d.get("seal"),
             "occurred_at": ev.doc["occurred_at"], "recorded_at": ev.doc["recorded_at"],
-            "request_id": d.get("request_id")}
+            "request_id": d.get("request_id"), "accepted": "cosigners" in d or ev.doc.get("type") ==
+            "custody.transferred"}
 
 
 # -- reseal --------------------------------------------------------------------------
@@ -258,7 +396,7 @@ def _reseal_result(_session: Session, ev: RequestEvent) -> dict:
 def dispose_item(
     session: Session, ref: str, *, action: str, authority: str | None, by: str | None, to: str | None = None,
     at: str | None = None, request_id: str | None = None, order: str | None = None, act: str | None = None,
-    tz: str = "America/Lima",
+    tz: str = "America/Lima", witness: str | None = None,
 ) -> dict:
     """End an item's custody for good (returned, destroyed, ...) on a named authority. A
     handover to PRONABI names its handover act (`act`); the receiver is PRONABI."""
@@ -282,7 +420,11 @@ def dispose_item(
                          "--action to-pronabi.")
     given = _given_time(at, tz)
     order = _order(order)
-    params = {"item": ref.strip().upper(), "action": action, "authority": authority, "to": to, "at": given, "by": by}
+    if not witness:
+        raise InputError(f"--witness is required to dispose of {ref}: a disposal is signed by the holder and by a "
+                         "second officer who witnessed it.", hint="Add --witness BADGE; the witness's key signs too.")
+    params = {"item": ref.strip().upper(), "action": action, "authority": authority, "to": to, "at": given, "by": by,
+              "witness": witness}
     if act:
         params["act"] = act
     request_id, fp, done = start_request(session, request_id, "custody.dispose", _with_order(params, order),
@@ -291,11 +433,19 @@ def dispose_item(
         return done
     when = given or utc_iso(now_utc())
     actor = require_actor(session, by, "custody.dispose")
+    second = get_officer(session, witness, "--witness")
     item = get_item(session, ref)
-    problem = _not_disposed(item) or _not_before_last(item, when, tz)
+    problem = _not_disposed(item) or _in_transit(item) or _not_before_last(item, when, tz)
+    if problem is None and item.holder is not None and actor.badge != item.holder:
+        problem = (f"item {item.id}: held by {item.holder}, so {actor.badge} may not dispose of it; the holder "
+                   f"signs a disposal. Run it with --by {item.holder}, or hand the item to {actor.badge} first.")
+    if problem is None and second.badge == actor.badge:
+        problem = (f"item {item.id}: --witness {second.badge} is the officer disposing of it; a second officer "
+                   "witnesses a disposal.")
     _raise_all([problem] if problem else [], "disposition")
 
     data = _with_order({"item": item.id, "action": action, "authority": authority, "to": to, "holder": item.holder,
+                        "witness": second.badge, "cosigners": [second.badge],
                         **request_fields(request_id, fp)}, order)
     if act:
         data["act"] = act
@@ -511,6 +661,7 @@ class Holding:
     since_seq: int
     seal: str | None
     location: str | None
+    in_transit_to: str | None = None  # offered to this officer, not yet accepted: still this holder's
 
 
 def holdings_at(session: Session, badge: str, at: str | None = None, *, tz: str = "America/Lima",
@@ -526,7 +677,7 @@ def holdings_at(session: Session, badge: str, at: str | None = None, *, tz: str 
         rows = session.execute(
             select(Event.seq, Event.type, Event.occurred_at, Event.body)
             .where(Event.seq > last, Event.occurred_at <= when,
-                   Event.type.in_(HOLDER_EVENTS + ("custody.resealed",)))
+                   Event.type.in_(HOLDER_EVENTS + ("custody.resealed", "custody.offered", "custody.declined")))
             .order_by(Event.seq).limit(batch)
         ).all()
         if not rows:
@@ -535,16 +686,20 @@ def holdings_at(session: Session, badge: str, at: str | None = None, *, tz: str 
             ev = json.loads(body)
             data = ev["data"]
             if type_ == "item.registered":
-                state[data["item"]] = [data["holder"], occurred, seq, data.get("seal"), data.get("location")]
+                state[data["item"]] = [data["holder"], occurred, seq, data.get("seal"), data.get("location"), None]
                 continue
             for item_id in ev["items"]:
                 s = state.get(item_id)
                 if s is None:
                     continue
-                if type_ == "custody.transferred":
-                    s[0], s[1], s[2] = data["to"], occurred, seq
+                if type_ in ("custody.transferred", "custody.accepted"):
+                    s[0], s[1], s[2], s[5] = data["to"], occurred, seq, None
                     s[3] = data.get("seal") or s[3]
                     s[4] = data.get("location") or s[4]
+                elif type_ == "custody.offered":
+                    s[5] = data["to"]
+                elif type_ == "custody.declined":
+                    s[5] = None
                 elif type_ == "custody.resealed":
                     s[3] = data["new_seal"]
                 else:
@@ -553,7 +708,7 @@ def holdings_at(session: Session, badge: str, at: str | None = None, *, tz: str 
     held = {item_id: s for item_id, s in state.items() if s[0] == officer.badge}
     nos = [parse_item_ref(i) for i in held]
     info = {r.id: r for r in session.execute(select(Item.id, Item.kind, Item.case_no).where(Item.no.in_(nos)))}
-    out = [Holding(item_id, info[item_id].kind, info[item_id].case_no, s[1], s[2], s[3], s[4])
+    out = [Holding(item_id, info[item_id].kind, info[item_id].case_no, s[1], s[2], s[3], s[4], s[5])
            for item_id, s in sorted(held.items(), key=lambda kv: parse_item_ref(kv[0]))]
     return {"badge": officer.badge, "name": officer.name, "at": when, "items": [asdict(h) for h in out]}
 
@@ -586,11 +741,22 @@ def _entry(seq: int, type_: str, occurred: str, recorded: str, actor: str | None
         to, location, seal, reason = data.get("holder"), data.get("location"), data.get("seal"), "registered"
     elif type_ == "custody.transferred":
         frm, to, location, seal, reason = data["from"], data["to"], data.get("location"), data.get("seal"), data["reason"]
+    elif type_ == "custody.offered":
+        frm, to, location, seal = data["from"], data["to"], data.get("location"), data.get("seal")
+        reason = f"offered, in transit: {data['reason']}"
+    elif type_ == "custody.accepted":
+        frm, to = data["from"], data["to"]
+        reason = f"accepted (offer seq {data['offer']})" + (f", seals {data['seal_check']}" if data.get("seal_check")
+                                                            else "")
+    elif type_ == "custody.declined":
+        frm, to = data["from"], data["to"]
+        reason = f"declined (offer seq {data['offer']}): {data['reason']}"
     elif type_ == "custody.resealed":
         seal, reason = f"{data.get('old_seal') or NO_SEAL} -> {data['new_seal']}", data["reason"]
     elif type_ == "custody.disposed":
         frm, to = data.get("holder"), data.get("to")
-        reason = f"{data['action']} ({data['authority']})" + (f", act {data['act']}" if data.get("act") else "")
+        reason = f"{data['action']} ({data['authority']})" + (f", act {data['act']}" if data.get("act") else "") \
+            + (f", witness {data['witness']}" if data.get("witness") else "")
     elif type_ == "custody.deposited":
         frm, to = data["from"], f"{data['bank']} {data['account']}"
         reason = f"deposited, voucher {data['voucher']}"

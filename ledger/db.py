@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ledger.config import SUPPORTED_FORMS, hide_password, lock_timeout_s, sqlite_path
 from ledger.errors import EnvironmentProblem, LedgerError, VerificationFailed
 
-SCHEMA_REVISION = "0004"  # the newest file in migrations/versions; a test keeps them equal
+SCHEMA_REVISION = "0005"  # the newest file in migrations/versions; a test keeps them equal
 WRITE_RETRIES = 8
 SQLITE_HEADER = b"SQLite format 3\x00"
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
@@ -165,6 +165,7 @@ class Ledger:
         # A new SQLite ledger is only created by the first write, so that a reader given a
         # mistyped path says so instead of leaving an empty ledger file behind.
         self._create_on_write = False
+        self.keyring = None  # where writes find their signers' keys (ledger.identity.signing.Keyring)
 
     # -- schema --------------------------------------------------------------------
     def current_revision(self) -> str | None:
@@ -209,6 +210,10 @@ class Ledger:
                 return
             raise self._no_ledger()
         raise schema_problem(self.url, current, self.table_names())
+
+    def exists(self) -> bool:
+        """False for a SQLite ledger that the first write will create."""
+        return not self._create_on_write
 
     def require_existing(self) -> None:
         """Refuse (exit 4) a SQLite ledger file that does not exist, rather than create it."""
@@ -262,6 +267,8 @@ class Ledger:
                 conn = self.engine.connect().execution_options(sqlite_begin="IMMEDIATE")
                 try:
                     with Session(bind=conn) as session:
+                        if self.keyring is not None:
+                            session.info["keyring"] = self.keyring
                         lock_head(session)
                         result = fn(session, *args, **kwargs)
                         session.commit()

@@ -18,8 +18,8 @@ from typing import NamedTuple
 from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.orm import Session
 
-from ledger.errors import VerificationFailed
-from ledger.models import ChainHead, Event, EventItem
+from ledger.errors import RuleError, VerificationFailed
+from ledger.models import ChainHead, Event, EventItem, EventSignature
 
 FORMAT_VERSION = 2
 GENESIS_HASH = "0" * 64
@@ -135,6 +135,60 @@ class NewEvent:
     items: Sequence[tuple[int, str]] = ()
 
 
+def signatures_from(session: Session) -> int | None:
+    """The first seq every event must be signed from (None: the log has no admin yet, or it
+    predates signatures and `db upgrade` has not fixed that seq), once per transaction."""
+    from ledger.identity.signing import SIGNATURES_FROM
+    from ledger.models import Setting
+
+    if "signatures_from" not in session.info:
+        row = session.get(Setting, SIGNATURES_FROM)
+        session.info["signatures_from"] = int(row.value) if row is not None else None
+    return session.info["signatures_from"]
+
+
+class _Signer:
+    """Signs the events of one append with their signers' keys, checking first that each key is
+    enrolled for that officer and valid at the event's seq."""
+
+    def __init__(self, session: Session):
+        from ledger.identity.signing import Keyring
+
+        self.session = session
+        self.keyring = session.info.get("keyring") or Keyring()
+        self.records: dict[str, object] = {}
+
+    def sign(self, seq: int, leaf: bytes, ev: NewEvent) -> list[dict]:
+        from ledger.identity import signing
+
+        signers = signing.required_signers(ev.actor, ev.data)
+        if not signers:
+            raise RuleError(f"A {ev.type} event names no officer to sign it, and every event of this ledger is "
+                            "signed by the officer who acted.", hint="Run it with --by BADGE.")
+        rows = []
+        for badge in signers:
+            key = self.keyring.key_for(badge, acting=badge == ev.actor)
+            kid = signing.key_id(key.public_key)
+            enrolling = ev.type == "identity.initialized" and ev.data.get("key", {}).get("key_id") == kid
+            if not enrolling:
+                record = self.records.get(kid)
+                if record is None or not signing.key_valid_at(record, seq):
+                    record = signing.enrolled_key(self.session, badge, kid, seq)
+                    self.records[kid] = record
+            rows.append({"seq": seq, "signer": badge, "key_id": kid,
+                         "signature": key.private_key.sign(signing.signed_message(leaf)).hex()})
+        return rows
+
+
+def _unsigned_refusal(session: Session, head_seq: int, ev: NewEvent) -> RuleError:
+    if head_seq == 0:
+        return RuleError("This ledger has no admin yet, so nobody is authorised to write in it.",
+                         hint="Start it with 'evidence init --admin BADGE --name NAME', which also makes the "
+                              "admin's key.")
+    return RuleError(f"This ledger was made before officers signed their events, and a {ev.type} event must now "
+                     "be signed.", hint="Run 'evidence db upgrade', then 'evidence init --admin BADGE --name NAME'.")
+
+
 def append_event(
     session: Session,
     type: str,
@@ -177,7 +231,12 @@ def append_events(
         session.flush()  # keep the order of writes the ORM would have kept
     from ledger.log.merkle import RightEdge, leaf_commitment
 
+    from ledger.identity.signing import UNSIGNED_TYPES
+
     seq, prev = head["seq"], head["hash"]
+    required_from = signatures_from(session)
+    signer: _Signer | None = None
+    signatures: list[dict] = []
     edge = head["edge"] if isinstance(head["edge"], RightEdge) else RightEdge.from_text(head["edge"])
     recorded = recorded_at or utc_iso(now_utc())
     rows: list[dict] = []
@@ -192,7 +251,15 @@ def append_events(
         )
         digest = chain_hash(prev, body)
         salt = token_bytes(SALT_BYTES)
-        edge.append(leaf_commitment(salt, body))
+        leaf = leaf_commitment(salt, body)
+        edge.append(leaf)
+        if required_from is None and ev.type == "identity.initialized":
+            required_from = session.info["signatures_from"] = seq
+        if required_from is not None and seq >= required_from:
+            signer = signer or _Signer(session)
+            signatures.extend(signer.sign(seq, leaf, ev))
+        elif ev.type not in UNSIGNED_TYPES:
+            raise _unsigned_refusal(session, head["seq"], ev)
         rows.append({
             "seq": seq, "recorded_at": recorded, "occurred_at": occurred, "actor": ev.actor, "type": ev.type,
             "case_no": ev.case_no, "body": body.decode("utf-8"), "prev_hash": prev, "hash": digest,
@@ -207,6 +274,8 @@ def append_events(
     conn.execute(update(ChainHead.__table__).where(ChainHead.__table__.c.id == 1)
                  .values(seq=seq, hash=prev, root=edge.root().hex(), edge=edge.to_text()))
     head["seq"], head["hash"], head["edge"] = seq, prev, edge
+    if signatures:
+        insert_rows(conn, EventSignature.__table__, signatures)
     if links:
         insert_rows(conn, EventItem.__table__, links)
     return out
@@ -246,3 +315,23 @@ def record_format_upgrade(session: Session) -> dict | None:
     head = f"{last.seq}:{last.hash}"
     ev = append_event(session, "log.upgraded", {"from": 1, "to": FORMAT_VERSION, "format_1_head": head}, actor=None)
     return {"seq": ev.seq, "format_1_head": head}
+
+
+def record_signatures_required(session: Session) -> dict | None:
+    """After the migration to signed events: a log made before them records from which seq
+    every event must be signed (the next one). Nothing when already done, or for a new ledger
+    (its first event, `evidence init`, starts the signed log)."""
+    from ledger import replay
+    from ledger.models import Setting
+
+    if signatures_from(session) is not None:
+        return None
+    if session.execute(select(Event.seq).limit(1)).first() is None:
+        return None
+    lock_head(session)
+    from_seq = session.info["chain_head"]["seq"] + 2
+    ev = append_event(session, "identity.signatures_required", {"from": from_seq}, actor=None)
+    session.add(Setting(**replay.setting_row(ev.seq, "signatures_from", str(from_seq))))
+    session.info["signatures_from"] = from_seq
+    session.flush()
+    return {"seq": ev.seq, "signatures_from": from_seq}

@@ -84,6 +84,21 @@ class ChainHead(Base):
     __table_args__ = (CheckConstraint("id = 1 AND seq >= 0", name="single_row"),)
 
 
+class EventSignature(Base):
+    """An Ed25519 signature over one event's leaf commitment by one of the officers the event
+    needs: its actor, and the receiver or witness its body names. Like the events, these rows
+    are the record itself (no replay can make a signature); triggers keep them append-only."""
+
+    __tablename__ = "event_signatures"
+
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), primary_key=True)
+    signer: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))  # 64 bytes in hex
+
+    __table_args__ = (CheckConstraint("seq >= 1", name="seq_positive"),)
+
+
 class Officer(Base):
     __tablename__ = "officers"
 
@@ -92,6 +107,58 @@ class Officer(Base):
     role: Mapped[str] = mapped_column(String(20))
     unit: Mapped[str | None] = mapped_column(String(200))
     added_seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+
+
+class OfficerKey(Base):
+    """An officer's public key, enrolled by an admin's event and valid for the events from that
+    one until the event that revoked it (events signed before a revocation stay valid)."""
+
+    __tablename__ = "officer_keys"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)  # SHA-256 of the public key, 8 bytes hex
+    badge: Mapped[str] = mapped_column(ForeignKey("officers.badge"), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # 32 bytes in hex
+    added_seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+    revoked_seq: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class OfficerLogin(Base):
+    """PostgreSQL: a database login role mapped to the badge it may write as."""
+
+    __tablename__ = "officer_logins"
+
+    role_name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    badge: Mapped[str] = mapped_column(ForeignKey("officers.badge"))
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+
+
+class Setting(Base):
+    """Ledger-wide facts the log fixed: from which seq every event must be signed."""
+
+    __tablename__ = "settings"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+
+
+class Offer(Base):
+    """A handover the holder offered and the receiver has not yet answered (or has): the item
+    is in transit, still the holder's responsibility, until the receiver accepts or declines."""
+
+    __tablename__ = "offers"
+
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), primary_key=True)
+    item_no: Mapped[int] = mapped_column(ForeignKey("items.no"), primary_key=True)
+    case_no: Mapped[str] = mapped_column(ForeignKey("cases.case_no"))
+    from_badge: Mapped[str] = mapped_column(ForeignKey("officers.badge"))
+    to_badge: Mapped[str] = mapped_column(ForeignKey("officers.badge"), index=True)
+    closed_seq: Mapped[int | None] = mapped_column(BigInteger)
+    outcome: Mapped[str | None] = mapped_column(String(10))  # accepted, declined
+    seal_check: Mapped[str | None] = mapped_column(String(500))  # ok, or what the receiver saw broken
+
+    __table_args__ = (CheckConstraint("seq >= 1 AND item_no >= 1", name="keys_positive"),)
 
 
 class Location(Base):

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from ledger import replay
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event
-from ledger.models import Case, Item, Location, Officer, Seizure
+from ledger.models import Case, Item, Location, Officer, OfficerKey, Seizure, Setting
 from ledger.validate import ID_SEPARATORS, check_badge, check_code, clean_text, identifier_key, parse_time, utc_iso
 
-ROLES = ("officer", "custodian", "auditor", "prosecutor")
+ROLES = ("officer", "custodian", "auditor", "prosecutor", "admin")
 LOCATION_KINDS = ("evidence-room", "vault", "vehicle-lot", "lab", "court", "other")
 MAY_HOLD = frozenset({"officer", "custodian", "prosecutor"})
 
@@ -33,6 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "custody.dispose": frozenset({"custodian", "prosecutor"}),
     "rate.set": frozenset({"officer", "custodian", "prosecutor"}),
     "audit": frozenset({"auditor"}),
+    "officer.manage": frozenset({"admin"}),
+    "location.manage": frozenset({"admin"}),
 }
 
 ACT_WORDS = {
@@ -44,6 +46,8 @@ ACT_WORDS = {
     "custody.dispose": "dispose of items",
     "rate.set": "record exchange rates",
     "audit": "audit the evidence room",
+    "officer.manage": "register officers, change their roles or enrol their keys",
+    "location.manage": "register locations",
 }
 
 
@@ -112,12 +116,7 @@ def require_actor(session: Session, badge: str | None, act: str) -> Officer:
     return officer
 
 
-def add_officer(session: Session, badge: str, *, name: str, role: str, unit: str | None = None) -> dict:
-    badge = check_badge(badge, "BADGE")
-    name = clean_text(name, "--name")
-    unit = clean_text(unit, "--unit", required=False)
-    if role not in ROLES:
-        raise InputError(f"--role {role!r} is not a role of the ledger.", hint=f"Use one of: {', '.join(ROLES)}.")
+def _new_badge(session: Session, badge: str) -> None:
     existing = _look_alike(session, Officer.badge, badge)
     if existing == badge:
         raise RuleError(f"Officer {badge} is already registered.", hint="See 'evidence officer list'.")
@@ -128,11 +127,184 @@ def add_officer(session: Session, badge: str, *, name: str, role: str, unit: str
             hint=f"If it is the same officer, use {existing}; otherwise choose a badge that differs in a letter "
                  "or digit. See 'evidence officer list'.",
         )
-    data = {"badge": badge, "name": name, "role": role, "unit": unit}
-    ev = append_event(session, "officer.added", data, actor=None)
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InputError(f"--role {role!r} is not a role of the ledger.", hint=f"Use one of: {', '.join(ROLES)}.")
+    return role
+
+
+def _new_key(session: Session, badge: str, public_key: str) -> dict:
+    """A public key to enrol for `badge`, as the event carries it; refused if any officer
+    already has it (one key answers for one officer)."""
+    from ledger.identity.signing import key_id, parse_public_key
+    from ledger.models import OfficerKey
+
+    raw = parse_public_key(public_key)
+    kid = key_id(raw)
+    known = session.get(OfficerKey, kid)
+    if known is not None:
+        raise RuleError(f"That public key (key id {kid}) is already enrolled for {known.badge}; one key answers for "
+                        "one officer.", hint=f"{badge} makes a key of their own with 'evidence key generate --badge "
+                                             f"{badge}'.")
+    return {"key_id": kid, "public_key": raw.hex()}
+
+
+def check_can_init(session: Session) -> None:
+    """Refuse `init` on a ledger that already has an admin, before a key is made for nothing."""
+    admin = session.scalars(select(Officer).where(Officer.role == "admin").limit(1)).first()
+    if admin is not None:
+        raise RuleError(f"This ledger already has an admin ({admin.badge}); it is started once.",
+                        hint=f"Ask an admin to register officers: evidence officer add BADGE ... --by {admin.badge}.")
+
+
+def init_ledger(session: Session, badge: str, *, name: str, unit: str | None, public_key: bytes) -> dict:
+    """Start a ledger with its first admin, whose key (made beside this call) signs this first
+    event. A ledger that already has an admin is refused: admins add officers from then on."""
+    from ledger.events import signatures_from
+    from ledger.identity.signing import key_id
+
+    badge = check_badge(badge, "--admin")
+    name = clean_text(name, "--name")
+    unit = clean_text(unit, "--unit", required=False)
+    check_can_init(session)
+    _new_badge(session, badge)
+    kid = key_id(public_key)
+    data = {"badge": badge, "name": name, "role": "admin", "unit": unit,
+            "key": {"key_id": kid, "public_key": public_key.hex()}}
+    from_seq = signatures_from(session)
+    head = session.info["chain_head"]["seq"]
+    data["signatures_from"] = from_seq if from_seq is not None else head + 1
+    ev = append_event(session, "identity.initialized", data, actor=badge)
     session.add(Officer(**replay.officer_row(ev.seq, data)))
     session.flush()
-    return {"id": badge, "badge": badge, "name": name, "role": role, "unit": unit, "seq": ev.seq}
+    session.add(OfficerKey(**replay.key_row(ev.seq, badge, data["key"])))
+    if from_seq is None:
+        session.add(Setting(**replay.setting_row(ev.seq, "signatures_from", str(data["signatures_from"]))))
+    session.flush()
+    return {"id": badge, "badge": badge, "name": name, "role": "admin", "unit": unit, "key_id": kid, "seq": ev.seq,
+            "signatures_from": data["signatures_from"]}
+
+
+def add_officer(session: Session, badge: str, *, name: str, role: str, unit: str | None = None,
+                by: str | None = None, public_key: str | None = None) -> dict:
+    """Register an officer, on an admin's authority; with `public_key`, their key is enrolled
+    in the same event."""
+    badge = check_badge(badge, "BADGE")
+    name = clean_text(name, "--name")
+    unit = clean_text(unit, "--unit", required=False)
+    _check_role(role)
+    actor = require_actor(session, by, "officer.manage")
+    _new_badge(session, badge)
+    data = {"badge": badge, "name": name, "role": role, "unit": unit}
+    if public_key is not None:
+        data["key"] = _new_key(session, badge, public_key)
+    ev = append_event(session, "officer.added", data, actor=actor.badge)
+    session.add(Officer(**replay.officer_row(ev.seq, data)))
+    session.flush()
+    if public_key is not None:
+        session.add(OfficerKey(**replay.key_row(ev.seq, badge, data["key"])))
+        session.flush()
+    return {"id": badge, "badge": badge, "name": name, "role": role, "unit": unit, "seq": ev.seq,
+            "key_id": data["key"]["key_id"] if public_key is not None else None}
+
+
+def update_officer(session: Session, badge: str, *, by: str | None, name: str | None = None,
+                   unit: str | None = None, role: str | None = None) -> dict:
+    """Correct an officer's name or unit, or change their role: an admin's event, so the
+    earlier form stays in the log."""
+    actor = require_actor(session, by, "officer.manage")
+    officer = get_officer(session, badge, "BADGE")
+    changes: dict = {}
+    if name is not None:
+        changes["name"] = clean_text(name, "--name")
+    if unit is not None:
+        changes["unit"] = clean_text(unit, "--unit", required=False)
+    if role is not None:
+        changes["role"] = _check_role(role)
+    changes = {k: v for k, v in changes.items() if getattr(officer, k) != v}
+    if not changes:
+        raise InputError(f"Officer {officer.badge} already has what was given; nothing to change.",
+                         hint="Give --name, --unit or a role that differs from 'evidence officer list'.")
+    if changes.get("role") not in (None, "admin") and officer.role == "admin":
+        admins = session.scalars(select(Officer.badge).where(Officer.role == "admin")).all()
+        if len(admins) == 1:
+            raise RuleError(f"Officer {officer.badge} is the ledger's only admin; without an admin nobody could "
+                            "register officers or enrol keys.", hint="Make another officer an admin first.")
+    data = {"badge": officer.badge, **changes}
+    ev = append_event(session, "officer.updated", data, actor=actor.badge)
+    for key, value in changes.items():
+        setattr(officer, key, value)
+    session.flush()
+    return {"id": officer.badge, **officer_dict(officer), "changed": sorted(changes), "seq": ev.seq}
+
+
+def add_officer_key(session: Session, badge: str, public_key: str, *, by: str | None) -> dict:
+    """Enrol a public key for an officer (a new officer's, or a rotation: the old key stays
+    valid until it is revoked)."""
+    actor = require_actor(session, by, "officer.manage")
+    officer = get_officer(session, badge, "BADGE")
+    key = _new_key(session, officer.badge, public_key)
+    data = {"badge": officer.badge, "key": key}
+    ev = append_event(session, "officer.key_added", data, actor=actor.badge)
+    session.add(OfficerKey(**replay.key_row(ev.seq, officer.badge, key)))
+    session.flush()
+    return {"id": key["key_id"], "badge": officer.badge, "key_id": key["key_id"], "seq": ev.seq}
+
+
+def revoke_officer_key(session: Session, badge: str, kid: str, *, reason: str, by: str | None) -> dict:
+    """Revoke a key from this event on (a lost laptop, a passphrase told to someone): the
+    events it signed before stay valid."""
+    from ledger.models import OfficerKey
+
+    actor = require_actor(session, by, "officer.manage")
+    officer = get_officer(session, badge, "BADGE")
+    reason = clean_text(reason, "--reason", max_len=500)
+    kid = (kid or "").strip().lower()
+    key = session.get(OfficerKey, kid)
+    if key is None or key.badge != officer.badge:
+        known = session.scalars(select(OfficerKey.key_id).where(OfficerKey.badge == officer.badge)).all()
+        raise NotFound(f"KEYID {kid} is not a key of {officer.badge}.",
+                       hint=f"{officer.badge}'s keys: {', '.join(known) or 'none'}; 'evidence officer list --keys' "
+                            "shows them.")
+    if key.revoked_seq is not None:
+        raise RuleError(f"Key {kid} of {officer.badge} was already revoked at seq {key.revoked_seq}.")
+    data = {"badge": officer.badge, "key_id": kid, "reason": reason}
+    ev = append_event(session, "officer.key_revoked", data, actor=actor.badge)
+    key.revoked_seq, key.revoked_reason = ev.seq, reason
+    session.flush()
+    return {"id": kid, "badge": officer.badge, "key_id": kid, "revoked_seq": ev.seq, "reason": reason}
+
+
+def map_login(session: Session, badge: str, role_name: str, *, by: str | None) -> dict:
+    """PostgreSQL: the database login role `role_name` writes as `badge` (the server checks
+    the login's password or certificate; a trigger checks every event's actor against this)."""
+    from ledger.models import OfficerLogin
+
+    actor = require_actor(session, by, "officer.manage")
+    officer = get_officer(session, badge, "BADGE")
+    role_name = (role_name or "").strip()
+    if not role_name or len(role_name) > 63 or not all(c.isalnum() or c in "_$" for c in role_name):
+        raise InputError(f"ROLE {role_name!r} is not a PostgreSQL login role name.",
+                         hint="Give the role as created with CREATE ROLE, e.g. evidence_b1001.")
+    known = session.get(OfficerLogin, role_name)
+    if known is not None:
+        raise RuleError(f"Login role {role_name} is already mapped to {known.badge}.",
+                        hint="Create a login role of its own for each officer.")
+    data = {"badge": officer.badge, "role_name": role_name}
+    ev = append_event(session, "officer.login_mapped", data, actor=actor.badge)
+    session.add(OfficerLogin(**replay.login_row(ev.seq, data)))
+    session.flush()
+    return {"id": role_name, "badge": officer.badge, "role_name": role_name, "seq": ev.seq}
+
+
+def list_keys(session: Session) -> list[dict]:
+    from ledger.models import OfficerKey
+
+    return [{"badge": k.badge, "key_id": k.key_id, "added_seq": k.added_seq, "revoked_seq": k.revoked_seq,
+             "revoked_reason": k.revoked_reason}
+            for k in session.scalars(select(OfficerKey).order_by(OfficerKey.badge, OfficerKey.added_seq))]
 
 
 def officer_dict(o: Officer) -> dict:
@@ -156,7 +328,7 @@ def get_location(session: Session, code: str, field: str = "--location") -> Loca
     return location
 
 
-def add_location(session: Session, code: str, *, name: str, kind: str = "other") -> dict:
+def add_location(session: Session, code: str, *, name: str, kind: str = "other", by: str | None = None) -> dict:
     code = check_code(code, "CODE")
     name = clean_text(name, "--name")
     if kind not in LOCATION_KINDS:
@@ -171,8 +343,9 @@ def add_location(session: Session, code: str, *, name: str, kind: str = "other")
             hint=f"If it is the same place, use {existing}; otherwise choose a code that differs in a letter "
                  "or digit. See 'evidence location list'.",
         )
+    actor = require_actor(session, by, "location.manage")
     data = {"code": code, "name": name, "kind": kind}
-    ev = append_event(session, "location.added", data, actor=None)
+    ev = append_event(session, "location.added", data, actor=actor.badge)
     session.add(Location(**replay.location_row(ev.seq, data)))
     session.flush()
     return {"id": code, "code": code, "name": name, "kind": kind, "seq": ev.seq}

@@ -20,6 +20,7 @@ LOG_TABLE = "events"
 # Event type -> the command name a request id was recorded under (ledger.requests).
 REQUEST_COMMANDS = {
     "custody.transferred": "custody.transfer",
+    "custody.offered": "custody.transfer",
     "custody.resealed": "custody.reseal",
     "custody.disposed": "custody.dispose",
     "custody.deposited": "custody.deposit",
@@ -49,7 +50,11 @@ ITEM_DESCRIPTIVE = tuple(c for c in ITEM_COLUMNS if c not in ITEM_STATE)
 # Tables compared whole, as {primary key: row}; event_items is checked against each body's
 # item list as the log streams past (it is as long as the log).
 DERIVED = ("officers", "locations", "cases", "seizures", "items", "rates", "requests", "chain_head", "event_items",
-           "deposits", "assignments", "audits", "audit_checks", "audit_findings")
+           "deposits", "assignments", "audits", "audit_checks", "audit_findings", "officer_keys", "officer_logins",
+           "settings", "offers")
+# The record itself, beside the events: the signatures over their leaves (checked, not replayed).
+SIGNATURE_TABLE = "event_signatures"
+IN_TRANSIT = "in-transit"
 # Items an audit expects at its location: those the log puts there and in the room's custody
 # (not deposited, not lent in temporary use, not disposed of).
 AUDITED_STATUS = "in-custody"
@@ -64,6 +69,26 @@ def _number(label: str) -> int:
 def officer_row(seq: int, data: dict) -> dict:
     return {"badge": data["badge"], "name": data["name"], "role": data["role"], "unit": data.get("unit"),
             "added_seq": seq}
+
+
+def key_row(seq: int, badge: str, key: dict) -> dict:
+    """The officer_keys row an enrolment creates (`key` as the event carries it)."""
+    return {"key_id": key["key_id"], "badge": badge, "public_key": key["public_key"], "added_seq": seq,
+            "revoked_seq": None, "revoked_reason": None}
+
+
+def setting_row(seq: int, name: str, value: str) -> dict:
+    return {"name": name, "value": value, "seq": seq}
+
+
+def login_row(seq: int, data: dict) -> dict:
+    return {"role_name": data["role_name"], "badge": data["badge"], "seq": seq}
+
+
+def offer_row(seq: int, case_no: str, item: str, data: dict) -> dict:
+    """The offers row of one item a `custody.offered` event put in transit."""
+    return {"seq": seq, "item_no": _number(item), "case_no": case_no, "from_badge": data["from"],
+            "to_badge": data["to"], "closed_seq": None, "outcome": None, "seal_check": None}
 
 
 def location_row(seq: int, data: dict) -> dict:
@@ -274,6 +299,8 @@ class Replay:
         self._cols = {t: table_columns(t) for t in self.rows}
         self._keys = {t: primary_key(t) for t in self.rows}
         self.open_assignments: dict[str, int] = {}  # item -> seq of its assignment not yet returned
+        self.open_offers: dict[str, int] = {}  # item -> seq of the handover offer not yet answered
+        self.offered_to: dict[str, str] = {}  # item -> the badge that open offer names
         # Roots of the tree just after each audit.started event, as the caller appended its leaf
         # (an audit's seed); and each audit's row and checks so far, by audit id.
         self.audit_roots: dict[int, bytes] = {}
@@ -290,8 +317,8 @@ class Replay:
             state = item_state(seq, occurred_at, case_no, data)
             state.append(description_digest(data))
             self.items[data["item"]] = state
-        elif type_ == "officer.added":
-            self.put("officers", officer_row(seq, data))
+        elif type_.startswith(("officer.", "identity.")):
+            self._identity(seq, type_, data)
         elif type_ == "location.added":
             self.put("locations", location_row(seq, data))
         elif type_ == "case.opened":
@@ -314,6 +341,40 @@ class Replay:
         hash (parsed or not), and the tree over every leaf."""
         self.put("chain_head", {"id": 1, "seq": seq, "hash": digest, "root": self.edge.root().hex(),
                                 "edge": self.edge.to_text()})
+
+    def _identity(self, seq: int, type_: str, data: dict) -> None:
+        if type_ == "officer.added":
+            self.put("officers", officer_row(seq, data))
+            if data.get("key"):
+                self.put("officer_keys", key_row(seq, data["badge"], data["key"]))
+        elif type_ == "identity.initialized":
+            self.put("officers", officer_row(seq, data))
+            self.put("officer_keys", key_row(seq, data["badge"], data["key"]))
+            self.put("settings", setting_row(seq, "signatures_from", str(data["signatures_from"])))
+        elif type_ == "identity.signatures_required":
+            self.put("settings", setting_row(seq, "signatures_from", str(data["from"])))
+        elif type_ == "officer.updated":
+            cols = self._cols["officers"]
+            row = dict(zip(cols, self.rows["officers"][(data["badge"],)], strict=True))
+            row.update({k: data[k] for k in ("name", "unit", "role") if k in data})
+            self.put("officers", row)
+        elif type_ == "officer.key_added":
+            self.put("officer_keys", key_row(seq, data["badge"], data["key"]))
+        elif type_ == "officer.key_revoked":
+            cols = self._cols["officer_keys"]
+            row = dict(zip(cols, self.rows["officer_keys"][(data["key_id"],)], strict=True))
+            self.put("officer_keys", {**row, "revoked_seq": seq, "revoked_reason": data["reason"]})
+        elif type_ == "officer.login_mapped":
+            self.put("officer_logins", login_row(seq, data))
+
+    def _offers_close(self, seq: int, item: str, outcome: str, seal_check: str | None) -> None:
+        offered = self.open_offers.pop(item, None)
+        self.offered_to.pop(item, None)
+        row = self.rows["offers"].get((offered, _number(item)))
+        if row is not None:
+            cols = self._cols["offers"]
+            at = cols.index("closed_seq")
+            self.rows["offers"][(offered, _number(item))] = row[:at] + (seq, outcome, seal_check) + row[at + 3:]
 
     def _rates(self, seq: int, type_: str, data: dict) -> None:
         rates = self.rows["rates"]
@@ -377,6 +438,19 @@ class Replay:
                 st[I_HOLDER] = data["to"]
                 st[I_LOCATION] = data.get("location") or st[I_LOCATION]
                 st[I_SEAL] = data.get("seal") or st[I_SEAL]
+            elif type_ == "custody.offered":
+                st[I_STATUS] = IN_TRANSIT
+                self.put("offers", offer_row(seq, st[I_CASE], item, data))
+                self.open_offers[item] = seq
+                self.offered_to[item] = data["to"]
+            elif type_ == "custody.accepted":
+                st[I_STATUS], st[I_HOLDER] = "in-custody", data["to"]
+                st[I_LOCATION] = data.get("location") or st[I_LOCATION]
+                st[I_SEAL] = data.get("seal") or st[I_SEAL]
+                self._offers_close(seq, item, "accepted", data.get("seal_check"))
+            elif type_ == "custody.declined":
+                st[I_STATUS] = "in-custody"
+                self._offers_close(seq, item, "declined", None)
             elif type_ == "custody.resealed":
                 st[I_SEAL] = data["new_seal"]
             elif type_ == "custody.disposed":

@@ -9,6 +9,7 @@ column for column, with no key filter: a row the log never produced is a finding
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
@@ -21,10 +22,11 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, VerificationFailed
 from ledger.events import FORMAT_VERSION, GENESIS_HASH, SALT_BYTES
+from ledger.identity.signing import KeyRecord, required_signers, signature_problems
 from ledger.log.checkpoints import origin_from_leaf
 from ledger.log.merkle import LEAF_PREFIX
 from ledger.models import Base, ChainHead, Event, EventItem, Item
-from ledger.registry import MAY_HOLD
+from ledger.registry import ACT_WORDS, MAY_HOLD, PERMISSIONS
 from ledger.replay import (
     DERIVED,
     I_CASE,
@@ -40,7 +42,9 @@ from ledger.replay import (
     ITEM_COLUMNS,
     ITEM_DESCRIPTIVE,
     ITEM_STATE,
+    IN_TRANSIT,
     LOG_TABLE,
+    SIGNATURE_TABLE,
     Replay,
     canonical_text,
     item_row,
@@ -54,14 +58,14 @@ BODY_COLUMNS = (("seq", "seq"), ("type", "type"), ("recorded_at", "recorded_at")
                 ("occurred_at", "occurred_at"), ("actor", "actor"), ("case", "case_no"))
 # Findings about the log itself; "projection" findings are about the tables that show the
 # current state, and never name a "first bad event".
-LOG_CHECKS = ("chain", "head", "links", "custody", "reference")
+LOG_CHECKS = ("chain", "head", "links", "custody", "reference", "signature")
 EVENT_COLUMNS = (Event.seq, Event.recorded_at, Event.occurred_at, Event.actor, Event.type, Event.case_no, Event.body,
                  Event.prev_hash, Event.hash, Event.salt)
 FORMAT_1 = 1  # bodies written before the ledger moved to format 2; none may follow a format 2 body
 # Tables no replay can produce: Alembic's record of the schema revision.
 NOT_DERIVED = ("alembic_version",)
 
-_unchecked = set(Base.metadata.tables) - set(DERIVED) - {LOG_TABLE}
+_unchecked = set(Base.metadata.tables) - set(DERIVED) - {LOG_TABLE, SIGNATURE_TABLE}
 if _unchecked:  # pragma: no cover - a new table without its replay fails at import, in every test
     raise RuntimeError(f"tables {sorted(_unchecked)} are not produced by ledger.replay, so verify cannot check them")
 
@@ -116,6 +120,7 @@ class Audit:
     seizures: dict[str, str] = field(default_factory=dict)  # seizure id -> case
     cases: set[str] = field(default_factory=set)
     links_hi: int | None = None  # event_items rows up to this seq have been compared
+    leaves: list = field(default_factory=list)  # the current batch's leaf commitments, row by row
 
 
 def _label(no: int) -> str:
@@ -125,7 +130,7 @@ def _label(no: int) -> str:
 # -- reading -------------------------------------------------------------------------
 # A row is the tuple (seq, recorded_at, occurred_at, actor, type, case_no, body, prev_hash,
 # hash); links maps seq -> the sorted evidence ids its event_items rows name.
-Batch = tuple[list[tuple], dict[int, list[str]]]
+Batch = tuple[list[tuple], dict[int, list[str]], dict[int, dict[str, tuple[str, str]]]]
 _NO_LINKS: list[str] = []
 
 
@@ -177,6 +182,29 @@ def _links_between(session: Session, lo: int | None, hi: int | None) -> dict[int
     return links
 
 
+def _signatures_between(session: Session, lo: int | None, hi: int | None) -> dict[int, dict[str, tuple[str, str]]]:
+    """event_signatures rows with lo < seq <= hi (no bound where None), as seq -> signer ->
+    (key id, signature hex)."""
+    cursor, mark = _driver_cursor(session)
+    where, params = [], []
+    if lo is not None:
+        where.append(f"seq > {mark}")
+        params.append(lo)
+    if hi is not None:
+        where.append(f"seq <= {mark}")
+        params.append(hi)
+    sql = f"SELECT seq, signer, key_id, signature FROM {SIGNATURE_TABLE}" + (  # noqa: S608
+        " WHERE " + " AND ".join(where) if where else "")
+    out: dict[int, dict[str, tuple[str, str]]] = {}
+    try:
+        cursor.execute(sql, params)
+        for seq, signer, kid, sig in cursor.fetchall():
+            out.setdefault(seq, {})[signer] = (kid, sig)
+    finally:
+        cursor.close()
+    return out
+
+
 def read_batches(session: Session, batch: int = BATCH, audit: Audit | None = None) -> Iterator[Batch]:
     """The log in sequence order, in batches of plain driver tuples, with the event_items rows
     whose seq falls between the previous batch's last event and this one's (so every row of
@@ -184,7 +212,7 @@ def read_batches(session: Session, batch: int = BATCH, audit: Audit | None = Non
     lo = None
     for rows in _pages(session, LOG_TABLE, tuple(c.name for c in EVENT_COLUMNS), "seq", batch):
         hi = rows[-1][0]
-        yield rows, _links_between(session, lo, hi)
+        yield rows, _links_between(session, lo, hi), _signatures_between(session, lo, hi)
         lo = hi
         if audit is not None:
             audit.links_hi = hi
@@ -202,7 +230,8 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
     name the body's items. Appends each event's parsed body (None if it is not canonical
     JSON of an event, or not part of the chain) to `docs` for the replay."""
     out: list[Finding] = []
-    rows, links = batch
+    rows, links = batch[0], batch[1]
+    leaves = audit.leaves = []
     sha256, decode, encode = hashlib.sha256, _DECODE, _encode
     last_seq, last_hash = audit.last_seq, audit.last_hash
     expect_seq = audit.expect_head[0] if audit.expect_head else None
@@ -217,6 +246,7 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
             if seq in links:
                 out.append(_link_finding(seq, links[seq], None))
             docs.append(None)
+            leaves.append(None)
             continue
         if seq != last_seq + 1:
             expected_seq = last_seq + 1
@@ -240,7 +270,9 @@ def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
             out.append(Finding("chain", seq, None, f"salt {str(salt)[:16]!r} is not {SALT_BYTES} bytes in lower-case "
                                "hex.", table=LOG_TABLE, key=str(seq), column="salt"))
             salt_bytes = b""
-        edge.append(sha256(leaf_prefix + salt_bytes + body_bytes).digest())
+        leaf = sha256(leaf_prefix + salt_bytes + body_bytes).digest()
+        edge.append(leaf)
+        leaves.append(leaf)
         if typ == "audit.started":  # its sample's seed is the root with this leaf the last
             audit.replay.audit_roots[seq] = edge.root()
         if seq == 1:
@@ -350,10 +382,13 @@ def _apply(audit: Audit, out: list, seq: int, occurred_at: str, digest: str, doc
     replay = audit.replay
     case = doc.get("case")
     actor = doc.get("actor")
-    if actor is not None and (actor,) not in replay.rows["officers"]:
-        _officer(audit, out, seq, case, actor, "actor")
     typ = doc.get("type")
+    if actor is not None and (actor,) not in replay.rows["officers"] and typ != "identity.initialized":
+        _officer(audit, out, seq, case, actor, "actor")
     items = doc.get("items") or []
+    start = _signatures_from(audit)
+    if start is not None and seq >= start:
+        _check_authority(audit, out, seq, typ, actor, case, items, data)
     if typ == "item.registered":
         item = data["item"]
         if items != [item]:
@@ -373,9 +408,15 @@ def _apply(audit: Audit, out: list, seq: int, occurred_at: str, digest: str, doc
             out.append(Finding("custody", seq, item, f"first holder {data['holder']} is {holder[_ROLE]}, a role that "
                                "may not hold evidence.", case))
         _place(audit, out, seq, case, data.get("location"), item)
-    elif typ == "officer.added":
+    elif typ in ("officer.added", "identity.initialized"):
         if (data["badge"],) in replay.rows["officers"]:
             out.append(Finding("reference", seq, None, f"officer {data['badge']} is added a second time.", case))
+        if data.get("key") and (data["key"]["key_id"],) in replay.rows["officer_keys"]:
+            out.append(Finding("reference", seq, None, f"key {data['key']['key_id']} is enrolled a second time.", case))
+    elif typ in ("officer.updated", "officer.key_added", "officer.key_revoked", "officer.login_mapped"):
+        _officer(audit, out, seq, case, data["badge"], "officer")
+        if typ == "officer.key_revoked" and (data["key_id"],) not in replay.rows["officer_keys"]:
+            out.append(Finding("reference", seq, None, f"revokes key {data['key_id']}, never enrolled.", case))
     elif typ == "location.added":
         if (data["code"],) in replay.rows["locations"]:
             out.append(Finding("reference", seq, None, f"location {data['code']} is added a second time.", case))
@@ -410,7 +451,14 @@ def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, ty
             out.append(Finding("custody", seq, item, f"{typ} while the item was {st[I_STATUS]} (since seq "
                                f"{st[I_LAST_SEQ]}).", case))
         states.append((item, st))
-    if typ == "custody.transferred":
+    if typ in ("custody.accepted", "custody.declined"):
+        for item, st in states:
+            offer = audit.replay.open_offers.get(item)
+            if offer != data["offer"]:
+                out.append(Finding("custody", seq, item, f"{typ} answers offer seq {data['offer']}, but the open "
+                                   f"offer of the item is {offer or 'none'}.", case))
+        return
+    if typ in ("custody.transferred", "custody.offered"):
         receiver = _officer(audit, out, seq, case, data["to"], "receiver")
         _officer(audit, out, seq, case, data["from"], "sender")
         if receiver is not None and receiver[_ROLE] not in MAY_HOLD:
@@ -463,6 +511,65 @@ def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, ty
                                    f"the open assignment is {audit.replay.open_assignments.get(item)}.", case))
 
 
+# Which act of registry.PERMISSIONS each event type is; officer and key management is an admin's.
+_TYPE_ACT = {
+    "case.opened": "case.open", "seizure.recorded": "seizure.record", "item.registered": "item.register",
+    "custody.transferred": "custody.transfer", "custody.offered": "custody.transfer",
+    "custody.resealed": "custody.reseal", "custody.disposed": "custody.dispose", "rate.set": "rate.set",
+    "rate.imported": "rate.set", "audit.started": "audit", "audit.checked": "audit", "audit.closed": "audit",
+    "officer.added": "officer.manage", "officer.updated": "officer.manage", "officer.key_added": "officer.manage",
+    "officer.key_revoked": "officer.manage", "officer.login_mapped": "officer.manage",
+    "location.added": "location.manage",
+}
+
+
+def _check_authority(audit: Audit, out: list, seq: int, typ, actor, case, items: list, data: dict) -> None:
+    """In the signed part of the log: the actor's role permits the act, a handover is signed
+    by the holder (and completed only by the receiver's signature), a disposal by the holder
+    with a second officer as witness, and the ledger is started once, by its first admin."""
+    replay = audit.replay
+    if typ == "identity.initialized":
+        admins = [row for row in replay.rows["officers"].values() if row[_ROLE] == "admin"]
+        if admins or actor != data.get("badge"):
+            out.append(Finding("custody", seq, None, "starts the ledger with an admin, but "
+                               + ("it already had one." if admins else f"its actor {actor} is not that admin."), case))
+        return
+    officer = replay.rows["officers"].get((actor,)) if actor is not None else None
+    act = _TYPE_ACT.get(typ)
+    if act is not None and officer is not None and officer[_ROLE] not in PERMISSIONS[act]:
+        out.append(Finding("custody", seq, None, f"{typ} by {actor}, registered as {officer[_ROLE]}, a role that may "
+                           f"not {ACT_WORDS[act]}.", case))
+    states = [(i, replay.items[i]) for i in items if i in replay.items]
+    if typ in ("custody.transferred", "custody.offered"):
+        if actor != data.get("from"):
+            out.append(Finding("custody", seq, None, f"handover from {data.get('from')} recorded by {actor}: the holder "
+                               "offers and signs a handover.", case))
+        if typ == "custody.transferred" and data.get("to") not in (data.get("cosigners") or ()):
+            out.append(Finding("custody", seq, None, f"hands items to {data.get('to')} without their signature: a "
+                               "handover is completed only by the receiver's signature (custody accept).", case))
+    elif typ == "custody.accepted":
+        if actor != data.get("to"):
+            out.append(Finding("custody", seq, None, f"acceptance by {actor} of items offered to {data.get('to')}.",
+                               case))
+        for item, _st in states:
+            if replay.open_offers.get(item) is not None and replay.offered_to.get(item) != data.get("to"):
+                out.append(Finding("custody", seq, item, f"accepted by {data.get('to')}, but it was offered to "
+                                   "someone else.", case))
+    elif typ == "custody.declined":
+        if actor not in (data.get("to"), data.get("from")):
+            out.append(Finding("custody", seq, None, f"offer declined by {actor}, who is neither its sender nor its "
+                               "receiver.", case))
+    elif typ == "custody.disposed":
+        witness = data.get("witness")
+        if not witness or witness not in (data.get("cosigners") or ()) or witness == actor:
+            out.append(Finding("custody", seq, None, "disposal without a second officer's signature as witness.",
+                               case))
+        for item, st in states:
+            if st[I_HOLDER] is not None and st[I_HOLDER] != actor:
+                out.append(Finding("custody", seq, item, f"disposed of by {actor}, but {st[I_HOLDER]} held it: the "
+                                   "holder signs a disposal.", case))
+
+
 def _check_audit_event(audit: Audit, out: list, seq: int, typ: str, case, data: dict) -> None:
     """An audit starts once at a registered location; its checks and its close name an open
     audit; each item is checked once, flagged unexpected exactly when it is not in the sample."""
@@ -494,9 +601,69 @@ def _check_audit_event(audit: Audit, out: list, seq: int, typ: str, case, data: 
 
 # Statuses in which an item is away from the evidence room, and the acts it still admits: a
 # deposit ends custody of the cash (only a final disposition may follow); lent items come back.
-_AWAY = {"deposited": ("custody.disposed",), "assigned": ("custody.returned", "custody.disposed")}
+_AWAY = {"deposited": ("custody.disposed",), "assigned": ("custody.returned", "custody.disposed"),
+         IN_TRANSIT: ("custody.accepted", "custody.declined")}
 
-STREAM_CHECKS: list[Callable[[Audit, Batch, list], list[Finding]]] = [check_chain, check_custody]
+
+def _signatures_from(audit: Audit) -> int | None:
+    row = audit.replay.rows["settings"].get(("signatures_from",))
+    return int(row[1]) if row is not None else None
+
+
+_KEY_COLUMNS = table_columns("officer_keys")
+
+
+def _key_record(audit: Audit, kid: str) -> KeyRecord | None:
+    row = audit.replay.rows["officer_keys"].get((kid,))
+    if row is None:
+        return None
+    k = dict(zip(_KEY_COLUMNS, row, strict=True))
+    try:
+        public = bytes.fromhex(k["public_key"])
+    except (TypeError, ValueError):
+        return None
+    return KeyRecord(k["key_id"], k["badge"], public, k["added_seq"], k["revoked_seq"])
+
+
+def check_signatures(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
+    """From the seq the log says every event is signed from: each event carries a valid
+    signature by its actor and by every co-signer its body names, made with a key enrolled for
+    that officer and valid at that seq, over that event's leaf; and no other signature."""
+    out: list[Finding] = []
+    rows, sigs = batch[0], batch[2]
+    start = _signatures_from(audit)
+    keys = functools.partial(_key_record, audit)
+    for row, doc, leaf in zip(rows, docs, audit.leaves, strict=True):
+        seq = row[0]
+        stored = sigs.pop(seq, {})
+        if doc is None or leaf is None:
+            continue
+        if start is None or seq < start:
+            for signer in sorted(stored):
+                out.append(Finding("signature", seq, None, f"carries a signature by {signer}, but events before seq "
+                                   f"{start or '(none yet)'} are not signed.", case=doc.get("case"),
+                                   table=SIGNATURE_TABLE, key=f"{seq}, {signer}"))
+            continue
+        data = doc.get("data") if type(doc.get("data")) is dict else {}
+        try:
+            signers = required_signers(doc.get("actor"), data)
+        except TypeError:
+            signers = []
+        if not signers:
+            out.append(Finding("signature", seq, None, f"{doc.get('type')} names no officer who signed it, but every "
+                               f"event from seq {start} is signed.", case=doc.get("case")))
+            continue
+        for problem in signature_problems(seq, leaf, signers, stored, keys):
+            out.append(Finding("signature", seq, None, problem, case=doc.get("case"), table=SIGNATURE_TABLE,
+                               key=str(seq)))
+    for seq in sorted(sigs):
+        out.append(Finding("signature", seq, None, f"event_signatures has a signature for seq {seq}, but the log has "
+                           f"no event seq {seq}: the row was inserted outside the ledger.", table=SIGNATURE_TABLE,
+                           key=str(seq)))
+    return out
+
+
+STREAM_CHECKS: list[Callable[[Audit, Batch, list], list[Finding]]] = [check_chain, check_custody, check_signatures]
 
 
 # -- final checks: (session, audit) -> findings ---------------------------------------
@@ -516,6 +683,13 @@ def check_expected_head(session: Session, audit: Audit) -> list[Finding]:
         return [Finding("head", seq, None, f"event seq {seq} has hash {audit.hash_at_expected[:16]}..., not the "
                         f"expected {digest[:16]}...: the log up to seq {seq} was rewritten since that audit.")]
     return []
+
+
+def check_stray_signatures(session: Session, audit: Audit) -> list[Finding]:
+    """event_signatures rows after the last event (the stream compared every row before it)."""
+    return [Finding("signature", seq, None, f"event_signatures has a signature for seq {seq}, but the log has no "
+                    f"event seq {seq}: the row was inserted outside the ledger.", table=SIGNATURE_TABLE, key=str(seq))
+            for seq in sorted(_signatures_between(session, audit.links_hi, None))]
 
 
 def check_stray_links(session: Session, audit: Audit) -> list[Finding]:
@@ -665,7 +839,7 @@ def check_items(session: Session, audit: Audit, *, case_no: str | None = None) -
 
 
 FINAL_CHECKS: list[Callable[[Session, Audit], list[Finding]]] = [
-    check_expected_head, check_stray_links, check_tables, check_items,
+    check_expected_head, check_stray_links, check_stray_signatures, check_tables, check_items,
 ]
 # -- the report ----------------------------------------------------------------------
 @dataclass

@@ -1,0 +1,227 @@
+"""Who acted: every event from the ledger's first signed seq carries Ed25519 signatures over its
+leaf commitment, by its actor and by the receiver or witness its body names.
+
+The private keys stay in their owners' files (`Keyring` finds and opens them for one command);
+the ledger holds only public keys, enrolled and revoked by an admin's events. The same
+`signature_problems` check serves the writer (before anything is written) and `verify`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ledger.errors import InputError, RuleError
+
+# Domain separation: an event signature can never be mistaken for a note or checkpoint signature.
+SIGNATURE_CONTEXT = b"evidence-ledger event signature v1\n"
+KEY_ID_BYTES = 8
+SIGNATURES_FROM = "signatures_from"  # settings row: the first seq every event must be signed from
+DEMO_KEYS_DIR = "evidence-demo-keys"
+KEY_ENV = "EVIDENCE_KEY"
+PASSPHRASE_ENV = "EVIDENCE_KEY_PASSPHRASE"
+# Events the program itself records, with no officer acting (before signatures are required).
+UNSIGNED_TYPES = frozenset({"log.upgraded", "identity.signatures_required"})
+
+
+def key_id(public_key: bytes) -> str:
+    """The short name of a public key in the ledger: the first 8 bytes of its SHA-256, in hex."""
+    return hashlib.sha256(public_key).digest()[:KEY_ID_BYTES].hex()
+
+
+def signed_message(leaf: bytes) -> bytes:
+    return SIGNATURE_CONTEXT + leaf
+
+
+def required_signers(actor: str | None, data: dict) -> list[str]:
+    """Whose signatures an event needs: its actor, then the co-signers its body names (the
+    receiver of a handover signed at one terminal, the witness of a disposal)."""
+    out = [actor] if actor else []
+    for badge in data.get("cosigners") or ():
+        if badge not in out:
+            out.append(badge)
+    return out
+
+
+def parse_public_key(text: str, field: str = "PUBKEY") -> bytes:
+    """A public key as `key generate` prints it (base64), or as 64 hex digits."""
+    import base64
+    import binascii
+
+    from ledger.identity.keys import PUBLIC_KEY_SIZE
+    from ledger.validate import show_value
+
+    value = (text or "").strip()
+    raw: bytes | None = None
+    if len(value) == 2 * PUBLIC_KEY_SIZE:
+        try:
+            raw = bytes.fromhex(value)
+        except ValueError:
+            raw = None
+    if raw is None:
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raw = None
+    if raw is None or len(raw) != PUBLIC_KEY_SIZE:
+        raise InputError(f"{field} {show_value(value)} is not an Ed25519 public key.",
+                         hint="Give the public key 'evidence key generate --badge BADGE' printed (44 characters of "
+                              "base64), or its 64 hex digits.")
+    return raw
+
+
+# -- keys on this machine ----------------------------------------------------------------
+@dataclass
+class Keyring:
+    """Where one command finds the private keys of the officers it signs for.
+
+    `acting_file` is `--key` / EVIDENCE_KEY (the acting officer's); `files` maps a badge to a
+    file named for a co-signer (`--receiver-key`, `--witness-key`). Otherwise a badge's key is
+    looked for in the officer's own keys folder, then among the demo's keys beside the ledger.
+    `passphrase(badge, path)` answers for a file; without it, EVIDENCE_KEY_PASSPHRASE."""
+
+    acting_file: Path | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+    demo_dir: Path | None = None
+    passphrase: Callable[[str, Path], str] | None = None
+    _open: dict[str, object] = field(default_factory=dict)
+
+    def candidates(self, badge: str) -> list[Path]:
+        from ledger.identity.keys import config_home
+
+        out = [config_home() / "evidence" / "keys" / f"{badge}.key"]
+        if self.demo_dir is not None:
+            out.append(self.demo_dir / f"{badge}.key")
+        return out
+
+    def key_for(self, badge: str, *, acting: bool):
+        """The opened key file of `badge` (a `keys.KeyFile`), asking for its passphrase once."""
+        from ledger.identity import keys
+
+        if badge in self._open:
+            return self._open[badge]
+        path = self.files.get(badge)
+        if path is None and acting and self.acting_file is not None:
+            path = self.acting_file
+        if path is None:
+            path = next((p for p in self.candidates(badge) if p.exists()), None)
+        if path is None:
+            looked = ", ".join(str(p) for p in self.candidates(badge))
+            raise InputError(
+                f"Acting as {badge} needs {badge}'s own key, and none was found (looked for {looked}).",
+                hint=("Give the key file with --key FILE or EVIDENCE_KEY" if acting else
+                      "Give that officer's key file with the option that names it (--receiver-key, --witness-key)")
+                + f"; an officer without a key makes one with 'evidence key generate --badge {badge}' and has an "
+                  "admin enrol it.")
+        name = keys.read_key_name(path)
+        if name != badge:
+            raise InputError(f"Key file {path} holds the key of {name}, not of {badge}; nobody signs with "
+                             "another officer's key.",
+                             hint=f"Give {badge}'s own key file, or act as {name} with --by {name}.")
+        secret = self.passphrase(badge, path) if self.passphrase else os.environ.get(PASSPHRASE_ENV)
+        if secret is None:
+            raise InputError(f"The key of {badge} ({path}) needs its passphrase.",
+                             hint=f"Type it at the prompt, or set {PASSPHRASE_ENV} for scripts.")
+        opened = keys.load_key_file(path, secret)
+        self._open[badge] = opened
+        return opened
+
+
+# -- the check, for writers and for verify -------------------------------------------------
+@dataclass(frozen=True)
+class KeyRecord:
+    key_id: str
+    badge: str
+    public_key: bytes
+    added_seq: int
+    revoked_seq: int | None
+
+
+def key_valid_at(key: KeyRecord, seq: int) -> bool:
+    """A key signs the events from the one that enrolled it up to the one that revoked it (a
+    self-revocation is signed by the key it revokes); events before a revocation stay valid."""
+    return key.added_seq <= seq and (key.revoked_seq is None or seq <= key.revoked_seq)
+
+
+_public_keys: dict[bytes, object] = {}
+
+
+def verify_event_signature(public_key: bytes, leaf: bytes, signature: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    key = _public_keys.get(public_key)
+    if key is None:
+        try:
+            key = Ed25519PublicKey.from_public_bytes(public_key)
+        except ValueError:
+            return False
+        _public_keys[public_key] = key
+    try:
+        key.verify(signature, signed_message(leaf))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def signature_problems(seq: int, leaf: bytes, signers: list[str], stored: dict[str, tuple[str, str]],
+                       keys: Callable[[str], KeyRecord | None]) -> list[str]:
+    """What is wrong with the signatures of event `seq` (empty when nothing is): every
+    required signer has one made by a key of theirs valid at that seq, over this leaf, and no
+    one else signed. `stored` maps signer -> (key id, signature hex)."""
+    out: list[str] = []
+    for badge in signers:
+        got = stored.get(badge)
+        if got is None:
+            out.append(f"has no signature by {badge}, who " + ("acted" if badge == signers[0] else "had to co-sign")
+                       + ": the event was written without that officer's key, or the signature was removed.")
+            continue
+        kid, sig_hex = got
+        key = keys(kid) if isinstance(kid, str) else None
+        if key is None or key.badge != badge:
+            owner = f", a key of {key.badge}" if key is not None else ", a key no officer has enrolled"
+            out.append(f"is signed for {badge} with key {str(kid)[:16]}{owner}: mis-attributed.")
+            continue
+        if not key_valid_at(key, seq):
+            when = (f"enrolled only at seq {key.added_seq}" if seq < key.added_seq
+                    else f"revoked at seq {key.revoked_seq}")
+            out.append(f"is signed by {badge} with key {kid}, {when}.")
+            continue
+        try:
+            sig = bytes.fromhex(sig_hex)
+        except (TypeError, ValueError):
+            sig = b""
+        if len(sig) != 64 or not verify_event_signature(key.public_key, leaf, sig):
+            out.append(f"signature of {badge} (key {kid}) does not verify over this event: forged, copied from "
+                       "another event, or the event was changed after it was signed.")
+    for badge in sorted(set(stored) - set(signers)):
+        out.append(f"carries a signature by {badge}, who is neither its actor nor a co-signer its body names.")
+    return out
+
+
+def enrolled_key(session, badge: str, kid: str, seq: int) -> KeyRecord:
+    """The enrolled key `kid` of `badge`, valid at `seq`; refused with what to do otherwise."""
+    from ledger.models import OfficerKey
+
+    row = session.get(OfficerKey, kid)
+    if row is None or row.badge != badge:
+        raise RuleError(
+            f"The key in {badge}'s key file (key id {kid}) is not enrolled for {badge} in this ledger, so it cannot "
+            "sign for them.",
+            hint=f"Ask an admin to enrol it: evidence officer key add {badge} PUBKEY --by ADMIN (PUBKEY as "
+                 "'evidence key generate' printed it).")
+    record = KeyRecord(row.key_id, row.badge, bytes.fromhex(row.public_key), row.added_seq, row.revoked_seq)
+    if not key_valid_at(record, seq):
+        raise RuleError(
+            f"Key {kid} of {badge} was revoked at seq {row.revoked_seq} ({row.revoked_reason}); it signs nothing "
+            "after that.",
+            hint=f"Make a new key with 'evidence key generate --badge {badge}' and have an admin enrol it.")
+    return record
+
+
+def signature_rows(seq: int, leaf: bytes, signers: Iterable[str], signed: dict[str, tuple[str, bytes]]) -> list[dict]:
+    return [{"seq": seq, "signer": badge, "key_id": signed[badge][0], "signature": signed[badge][1].hex()}
+            for badge in signers]
