@@ -164,12 +164,18 @@ def custody_reseal(state, item, old_seal, new_seal, reason, at, order, request_i
 @click.option("--witness", metavar="BADGE", help="The second officer who witnessed it and signs too (required).")
 @click.option("--witness-key", "witness_key", metavar="KEYFILE",
               help="The witness's key file [default: looked up like the acting officer's].")
+@click.option("--holder-key", "holder_key", metavar="KEYFILE",
+              help="When --by is not the holder (a prosecutor records it): the holder's key, who signs too.")
 @order_option
 @request_id_option
 @by_option
 @pass_state
-def custody_dispose(state, item, action, authority, to, act, at, witness, witness_key, order, request_id, by):
+def custody_dispose(state, item, action, authority, to, act, at, witness, witness_key, holder_key, order,
+                    request_id, by):
     """Dispose of an item for good: nobody holds it afterwards and it can never move again.
+
+    Signed by the holder and by a second officer as witness (--witness); when a prosecutor or
+    custodian records it for an item someone else holds, that holder signs too.
 
     Prints the sequence number of the event.
 
@@ -182,8 +188,11 @@ def custody_dispose(state, item, action, authority, to, act, at, witness, witnes
 
     from ledger import custody
 
-    if witness and witness_key:
-        state.keyring.files[witness.strip().upper()] = Path(witness_key)
+    from ledger.identity.keys import read_key_name
+
+    for path in (witness_key, holder_key):
+        if path:
+            state.keyring.files[read_key_name(path)] = Path(path)
     done = state.ledger().write(custody.dispose_item, item, action=action, authority=authority, to=to, by=by,
                                 at=at, request_id=request_id, order=order, act=act, tz=state.tz, witness=witness)
     emit(state, done, f"{done['seq']}: {done['item']} {done['action']} ({done['authority']}){_replayed(done)}")

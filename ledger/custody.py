@@ -436,16 +436,15 @@ def dispose_item(
     second = get_officer(session, witness, "--witness")
     item = get_item(session, ref)
     problem = _not_disposed(item) or _in_transit(item) or _not_before_last(item, when, tz)
-    if problem is None and item.holder is not None and actor.badge != item.holder:
-        problem = (f"item {item.id}: held by {item.holder}, so {actor.badge} may not dispose of it; the holder "
-                   f"signs a disposal. Run it with --by {item.holder}, or hand the item to {actor.badge} first.")
     if problem is None and second.badge == actor.badge:
         problem = (f"item {item.id}: --witness {second.badge} is the officer disposing of it; a second officer "
                    "witnesses a disposal.")
     _raise_all([problem] if problem else [], "disposition")
 
     data = _with_order({"item": item.id, "action": action, "authority": authority, "to": to, "holder": item.holder,
-                        "witness": second.badge, "cosigners": [second.badge],
+                        "witness": second.badge,
+                        # the holder signs a disposal too, when someone else (a prosecutor) records it
+                        "cosigners": [b for b in (item.holder, second.badge) if b and b != actor.badge],
                         **request_fields(request_id, fp)}, order)
     if act:
         data["act"] = act

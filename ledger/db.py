@@ -150,6 +150,21 @@ def _integrity_error(exc: IntegrityError) -> VerificationFailed:
     )
 
 
+LOGIN_REFUSALS = ("is not mapped to a badge", "writes as badge", "is not an admin login")
+
+
+def _login_refusal(exc: DBAPIError) -> LedgerError | None:
+    """PostgreSQL's trigger refused an event whose actor is not the connected login's badge."""
+    from ledger.errors import RuleError
+
+    text_ = _first_line(exc)
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) == "42501" and any(m in text_ for m in LOGIN_REFUSALS):
+        return RuleError(f"The database refused the event: {text_}; nothing was written.",
+                         hint="Connect with your own database login (--db / EVIDENCE_DB), and act as your own "
+                              "badge (--by).")
+    return None
+
+
 def _is_retryable(exc: DBAPIError) -> bool:
     code = getattr(getattr(exc, "orig", None), "sqlstate", None)
     return code in ("40001", "40P01")  # serialization failure, deadlock detected
@@ -284,6 +299,9 @@ class Ledger:
                     continue
                 if isinstance(exc, IntegrityError):
                     raise _integrity_error(exc) from exc
+                refused = _login_refusal(exc)
+                if refused is not None:
+                    raise refused from exc
                 raise environment_error(exc, self.url) from exc
         raise AssertionError("unreachable")
 

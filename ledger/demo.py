@@ -21,6 +21,28 @@ DEFAULT_DB = "evidence-demo.db"
 DEFAULT_OUT = "evidence-demo.xlsx"
 
 
+def demo_keys(lg: Ledger) -> Path:
+    """The folder of the demo people's throwaway keys: `evidence-demo-keys/` beside the ledger
+    file (in the current folder for a server database), where every command looks for them."""
+    from ledger.config import sqlite_path
+    from ledger.identity.signing import DEMO_KEYS_DIR, Keyring
+
+    path = sqlite_path(lg.url)
+    folder = (path.parent if path is not None else Path.cwd()).absolute() / DEMO_KEYS_DIR
+    lg.keyring = Keyring(demo_dir=folder, passphrase=lambda _badge, _path: D.KEY_PASSPHRASE)
+    return folder
+
+
+def _demo_key(folder: Path, badge: str):
+    """A demo person's key: made on the first run, opened again on a later one."""
+    from ledger.identity import keys
+
+    path = folder / f"{badge}.key"
+    if path.exists():
+        return keys.load_key_file(path, D.KEY_PASSPHRASE)
+    return keys.generate_key_file(path, badge, D.KEY_PASSPHRASE, make_parents=True)
+
+
 def prepare_demo_ledger(url: str, *, tz: str, named: str) -> Ledger:
     """A new, empty ledger at `url`, migrated. Refuses one that already holds events: the
     demo never writes into an existing ledger."""
@@ -53,16 +75,25 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
     from ledger.verify import verify_log
     from ledger.xlsx.writer import check_output_path, write_case_workbook
 
+    import base64
+
     tz = lg.tz
     out = Path(out).absolute()
     check_output_path(str(out), force=force_out)
+    folder = demo_keys(lg)
 
-    yield "== 1. The people =="
+    yield "== 1. The people, each with a key of their own =="
+    admin, admin_name, admin_unit = D.ADMIN
+    key = _demo_key(folder, admin)
+    lg.write(registry.init_ledger, admin, name=admin_name, unit=admin_unit, public_key=key.public_key)
+    yield f"  {admin:<9} {'admin':<10} {admin_name}"
     for badge, name, role, unit in D.OFFICERS:
-        lg.write(registry.add_officer, badge, name=name, role=role, unit=unit)
+        pub = base64.b64encode(_demo_key(folder, badge).public_key).decode("ascii")
+        lg.write(registry.add_officer, badge, name=name, role=role, unit=unit, by=admin, public_key=pub)
         yield f"  {badge:<9} {role:<10} {name}"
+    yield f"  keys: {folder} (throwaway, passphrase '{D.KEY_PASSPHRASE}'); every event is signed by its officer"
     for code, name, kind in D.LOCATIONS:
-        lg.write(registry.add_location, code, name=name, kind=kind)
+        lg.write(registry.add_location, code, name=name, kind=kind, by=admin)
         yield f"  {code:<13} {kind:<13} {name}"
 
     yield ""
@@ -111,8 +142,8 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
         for ids, location, reason in moves:
             if ids:
                 lg.write(custody.transfer_items, ids, from_badge=officer, to_badge="DEMO-201", reason=reason,
-                         by="DEMO-201", at="2020-10-06T11:00", location=location, tz=tz)
-                yield f"  2020-10-06 11:00  {officer} -> DEMO-201 at {location}: {', '.join(ids)}"
+                         by=officer, at="2020-10-06T11:00", location=location, tz=tz, receiver_signs=True)
+                yield f"  2020-10-06 11:00  {officer} -> DEMO-201 at {location}: {', '.join(ids)} (both signed)"
     cash = [(i, f) for entries in held.values() for i, k, f in entries if k == "cash"]
     for n, (item_id, fields) in enumerate(cash, start=1):
         new_seal = f"DEMO-S-01{n:02d}"
@@ -120,18 +151,21 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
                  reason="Recuento en bóveda y nuevo precinto", by="DEMO-201", at="2020-10-06T15:00", tz=tz)
         yield f"  2020-10-06 15:00  {item_id} recounted in the vault and resealed {fields['seal']} -> {new_seal}"
     phones = [i for entries in held.values() for i, k, _ in entries if k == "phone"]
-    lg.write(custody.transfer_items, phones, from_badge="DEMO-201", to_badge="DEMO-301",
-             reason="Pericia informática: extracción de datos", by="DEMO-301", at="2020-10-07T09:00",
-             location="DEMO-LAB", tz=tz)
-    yield f"  2020-10-07 09:00  DEMO-201 -> DEMO-301 (forensic lab): {', '.join(phones)}"
+    offer = lg.write(custody.transfer_items, phones, from_badge="DEMO-201", to_badge="DEMO-301",
+                     reason="Pericia informática: extracción de datos", by="DEMO-201", at="2020-10-07T08:30",
+                     location="DEMO-LAB", tz=tz)
+    yield f"  2020-10-07 08:30  DEMO-201 offers to DEMO-301 (forensic lab): {', '.join(phones)} (in transit)"
+    lg.write(custody.accept_items, phones, by="DEMO-301", seal_ok=True, at="2020-10-07T09:00", tz=tz)
+    yield f"  2020-10-07 09:00  DEMO-301 accepts offer {offer['seq']}, seals intact: {', '.join(phones)}"
     lg.write(custody.transfer_items, phones, from_badge="DEMO-301", to_badge="DEMO-201",
-             reason="Devolución tras la pericia", by="DEMO-201", at="2020-10-14T16:00", location="DEMO-ER", tz=tz)
+             reason="Devolución tras la pericia", by="DEMO-301", at="2020-10-14T16:00", location="DEMO-ER", tz=tz,
+             receiver_signs=True)
     yield f"  2020-10-14 16:00  DEMO-301 -> DEMO-201 (back in the evidence room): {', '.join(phones)}"
     contracts = next(i for entries in held.values() for i, k, f in entries
                      if k == "document" and "Contratos" in f["title"])
     lg.write(custody.transfer_items, [contracts], from_badge="DEMO-201", to_badge="DEMO-501",
              reason="Para la formalización de la investigación preparatoria", by="DEMO-201",
-             at="2020-10-20T10:00", location="DEMO-FISCALIA", tz=tz)
+             at="2020-10-20T10:00", location="DEMO-FISCALIA", tz=tz, receiver_signs=True)
     yield f"  2020-10-20 10:00  DEMO-201 -> DEMO-501 (prosecutor): {contracts}"
 
     yield ""

@@ -16,6 +16,11 @@ CASE = {
 }
 
 # badge, name, role, unit
+# The ledger's admin, who starts it and registers the people below.
+ADMIN = ("DEMO-001", "Lic. Teresa Ejemplo Medina (administración)", "Oficina de Custodia (ejemplo)")
+# Passphrase of the demo's throwaway keys (evidence-demo-keys/ beside the ledger): never a real one.
+KEY_PASSPHRASE = "demo"
+
 OFFICERS = [
     ("DEMO-101", "Sgto. Ana Ficticia Quispe", "officer", "DIVINCRI Arequipa (ejemplo)"),
     ("DEMO-102", "Cabo Luis Ejemplo Condori", "officer", "DIVINCRI Arequipa (ejemplo)"),

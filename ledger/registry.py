@@ -111,7 +111,7 @@ def require_actor(session: Session, badge: str | None, act: str) -> Officer:
     if officer.role not in allowed:
         raise RuleError(
             f"Officer {officer.badge} is registered as {officer.role} and may not {ACT_WORDS[act]}.",
-            hint=f"Run it with --by the badge of a {' or '.join(sorted(allowed))}.",
+            hint=f"Run it with --by the badge of {' or '.join(('an ' if r[0] in 'aeiou' else 'a ') + r for r in sorted(allowed))}.",
         )
     return officer
 

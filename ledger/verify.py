@@ -565,9 +565,9 @@ def _check_authority(audit: Audit, out: list, seq: int, typ, actor, case, items:
             out.append(Finding("custody", seq, None, "disposal without a second officer's signature as witness.",
                                case))
         for item, st in states:
-            if st[I_HOLDER] is not None and st[I_HOLDER] != actor:
-                out.append(Finding("custody", seq, item, f"disposed of by {actor}, but {st[I_HOLDER]} held it: the "
-                                   "holder signs a disposal.", case))
+            if st[I_HOLDER] is not None and st[I_HOLDER] not in required_signers(actor, data):
+                out.append(Finding("custody", seq, item, f"disposed of by {actor} without the signature of "
+                                   f"{st[I_HOLDER]}, who held it.", case))
 
 
 def _check_audit_event(audit: Audit, out: list, seq: int, typ: str, case, data: dict) -> None:

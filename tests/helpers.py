@@ -8,16 +8,119 @@ import json
 from click.testing import CliRunner
 
 
+ADMIN = "ADM-0001"
+PASSPHRASE = "test passphrase"
+_GLOBAL_WITH_VALUE = {"--db", "--tz", "--key", "--lang"}
+
+
+def _command_at(args: list[str]) -> int:
+    """Index of the first word of the command in `args`, past the global options."""
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if args[i] in _GLOBAL_WITH_VALUE else 1
+    return i
+
+
+def _option(args: list[str], name: str) -> str | None:
+    for i, a in enumerate(args):
+        if a == name and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith(name + "="):
+            return a.split("=", 1)[1]
+    return None
+
+
 class CliHarness:
-    def __init__(self, db_url: str):
+    """Runs `evidence --db <ledger> ARGS...` in-process, as the officers of a test.
+
+    Every officer signs with their own key: the harness keeps the test's keys in a folder of its
+    own (XDG_CONFIG_HOME, passphrase PASSPHRASE) and, so that tests about other things read as
+    they did, acts as the ledger's admin where a test leaves authority unsaid: it starts the
+    ledger (`init --admin ADM-0001`) before the first `officer add` or `location add` without
+    --by, adds `--by ADM-0001 --public-key KEY` (a key made for the new badge), completes a
+    `custody transfer` with the receiver's key (`--receiver-key`, both at one terminal) unless
+    the test passes `offer=True`, and names a witness for a `custody dispose` without one.
+    Tests of identity itself pass these options explicitly."""
+
+    def __init__(self, db_url: str, keys_home: str | None = None):
+        import tempfile
+
         self.db_url = db_url
         self.runner = CliRunner()
+        self.keys_home = keys_home or tempfile.mkdtemp(prefix="evidence-keys-")
+        self.initialized = False
+        self.officers: list[str] = []
 
-    def __call__(self, *args: str, input: str | None = None, env: dict | None = None, json_out: bool = False):
+    def key_path(self, badge: str):
+        from pathlib import Path
+
+        return Path(self.keys_home) / "evidence" / "keys" / f"{badge}.key"
+
+    def public_key(self, badge: str) -> str:
+        """The base64 public key of `badge`'s test key, made on first use."""
+        import base64
+
+        from ledger.identity import keys
+
+        path = self.key_path(badge)
+        if path.exists():
+            key = keys.load_key_file(path, PASSPHRASE)
+        else:
+            key = keys.generate_key_file(path, badge, PASSPHRASE, make_parents=True)
+        return base64.b64encode(key.public_key).decode("ascii")
+
+    def init(self) -> None:
+        if self.initialized:
+            return
+        self.initialized = True
+        result = self._run(["init", "--admin", ADMIN, "--name", "Administración de Pruebas"], None, None)
+        assert result.exit_code == 0, f"init: exit {result.exit_code}: {result.stderr}"
+        self.officers.append(ADMIN)
+
+    def _authority(self, args: list[str], offer: bool) -> list[str]:
+        at = _command_at(args)
+        cmd = args[at:at + 2]
+        if args[at:at + 1] == ["init"]:
+            self.initialized = True
+            return args
+        if cmd == ["officer", "add"] and "--by" not in args:
+            self.init()
+            badge = args[at + 2] if len(args) > at + 2 else ""
+            extra = ["--by", ADMIN]
+            if "--public-key" not in args and badge and not badge.startswith("-"):
+                try:
+                    extra += ["--public-key", self.public_key(badge.strip().upper())]
+                except Exception:  # a badge no key can be named for: the command refuses it anyway
+                    pass
+            return args + extra
+        if cmd == ["location", "add"] and "--by" not in args:
+            self.init()
+            return args + ["--by", ADMIN]
+        if cmd == ["custody", "transfer"] and not offer and "--receiver-key" not in args:
+            to = _option(args, "--to")
+            if to and self.key_path(to.strip().upper()).exists():
+                return args + ["--receiver-key", str(self.key_path(to.strip().upper()))]
+        if cmd == ["custody", "dispose"] and "--witness" not in args:
+            by = (_option(args, "--by") or "").strip().upper()
+            witness = next((b for b in self.officers if b not in (by, ADMIN)), ADMIN)
+            return args + ["--witness", witness]
+        return args
+
+    def __call__(self, *args: str, input: str | None = None, env: dict | None = None, json_out: bool = False,
+                 offer: bool = False):
+        args = self._authority([str(a) for a in args], offer)
+        result = self._run(args, input, env, json_out)
+        at = _command_at(args)
+        if args[at:at + 2] == ["officer", "add"] and result.exit_code == 0:
+            self.officers.append(args[at + 2].strip().upper())
+        return result
+
+    def _run(self, args: list[str], input, env, json_out: bool = False):
         from ledger.cli import main
 
-        argv = ["--db", self.db_url] + (["--json"] if json_out else []) + [str(a) for a in args]
-        base_env = {"EVIDENCE_OFFICER": None, "EVIDENCE_DB": None, "EVIDENCE_TZ": None}
+        argv = ["--db", self.db_url] + (["--json"] if json_out else []) + args
+        base_env = {"EVIDENCE_OFFICER": None, "EVIDENCE_DB": None, "EVIDENCE_TZ": None, "EVIDENCE_KEY": None,
+                    "XDG_CONFIG_HOME": self.keys_home, "EVIDENCE_KEY_PASSPHRASE": PASSPHRASE}
         result = self.runner.invoke(main, argv, input=input, env={**base_env, **(env or {})}, catch_exceptions=True)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception

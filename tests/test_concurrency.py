@@ -16,13 +16,15 @@ PROCESSES = 6
 RECEIVERS = ["B-1002", "C-3001", "F-2001"]
 
 
-def run_round(db_url: str, sender: str) -> list[subprocess.CompletedProcess]:
+def run_round(db_url: str, sender: str, cli) -> list[subprocess.CompletedProcess]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
+    env.update(XDG_CONFIG_HOME=cli.keys_home, EVIDENCE_KEY_PASSPHRASE=PASSPHRASE)
     procs = []
     for i in range(PROCESSES):
         to = RECEIVERS[i % len(RECEIVERS)] if RECEIVERS[i % len(RECEIVERS)] != sender else "B-1001"
         args = [sys.executable, "-m", "ledger", "--db", db_url, "custody", "transfer", "EV-1", "EV-2", "EV-3",
-                "--from", sender, "--to", to, "--reason", f"race {i}", "--by", "C-3001"]
+                "--from", sender, "--to", to, "--reason", f"race {i}", "--by", sender,
+                "--receiver-key", str(cli.key_path(to))]
         procs.append(subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
     out = []
     for p in procs:
@@ -44,7 +46,7 @@ def test_concurrent_transfers_leave_one_holder(seeded, db_url):
     register_three(seeded)
     sender = "B-1001"
     for _round in range(2):
-        results = run_round(db_url, sender)
+        results = run_round(db_url, sender, seeded)
         for r in results:
             assert r.returncode in (0, 1), r.stderr
             assert "Traceback" not in r.stderr and "locked" not in r.stderr.lower(), r.stderr

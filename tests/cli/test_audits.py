@@ -27,9 +27,9 @@ def stock_room(cli) -> list[str]:
             cli.ok("document", "add", "SZ-1", "--title", f"Folder {n}", "--seal", f"S-{n:04d}", "--by", "B-1001",
                    "--at", "2020-10-06T06:00")
     cli.ok("custody", "transfer", *[f"EV-{n}" for n in range(1, 16) if n != 13], "--from", "B-1001", "--to",
-           "C-3001", "--reason", "Al depósito", "--location", "ER-AQP", "--at", "2020-10-06T09:00", *ROOM)
+           "C-3001", "--reason", "Al depósito", "--location", "ER-AQP", "--at", "2020-10-06T09:00", "--by", "B-1001")
     cli.ok("custody", "transfer", "EV-13", "--from", "B-1001", "--to", "C-3001", "--reason", "A la bóveda",
-           "--location", "VAULT-1", "--at", "2020-10-06T09:00", *ROOM)
+           "--location", "VAULT-1", "--at", "2020-10-06T09:00", "--by", "B-1001")
     cli.ok("custody", "dispose", "EV-14", "--action", "destroyed", "--authority", "Res. 1-2021", *ROOM)
     cli.ok("custody", "deposit", "EV-15", "--bank", "Banco de la Nación", "--account", "00-1", "--voucher", "77",
            *ROOM)

@@ -24,7 +24,7 @@ def register_three(cli):
 def scenario(cli):
     register_three(cli)
     cli.ok("custody", "transfer", "EV-1", "EV-2", "EV-3", "--from", "B-1001", "--to", "C-3001",
-           "--reason", "Into the evidence room", "--location", "ER-AQP", "--at", "2020-10-06T09:00", "--by", "C-3001")
+           "--reason", "Into the evidence room", "--location", "ER-AQP", "--at", "2020-10-06T09:00", "--by", "B-1001")
     cli.ok("custody", "transfer", "EV-1", "--from", "C-3001", "--to", "B-1002", "--reason", "To the lab",
            "--at", "2020-10-07T10:00", "--by", "C-3001")
     cli.ok("custody", "reseal", "EV-1", "--old-seal", "S-0001", "--new-seal", "S-0101", "--reason", "Lab extraction",
@@ -96,9 +96,9 @@ def test_transfer_refusals_write_nothing(seeded, db_url):
         assert result.exit_code == 1, (args, result.stderr)
         assert message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
-    # --by must take part in the handover unless a custodian records it; auditors record nothing
+    # --by is the holder who offers the handover; auditors record nothing
     result = seeded("custody", "transfer", "EV-3", "--from", "B-1001", "--to", "F-2001", "--reason", "r", "--by", "B-1002")
-    assert result.exit_code == 1 and "neither the sender (B-1001) nor the receiver (F-2001)" in result.stderr
+    assert result.exit_code == 1 and "is not the sender (B-1001)" in result.stderr
     result = seeded("custody", "transfer", "EV-3", "--from", "B-1001", "--to", "B-1002", "--reason", "r", "--by", "A-4001")
     assert result.exit_code == 1 and "auditor" in result.stderr
     result = seeded("custody", "transfer", "EV-3", "--from", "B-1001", "--to", "B-1002", "--reason", " ", "--by", "B-1001")
@@ -138,7 +138,7 @@ def test_reseal_and_dispose_refusals(seeded):
 def test_request_id_retry_applies_once(seeded, db_url, json_out):
     register_three(seeded)
     args = ["custody", "transfer", "EV-1", "EV-2", "--from", "B-1001", "--to", "C-3001", "--reason", "Room",
-            "--request-id", "handover-0001", "--by", "C-3001"]
+            "--request-id", "handover-0001", "--by", "B-1001"]
     first = seeded(*args, json_out=json_out)
     second = seeded(*args, json_out=json_out)
     assert first.exit_code == 0 and second.exit_code == 0, second.stderr
@@ -152,7 +152,7 @@ def test_request_id_retry_applies_once(seeded, db_url, json_out):
     else:
         assert "already applied" in second.stdout
     other = seeded("custody", "transfer", "EV-3", "--from", "B-1001", "--to", "C-3001", "--reason", "Room",
-                   "--request-id", "handover-0001", "--by", "C-3001")
+                   "--request-id", "handover-0001", "--by", "B-1001")
     assert other.exit_code == 1 and "already used" in other.stderr
     assert holder(db_url, "EV-000003") == "B-1001"
 

@@ -20,7 +20,7 @@ def peru(cli):
            "--at", "2020-10-06T06:00")
     cli.ok("custody", "transfer", "EV-3", "EV-4", "EV-5", "--from", "B-1001", "--to", "C-3001", "--reason",
            "Al depósito", "--location", "ER-AQP", "--at", "2020-10-06T09:00", "--order", "Disp. Fiscal 3-2020",
-           "--by", "C-3001")
+           "--by", "B-1001")
 
 
 def test_deposit_moves_cash_out_of_custody_into_the_bank(seeded, db_url):

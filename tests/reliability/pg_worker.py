@@ -25,6 +25,12 @@ def cli(runner: CliRunner, url: str, *args: str):
     return result
 
 
+def _key(badge: str) -> str:
+    import os
+
+    return os.path.join(os.environ["XDG_CONFIG_HOME"], "evidence", "keys", f"{badge}.key")
+
+
 def check_user_output(result, problems: list[str], what: str) -> None:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         problems.append(f"{what}: exception {type(result.exception).__name__}: {result.exception}")
@@ -51,7 +57,7 @@ def writer(url: str, case: str, seed: int, rounds: int) -> dict:
         chosen = list(dict.fromkeys(chosen))
         receiver = rng.choice([h for h in HOLDERS if h != sender])
         result = cli(runner, url, "--json", "custody", "transfer", *chosen, "--from", sender, "--to", receiver,
-                     "--reason", f"w{seed}-{n}", "--by", "C-3001")
+                     "--reason", f"w{seed}-{n}", "--by", sender, "--receiver-key", _key(receiver))
         check_user_output(result, out["problems"], "transfer")
         if result.exit_code == 0:
             out["transfers_ok"] += 1

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.helpers import CliHarness, seed_basic
+from tests.helpers import PASSPHRASE, CliHarness, seed_basic
 
 KILLS = 30
 MAX_ROUNDS = 90
@@ -26,15 +26,16 @@ ROOT = Path(__file__).resolve().parents[2]
 STATS: dict[str, int] = {}
 
 
-def _env() -> dict:
+def _env(keys_home: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
+    env.update(XDG_CONFIG_HOME=keys_home, EVIDENCE_KEY_PASSPHRASE=PASSPHRASE)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
 
-def _start(db: Path, args: list[str]) -> subprocess.Popen:
+def _start(db: Path, args: list[str], keys_home: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "ledger", "--db", f"sqlite:///{db}", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(keys_home))
 
 
 def _query(db: Path, sql: str, params=()) -> list[tuple]:
@@ -101,7 +102,7 @@ class Crasher:
             return True
 
         return ["custody", "transfer", *items, "--from", sender, "--to", receiver, "--reason", reason,
-                "--by", "C-3001"], present
+                "--by", sender, "--receiver-key", str(self.cli.key_path(receiver))], present
 
     def check_all(self) -> None:
         assert _query(self.db, "PRAGMA integrity_check") == [("ok",)]
@@ -128,7 +129,7 @@ def test_sigkill_during_writes_loses_nothing_and_leaves_nothing_half_done(tmp_pa
     for _ in range(2):
         args, present = crasher.op()
         started = time.monotonic()
-        proc = _start(db, args)
+        proc = _start(db, args, crasher.cli.keys_home)
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
         durations.append(time.monotonic() - started)
@@ -139,7 +140,7 @@ def test_sigkill_during_writes_loses_nothing_and_leaves_nothing_half_done(tmp_pa
         rounds += 1
         args, present = crasher.op()
         duration = durations[rounds % 2]
-        proc = _start(db, args)
+        proc = _start(db, args, crasher.cli.keys_home)
         time.sleep(rng.uniform(0.45 * duration, 1.1 * duration))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)

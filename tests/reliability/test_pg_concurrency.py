@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PG_SKIP, PG_URL, create_pg_database, drop_pg_database, pg_url_for
-from tests.helpers import CliHarness, seed_basic
+from tests.helpers import PASSPHRASE, CliHarness, seed_basic
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITERS, READERS, WRITER_ROUNDS, READER_ROUNDS = 4, 2, 40, 20
@@ -31,8 +31,9 @@ def pg_url(request):
     return pg_url_for(name)
 
 
-def _spawn(*args: str) -> subprocess.Popen:
+def _spawn(*args: str, keys_home: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
+    env.update(XDG_CONFIG_HOME=keys_home, EVIDENCE_KEY_PASSPHRASE=PASSPHRASE)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.Popen([sys.executable, "-m", "tests.reliability.pg_worker", *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -49,7 +50,7 @@ def test_concurrent_transfers_and_reads_on_postgresql(pg_url):
         cli.ok("document", "add", "SZ-1", "--title", f"Doc {n}", "--by", "B-1001", "--at", "2020-10-06T06:00")
     # Spread the items over the holders first, so that every writer finds something to move.
     cli.ok("custody", "transfer", *[f"EV-{n}" for n in range(1, 21, 3)], "--from", "B-1001", "--to", "C-3001",
-           "--reason", "reparto", "--by", "C-3001", "--at", "2020-10-06T07:00")
+           "--reason", "reparto", "--by", "B-1001", "--at", "2020-10-06T07:00")
     cli.ok("custody", "transfer", *[f"EV-{n}" for n in range(2, 21, 3)], "--from", "B-1001", "--to", "B-1002",
            "--reason", "reparto", "--by", "B-1001", "--at", "2020-10-06T07:00")
     items = cli.ok("item", "list", "--case", CASE, json_out=True)
@@ -59,8 +60,10 @@ def test_concurrent_transfers_and_reads_on_postgresql(pg_url):
               "total_usd": cli.ok("case", "totals", CASE, "--in", "USD", json_out=True)["total"]}
     before = cli.ok("verify", json_out=True)["events"]
 
-    procs = [_spawn("writer", pg_url, CASE, str(s), str(WRITER_ROUNDS)) for s in range(WRITERS)]
-    procs += [_spawn("reader", pg_url, CASE, str(100 + s), str(READER_ROUNDS), json.dumps(expect))
+    procs = [_spawn("writer", pg_url, CASE, str(s), str(WRITER_ROUNDS), keys_home=cli.keys_home)
+             for s in range(WRITERS)]
+    procs += [_spawn("reader", pg_url, CASE, str(100 + s), str(READER_ROUNDS), json.dumps(expect),
+                     keys_home=cli.keys_home)
               for s in range(READERS)]
     results = []
     for p in procs:

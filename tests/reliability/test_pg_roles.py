@@ -25,6 +25,8 @@ GRANT SELECT ON alembic_version TO "{app}";
 GRANT SELECT, INSERT ON events, event_items TO "{app}";
 GRANT SELECT, INSERT, UPDATE ON chain_head, officers, locations, cases, seizures, items, rates, requests,
     deposits, assignments, audits, audit_checks, audit_findings TO "{app}";
+GRANT SELECT, INSERT ON event_signatures TO "{app}";
+GRANT SELECT, INSERT, UPDATE ON officer_keys, officer_logins, settings, offers TO "{app}";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{app}";
 """
 
@@ -88,7 +90,7 @@ def test_the_whole_cli_works_under_the_application_role(roles, tmp_path):
     cli.ok("item", "import", "SZ-1", str(csv), "--by", "B-1001", "--at", "2020-10-06T06:30", "--request-id", "imp-1")
     cli.ok("item", "import", "SZ-1", str(csv), "--by", "B-1001", "--at", "2020-10-06T06:30", "--request-id", "imp-1")
     cli.ok("custody", "transfer", "EV-1", "EV-2", "--from", "B-1001", "--to", "C-3001", "--reason", "Depósito",
-           "--location", "ER-AQP", "--at", "2020-10-06T09:00", "--by", "C-3001", "--request-id", "t-1")
+           "--location", "ER-AQP", "--at", "2020-10-06T09:00", "--by", "B-1001", "--request-id", "t-1")
     cli.ok("custody", "reseal", "EV-1", "--old-seal", "S-1", "--new-seal", "S-2", "--reason", "Peritaje",
            "--at", "2020-10-07T09:00", "--by", "C-3001")
     cli.ok("custody", "dispose", "EV-3", "--action", "returned", "--authority", "Res. 1", "--by", "F-2001")
@@ -147,3 +149,47 @@ def test_even_the_owner_meets_the_triggers(roles):
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
                 conn.execute(statement)
     assert roles["cli"].ok("verify", json_out=True)["ok"]
+
+
+def test_an_officers_login_cannot_write_as_another_badge(roles, tmp_path):
+    """docs/postgresql.md section 5: one login per officer, mapped to a badge; the database
+    refuses an event whose actor is not the connected login's badge."""
+    from tests.helpers import ADMIN, snapshot
+
+    tag = roles["app"].rsplit("_", 1)[1]
+    admin_login, ana_login = f"evidence_adm_{tag}", f"evidence_b1001_{tag}"
+    cli = roles["cli"]
+    seed_basic(cli)
+    with _pg_admin() as conn:
+        for login in (admin_login, ana_login):
+            conn.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{roles["app"]}"')
+    try:
+        as_admin = CliHarness(_url(admin_login, roles["db"]), keys_home=cli.keys_home)
+        as_ana = CliHarness(_url(ana_login, roles["db"]), keys_home=cli.keys_home)
+        cli.ok("cash", "add", "SZ-1", "--amount", "10.00", "--currency", "PEN", "--counted-by", "B-1001",
+               "--verified-by", "B-1002", "--by", "B-1001", "--at", "2020-10-06T06:00")
+        as_admin.ok("officer", "login", ADMIN, admin_login, "--by", ADMIN)
+        as_admin.ok("officer", "login", "B-1001", ana_login, "--by", ADMIN)
+        before = snapshot(cli.db_url)
+        # Ana's login, acting as another badge (with that officer's key, even): refused by the database
+        stolen = as_ana("seizure", "record", "AQP-2020-0147", "--at", "2020-10-06T07:00", "--place", "x",
+                        "--by", "B-1002")
+        assert stolen.exit_code == 1, stolen.stderr
+        assert f"database login {ana_login} writes as badge B-1001, not as B-1002" in stolen.stderr
+        # officer management from a login that is not an admin's
+        rogue = as_ana("officer", "add", "X-666", "--name", "Nadie", "--role", "custodian", "--by", ADMIN)
+        assert rogue.exit_code == 1 and "writes as badge B-1001" in rogue.stderr
+        # the application role, mapped to no badge, writes nothing once logins are in use
+        shared = cli("seizure", "record", "AQP-2020-0147", "--at", "2020-10-06T07:00", "--place", "x",
+                     "--by", "B-1001")
+        assert shared.exit_code == 1 and "is not mapped to a badge" in shared.stderr
+        assert snapshot(cli.db_url) == before
+        # Ana's own acts go through
+        as_ana.ok("seizure", "record", "AQP-2020-0147", "--at", "2020-10-06T07:00", "--place", "x",
+                  "--by", "B-1001")
+        assert as_ana.ok("verify", json_out=True)["ok"]
+    finally:
+        with _pg_admin() as conn:
+            conn.execute(f'DROP OWNED BY "{admin_login}", "{ana_login}"')
+            conn.execute(f'DROP ROLE IF EXISTS "{admin_login}"')
+            conn.execute(f'DROP ROLE IF EXISTS "{ana_login}"')
