@@ -63,6 +63,31 @@ def _batches(session: Session, columns, *where, batch: int) -> Iterator:
         last = rows[-1].seq
 
 
+def _signed(session: Session, columns, *where, batch: int) -> Iterator:
+    """(row, its signatures as bundle lines carry them) in seq order, `batch` rows at a time."""
+    from ledger.models import EventSignature
+
+    page: list = []
+
+    def flush():
+        sigs: dict[int, list[dict]] = {}
+        for r in session.execute(select(EventSignature.seq, EventSignature.signer, EventSignature.key_id,
+                                        EventSignature.signature)
+                                 .where(EventSignature.seq.between(page[0].seq, page[-1].seq))
+                                 .order_by(EventSignature.seq, EventSignature.signer)):
+            sigs.setdefault(r.seq, []).append({"key_id": r.key_id, "signature": r.signature, "signer": r.signer})
+        for row in page:
+            yield row, sigs.get(row.seq, [])
+
+    for row in _batches(session, columns, *where, batch=batch):
+        page.append(row)
+        if len(page) >= batch:
+            yield from flush()
+            page = []
+    if page:
+        yield from flush()
+
+
 def _leaves(session: Session, size: int, batch: int) -> list[bytes]:
     return [leaf_commitment(bytes.fromhex(row.salt), row.body.encode("utf-8"))
             for row in _batches(session, (Event.salt, Event.body), Event.seq <= size, batch=batch)]
@@ -91,7 +116,8 @@ Files
   manifest.json  what this bundle is: kind, case, tree size, origin, root
   checkpoint     the log's checkpoint (origin, size, root), signed when a signature follows
   events.jsonl   one line per event: seq, salt, the body exactly as hashed, and its chain hash
-                 (full bundle) or its inclusion proof (case and items bundles)
+                 (full bundle) or its inclusion proof (case and items bundles), with the Ed25519
+                 signatures of the officers who acted (over the event's leaf)
   HEAD           full bundles only: SEQ:HASH of the last event
   SHA256SUMS     SHA-256 of the other files ('sha256sum -c SHA256SUMS' checks them)
   verify.py      the check, with the Python standard library alone
@@ -144,9 +170,10 @@ def _write(session: Session, target: Path, *, kind: str, manifest: dict, checkpo
 
 
 def _proof_lines(session: Session, tree: Tree, size: int, where, batch: int) -> Iterator[bytes]:
-    for row in _batches(session, (Event.salt, Event.body), Event.seq <= size, where, batch=batch):
+    for row, sigs in _signed(session, (Event.salt, Event.body), Event.seq <= size, where, batch=batch):
         proof = [node.hex() for node in tree.inclusion_proof(row.seq - 1, size)]
-        yield canonical_json({"body": row.body, "proof": proof, "salt": row.salt, "seq": row.seq}) + b"\n"
+        yield canonical_json({"body": row.body, "proof": proof, "salt": row.salt, "seq": row.seq,
+                              "signatures": sigs}) + b"\n"
 
 
 def export_log(session: Session, out: str | os.PathLike, case_no: str | None = None, force: bool = False,
@@ -174,10 +201,11 @@ def export_log(session: Session, out: str | os.PathLike, case_no: str | None = N
         edge, last = RightEdge(), {"head": None}
 
         def lines() -> Iterator[bytes]:
-            for row in _batches(session, (Event.salt, Event.body, Event.hash), Event.seq <= size, batch=batch):
+            for row, sigs in _signed(session, (Event.salt, Event.body, Event.hash), Event.seq <= size, batch=batch):
                 edge.append(leaf_commitment(bytes.fromhex(row.salt), row.body.encode("utf-8")))
                 last["head"] = f"{row.seq}:{row.hash}"
-                yield canonical_json({"body": row.body, "hash": row.hash, "salt": row.salt, "seq": row.seq}) + b"\n"
+                yield canonical_json({"body": row.body, "hash": row.hash, "salt": row.salt, "seq": row.seq,
+                                      "signatures": sigs}) + b"\n"
             if edge.root() != checkpoint.root:
                 raise _not_the_log(edge.root(), checkpoint.root, size)
 

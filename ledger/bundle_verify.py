@@ -41,6 +41,8 @@ BODY_KEYS = ("v", "seq", "type", "recorded_at", "occurred_at", "actor", "case", 
 MANIFEST_KEYS = {"format", "kind", "case", "tree_size", "events", "origin", "root"}
 LINE_KEYS = {"full": {"seq", "salt", "body", "hash"}, "case": {"seq", "salt", "body", "proof"},
              "items": {"seq", "salt", "body", "proof"}}
+# FORMAT.md 1.6: an officer's signature is Ed25519 over this prefix and the event's leaf.
+EVENT_SIGNATURE_CONTEXT = b"evidence-ledger event signature v1\n"
 COMMON_FILES = ("README.txt", "SHA256SUMS", "checkpoint", "events.jsonl", "manifest.json", "verify.py")
 FILES = {"full": frozenset(COMMON_FILES + ("HEAD",)), "case": frozenset(COMMON_FILES),
          "items": frozenset(COMMON_FILES)}
@@ -518,12 +520,13 @@ def check_events(folder, manifest, checkpoint_root, report, since):
              "since_root": None}
     keys = LINE_KEYS[kind]
     items = set(manifest.get("items") or ())
+    signed = Signatures(report)
 
     def on_line(number, raw):
         where = f"events.jsonl line {number}"
         line = parse_canonical(raw, where)
-        if not isinstance(line, dict) or set(line) != keys:
-            raise Bad(f"{where}: its keys are not exactly {sorted(keys)}")
+        if not isinstance(line, dict) or set(line) - {"signatures"} != keys:
+            raise Bad(f"{where}: its keys are not exactly {sorted(keys | {'signatures'})}")
         seq = line["seq"]
         if not is_int(seq) or not 1 <= seq <= size:
             raise Bad(f"{where}: seq {show(seq)} is not between 1 and the tree size {size}")
@@ -544,6 +547,7 @@ def check_events(folder, manifest, checkpoint_root, report, since):
         elif state["v2"]:
             raise Bad(f"{where}: v 1 after an event of v 2")
         leaf = hash_leaf(bytes.fromhex(line["salt"]), body_bytes)
+        signed.check(seq, body, leaf, line.get("signatures"), where)
         if seq == 1:
             state["first_leaf"] = leaf
         if kind == "full":
@@ -577,6 +581,7 @@ def check_events(folder, manifest, checkpoint_root, report, since):
         state["seq"] = seq
 
     count, digest = read_lines(folder, report, on_line)
+    signed.finish()
     if count != manifest["events"]:
         report.findings.append(f"manifest.json: events is {manifest['events']}, but events.jsonl has {count} lines")
     if kind == "full":
@@ -587,6 +592,92 @@ def check_events(folder, manifest, checkpoint_root, report, since):
                                    f"checkpoint's root {checkpoint_root.hex()}")
         state["head"] = f"{state['seq']}:{state['prev']}"
     return state, digest
+
+
+class Signatures:
+    """FORMAT.md 1.6: from the seq the log says events are signed from, every event carries a
+    signature by its actor and by each co-signer its body names, made with a key enrolled for
+    that officer (by an event of the bundle) and not revoked before that seq."""
+
+    def __init__(self, report):
+        self.report = report
+        self.keys = {}  # key id -> [badge, public key, added seq, revoked seq]
+        self.start = None
+        self.check_sig = ed25519_checker()
+        self.checked = 0
+
+    def learn(self, seq, body):
+        kind, data = body["type"], body["data"]
+        key = data.get("key") if kind in ("identity.initialized", "officer.added", "officer.key_added") else None
+        if isinstance(key, dict) and isinstance(key.get("key_id"), str) and isinstance(key.get("public_key"), str):
+            try:
+                self.keys[key["key_id"]] = [data.get("badge"), bytes.fromhex(key["public_key"]), seq, None]
+            except ValueError:
+                pass
+        if kind == "officer.key_revoked" and data.get("key_id") in self.keys:
+            self.keys[data["key_id"]][3] = seq
+        if kind == "identity.initialized" and self.start is None and is_int(data.get("signatures_from")):
+            self.start = data["signatures_from"]
+        if kind == "identity.signatures_required" and self.start is None and is_int(data.get("from")):
+            self.start = data["from"]
+
+    def check(self, seq, body, leaf, signatures, where):
+        self.learn(seq, body)
+        if self.start is None or seq < self.start:
+            if signatures:
+                self.report.findings.append(f"{where}: carries signatures, but events before the signed part of "
+                                            "the log are not signed")
+            return
+        if not isinstance(signatures, list) or not all(
+                isinstance(s, dict) and set(s) == {"key_id", "signature", "signer"} for s in signatures):
+            self.report.findings.append(f"{where}: has no list of signatures ({{key_id, signature, signer}} each), "
+                                        "but every event of the signed part of the log is signed")
+            return
+        data = body["data"]
+        need = [body["actor"]] if body["actor"] else []
+        for badge in data.get("cosigners") or []:
+            if badge not in need:
+                need.append(badge)
+        got = {s["signer"]: s for s in signatures}
+        if not need:
+            self.report.findings.append(f"{where}: names no officer who signed it")
+        for badge in need:
+            sig = got.pop(badge, None)
+            if sig is None:
+                self.report.findings.append(f"{where}: has no signature by {show(badge)}")
+                continue
+            key = self.keys.get(sig["key_id"])
+            if key is None or key[0] != badge:
+                self.report.findings.append(f"{where}: signed for {show(badge)} with key {show(sig['key_id'])}, "
+                                            "which no event of the bundle enrolled for that officer")
+                continue
+            if not (key[2] <= seq and (key[3] is None or seq <= key[3])):
+                self.report.findings.append(f"{where}: signed by {show(badge)} with key {sig['key_id']}, not valid "
+                                            f"at this seq (enrolled at {key[2]}, revoked at {key[3]})")
+                continue
+            if self.check_sig is None:
+                continue
+            try:
+                raw = bytes.fromhex(sig["signature"]) if isinstance(sig["signature"], str) else b""
+            except ValueError:
+                raw = b""
+            if len(raw) != 64 or not self.check_sig(key[1], EVENT_SIGNATURE_CONTEXT + leaf, raw):
+                self.report.findings.append(f"{where}: the signature of {show(badge)} does not verify over the "
+                                            "event: forged, copied from another event, or the event was changed")
+            else:
+                self.checked += 1
+        for badge in sorted(got):
+            self.report.findings.append(f"{where}: carries a signature by {show(badge)}, who is neither its actor "
+                                        "nor a co-signer its body names")
+
+    def finish(self):
+        if self.start is None:
+            return
+        if self.check_sig is None:
+            self.report.notes.append("officers' signatures were matched to their enrolled keys but not checked: "
+                                     "install the 'cryptography' package to check them")
+        else:
+            self.report.notes.append(f"{self.checked} officers' signatures checked (Ed25519)")
 
 
 def check_bundle(folder, trusted=(), expect_head=None, since=None):
