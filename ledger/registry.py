@@ -90,6 +90,10 @@ def _did_you_mean(session: Session, column, value: str) -> str:
 def get_officer(session: Session, badge: str, field: str = "--by") -> Officer:
     badge = check_badge(badge, field)
     officer = _find(session, Officer, Officer.badge, badge)
+    if officer is None and session.scalars(select(Officer.badge).limit(1)).first() is None:
+        raise NotFound(f"{field}: no officer with badge {badge} is registered: this ledger has no officers yet.",
+                       hint="Start it with 'evidence init --admin BADGE --name NAME'; the admin then registers "
+                            "the officers.")
     if officer is None:
         raise NotFound(
             f"{field}: no officer with badge {badge} is registered.",

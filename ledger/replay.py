@@ -350,7 +350,8 @@ class Replay:
         elif type_ == "identity.initialized":
             self.put("officers", officer_row(seq, data))
             self.put("officer_keys", key_row(seq, data["badge"], data["key"]))
-            self.put("settings", setting_row(seq, "signatures_from", str(data["signatures_from"])))
+            if ("signatures_from",) not in self.rows["settings"]:  # an upgraded log fixed it before
+                self.put("settings", setting_row(seq, "signatures_from", str(data["signatures_from"])))
         elif type_ == "identity.signatures_required":
             self.put("settings", setting_row(seq, "signatures_from", str(data["from"])))
         elif type_ == "officer.updated":

@@ -387,6 +387,14 @@ def _apply(audit: Audit, out: list, seq: int, occurred_at: str, digest: str, doc
         _officer(audit, out, seq, case, actor, "actor")
     items = doc.get("items") or []
     start = _signatures_from(audit)
+    if typ in ("identity.initialized", "identity.signatures_required"):
+        # Where signing starts is fixed by the event itself: its own seq for a new ledger, the
+        # next one for an upgraded log; a rewritten value would exempt later events.
+        said = data["signatures_from"] if typ == "identity.initialized" else data["from"]
+        expected = start if start is not None else (seq if typ == "identity.initialized" else seq + 1)
+        if said != expected or (typ == "identity.signatures_required" and start is not None):
+            out.append(Finding("chain", seq, None, f"{typ} says events are signed from seq {said!r}, but the log "
+                               f"fixes seq {expected} (signing can start once, and never later).", case))
     if start is not None and seq >= start:
         _check_authority(audit, out, seq, typ, actor, case, items, data)
     if typ == "item.registered":

@@ -218,6 +218,21 @@ def _not_a_key(path: Path, why: str) -> InputError:
                       "Give the file that 'evidence key generate' wrote.")
 
 
+def _check_private(path: Path) -> None:
+    """A private key file others can read is refused, as ssh refuses one: its passphrase is then
+    the only thing between a colleague and the officer's signature."""
+    import shlex
+    import stat
+
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return
+    if mode & 0o077:
+        raise InputError(f"Key file {path} can be read or written by others (mode {mode:04o}); a private key must "
+                         "be its owner's alone.", hint=f"Run: chmod 600 {shlex.quote(str(path))}")
+
+
 def _read_key_file(path: Path) -> tuple[str, bytes]:
     try:
         with open(path, "rb") as handle:
@@ -235,6 +250,7 @@ def _read_key_file(path: Path) -> tuple[str, bytes]:
             from None
     if len(data) > _MAX_KEY_FILE:
         raise _not_a_key(path, "it is far larger than a key file")
+    _check_private(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

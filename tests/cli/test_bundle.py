@@ -87,7 +87,7 @@ def test_case_bundle_verifies_and_discloses_only_its_case(history, tmp_path):
     assert done["tree_size"] == total and done["events"] == total - 3
     lines = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
     assert {json.loads(line["body"])["case"] for line in lines} == {None, "AQP-2020-0147"}
-    assert all(set(line) == {"seq", "salt", "body", "proof"} for line in lines)
+    assert all(set(line) == {"seq", "salt", "body", "proof", "signatures"} for line in lines)
 
 
 def test_signed_checkpoint_verifies_with_trust_and_fails_with_another_key(history, tmp_path):
@@ -147,7 +147,10 @@ def test_forged_case_bundle_is_refused(history, tmp_path):
     (out / "manifest.json").write_bytes(canonical_json(manifest) + b"\n")
     (out / "checkpoint").write_text(f"{manifest['origin']}\n{size}\n{base64.b64encode(tree.root()).decode()}\n")
     _rewrite_sums(out)
-    assert run_verify(out).returncode == 0  # self-consistent, as any forgery can be made
+    # Self-consistent, as any forgery of the tree can be made; but the officer's signature was
+    # over the original event, and a signature over the changed one needs the officer's key.
+    forged = run_verify(out)
+    assert forged.returncode == 3 and "does not verify over the event" in forged.stdout, forged.stdout
     refused = run_verify(out, "--since", str(kept_checkpoint))
     assert refused.returncode == 3 and "another root" in refused.stdout, refused.stdout
     assert history("verify", "--help").exit_code == 0

@@ -163,12 +163,13 @@ def test_event_data_fields(seeded, db_url):
     scenario(seeded)
     bodies = {r.type: json.loads(r.body) for r in rows(db_url, "SELECT type, body FROM events ORDER BY seq")}
     assert bodies["custody.transferred"]["data"] == {"from": "B-1002", "to": "C-3001", "reason": "Back from the lab",
-                                                     "location": "VAULT-1", "seal": None, "request_id": None}
+                                                     "location": "VAULT-1", "seal": None, "request_id": None,
+                                                     "cosigners": ["C-3001"]}
     assert bodies["custody.resealed"]["data"] == {"item": "EV-000001", "old_seal": "S-0001", "new_seal": "S-0101",
                                                   "reason": "Lab extraction"}
     assert bodies["custody.disposed"]["data"] == {"item": "EV-000002", "action": "returned",
                                                   "authority": "Resolución 45-2021", "to": "Propietaria",
-                                                  "holder": "C-3001"}
+                                                  "holder": "C-3001", "witness": "B-1001", "cosigners": ["B-1001"]}
     links = rows(db_url, "SELECT COUNT(*) FROM event_items ei JOIN events e ON e.seq = ei.seq "
                          "WHERE e.type = 'custody.transferred'")
     assert links[0][0] == 5

@@ -97,9 +97,11 @@ def test_reading_the_missing_default_ledger_creates_no_file(tmp_path):
 
 def test_a_write_creates_the_ledger_that_reads_then_find(tmp_path):
     path = tmp_path / "new.db"
-    assert run(["--db", f"sqlite:///{path}", "officer", "add", "B-1", "--name", "Ana", "--role", "officer"]).exit_code == 0
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "EVIDENCE_KEY_PASSPHRASE": "x"}
+    done = run(["--db", f"sqlite:///{path}", "init", "--admin", "ADM-1", "--name", "Ana"], env=env)
+    assert done.exit_code == 0, done.stderr
     result = run(["--db", str(path), "officer", "list"])
-    assert result.exit_code == 0 and "B-1" in result.stdout
+    assert result.exit_code == 0 and "ADM-1" in result.stdout
 
 
 def test_reading_an_empty_file_says_it_holds_no_ledger(tmp_path):

@@ -26,7 +26,7 @@ def test_demo_in_a_new_folder_verifies_and_exports(tmp_path):
     assert result.exit_code == 0, result.output
     out = result.stdout
     for expected in ("== 1. The people", "SZ-000003", "EV-000013", "3.5870", "not an official figure",
-                     "DEMO-201 -> DEMO-301", "verify: clean", "head to keep:", "total in USD: US$29,799.31"):
+                     "DEMO-201 offers to DEMO-301", "DEMO-301 accepts offer", "verify: clean", "head to keep:", "total in USD: US$29,799.31"):
         assert expected in out
     assert (tmp_path / "evidence-demo.db").exists()
     wb = load_workbook(tmp_path / "evidence-demo.xlsx")

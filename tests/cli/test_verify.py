@@ -25,9 +25,11 @@ def sql(db_url, *statements, params=None):
 
 def drop_triggers(db_url):
     if db_url.startswith("sqlite"):
-        sql(db_url, "DROP TRIGGER events_no_update", "DROP TRIGGER events_no_delete")
+        sql(db_url, "DROP TRIGGER events_no_update", "DROP TRIGGER events_no_delete",
+            "DROP TRIGGER event_signatures_no_update", "DROP TRIGGER event_signatures_no_delete")
     else:
-        sql(db_url, "DROP TRIGGER events_no_update_delete ON events")
+        sql(db_url, "DROP TRIGGER events_no_update_delete ON events",
+            "DROP TRIGGER event_signatures_no_update_delete ON event_signatures")
 
 
 def event(db_url, seq):
@@ -247,11 +249,12 @@ def test_malformed_bodies_and_columns_are_findings_not_crashes(ledger_with_histo
 
 
 def test_rewritten_history_caught_by_expected_head(ledger_with_history, db_url):
-    """Editing an event and recomputing every later hash passes the chain check, but not
-    the head an earlier audit kept."""
+    """Editing an event and recomputing every later hash passes the chain check, but not the
+    officer's signature over the original event, nor the head an earlier audit kept."""
     kept = ledger_with_history.ok("verify", json_out=True)["head"]
     rewrite_history(db_url)
-    assert ledger_with_history("verify").exit_code == 0
+    alone = ledger_with_history("verify")
+    assert alone.exit_code == 3 and "does not verify over this event" in alone.stdout, alone.stdout
     result = ledger_with_history("verify", "--expect-head", kept)
     assert result.exit_code == 3 and "rewritten" in result.stdout
 
