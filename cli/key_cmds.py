@@ -79,9 +79,10 @@ def key_generate(state, badge, name, out):
     public_key = base64.b64encode(key.public_key).decode("ascii")
     vkey = note.verifier_key(key.name, key.public_key)
     key_id = f"{note.key_id(key.name, key.public_key):08x}"
+    pub = keys.write_public_key_file(key)
     emit(state, {"id": str(key.path), "path": str(key.path), "name": key.name, "public_key": public_key,
-                 "verifier_key": vkey, "key_id": key_id},
-         [str(key.path), f"public key: {public_key}", f"verifier key: {vkey}"])
+                 "public_key_file": str(pub), "verifier_key": vkey, "key_id": key_id},
+         [str(key.path), f"public key: {public_key} (also in {pub}, to give to the admin)", f"verifier key: {vkey}"])
 
 
 @click.group("checkpoint", invoke_without_command=True)

@@ -88,6 +88,7 @@ def init_command(state, admin, name, unit, out):
         key.path.unlink(missing_ok=True)  # the ledger refused: no key is left that nothing enrolled
         raise
     result["key_file"] = str(key.path)
+    result["public_key_file"] = str(keys.write_public_key_file(key))
     emit(state, result, [f"{badge}", f"admin {badge} ({name}); key {result['key_id']} in {key.path}",
                          f"every event from seq {result['signatures_from']} on is signed by the officer who acted"])
 

@@ -183,6 +183,16 @@ def write_key_file(path: str | os.PathLike, private_key: Ed25519PrivateKey, name
     return path
 
 
+def write_public_key_file(key: KeyFile) -> Path:
+    """`KEYFILE.pub` beside a new key: its public key in base64, the file an officer hands to the
+    admin who enrols it (`officer add --public-key FILE`). Public, so readable by all."""
+    import base64
+
+    path = key.path.with_name(key.path.name + ".pub")
+    path.write_text(base64.b64encode(key.public_key).decode("ascii") + "\n", encoding="ascii")
+    return path
+
+
 def _exists(path: Path) -> InputError:
     return InputError(f"Key file {path} already exists, and a key file is never overwritten. "
                       "Choose another --out, or move the old file away first if you mean to replace it.")
@@ -250,7 +260,6 @@ def _read_key_file(path: Path) -> tuple[str, bytes]:
             from None
     if len(data) > _MAX_KEY_FILE:
         raise _not_a_key(path, "it is far larger than a key file")
-    _check_private(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -263,4 +272,5 @@ def _read_key_file(path: Path) -> tuple[str, bytes]:
         raise _not_a_key(path, f"the name on its first line {key_name_problem(name)}")
     if not rest.startswith(PEM_BEGIN) or not rest.isascii():
         raise _not_a_key(path, "no encrypted private key follows its first line")
+    _check_private(path)
     return name, rest.encode("ascii")

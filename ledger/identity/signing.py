@@ -56,6 +56,13 @@ def parse_public_key(text: str, field: str = "PUBKEY") -> bytes:
 
     value = (text or "").strip()
     raw: bytes | None = None
+    if value.endswith(".pub") and os.path.isfile(value):  # the file 'key generate' wrote beside the key
+        try:
+            with open(value, encoding="ascii") as handle:
+                value = handle.read(200).strip()
+        except (OSError, UnicodeDecodeError):
+            raise InputError(f"{field} {show_value(text)} cannot be read as a public key file.",
+                             hint="Give the .pub file 'evidence key generate' wrote, or the key itself.") from None
     if len(value) == 2 * PUBLIC_KEY_SIZE:
         try:
             raw = bytes.fromhex(value)
@@ -69,7 +76,7 @@ def parse_public_key(text: str, field: str = "PUBKEY") -> bytes:
     if raw is None or len(raw) != PUBLIC_KEY_SIZE:
         raise InputError(f"{field} {show_value(value)} is not an Ed25519 public key.",
                          hint="Give the public key 'evidence key generate --badge BADGE' printed (44 characters of "
-                              "base64), or its 64 hex digits.")
+                              "base64, or its 64 hex digits), or the KEYFILE.pub file it wrote.")
     return raw
 
 

@@ -169,7 +169,8 @@ def test_event_data_fields(seeded, db_url):
                                                   "reason": "Lab extraction"}
     assert bodies["custody.disposed"]["data"] == {"item": "EV-000002", "action": "returned",
                                                   "authority": "Resolución 45-2021", "to": "Propietaria",
-                                                  "holder": "C-3001", "witness": "B-1001", "cosigners": ["B-1001"]}
+                                                  "holder": "C-3001", "witness": "B-1001",
+                                                  "cosigners": ["C-3001", "B-1001"]}
     links = rows(db_url, "SELECT COUNT(*) FROM event_items ei JOIN events e ON e.seq = ei.seq "
                          "WHERE e.type = 'custody.transferred'")
     assert links[0][0] == 5

@@ -22,17 +22,19 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.cli.test_bundle import run_verify
-from tests.helpers import rows
+from tests.helpers import PASSPHRASE, rows
 
 CASE = "AQP-2020-0147"
 
 
-def run_in_terminal(argv: list[str], cwd: Path, timeout: float = 180) -> tuple[int, str]:
-    """Run `evidence ARGV` with a pseudo-terminal as its standard streams; (exit code, screen text)."""
+def run_in_terminal(argv: list[str], cwd: Path, timeout: float = 180, *, keys_home: str | None = None,
+                    passphrase: str | None = None) -> tuple[int, str]:
+    """Run `evidence ARGV` with a pseudo-terminal as its standard streams; (exit code, screen text).
+    With `passphrase`, it is typed at the key's passphrase prompt, as an officer would."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
-    env.update(TERM="xterm", XDG_DATA_HOME=str(cwd / "xdg-data"), XDG_CONFIG_HOME=str(cwd / "xdg-config"))
+    env.update(TERM="xterm", XDG_DATA_HOME=str(cwd / "xdg-data"), XDG_CONFIG_HOME=keys_home or str(cwd / "xdg-config"))
     proc = subprocess.Popen([sys.executable, "-m", "ledger", *argv], stdin=slave, stdout=slave, stderr=slave,
                             cwd=cwd, env=env, start_new_session=True)
     os.close(slave)
@@ -53,13 +55,18 @@ def run_in_terminal(argv: list[str], cwd: Path, timeout: float = 180) -> tuple[i
             if not chunk:
                 break
             screen += chunk
+            if passphrase is not None and b"Passphrase for" in screen:
+                os.write(master, passphrase.encode() + b"\r")
+                passphrase = None
     finally:
         os.close(master)
     return proc.wait(timeout=30), screen.decode("utf-8", "replace")
 
 
-def ok_in_terminal(argv: list[str], cwd: Path, *, shows: str) -> str:
-    code, screen = run_in_terminal(argv, cwd)
+def ok_in_terminal(argv: list[str], cwd: Path, *, shows: str, cli=None) -> str:
+    """`cli` (the test's harness) lends the officers' keys; the passphrase is typed at the prompt."""
+    code, screen = run_in_terminal(argv, cwd, keys_home=cli.keys_home if cli else None,
+                                   passphrase=PASSPHRASE if cli else None)
     assert code == 0, screen
     assert "Traceback" not in screen and "Exception" not in screen and "Warning" not in screen, screen
     assert shows in screen, f"no progress '{shows}' drawn:\n{screen}"
@@ -70,7 +77,7 @@ def test_item_import_in_a_terminal(seeded, tmp_path):
     csv = tmp_path / "items.csv"
     csv.write_text("kind,title,pages\n" + "".join(f"document,Cuaderno {n},{n}\n" for n in range(1, 41)))
     screen = ok_in_terminal(["--db", seeded.db_url, "item", "import", "SZ-000001", str(csv), "--by", "B-1001"],
-                            tmp_path, shows="registering")
+                            tmp_path, shows="registering", cli=seeded)
     assert "validating" in screen and "imported 40 items into SZ-000001" in screen
     assert rows(seeded.db_url, "SELECT count(*) FROM items WHERE kind = 'document'")[0][0] == 40
 
@@ -115,8 +122,9 @@ def test_rate_import_in_a_terminal(seeded, tmp_path):
     rates = tmp_path / "rates.csv"
     rates.write_text("date,base,quote,rate\n2020-10-05,USD,PEN,3.5810\n2020-10-06,USD,PEN,3.5870\n")
     code, screen = run_in_terminal(["--db", seeded.db_url, "rate", "import", str(rates), "--source", "SBS",
-                                    "--by", "B-1001"], tmp_path)
+                                    "--by", "B-1001"], tmp_path, keys_home=seeded.keys_home, passphrase=PASSPHRASE)
     assert code == 0 and "Traceback" not in screen, screen
+    assert "Passphrase for B-1001's key" in screen and PASSPHRASE not in screen  # asked, and not echoed
     listed = seeded.ok("rate", "list", json_out=True)
     assert sorted((r["date"], r["rate"]) for r in listed) == [("2020-10-05", "3.5810"), ("2020-10-06", "3.5870")]
 
