@@ -11,6 +11,7 @@ import sys
 from sqlalchemy import create_engine, text
 
 from tests.cli.test_custody import register_three
+from tests.helpers import PASSPHRASE
 
 PROCESSES = 6
 RECEIVERS = ["B-1002", "C-3001", "F-2001"]

@@ -1,5 +1,6 @@
 """A stateful model test of custody: Hypothesis draws random sequences of registrations,
-transfers (many of them invalid), reseals, dispositions and rate entries, runs them through
+transfers (offers, and handovers both officers sign at once; many of them invalid), accepts and
+declines of offers, reseals, witnessed dispositions and rate entries, runs them through
 the ledger's public functions, and after every step compares holders, statuses, seals,
 current rates and the number of events with a plain in-memory model, and runs `verify`.
 
@@ -58,18 +59,30 @@ class CustodyMachine(RuleBasedStateMachine):
         else:
             self.pg_name = create_pg_database(template=self.pg_template)
             url = pg_url_for(self.pg_name)
+        import base64
+
+        from ledger.identity import keys
+        from ledger.identity.signing import Keyring
+        from ledger.registry import init_ledger
+
         self.ledger = open_ledger(url)
+        self.keys = tempfile.mkdtemp(prefix="stateful-keys-")
+        self.ledger.keyring = Keyring(demo_dir=Path(self.keys), passphrase=lambda _b, _p: "k")
+        made = {b: keys.generate_key_file(Path(self.keys) / f"{b}.key", b, "k") for b in ["ADM-1", *ROLES]}
+        self.ledger.write(init_ledger, "ADM-1", name="Admin", unit=None, public_key=made["ADM-1"].public_key)
         for badge, role in ROLES.items():
-            self.ledger.write(add_officer, badge, name=f"Officer {badge}", role=role)
+            self.ledger.write(add_officer, badge, name=f"Officer {badge}", role=role, by="ADM-1",
+                              public_key=base64.b64encode(made[badge].public_key).decode())
         self.ledger.write(open_case, "AQP-1", title="Caso", by="B-1001", at="2020-10-06T04:00")
         self.ledger.write(record_seizure, "AQP-1", at="2020-10-06T05:30", place="Arequipa", by="B-1001")
-        self.events = len(ROLES) + 2
+        self.events = len(ROLES) + 3
         self.clock = 0  # minutes after START: the latest moment any accepted act happened
         self.items: dict[str, dict] = {}  # EV-000001 -> holder, status, seal, last (minutes)
         self.rates: dict[tuple[str, str], str] = {}  # (day, source) -> current value
 
     def teardown(self):
         self.ledger.dispose()
+        shutil.rmtree(self.keys, ignore_errors=True)
         if self.backend == "sqlite":
             shutil.rmtree(self.tmp, ignore_errors=True)
         else:
@@ -104,7 +117,8 @@ class CustodyMachine(RuleBasedStateMachine):
         ok = ROLES[by] in ("officer", "custodian")
         done = self.attempt(ok, register_items, "SZ-000001", [spec], by=by, at=at_text(minutes))
         if done:
-            self.items[done[0].id] = {"holder": by, "status": "in-custody", "seal": seal, "last": minutes}
+            self.items[done[0].id] = {"holder": by, "status": "in-custody", "seal": seal, "last": minutes,
+                                      "offered_to": None}
             self.events += 1
             self.clock = max(self.clock, minutes)
 
@@ -118,9 +132,9 @@ class CustodyMachine(RuleBasedStateMachine):
     @rule(data=st.data(), size=st.integers(1, 3), sender=st.sampled_from(["holder"] * 16 + BADGES),
           receiver=st.sampled_from(["other"] * 12 + BADGES), by=st.sampled_from(["sender"] * 10 + BADGES),
           dt=st.integers(-3, 30),
-          seal=st.none() | st.sampled_from(SEALS))
+          seal=st.none() | st.sampled_from(SEALS), both_sign=st.booleans())
     @precondition(lambda self: self.items)
-    def transfer(self, data, size, sender, receiver, by, dt, seal):
+    def transfer(self, data, size, sender, receiver, by, dt, seal, both_sign):
         from ledger.custody import transfer_items
 
         first = self.pick(data, "item")
@@ -137,16 +151,48 @@ class CustodyMachine(RuleBasedStateMachine):
             receiver = next(b for b in ["B-1002", "C-3001", "B-1001", "F-2001"] if b != sender)
         by = sender if by == "sender" else by
         minutes = self.when(dt)
-        ok = (ROLES[by] != "auditor" and sender != receiver and ROLES[receiver] in MAY_HOLD
-              and (by in (sender, receiver) or ROLES[by] == "custodian")
+        ok = (ROLES[by] != "auditor" and sender != receiver and ROLES[receiver] in MAY_HOLD and by == sender
               and len(set(ids)) == len(ids) and all(i in self.items for i in ids)
               and all(self.items[i]["status"] == "in-custody" and self.items[i]["holder"] == sender
                       and minutes >= self.items[i]["last"] for i in ids))
         done = self.attempt(ok, transfer_items, refs, from_badge=sender, to_badge=receiver, reason="Entrega",
-                            by=by, at=at_text(minutes), seal=seal)
+                            by=by, at=at_text(minutes), seal=seal, receiver_signs=both_sign)
         if done:
             for i in ids:
-                self.items[i].update(holder=receiver, last=minutes, **({"seal": seal} if seal else {}))
+                if both_sign:
+                    self.items[i].update(holder=receiver, last=minutes, **({"seal": seal} if seal else {}))
+                else:  # an offer: the holder's until the receiver accepts
+                    self.items[i].update(status="in-transit", offered_to=receiver, last=minutes,
+                                         pending_seal=seal)
+            self.events += 1
+            self.clock = max(self.clock, minutes)
+
+    @rule(data=st.data(), by=st.sampled_from(["receiver"] * 6 + BADGES), dt=st.integers(-3, 30),
+          accept=st.booleans())
+    @precondition(lambda self: self.items)
+    def answer(self, data, by, dt, accept):
+        """The receiver accepts an offer (or declines it; the holder may withdraw it)."""
+        from ledger.custody import accept_items, decline_items
+
+        waiting = sorted(i for i, v in self.items.items() if v["status"] == "in-transit")
+        ref = data.draw(st.sampled_from(waiting), label="offered") if waiting and data.draw(
+            st.integers(0, 3), label="which") else self.pick(data, "item")
+        item = self.items.get(ref)
+        if by == "receiver":
+            by = (item or {}).get("offered_to") or "C-3001"
+        minutes = self.when(dt)
+        pending = item is not None and item["status"] == "in-transit" and minutes >= item["last"]
+        if accept:
+            ok = pending and by == item["offered_to"]
+            done = self.attempt(ok, accept_items, [ref], by=by, seal_ok=True, at=at_text(minutes))
+        else:
+            ok = pending and by in (item["offered_to"], item["holder"])
+            done = self.attempt(ok, decline_items, [ref], reason="No", by=by, at=at_text(minutes))
+        if done:
+            if accept:
+                seal = item["pending_seal"]
+                item.update(holder=item["offered_to"], **({"seal": seal} if seal else {}))
+            item.update(status="in-custody", offered_to=None, last=minutes)
             self.events += 1
             self.clock = max(self.clock, minutes)
 
@@ -184,8 +230,9 @@ class CustodyMachine(RuleBasedStateMachine):
         minutes = self.when(dt)
         ok = (ROLES[by] in ("custodian", "prosecutor") and item is not None and item["status"] == "in-custody"
               and minutes >= item["last"])
+        witness = "B-1002" if by != "B-1002" else "C-3001"
         done = self.attempt(ok, dispose_item, ref, action=action, authority="Resolución 1", by=by,
-                            at=at_text(minutes))
+                            at=at_text(minutes), witness=witness)
         if done:
             item.update(holder=None, status="disposed", last=minutes)
             self.events += 1
