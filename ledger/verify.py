@@ -661,9 +661,9 @@ def check_signatures(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
             out.append(Finding("signature", seq, None, f"{doc.get('type')} names no officer who signed it, but every "
                                f"event from seq {start} is signed.", case=doc.get("case")))
             continue
-        for problem in signature_problems(seq, leaf, signers, stored, keys):
+        for column, problem in signature_problems(seq, leaf, signers, stored, keys):
             out.append(Finding("signature", seq, None, problem, case=doc.get("case"), table=SIGNATURE_TABLE,
-                               key=str(seq)))
+                               key=str(seq), column=column))
     for seq in sorted(sigs):
         out.append(Finding("signature", seq, None, f"event_signatures has a signature for seq {seq}, but the log has "
                            f"no event seq {seq}: the row was inserted outside the ledger.", table=SIGNATURE_TABLE,

@@ -65,13 +65,16 @@ def test_a_format_1_ledger_moves_to_format_2_and_keeps_its_head(format1_url):
     assert out["format_upgrade"] == {"seq": 45, "format_1_head": FORMAT_1_HEAD}
     assert cli.ok("db", "upgrade", json_out=True)["format_upgrade"] is None  # running it again is harmless
     assert rows(format1_url, "SELECT count(*) AS n FROM events WHERE type = 'log.upgraded'")[0].n == 1
+    assert out["signatures_required"] == {"seq": 46, "signatures_from": 47}
     report = cli.ok("verify", "--expect-head", FORMAT_1_HEAD, json_out=True)
-    assert report["ok"] and report["head_seq"] == 45
+    assert report["ok"] and report["head_seq"] == 46
     assert all(len(r.salt) == 64 for r in rows(format1_url, "SELECT salt FROM events"))
     cli.ok("custody", "holdings", "DEMO-201")
+    # the first signed event starts the ledger's identity (the harness's admin), then its officers
     new = cli.ok("officer", "add", "B-7777", "--name", "Nueva Oficial", "--role", "officer", json_out=True)
-    assert new["seq"] == 46
-    body = rows(format1_url, "SELECT body FROM events WHERE seq = 46")[0].body
+    assert new["seq"] == 48
+    assert rows(format1_url, "SELECT signer FROM event_signatures WHERE seq = 48")[0].signer == "ADM-0001"
+    body = rows(format1_url, "SELECT body FROM events WHERE seq = 48")[0].body
     assert body.startswith('{"actor":') and '"v":2}' in body
     assert cli.ok("verify", "--expect-head", FORMAT_1_HEAD, json_out=True)["ok"]
 

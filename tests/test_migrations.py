@@ -52,9 +52,10 @@ def test_upgrade_downgrade_upgrade_with_data(empty_url):
             assert Ledger(empty_url, engine=engine).current_revision() is None
             assert "events" not in conn.dialect.get_table_names(conn)
         upgrade(engine)
+        cli = CliHarness(empty_url)  # a new ledger: started again by its admin
         cli.ok("officer", "add", "B-1001", "--name", "Ana Quispe", "--role", "officer")
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 1
+            assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 2
     finally:
         engine.dispose()
 
@@ -145,17 +146,19 @@ def test_empty_postgresql_database_asks_for_db_upgrade(backend, empty_url):
 
 def test_brand_new_sqlite_file_is_created_and_migrated(tmp_path):
     path = tmp_path / "new.db"
-    result = CliRunner().invoke(main, ["--db", str(path), "officer", "add", "B-1", "--name", "Ana", "--role", "officer"])
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "EVIDENCE_KEY_PASSPHRASE": "x", "EVIDENCE_DB": None}
+    result = CliRunner().invoke(main, ["--db", str(path), "init", "--admin", "ADM-1", "--name", "Ana"], env=env)
     assert result.exit_code == 0, result.output
     assert path.exists()
     assert Ledger(f"sqlite:///{path}").current_revision() == SCHEMA_REVISION
 
 
 def test_default_path_follows_xdg_data_home(tmp_path):
-    env = {"XDG_DATA_HOME": str(tmp_path), "EVIDENCE_DB": None}
+    env = {"XDG_DATA_HOME": str(tmp_path), "EVIDENCE_DB": None, "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "EVIDENCE_KEY_PASSPHRASE": "x"}
     result = CliRunner().invoke(main, ["officer", "list"], env=env)
     assert result.exit_code == 4 and str(tmp_path / "evidence" / "ledger.db") in result.stderr
-    result = CliRunner().invoke(main, ["officer", "add", "B-1", "--name", "Ana", "--role", "officer"], env=env)
+    result = CliRunner().invoke(main, ["init", "--admin", "ADM-1", "--name", "Ana"], env=env)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "evidence" / "ledger.db").exists()
 

@@ -175,37 +175,40 @@ def verify_event_signature(public_key: bytes, leaf: bytes, signature: bytes) -> 
 
 
 def signature_problems(seq: int, leaf: bytes, signers: list[str], stored: dict[str, tuple[str, str]],
-                       keys: Callable[[str], KeyRecord | None]) -> list[str]:
-    """What is wrong with the signatures of event `seq` (empty when nothing is): every
-    required signer has one made by a key of theirs valid at that seq, over this leaf, and no
-    one else signed. `stored` maps signer -> (key id, signature hex)."""
-    out: list[str] = []
+                       keys: Callable[[str], KeyRecord | None]) -> list[tuple[str | None, str]]:
+    """What is wrong with the signatures of event `seq` (empty when nothing is), as (the
+    event_signatures column at fault, or None for a missing row; the sentence): every required
+    signer has one made by a key of theirs valid at that seq, over this leaf, and no one else
+    signed. `stored` maps signer -> (key id, signature hex)."""
+    out: list[tuple[str | None, str]] = []
     for badge in signers:
         got = stored.get(badge)
         if got is None:
-            out.append(f"has no signature by {badge}, who " + ("acted" if badge == signers[0] else "had to co-sign")
-                       + ": the event was written without that officer's key, or the signature was removed.")
+            out.append((None, f"has no signature by {badge}, who " + ("acted" if badge == signers[0] else
+                                                                             "had to co-sign")
+                        + ": the event was written without that officer's key, or the signature was removed."))
             continue
         kid, sig_hex = got
         key = keys(kid) if isinstance(kid, str) else None
         if key is None or key.badge != badge:
             owner = f", a key of {key.badge}" if key is not None else ", a key no officer has enrolled"
-            out.append(f"is signed for {badge} with key {str(kid)[:16]}{owner}: mis-attributed.")
+            out.append(("key_id", f"is signed for {badge} with key {str(kid)[:16]}{owner}: mis-attributed."))
             continue
         if not key_valid_at(key, seq):
             when = (f"enrolled only at seq {key.added_seq}" if seq < key.added_seq
                     else f"revoked at seq {key.revoked_seq}")
-            out.append(f"is signed by {badge} with key {kid}, {when}.")
+            out.append(("key_id", f"is signed by {badge} with key {kid}, {when}."))
             continue
         try:
             sig = bytes.fromhex(sig_hex)
         except (TypeError, ValueError):
             sig = b""
         if len(sig) != 64 or not verify_event_signature(key.public_key, leaf, sig):
-            out.append(f"signature of {badge} (key {kid}) does not verify over this event: forged, copied from "
-                       "another event, or the event was changed after it was signed.")
+            out.append(("signature", f"signature of {badge} (key {kid}) does not verify over this event: forged, "
+                        "copied from another event, or the event was changed after it was signed."))
     for badge in sorted(set(stored) - set(signers)):
-        out.append(f"carries a signature by {badge}, who is neither its actor nor a co-signer its body names.")
+        out.append((None, f"carries a signature by {badge}, who is neither its actor nor a co-signer its body "
+                    "names."))
     return out
 
 

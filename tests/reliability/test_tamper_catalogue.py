@@ -62,6 +62,23 @@ def build_history(cli: CliHarness) -> None:
     cli.ok("audit", "check", "AU-1", "EV-3", "--found", "--seal", "S-9999", "--note", "Seal differs", "--by", "A-4001")
     cli.ok("audit", "check", "AU-1", "EV-4", "--found", "--unexpected", "--location", "ER-AQP", "--by", "A-4001")
     cli.ok("audit", "close", "AU-1", "--by", "A-4001")
+    # handovers offered and answered (one accepted, one declined, one still in transit), a key
+    # rotated and revoked, a database login mapped
+    cli.ok("custody", "transfer", "EV-3", "--from", "C-3001", "--to", "F-2001", "--reason", "Para la fiscalía",
+           "--at", "2021-08-01T10:00", "--by", "C-3001", offer=True)
+    cli.ok("custody", "accept", "EV-3", "--seal-broken", "precinto despegado", "--at", "2021-08-01T11:00",
+           "--by", "F-2001")
+    cli.ok("custody", "transfer", "EV-3", "--from", "F-2001", "--to", "B-1002", "--reason", "Devolución",
+           "--at", "2021-08-02T10:00", "--by", "F-2001", offer=True)
+    cli.ok("custody", "decline", "EV-3", "--reason", "No corresponde", "--at", "2021-08-02T11:00", "--by", "B-1002")
+    cli.ok("custody", "transfer", "EV-3", "--from", "F-2001", "--to", "C-3001", "--reason", "Al depósito",
+           "--at", "2021-08-03T10:00", "--by", "F-2001", offer=True)
+    old = cli.ok("officer", "list", "--keys", json_out=True)
+    old = next(k["key_id"] for k in old if k["badge"] == "A-4001")
+    cli.ok("officer", "key", "add", "A-4001", cli.public_key("A-4001-NEW"), "--by", "ADM-0001")
+    cli.ok("officer", "key", "revoke", "A-4001", old, "--reason", "rotated", "--by", "ADM-0001")
+    cli.ok("officer", "update", "A-4001", "--unit", "Inspectoría", "--by", "ADM-0001")
+    cli.ok("officer", "login", "B-1001", "evidence_b1001", "--by", "ADM-0001")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -101,8 +118,9 @@ def _as_insider(session) -> None:
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("PRAGMA defer_foreign_keys = ON"))
         session.execute(text("PRAGMA ignore_check_constraints = ON"))
-        session.execute(text("DROP TRIGGER events_no_update"))
-        session.execute(text("DROP TRIGGER events_no_delete"))
+        for trigger in ("events_no_update", "events_no_delete", "event_signatures_no_update",
+                        "event_signatures_no_delete"):
+            session.execute(text(f"DROP TRIGGER {trigger}"))
     else:
         session.execute(text("SET LOCAL session_replication_role = replica"))
 
@@ -129,8 +147,8 @@ def _other_value(session, table, column, current):
 
 def _sample(session, table):
     cols = [c.name for c in table.columns]
-    order = ", ".join(c.name for c in table.primary_key.columns)
-    row = session.execute(text(f"SELECT {', '.join(cols)} FROM {table.name} ORDER BY {order} DESC LIMIT 1")).one()
+    order = ", ".join(f"{c.name} DESC" for c in table.primary_key.columns)
+    row = session.execute(text(f"SELECT {', '.join(cols)} FROM {table.name} ORDER BY {order} LIMIT 1")).one()
     return dict(zip(cols, row, strict=True))
 
 
