@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(args.keep) if args.keep else Path(tmp_name)
         tmp.mkdir(parents=True, exist_ok=True)
         ctx = Ctx(tmp=tmp, sizes=sizes, pg_url=None if args.no_pg else args.pg)
+        from bench import data
+
+        data.use_keys(tmp / "keys")
         prepare(ctx)
         for name, workload in WORKLOADS.items():
             if args.only and name not in args.only:

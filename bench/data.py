@@ -4,6 +4,7 @@ and an N-event log. Everything is fictitious and generated, nothing is downloade
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from pathlib import Path
 
@@ -60,6 +61,42 @@ def write_items_csv(path: Path, n: int) -> Path:
     return path
 
 
+ADMIN = "ADM-1"
+KEY_PASSPHRASE = "bench passphrase"
+
+
+def use_keys(folder: Path) -> None:
+    """Every officer of the bench signs with a key of their own in `folder` (this process and the
+    `evidence` commands it starts find them there, as an officer's own keys folder)."""
+    os.environ["XDG_CONFIG_HOME"] = str(folder)
+    os.environ["EVIDENCE_KEY_PASSPHRASE"] = KEY_PASSPHRASE
+
+
+def public_key(badge: str) -> bytes:
+    """The public key of `badge`'s bench key, made on first use."""
+    from ledger.identity import keys
+
+    path = keys.default_key_path(badge)
+    if path.exists():
+        return keys.load_key_file(path, KEY_PASSPHRASE).public_key
+    return keys.generate_key_file(path, badge, KEY_PASSPHRASE, make_parents=True).public_key
+
+
+def add_officers(session, officers: list[tuple[str, str]]) -> None:
+    """Start the ledger with its admin (when it has none) and register `officers` (badge, role)
+    with their keys."""
+    import base64
+
+    from ledger import registry
+    from ledger.models import Officer
+
+    if session.get(Officer, ADMIN) is None:
+        registry.init_ledger(session, ADMIN, name="Bench admin", unit=None, public_key=public_key(ADMIN))
+    for badge, role in officers:
+        registry.add_officer(session, badge, name=f"Bench {badge}", role=role, by=ADMIN,
+                             public_key=base64.b64encode(public_key(badge)).decode("ascii"))
+
+
 def seed(url: str, *, officers: int = 0) -> None:
     """Officers of every role (plus `officers` extra holders W-001..), locations, one case and one
     seizure, through the ledger's own functions."""
@@ -69,12 +106,9 @@ def seed(url: str, *, officers: int = 0) -> None:
     lg = open_ledger(url)
     try:
         def work(session):
-            for badge, role in OFFICERS:
-                registry.add_officer(session, badge, name=f"Bench {badge}", role=role)
-            for n in range(1, officers + 1):
-                registry.add_officer(session, f"W-{n:03d}", name=f"Writer {n}", role="officer")
+            add_officers(session, list(OFFICERS) + [(f"W-{n:03d}", "officer") for n in range(1, officers + 1)])
             for code, kind in (("ER-AQP", "evidence-room"), ("VAULT-1", "vault"), ("LOT-1", "vehicle-lot")):
-                registry.add_location(session, code, name=f"Bench {code}", kind=kind)
+                registry.add_location(session, code, name=f"Bench {code}", kind=kind, by=ADMIN)
             registry.open_case(session, CASE, title="Bench case", prosecutor="F-2001", by="B-1001",
                                at="2020-10-06T04:00")
             registry.record_seizure(session, CASE, at="2020-10-06T05:30", place="Bench street 1", by="B-1001")

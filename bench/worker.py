@@ -31,8 +31,9 @@ def main(url: str, badge: str, items: int, seconds: float, start: float, seed: i
             if holder == badge:
                 continue
             try:
+                # both officers sign at one terminal: the holder hands over, this writer receives
                 lg.write(custody.transfer_items, [ref], from_badge=holder, to_badge=badge,
-                         reason="bench handover", by=badge)
+                         reason="bench handover", by=holder, receiver_signs=True)
                 done += 1
             except EnvironmentProblem:
                 env += 1

@@ -315,7 +315,6 @@ def w_concurrency(ctx: Ctx) -> list[str]:
 
 
 def _concurrency(ctx: Ctx, backend: str, make_url, pg_url: str | None) -> str:
-    from ledger import registry
     from ledger.db import open_ledger
 
     s = ctx.sizes
@@ -325,8 +324,7 @@ def _concurrency(ctx: Ctx, backend: str, make_url, pg_url: str | None) -> str:
         def officers(session):
             if pg_url is not None:
                 _seed_session(session)
-            for n in range(1, s.writers + 1):
-                registry.add_officer(session, f"W-{n:03d}", name=f"Writer {n}", role="officer")
+            data.add_officers(session, [(f"W-{n:03d}", "officer") for n in range(1, s.writers + 1)])
         lg.write(officers)
     finally:
         lg.dispose()
@@ -387,11 +385,10 @@ def _replay_holders(url: str) -> tuple[int, int]:
 def _seed_session(session) -> None:
     from ledger import registry
 
-    for badge, role in data.OFFICERS:
-        registry.add_officer(session, badge, name=f"Bench {badge}", role=role)
-    registry.add_location(session, "ER-AQP", name="Bench ER-AQP", kind="evidence-room")
-    registry.add_location(session, "VAULT-1", name="Bench VAULT-1", kind="vault")
-    registry.add_location(session, "LOT-1", name="Bench LOT-1", kind="vehicle-lot")
+    data.add_officers(session, list(data.OFFICERS))
+    registry.add_location(session, "ER-AQP", name="Bench ER-AQP", kind="evidence-room", by=data.ADMIN)
+    registry.add_location(session, "VAULT-1", name="Bench VAULT-1", kind="vault", by=data.ADMIN)
+    registry.add_location(session, "LOT-1", name="Bench LOT-1", kind="vehicle-lot", by=data.ADMIN)
     registry.open_case(session, data.CASE, title="Bench case", prosecutor="F-2001", by="B-1001", at="2020-10-06T04:00")
     registry.record_seizure(session, data.CASE, at="2020-10-06T05:30", place="Bench street 1", by="B-1001")
 

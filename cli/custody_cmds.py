@@ -187,7 +187,6 @@ def custody_dispose(state, item, action, authority, to, act, at, witness, witnes
     from pathlib import Path
 
     from ledger import custody
-
     from ledger.identity.keys import read_key_name
 
     for path in (witness_key, holder_key):

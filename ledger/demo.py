@@ -70,12 +70,12 @@ def prepare_demo_ledger(url: str, *, tz: str, named: str) -> Ledger:
 
 def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool = False) -> Iterator[str]:
     """Build the case and yield what happens, step by step. The last step writes `out`."""
+    import base64
+
     from ledger import custody, items, money, rates, registry
     from ledger.reports import case_inventory
     from ledger.verify import verify_log
     from ledger.xlsx.writer import check_output_path, write_case_workbook
-
-    import base64
 
     tz = lg.tz
     out = Path(out).absolute()

@@ -229,9 +229,8 @@ def append_events(
     head = lock_head(session)
     if session.new or session.dirty or session.deleted:
         session.flush()  # keep the order of writes the ORM would have kept
-    from ledger.log.merkle import RightEdge, leaf_commitment
-
     from ledger.identity.signing import UNSIGNED_TYPES
+    from ledger.log.merkle import RightEdge, leaf_commitment
 
     seq, prev = head["seq"], head["hash"]
     required_from = signatures_from(session)

@@ -39,10 +39,10 @@ from ledger.replay import (
     I_REG_SEQ,
     I_SEAL,
     I_STATUS,
+    IN_TRANSIT,
     ITEM_COLUMNS,
     ITEM_DESCRIPTIVE,
     ITEM_STATE,
-    IN_TRANSIT,
     LOG_TABLE,
     SIGNATURE_TABLE,
     Replay,
@@ -460,7 +460,7 @@ def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, ty
                                f"{st[I_LAST_SEQ]}).", case))
         states.append((item, st))
     if typ in ("custody.accepted", "custody.declined"):
-        for item, st in states:
+        for item, _st in states:
             offer = audit.replay.open_offers.get(item)
             if offer != data["offer"]:
                 out.append(Finding("custody", seq, item, f"{typ} answers offer seq {data['offer']}, but the open "

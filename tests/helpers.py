@@ -7,7 +7,6 @@ import json
 
 from click.testing import CliRunner
 
-
 ADMIN = "ADM-0001"
 PASSPHRASE = "test passphrase"
 _GLOBAL_WITH_VALUE = {"--db", "--tz", "--key", "--lang"}
