@@ -24,7 +24,7 @@ GRANT USAGE ON SCHEMA public TO "{app}";
 GRANT SELECT ON alembic_version TO "{app}";
 GRANT SELECT, INSERT ON events, event_items TO "{app}";
 GRANT SELECT, INSERT, UPDATE ON chain_head, officers, locations, cases, seizures, items, rates, requests,
-    deposits, assignments, audits, audit_checks, audit_findings TO "{app}";
+    deposits, assignments, audits, audit_checks, audit_findings, item_reviews, case_orders TO "{app}";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{app}";
 """
 
