@@ -184,11 +184,10 @@ def due_report(session: Session, *, within: int | str | None = None, case_no: st
         "review-passed": {"threshold": "the review date" if not grace else f"{grace} day(s) after the review date",
                           "setting": f"--review-days, ${REVIEW_DAYS_ENV}",
                           "text": "an item not disposed of whose review date has passed"
-                                  + (f" by more than {grace} day(s)" if grace else "")
-                                  + " ('evidence item review' sets a new date or clears it)"},
+                                  + (f" by more than {grace} day(s)" if grace else "")},
         "held-after-final-order": {"threshold": f"{after_order} days", "setting": f"--order-days, ${ORDER_DAYS_ENV}",
-                                   "text": f"an item still held {after_order} days after its case's final "
-                                           "disposition order ('evidence case order --final')"},
+                                   "text": f"an item not disposed of {after_order} days after its case's final "
+                                           "disposition order"},
     }
     return {"at": utc_iso(now), "within_days": days, "case": case, "location": place,
             "rules": [{"rule": r, **stated[r]} for r in chosen], "entries": [asdict(e) for e in entries]}
