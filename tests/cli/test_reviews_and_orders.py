@@ -18,7 +18,7 @@ def review(cli, *args, **kw):
     return cli.ok("item", "review", *args, json_out=True, **kw)
 
 
-def test_review_dates_are_events_seen_in_history_show_and_the_table(seeded, db_url):
+def test_review_dates_are_events_seen_in_history_show_the_table_and_the_workbook(seeded, db_url, tmp_path):
     peru(seeded)  # EV-1..EV-5; EV-5 a vehicle held by C-3001
     done = review(seeded, "EV-4", "EV-5", "--on", "2021-04-06", "--reason", "Revisión semestral", "--at",
                   "2020-10-07T10:00", "--by", "F-2001")
@@ -46,6 +46,18 @@ def test_review_dates_are_events_seen_in_history_show_and_the_table(seeded, db_u
     assert seeded.ok("item", "show", "EV-5").count("review_on:      2021-10-06") == 1
     assert seeded.ok("verify", json_out=True)["ok"]
     assert seeded.ok("verify", "--case", CASE, json_out=True)["ok"]
+    # The workbook's chain of custody shows each review event with its date and reason.
+    from openpyxl import load_workbook
+
+    seeded.ok("rate", "set", "2020-10-06", "USD", "PEN", "3.5870", "--source", "SBS", "--by", "B-1001")
+    seeded.ok("export", "xlsx", CASE, "--out", str(tmp_path / "case.xlsx"), "--by", "F-2001")
+    chain = [r for r in load_workbook(tmp_path / "case.xlsx")["Cadena de custodia"].iter_rows(values_only=True)
+             if "fecha de revisión" in r]
+    assert [(r[0], r[2]) for r in chain] == [(done["seq"], "EV-000004"), (done["seq"], "EV-000005"),
+                                             (moved["seq"], "EV-000005"), (cleared["seq"], "EV-000004")]
+    for row, reason in zip(chain, ["2021-04-06: Revisión semestral", "2021-04-06: Revisión semestral", "2021-10-06",
+                                   "— Depositar"], strict=True):
+        assert reason in row, row
 
 
 def test_court_orders_are_events_seen_in_case_show_and_the_table(seeded, db_url):
