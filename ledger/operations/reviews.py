@@ -110,11 +110,3 @@ def set_review(session: Session, refs: Sequence[str], *, on: str | None = None, 
     return {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "items": [i.id for i in items], "case_no": case_no,
             "review_on": review_on, "reason": reason, "occurred_at": when}
 
-
-def review_of(session: Session, item_no: int) -> dict | None:
-    """An item's review date as recorded (None if it never had one)."""
-    row = session.get(ItemReview, item_no)
-    if row is None:
-        return None
-    return {"review_on": row.review_on, "reason": row.reason, "seq": row.seq, "set_at": row.set_at,
-            "set_by": row.set_by}
