@@ -57,7 +57,7 @@ def case_list(state):
 @click.argument("case_no")
 @pass_state
 def case_show(state, case_no):
-    """Show a case: its seizures, item counts by kind and status, and cash per currency.
+    """Show a case: its seizures, item counts by kind and status, cash per currency, court orders.
 
     Example:
 
@@ -91,6 +91,11 @@ def case_show(state, case_no):
         lines.append("  (none)")
     for c in report.cash:
         lines.append(f"  {c['currency']}  {show_money(c['minor'], c['currency']):>18}  in {c['items']} item(s)")
+    if report.orders:
+        lines.append("court orders:")
+    for o in report.orders:
+        lines.append(f"  {o['seq']}  {local_iso(o['ordered_at'], state.tz)}  {'FINAL ' if o['final'] else ''}"
+                     f"{o['order']}" + (f"  ({o['note']})" if o["note"] else "") + f"  (by {o['recorded_by']})")
     emit(state, report.as_dict(), lines)
 
 

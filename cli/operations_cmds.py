@@ -1,11 +1,14 @@
-"""Evidence-room operations: Peru's deposit of seized cash and temporary use of items."""
+"""Evidence-room operations: Peru's deposit of seized cash and temporary use of items, audits,
+what is due, review dates of items and court orders on cases."""
 
 from __future__ import annotations
 
 import click
 
 from .app import by_option, pass_state
+from .case_cmds import case_group
 from .custody_cmds import _replayed, custody_group, order_option, request_id_option
+from .item_cmds import item_group
 from .output import emit
 
 
@@ -217,15 +220,27 @@ def audit_show(state, audit):
 @click.option("--within", metavar="DAYS", help="Also list what falls due in the next DAYS days (default 0).")
 @click.option("--case", "case_no", metavar="CASE_NO", help="Only this case's items.")
 @click.option("--location", metavar="CODE", help="Only items kept at this location.")
+@click.option("--rule", "rules", multiple=True, metavar="RULE",
+              help="Only this rule (repeatable): cash-undeposited, assignment-ended, review-passed, "
+                   "held-after-final-order [env EVIDENCE_DUE_RULES, comma-separated; default all].")
 @click.option("--cash-hours", "cash_hours", metavar="HOURS",
               help="Hours within which seized cash must be deposited [env EVIDENCE_DUE_CASH_HOURS; default 48].")
+@click.option("--review-days", "review_days", metavar="DAYS",
+              help="Days an item may go past its review date before it is listed [env EVIDENCE_DUE_REVIEW_DAYS; "
+                   "default 0].")
+@click.option("--order-days", "order_days", metavar="DAYS",
+              help="Days after a case's final order within which its items must be disposed of "
+                   "[env EVIDENCE_DUE_ORDER_DAYS; default 30].")
 @click.option("--at", metavar="TIME", help="The moment to look from (default now).")
 @pass_state
-def due_command(state, within, case_no, location, cash_hours, at):
+def due_command(state, within, case_no, location, rules, cash_hours, review_days, order_days, at):
     """What needs action: each entry with the rule that put it there; the rules are stated.
 
-    Cash not deposited within the configured hours of its seizure, and items in temporary use
-    past the last day of their assignment.
+    Four rules, each with its threshold: cash not deposited within the configured hours of its
+    seizure (cash-undeposited); items in temporary use past the last day of their assignment
+    (assignment-ended); items whose review date has passed (review-passed, see 'item review');
+    items of a case still held some days after its final disposition order
+    (held-after-final-order, see 'case order --final'). Disposed items are never due.
 
     Example:
 
@@ -238,16 +253,74 @@ def due_command(state, within, case_no, location, cash_hours, at):
     from .output import table
 
     with state.ledger().read() as session:
-        report = due.due_report(session, within=within, case_no=case_no, location=location,
-                                cash_hours=cash_hours, at=at, tz=state.tz)
+        report = due.due_report(session, within=within, case_no=case_no, location=location, rules=rules,
+                                cash_hours=cash_hours, review_days=review_days, order_days=order_days, at=at,
+                                tz=state.tz)
     rows = [{**e, "due_at": local_iso(e["due_at"], state.tz), "state": "overdue" if e["overdue"] else "due soon"}
             for e in report["entries"]]
     lines = [f"due at {local_iso(report['at'], state.tz)}"
              + (f" and within {report['within_days']} day(s)" if report["within_days"] else "") + ":"]
-    lines += [f"  rule {r['rule']}: {r['text']}" for r in report["rules"]]
+    lines += [f"  rule {r['rule']}: {r['text']} [threshold {r['threshold']}; set by {r['setting']}]"
+              for r in report["rules"]]
     lines += table(rows, [("rule", "RULE"), ("item", "ITEM"), ("case_no", "CASE"), ("location", "LOCATION"),
                           ("holder", "HOLDER"), ("due_at", "DUE"), ("state", "STATE"), ("detail", "DETAIL")])
     emit(state, report, lines)
+
+
+@item_group.command("review")
+@click.argument("items", nargs=-1, required=True, metavar="ITEM...")
+@click.option("--on", "on", metavar="DATE", help="The review date, YYYY-MM-DD (sets it, or moves it).")
+@click.option("--clear", is_flag=True, help="The review is done and no new date is set.")
+@click.option("--reason", metavar="TEXT", help="Why the review is due, or what it decided.")
+@click.option("--at", metavar="TIME", help="When the date was set (default now).")
+@by_option
+@pass_state
+def item_review(state, items, on, clear, reason, at, by):
+    """Set, move or clear the date by which items' custody must be reviewed.
+
+    A custodian or a prosecutor records it; 'evidence due' lists items whose review date has
+    passed (rule review-passed) until a new date is set or the review is cleared. Prints the
+    sequence number of the event.
+
+    Example:
+
+    \b
+        evidence item review EV-000005 EV-000006 --on 2021-04-06 --reason "Revisión semestral de vehículos" --by F-2001
+    """
+    from ledger.operations import reviews
+
+    done = state.ledger().write(reviews.set_review, list(items), on=on, clear=clear, reason=reason, by=by, at=at,
+                                tz=state.tz)
+    what = f"review on {done['review_on']}" if done["review_on"] else "review cleared"
+    emit(state, done, f"{done['seq']}: {', '.join(done['items'])} {what}")
+
+
+@case_group.command("order")
+@click.argument("case_no")
+@click.option("--order", metavar="TEXT", help="The court order or resolution (required).")
+@click.option("--final", is_flag=True, help="It is the case's final disposition order.")
+@click.option("--note", metavar="TEXT", help="What the order decides about the evidence.")
+@click.option("--at", metavar="TIME", help="When the order was given (default now).")
+@by_option
+@pass_state
+def case_order(state, case_no, order, final, note, at, by):
+    """Record a court order on a case; --final marks its final disposition order.
+
+    A custodian or a prosecutor records it. Once a case has a final order, 'evidence due'
+    lists its items not yet disposed of some days after it (rule held-after-final-order);
+    the most recently recorded final order counts. Prints the sequence number of the event.
+
+    Example:
+
+    \b
+        evidence case order AQP-2020-0147 --order "Sentencia 4-2022, 1er Juzgado Penal de Arequipa" --final --at 2022-03-01T10:00 --by F-2001
+    """
+    from ledger.operations import orders
+
+    done = state.ledger().write(orders.record_order, case_no, order=order, final=final, note=note, by=by, at=at,
+                                tz=state.tz)
+    emit(state, done, f"{done['seq']}: {done['case_no']} {'final order' if done['final'] else 'order'} "
+                      f"{done['order']}")
 
 
 @click.command("journal")

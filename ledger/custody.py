@@ -766,6 +766,9 @@ def _entry(seq: int, type_: str, occurred: str, recorded: str, actor: str | None
         reason = f"audit {data['audit']}: {data['result']}" + (" (unexpected)" if data.get("unexpected") else "")
     elif type_ == "custody.returned":
         frm, to, reason = data["entity"], data["holder"], f"back from temporary use (assigned at seq {data['assignment']})"
+    elif type_ == "review.set":
+        reason = (f"review on {data['review_on']}" if data.get("review_on") else "review cleared") + (
+            f": {data['reason']}" if data.get("reason") else "")
     else:
         reason = data.get("reason")
     return HistoryEntry(seq, occurred, recorded, type_, actor, frm, to, location, seal, reason, digest,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ledger.config import SUPPORTED_FORMS, hide_password, lock_timeout_s, sqlite_path
 from ledger.errors import EnvironmentProblem, LedgerError, VerificationFailed
 
-SCHEMA_REVISION = "0005"  # the newest file in migrations/versions; a test keeps them equal
+SCHEMA_REVISION = "0006"  # the newest file in migrations/versions; a test keeps them equal
 WRITE_RETRIES = 8
 SQLITE_HEADER = b"SQLite format 3\x00"
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired

@@ -168,8 +168,10 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
              at="2020-10-20T10:00", location="DEMO-FISCALIA", tz=tz, receiver_signs=True)
     yield f"  2020-10-20 10:00  DEMO-201 -> DEMO-501 (prosecutor): {contracts}"
 
+    yield from _evidence_room(lg, held, tz)
+
     yield ""
-    yield "== 6. The auditor verifies =="
+    yield "== 7. The auditor verifies =="
     with lg.read() as session:
         report = verify_log(session)
     if not report.ok:  # the demo is a client like any other: say so if the ledger disagrees
@@ -180,7 +182,7 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
     yield f"  (later: evidence verify --expect-head {report.head_seq}:{report.head_hash})"
 
     yield ""
-    yield "== 7. The prosecutor's figures and workbook =="
+    yield "== 8. The prosecutor's figures and workbook =="
     with lg.read() as session:
         totals = rates.case_totals(session, c["case_no"], in_currency="USD", side=r["side"], tz=tz)
         for pc in totals.per_currency:
@@ -192,6 +194,81 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
         written = write_case_workbook(inv, out, lang=lang, force=force_out)
     yield f"  workbook ({lang}): {written.path}"
     yield f"  sha256 {written.sha256}"
+
+
+def _evidence_room(lg: Ledger, held: dict, tz: str) -> Iterator[str]:
+    """Section 6: the soles deposited with a voucher, the vehicles' review date, an audit of the
+    evidence room with a sample (re-drawn from an exported copy of the log) and two planted
+    discrepancies, and what `due` then lists."""
+    import tempfile
+
+    from ledger import bundle, custody, items, money, rates
+    from ledger.operations import audits, due, reviews
+    from ledger.validate import local_iso
+
+    case_no = D.CASE["case_no"]
+    yield ""
+    yield "== 6. The evidence room: deposit, review dates, audit, what is due =="
+    d = D.DEPOSIT
+    cash = [(i, f) for entries in held.values() for i, k, f in entries if k == "cash"]
+    soles = [i for i, f in cash if f["currency"] == "PEN"]
+    lg.write(custody.deposit_cash, soles, bank=d["bank"], account=d["account"], voucher=d["voucher"], by=d["by"],
+             at=d["at"], tz=tz)
+    yield (f"  {d['at'].replace('T', ' ')}  {d['by']} deposits the soles ({', '.join(soles)}) in {d['bank']}, "
+           f"account {d['account']}, voucher {d['voucher']}")
+    yield f"  The dollars ({', '.join(i for i, f in cash if f['currency'] != 'PEN')}) stay in the vault."
+    with lg.read() as session:
+        totals = rates.case_totals(session, case_no, in_currency="USD", side=D.RATE["side"], tz=tz)
+    for pc in totals.per_currency:
+        code = pc["currency"]
+        yield (f"  case totals {code}: {money.show_money(pc['deposited_minor'], code)} deposited, "
+               f"{money.show_money(pc['undeposited_minor'], code)} not deposited")
+
+    r = D.REVIEW
+    vehicles = [i for entries in held.values() for i, k, _ in entries if k == "vehicle"]
+    lg.write(reviews.set_review, vehicles, on=r["on"], reason=r["reason"], by=r["by"], at=r["at"], tz=tz)
+    yield f"  {r['at'].replace('T', ' ')}  {r['by']} sets the review date of the vehicles ({', '.join(vehicles)}): {r['on']}"
+
+    a = D.AUDIT
+    started = lg.write(audits.start_audit, a["location"], by=a["by"], sample=a["sample"])
+    sample = started["sample"]
+    yield (f"  audit {started['id']} of {a['location']} by {a['by']}: {started['sample_size']} of "
+           f"{started['population']} item(s) drawn, seed {started['seed'][:16]}...")
+    with lg.read() as session:
+        seals = {i: items.show_item(session, i)["seal"] for i in sample}
+    for n, item_id in enumerate(sample):
+        if n == 0:  # planted: the bag on the shelf carries another seal than the record
+            lg.write(audits.check_item, started["id"], item_id, by=a["by"], found=True, missing=False,
+                     seal=a["planted_seal"], note="Precinto distinto en el estante (plantado para la demostración)")
+            yield f"    {item_id}  found, sealed {a['planted_seal']} (planted: the record says {seals[item_id]})"
+        elif n == 1:  # planted: the bag is not on the shelf
+            lg.write(audits.check_item, started["id"], item_id, by=a["by"], found=False, missing=True,
+                     note="No está en el estante (plantado para la demostración)")
+            yield f"    {item_id}  missing (planted)"
+        else:
+            lg.write(audits.check_item, started["id"], item_id, by=a["by"], found=True, missing=False,
+                     seal=seals[item_id])
+            yield f"    {item_id}  found, sealed {seals[item_id]} as on record"
+    closed = lg.write(audits.close_audit, started["id"], by=a["by"])
+    for f in closed["findings"]:
+        yield f"    finding: {f['item']} {f['kind']}, {f['detail']}"
+    with tempfile.TemporaryDirectory() as folder:
+        with lg.read() as session:
+            bundle.export_log(session, Path(folder) / "log")
+        again = audits.redraw_from_bundle(Path(folder) / "log", started["id"])
+    if (again["seed"], again["sample"]) != (started["seed"], sample):
+        raise RuleError(f"the sample of {started['id']} re-drawn from an exported copy of the log differs: "
+                        f"{', '.join(again['sample'])}, not {', '.join(sample)}.")
+    yield (f"  Re-drawn from an exported copy of the log ({again['events']} events): the same seed and the same "
+           f"{len(sample)} item(s).")
+
+    with lg.read() as session:
+        report = due.due_report(session, case_no=case_no, at=D.DUE_AT, tz=tz)
+    yield f"  evidence due --case {case_no} --at {D.DUE_AT}:"
+    for rule in report["rules"]:
+        yield f"    rule {rule['rule']}: {rule['threshold']}"
+    for e in report["entries"]:
+        yield f"    {e['rule']:<16}  {e['item']}  due {local_iso(e['due_at'], tz)}  {e['detail']}"
 
 
 def _describe(kind: str, f: dict, money) -> str:

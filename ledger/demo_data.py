@@ -117,3 +117,14 @@ RATE = {
 PRICE_PER_BABY = ("4000.00", "PEN")
 
 REGISTERED_AT = "2020-10-06T09:00"
+
+# The evidence room (section 6 of the demo): the soles paid into the bank the next day (the
+# dollars stay in the vault, so `due` lists them), a review date for the vehicles, and an audit
+# of the evidence room with a sample, in which two discrepancies are planted on purpose.
+DEPOSIT = {"bank": "Banco de la Nación (ejemplo)", "account": "DEMO-00-068-0147", "voucher": "DEMO-0457812",
+           "at": "2020-10-07T11:00", "by": "DEMO-201"}
+REVIEW = {"on": "2021-04-06", "reason": "Revisión semestral de los vehículos incautados (ejemplo)",
+          "at": "2020-10-07T12:00", "by": "DEMO-501"}
+AUDIT = {"location": "DEMO-ER", "sample": 3, "by": "DEMO-401", "planted_seal": "DEMO-S-9999"}
+# The moment `due` looks from: the day after the vehicles' review date.
+DUE_AT = "2021-04-07T09:00"

@@ -433,9 +433,12 @@ def item_dict(item: Item, seizure_id: str | None = None) -> dict:
 
 
 def show_item(session: Session, ref: str) -> dict:
+    from ledger.models import ItemReview
+
     item = get_item(session, ref)
     seizure = session.get(Seizure, item.seizure_no)
-    return item_dict(item, seizure.id)
+    review = session.get(ItemReview, item.no)
+    return {**item_dict(item, seizure.id), "review_on": review.review_on if review is not None else None}
 
 
 def iter_items(

@@ -380,3 +380,38 @@ class AuditFinding(Base):
     detail: Mapped[str] = mapped_column(String(500))
 
     __table_args__ = (CheckConstraint("audit_no >= 1 AND item_no >= 1", name="keys_positive"),)
+
+
+class ItemReview(Base):
+    """The date by which an item's continued custody must be reviewed (a prosecutor's or the
+    evidence room's diary date); `review_on` is null once the review is cleared. One row per
+    item that ever had one; `seq` names the event that set the current value."""
+
+    __tablename__ = "item_reviews"
+
+    item_no: Mapped[int] = mapped_column(ForeignKey("items.no"), primary_key=True, autoincrement=False)
+    case_no: Mapped[str] = mapped_column(ForeignKey("cases.case_no"), index=True)
+    review_on: Mapped[str | None] = mapped_column(String(10))  # YYYY-MM-DD; null: no review pending
+    reason: Mapped[str | None] = mapped_column(String(500))
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), index=True)
+    set_at: Mapped[str] = mapped_column(TIME)
+    set_by: Mapped[str] = mapped_column(ForeignKey("officers.badge"))
+
+    __table_args__ = (CheckConstraint("item_no >= 1", name="item_no_positive"),)
+
+
+class CaseOrder(Base):
+    """A court order or resolution recorded on a case; `is_final` marks the final disposition
+    order, after which nothing of the case should stay in custody for long."""
+
+    __tablename__ = "case_orders"
+
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), primary_key=True, autoincrement=False)
+    case_no: Mapped[str] = mapped_column(ForeignKey("cases.case_no"), index=True)
+    court_order: Mapped[str] = mapped_column(String(200))
+    is_final: Mapped[int] = mapped_column(Integer)  # 1: the final disposition order; 0: another order
+    ordered_at: Mapped[str] = mapped_column(TIME)  # when the order was given (the event's occurred_at)
+    recorded_by: Mapped[str] = mapped_column(ForeignKey("officers.badge"))
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (CheckConstraint("seq >= 1 AND is_final IN (0, 1)", name="seq_and_flag"),)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ledger import replay
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event
-from ledger.models import Case, Item, Location, Officer, OfficerKey, Seizure, Setting
+from ledger.models import Case, CaseOrder, Item, Location, Officer, OfficerKey, Seizure, Setting
 from ledger.validate import ID_SEPARATORS, check_badge, check_code, clean_text, identifier_key, parse_time, utc_iso
 
 ROLES = ("officer", "custodian", "auditor", "prosecutor", "admin")
@@ -35,6 +35,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit": frozenset({"auditor"}),
     "officer.manage": frozenset({"admin"}),
     "location.manage": frozenset({"admin"}),
+    "item.review": frozenset({"custodian", "prosecutor"}),
+    "case.order": frozenset({"custodian", "prosecutor"}),
 }
 
 ACT_WORDS = {
@@ -48,6 +50,8 @@ ACT_WORDS = {
     "audit": "audit the evidence room",
     "officer.manage": "register officers, change their roles or enrol their keys",
     "location.manage": "register locations",
+    "item.review": "set review dates",
+    "case.order": "record court orders",
 }
 
 
@@ -476,6 +480,7 @@ class CaseReport:
     seizures: list[dict] = field(default_factory=list)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> status -> n
     cash: list[dict] = field(default_factory=list)  # per currency: currency, amount, minor, items
+    orders: list[dict] = field(default_factory=list)  # court orders recorded on the case, oldest first
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -499,4 +504,8 @@ def show_case(session: Session, case_no: str) -> CaseReport:
     ):
         report.cash.append({"currency": currency, "amount": amount_str(int(total), currency),
                             "minor": int(total), "items": n})
+    report.orders = [{"seq": o.seq, "order": o.court_order, "final": bool(o.is_final), "ordered_at": o.ordered_at,
+                      "recorded_by": o.recorded_by, "note": o.note}
+                     for o in session.scalars(select(CaseOrder).where(CaseOrder.case_no == case.case_no)
+                                              .order_by(CaseOrder.seq))]
     return report

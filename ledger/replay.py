@@ -50,8 +50,8 @@ ITEM_DESCRIPTIVE = tuple(c for c in ITEM_COLUMNS if c not in ITEM_STATE)
 # Tables compared whole, as {primary key: row}; event_items is checked against each body's
 # item list as the log streams past (it is as long as the log).
 DERIVED = ("officers", "locations", "cases", "seizures", "items", "rates", "requests", "chain_head", "event_items",
-           "deposits", "assignments", "audits", "audit_checks", "audit_findings", "officer_keys", "officer_logins",
-           "settings", "offers")
+           "deposits", "assignments", "audits", "audit_checks", "audit_findings", "item_reviews", "case_orders",
+           "officer_keys", "officer_logins", "settings", "offers")
 # The record itself, beside the events: the signatures over their leaves (checked, not replayed).
 SIGNATURE_TABLE = "event_signatures"
 IN_TRANSIT = "in-transit"
@@ -137,6 +137,19 @@ def assignment_row(seq: int, occurred_at: str, case_no: str, data: dict) -> dict
     return {"seq": seq, "item_no": _number(data["item"]), "case_no": case_no, "assigned_at": occurred_at,
             "entity": data["entity"], "court_order": data["order"], "until": data["until"],
             "returned_seq": None, "returned_at": None}
+
+
+def review_row(seq: int, occurred_at: str, actor: str, case_no: str, item: str, data: dict) -> dict:
+    """The item_reviews row a `review.set` event leaves for one of its items (`review_on` null
+    when the event clears the review)."""
+    return {"item_no": _number(item), "case_no": case_no, "review_on": data["review_on"],
+            "reason": data.get("reason"), "seq": seq, "set_at": occurred_at, "set_by": actor}
+
+
+def case_order_row(seq: int, occurred_at: str, actor: str, data: dict) -> dict:
+    """The case_orders row of a `case.ordered` event."""
+    return {"seq": seq, "case_no": data["case_no"], "court_order": data["order"], "is_final": 1 if data["final"] else 0,
+            "ordered_at": occurred_at, "recorded_by": actor, "note": data.get("note")}
 
 
 def audit_row(seq: int, occurred_at: str, actor: str, data: dict, population: list[str], seed: str) -> dict:
@@ -331,6 +344,13 @@ class Replay:
             self._custody(seq, type_, occurred_at, items, data)
         elif type_.startswith("audit."):
             self._audit(seq, type_, occurred_at, actor, data)
+        elif type_ == "review.set":
+            for item in items:
+                st = self.items.get(item)
+                if st is not None:
+                    self.put("item_reviews", review_row(seq, occurred_at, actor, st[I_CASE], item, data))
+        elif type_ == "case.ordered":
+            self.put("case_orders", case_order_row(seq, occurred_at, actor, data))
         if type_ in REQUEST_COMMANDS:
             req = request_row(seq, type_, data)
             if req is not None:

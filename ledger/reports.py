@@ -398,6 +398,9 @@ def custody_row(seq: int, item_id: str, body: dict, hash_: str, tz: str | Callab
     elif type_ == "custody.disposed":
         row.update(**{"from": data.get("holder"), "to": data.get("to"), "reason": data.get("authority"),
                       "disposition": data.get("action")})
+    elif type_ == "review.set":  # the date (a dash once cleared), then why
+        when, why = data.get("review_on"), data.get("reason")
+        row.update(reason=(f"{when}: {why}" if when else f"— {why}") if why else (when or "—"))
     else:
         row.update(reason=data.get("reason"))
     return row

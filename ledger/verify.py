@@ -36,6 +36,7 @@ from ledger.replay import (
     I_KIND,
     I_LAST_AT,
     I_LAST_SEQ,
+    I_NO,
     I_REG_SEQ,
     I_SEAL,
     I_STATUS,
@@ -501,6 +502,12 @@ def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, ty
                                    f"{st[I_HOLDER] or 'nobody'} held it then (since seq {st[I_LAST_SEQ]}).", case))
     elif typ in ("audit.started", "audit.checked", "audit.closed"):
         _check_audit_event(audit, out, seq, typ, case, data)
+    elif typ == "review.set":
+        _check_review_event(audit, out, seq, case, states, data)
+    elif typ == "case.ordered":
+        if data["case_no"] != case or case not in audit.cases:
+            out.append(Finding("reference", seq, None, f"court order on case {data['case_no']}, not opened before "
+                               f"(the event's case is {case}).", case))
     elif typ in ("custody.assigned", "custody.returned"):
         for item, st in states:
             if data["item"] != item:
@@ -527,7 +534,7 @@ _TYPE_ACT = {
     "rate.imported": "rate.set", "audit.started": "audit", "audit.checked": "audit", "audit.closed": "audit",
     "officer.added": "officer.manage", "officer.updated": "officer.manage", "officer.key_added": "officer.manage",
     "officer.key_revoked": "officer.manage", "officer.login_mapped": "officer.manage",
-    "location.added": "location.manage",
+    "location.added": "location.manage", "review.set": "item.review", "case.ordered": "case.order",
 }
 
 
@@ -576,6 +583,25 @@ def _check_authority(audit: Audit, out: list, seq: int, typ, actor, case, items:
             if st[I_HOLDER] is not None and st[I_HOLDER] not in required_signers(actor, data):
                 out.append(Finding("custody", seq, item, f"disposed of by {actor} without the signature of "
                                    f"{st[I_HOLDER]}, who held it.", case))
+
+
+_REVIEW_ON = table_columns("item_reviews").index("review_on")
+
+
+def _check_review_event(audit: Audit, out: list, seq: int, case, states: list, data: dict) -> None:
+    """A review date is set on items of the event's case not yet disposed of; one is cleared
+    only where a review was pending."""
+    reviews = audit.replay.rows["item_reviews"]
+    for item, st in states:
+        if st[I_CASE] != case:
+            out.append(Finding("custody", seq, item, f"review date set in an event of case {case}, but the item "
+                               f"belongs to case {st[I_CASE]}.", case))
+        if st[I_STATUS] == "disposed":
+            out.append(Finding("custody", seq, item, f"review date set after the item was disposed of "
+                               f"({st[I_DISPOSITION]}).", case))
+        pending = reviews.get((st[I_NO],))
+        if data["review_on"] is None and (pending is None or pending[_REVIEW_ON] is None):
+            out.append(Finding("custody", seq, item, "review cleared, but none was pending.", case))
 
 
 def _check_audit_event(audit: Audit, out: list, seq: int, typ: str, case, data: dict) -> None:
@@ -753,7 +779,7 @@ def _read_table(session: Session, table: str, where: str = "", params: tuple = (
         cursor.close()
 
 
-_CASE_TABLES = ("cases", "seizures", "deposits", "assignments")
+_CASE_TABLES = ("cases", "seizures", "deposits", "assignments", "item_reviews", "case_orders")
 _CASE_COLUMN = {t: table_columns(t).index("case_no") for t in _CASE_TABLES}
 
 

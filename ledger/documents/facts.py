@@ -29,6 +29,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "assigned": ("assigned", "asignado en uso temporal"), "custody.deposited": ("deposit", "depósito"),
     "custody.assigned": ("temporary use", "uso temporal"), "custody.returned": ("return from use", "devolución"),
     "audit.checked": ("audit check", "verificación de auditoría"),
+    "review.set": ("review date", "fecha de revisión"),
     "pe": ("Peruvian", "peruana"), "foreign": ("foreign", "extranjera"),
     # field names
     "amount": ("Amount", "Importe"), "denominations": ("Notes and coins", "Billetes y monedas"),

@@ -230,3 +230,38 @@ def show_audit(session: Session, audit_ref: str) -> AuditReport:
         found = [{"item": f"EV-{f['item_no']:06d}", "kind": f["kind"], "detail": f["detail"]}
                  for f in audit_finding_rows(_row_of(audit), [_row_of(c) for c in checks.values()])]
     return AuditReport(summary, lines, found, audit.closed_seq is not None)
+
+
+# -- re-drawing a sample from an exported copy of the log -----------------------------------
+def redraw_from_bundle(folder, audit_ref: str) -> dict:
+    """An audit's seed and sample drawn again from a full log bundle ('evidence export log'):
+    the bundle's events replayed and their leaves appended, as `verify` does with the database,
+    but from the copy alone. Returns {"audit", "seed", "sample", "events"}."""
+    from pathlib import Path
+
+    from ledger.log.merkle import leaf_commitment
+    from ledger.replay import Replay
+
+    path = Path(folder) / "events.jsonl"
+    replay = Replay()
+    events = 0
+    try:
+        with path.open(encoding="utf-8") as lines:
+            for line in lines:
+                entry = json.loads(line)
+                body = entry["body"]
+                replay.edge.append(leaf_commitment(bytes.fromhex(entry["salt"]), body.encode("utf-8")))
+                doc = json.loads(body)
+                replay.apply(doc["seq"], entry["hash"], doc["type"], doc["occurred_at"], doc["actor"], doc["case"],
+                             doc["items"], doc["data"])
+                events += 1
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{path} is not the events file of a full log bundle ({exc.__class__.__name__}: {exc}).",
+                         hint="Export one with 'evidence export log --out DIR' (without --case).") from None
+    label = str(audit_ref).strip().upper()
+    drawn = replay.audits.get(label)
+    if drawn is None:
+        raise NotFound(f"AUDIT: the bundle at {folder} holds no audit {label}.",
+                       hint="Export the log again after the audit started.")
+    return {"audit": label, "seed": drawn["row"]["seed"], "sample": json.loads(drawn["row"]["sample"]),
+            "events": events}

@@ -86,6 +86,7 @@ WORDS = {
     "assigned": ("assigned", "asignado en uso temporal"), "custody.deposited": ("deposit", "depósito"),
     "custody.assigned": ("temporary use", "uso temporal"), "custody.returned": ("return from use", "devolución"),
     "audit.checked": ("audit check", "verificación de auditoría"),
+    "review.set": ("review date", "fecha de revisión"),
     "buy": ("buy", "compra"), "sell": ("sell", "venta"), "mid": ("mid", "promedio"),
     "pe": ("Peruvian", "peruana"), "foreign": ("foreign", "extranjera"),
 }

@@ -273,3 +273,23 @@ def test_the_audit_workbook_shows_its_findings_and_checks(seeded, tmp_path):
     assert again.exit_code == 1 and "already exists" in again.stderr
     unknown = seeded("export", "audit", "AU-9", "--out", str(tmp_path / "x.xlsx"))
     assert unknown.exit_code == 1 and "AU-9" in unknown.stderr and not (tmp_path / "x.xlsx").exists()
+
+
+def test_the_ledger_redraws_a_sample_from_a_bundle_and_refuses_what_is_not_one(seeded, tmp_path):
+    from ledger.errors import InputError, NotFound
+    from ledger.operations.audits import redraw_from_bundle as ledger_redraw
+
+    stock_room(seeded)
+    started = seeded.ok("audit", "start", "ER-AQP", "--sample", "4", "--by", "A-4001", json_out=True)
+    seeded.ok("export", "log", "--out", str(tmp_path / "bundle"))
+    again = ledger_redraw(tmp_path / "bundle", "au-000001")
+    assert (again["seed"], again["sample"]) == (started["seed"], started["sample"])
+    assert (again["seed"], again["sample"]) == redraw_from_bundle(tmp_path / "bundle", "AU-000001")
+    with pytest.raises(NotFound, match="no audit AU-000002"):
+        ledger_redraw(tmp_path / "bundle", "AU-000002")
+    with pytest.raises(InputError, match="not the events file of a full log bundle"):
+        ledger_redraw(tmp_path / "nothing", "AU-000001")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "events.jsonl").write_text('{"body": "not json"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="not the events file"):
+        ledger_redraw(tmp_path / "broken", "AU-000001")

@@ -42,7 +42,51 @@ def test_demo_in_a_new_folder_verifies_and_exports(tmp_path):
     holders = {i["id"]: i["holder"] for i in cli.ok("item", "list", json_out=True)}
     assert holders["EV-000011"] == "DEMO-501"  # the contracts went to the prosecutor
     assert holders["EV-000004"] == "DEMO-201"  # phones came back from the lab
-    assert all(h for h in holders.values())
+    # Everything has a holder but the soles, deposited in the bank (the voucher is the evidence).
+    assert [i for i, h in holders.items() if not h] == ["EV-000002", "EV-000008"]
+
+
+def test_demo_shows_the_evidence_room(tmp_path):
+    """A deposit with its voucher in the case totals, an audit of the evidence room whose sample an
+    independent function re-draws from an exported copy of the log, with the two planted
+    discrepancies in its findings, and `due` listing the undeposited dollars and the vehicles
+    whose review date passed."""
+    from tests.cli.test_audits import redraw_from_bundle
+    from tests.helpers import CliHarness
+
+    result = run(["demo"], tmp_path)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for expected in ("deposits the soles (EV-000002, EV-000008) in Banco de la Nación (ejemplo), account "
+                     "DEMO-00-068-0147, voucher DEMO-0457812",
+                     "case totals PEN: S/ 26,900.00 deposited, S/ 0.00 not deposited",
+                     "case totals USD: US$0.00 deposited, US$22,300.00 not deposited",
+                     "sets the review date of the vehicles (EV-000003, EV-000009): 2021-04-06",
+                     "audit AU-000001 of DEMO-ER by DEMO-401: 3 of 6 item(s) drawn",
+                     "seal-mismatch, seal DEMO-S-9999 on the item", "missing, not found at DEMO-ER",
+                     "Re-drawn from an exported copy of the log", "rule review-passed: the review date",
+                     "verify: clean", "total in USD: US$29,799.31"):
+        assert expected in out, expected
+    due_lines = [line.split()[:2] for line in out.splitlines() if line.startswith("    cash-undeposited")
+                 or line.startswith("    review-passed")]
+    assert due_lines == [["cash-undeposited", "EV-000001"], ["cash-undeposited", "EV-000007"],
+                         ["review-passed", "EV-000003"], ["review-passed", "EV-000009"]]
+
+    cli = CliHarness(f"sqlite:///{tmp_path / 'evidence-demo.db'}")
+    audit = cli.ok("audit", "show", "AU-000001", json_out=True)
+    cli.ok("export", "log", "--out", str(tmp_path / "copy"))
+    assert redraw_from_bundle(tmp_path / "copy", "AU-000001") == (audit["audit"]["seed"], audit["audit"]["sample"])
+    drawn = audit["audit"]["sample"]
+    assert [(f["item"], f["kind"]) for f in audit["findings"]] == [(drawn[0], "seal-mismatch"),
+                                                                   (drawn[1], "missing")]
+    totals = cli.ok("case", "totals", "DEMO-AQP-2020-0147", "--in", "USD", json_out=True)
+    assert {p["currency"]: (p["deposited"], p["undeposited"]) for p in totals["per_currency"]} == {
+        "PEN": ("26900.00", "0.00"), "USD": ("0.00", "22300.00")}
+    due = cli.ok("due", "--case", "DEMO-AQP-2020-0147", "--at", "2021-04-07T09:00", json_out=True)
+    assert [(e["rule"], e["item"], e["overdue"]) for e in due["entries"]] == [
+        ("cash-undeposited", "EV-000001", True), ("cash-undeposited", "EV-000007", True),
+        ("review-passed", "EV-000003", True), ("review-passed", "EV-000009", True)]
+    assert cli.ok("verify", json_out=True)["ok"]
 
 
 def test_demo_never_writes_into_an_existing_ledger(tmp_path):

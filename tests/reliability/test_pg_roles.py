@@ -24,7 +24,7 @@ GRANT USAGE ON SCHEMA public TO "{app}";
 GRANT SELECT ON alembic_version TO "{app}";
 GRANT SELECT, INSERT ON events, event_items TO "{app}";
 GRANT SELECT, INSERT, UPDATE ON chain_head, officers, locations, cases, seizures, items, rates, requests,
-    deposits, assignments, audits, audit_checks, audit_findings TO "{app}";
+    deposits, assignments, audits, audit_checks, audit_findings, item_reviews, case_orders TO "{app}";
 GRANT SELECT, INSERT ON event_signatures TO "{app}";
 GRANT SELECT, INSERT, UPDATE ON officer_keys, officer_logins, settings, offers TO "{app}";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{app}";
@@ -94,6 +94,10 @@ def test_the_whole_cli_works_under_the_application_role(roles, tmp_path):
     cli.ok("custody", "reseal", "EV-1", "--old-seal", "S-1", "--new-seal", "S-2", "--reason", "Peritaje",
            "--at", "2020-10-07T09:00", "--by", "C-3001")
     cli.ok("custody", "dispose", "EV-3", "--action", "returned", "--authority", "Res. 1", "--by", "F-2001")
+    cli.ok("item", "review", "EV-1", "--on", "2099-01-01", "--by", "F-2001")
+    cli.ok("item", "review", "EV-1", "--on", "2099-06-01", "--by", "F-2001")  # an UPDATE of its row
+    cli.ok("case", "order", "AQP-2020-0147", "--order", "Sentencia 4-2022", "--final", "--by", "F-2001")
+    cli.ok("due", "--within", "30")
     cli.ok("custody", "holdings", "C-3001")
     cli.ok("item", "history", "EV-1")
     cli.ok("rate", "set", "2020-10-06", "USD", "PEN", "3.5870", "--source", "SBS", "--by", "B-1001")

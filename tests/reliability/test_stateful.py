@@ -1,8 +1,9 @@
 """A stateful model test of custody: Hypothesis draws random sequences of registrations,
 transfers (offers, and handovers both officers sign at once; many of them invalid), accepts and
-declines of offers, reseals, witnessed dispositions and rate entries, runs them through
-the ledger's public functions, and after every step compares holders, statuses, seals,
-current rates and the number of events with a plain in-memory model, and runs `verify`.
+declines of offers, reseals, witnessed dispositions, rate entries, review dates and court orders,
+runs them through the ledger's public functions, and after every step compares holders,
+statuses, seals, current rates, review dates and the number of events with a plain in-memory
+model, and runs `verify`.
 
 A step the model expects to be refused must raise a LedgerError and write nothing; a step it
 expects to pass must pass. Runs on SQLite always and on PostgreSQL when EVIDENCE_TEST_PG_URL is set.
@@ -79,6 +80,7 @@ class CustodyMachine(RuleBasedStateMachine):
         self.clock = 0  # minutes after START: the latest moment any accepted act happened
         self.items: dict[str, dict] = {}  # EV-000001 -> holder, status, seal, last (minutes)
         self.rates: dict[tuple[str, str], str] = {}  # (day, source) -> current value
+        self.reviews: dict[str, str | None] = {}  # EV-000001 -> its review date (None: cleared)
 
     def teardown(self):
         self.ledger.dispose()
@@ -254,6 +256,40 @@ class CustodyMachine(RuleBasedStateMachine):
                 self.rates[(day, source)] = value
                 self.events += 1
 
+    @rule(data=st.data(), on=st.sampled_from(["2021-01-01", "clear", "2021-01-01", "clear", "2021-06-01",
+                                              "2020-10-05"]),
+          by=st.sampled_from(["F-2001", "C-3001", "F-2001", "B-1001"]), dt=st.integers(-3, 30))
+    @precondition(lambda self: self.items)
+    def review(self, data, on, by, dt):
+        from ledger.operations.reviews import set_review
+
+        ref = self.pick(data, "item")
+        item = self.items.get(ref)
+        minutes = self.when(dt)
+        day = (START + timedelta(minutes=minutes) - timedelta(hours=5)).date().isoformat()  # Lima, UTC-5
+        current = self.reviews.get(ref)
+        ok = (ROLES[by] in ("custodian", "prosecutor") and item is not None and item["status"] != "disposed"
+              and minutes >= item["last"]
+              and (current is not None if on == "clear" else on != current and on >= day))
+        done = self.attempt(ok, set_review, [ref], on=None if on == "clear" else on, clear=on == "clear",
+                            reason="Revisión", by=by, at=at_text(minutes))
+        if done:
+            self.reviews[ref] = None if on == "clear" else on
+            self.events += 1
+            self.clock = max(self.clock, minutes)
+
+    @rule(final=st.booleans(), by=st.sampled_from(["F-2001", "C-3001", "B-1001"]), dt=st.integers(0, 30))
+    @precondition(lambda self: len(self.items) >= 2)
+    def order(self, final, by, dt):
+        from ledger.operations.orders import record_order
+
+        minutes = self.when(dt)
+        done = self.attempt(ROLES[by] in ("custodian", "prosecutor"), record_order, "AQP-1", order="Sentencia 1",
+                            final=final, by=by, at=at_text(minutes))
+        if done:
+            self.events += 1
+            self.clock = max(self.clock, minutes)
+
     # -- checks after every step ----------------------------------------------------------
     @invariant()
     def matches_the_model(self):
@@ -270,6 +306,10 @@ class CustodyMachine(RuleBasedStateMachine):
             current = {(r.date, r.source): r.rate for r in
                        session.scalars(select(Rate).where(Rate.superseded_seq.is_(None)))}
             assert current == self.rates
+            from ledger.models import ItemReview
+
+            reviews = {f"EV-{r.item_no:06d}": r.review_on for r in session.scalars(select(ItemReview))}
+            assert reviews == self.reviews
         with self.ledger.read() as session:
             report = verify_log(session)
             assert report.ok, [f.as_dict() for f in report.findings]

@@ -27,7 +27,8 @@ TABLES = sorted(Base.metadata.tables)
 
 def build_history(cli: CliHarness) -> None:
     """Two cases with seizures, items of every kind, transfers, a reseal, a disposition, a
-    deposit, assignments (one returned), a closed audit with findings, rates (one superseded, some imported), and request
+    deposit, assignments (one returned), a closed audit with findings, review dates (one moved,
+    one cleared), court orders (one final), rates (one superseded, some imported), and request
     ids on every kind of request."""
     seed_basic(cli)
     scenario(cli)
@@ -62,17 +63,21 @@ def build_history(cli: CliHarness) -> None:
     cli.ok("audit", "check", "AU-1", "EV-3", "--found", "--seal", "S-9999", "--note", "Seal differs", "--by", "A-4001")
     cli.ok("audit", "check", "AU-1", "EV-4", "--found", "--unexpected", "--location", "ER-AQP", "--by", "A-4001")
     cli.ok("audit", "close", "AU-1", "--by", "A-4001")
+    cli.ok("item", "review", "EV-3", "--on", "2021-06-01", "--reason", "Revisión semestral", "--at",
+           "2021-01-02T10:00", "--by", "F-2001")
+    cli.ok("item", "review", "EV-3", "--on", "2099-09-01", "--by", "C-3001")
+    cli.ok("item", "review", "EV-4", "--on", "2021-01-01", "--at", "2020-10-09T10:00", "--by", "F-2001")
+    cli.ok("item", "review", "EV-4", "--clear", "--reason", "Depositado", "--at", "2020-10-10T10:00", "--by", "F-2001")
+    cli.ok("case", "order", "AQP-2020-0147", "--order", "Auto 3-2021", "--at", "2021-05-01T10:00", "--by", "F-2001")
+    cli.ok("case", "order", "AQP-2020-0200", "--order", "Sentencia 4-2022", "--final", "--note", "Decomiso",
+           "--at", "2022-03-01T10:00", "--by", "C-3001")
     # handovers offered and answered (one accepted, one declined, one still in transit), a key
     # rotated and revoked, a database login mapped
-    cli.ok("custody", "transfer", "EV-3", "--from", "C-3001", "--to", "F-2001", "--reason", "Para la fiscalía",
-           "--at", "2021-08-01T10:00", "--by", "C-3001", offer=True)
-    cli.ok("custody", "accept", "EV-3", "--seal-broken", "precinto despegado", "--at", "2021-08-01T11:00",
-           "--by", "F-2001")
-    cli.ok("custody", "transfer", "EV-3", "--from", "F-2001", "--to", "B-1002", "--reason", "Devolución",
-           "--at", "2021-08-02T10:00", "--by", "F-2001", offer=True)
-    cli.ok("custody", "decline", "EV-3", "--reason", "No corresponde", "--at", "2021-08-02T11:00", "--by", "B-1002")
-    cli.ok("custody", "transfer", "EV-3", "--from", "F-2001", "--to", "C-3001", "--reason", "Al depósito",
-           "--at", "2021-08-03T10:00", "--by", "F-2001", offer=True)
+    cli.ok("custody", "transfer", "EV-3", "--from", "C-3001", "--to", "F-2001", "--reason", "Para la fiscalía", "--by", "C-3001", offer=True)
+    cli.ok("custody", "accept", "EV-3", "--seal-broken", "precinto despegado", "--by", "F-2001")
+    cli.ok("custody", "transfer", "EV-3", "--from", "F-2001", "--to", "B-1002", "--reason", "Devolución", "--by", "F-2001", offer=True)
+    cli.ok("custody", "decline", "EV-3", "--reason", "No corresponde", "--by", "B-1002")
+    cli.ok("custody", "transfer", "EV-3", "--from", "F-2001", "--to", "C-3001", "--reason", "Al depósito", "--by", "F-2001", offer=True)
     old = cli.ok("officer", "list", "--keys", json_out=True)
     old = next(k["key_id"] for k in old if k["badge"] == "A-4001")
     cli.ok("officer", "key", "add", "A-4001", cli.public_key("A-4001-NEW"), "--by", "ADM-0001")
