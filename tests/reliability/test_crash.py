@@ -1,5 +1,6 @@
 """Crash safety on SQLite: CLI writes (item imports of hundreds of rows, transfers of many
-items at once) run in their own processes and are killed with SIGKILL at random moments.
+items at once, handovers offered by the holder and accepted by the receiver) run in their own
+processes and are killed with SIGKILL at random moments.
 After every kill the file passes `PRAGMA integrity_check`, `verify` is clean, every command
 that had exited 0 is fully present, and the killed one is fully present or fully absent.
 """
@@ -58,6 +59,8 @@ class Crasher:
         self.holders: dict[str, str] = {}  # item -> holder, from committed commands only
         self.imports: list[int] = []  # committed imports
         self.transfers: list[str] = []  # reasons of committed transfers
+        self.offers: dict[str, tuple[list[str], str, str]] = {}  # reason -> (items, sender, receiver), not answered
+        self.accepted: list[str] = []  # reasons of offers accepted
         self.k = 0
 
     def op(self) -> tuple[list[str], callable]:
@@ -65,8 +68,13 @@ class Crasher:
         absent (False), or half there (raises)."""
         self.k += 1
         k = self.k
-        held = sorted(i for i, h in self.holders.items() if h == "B-1001")
-        if k % 2 or not self.holders:
+        waiting = {i for items, _, _ in self.offers.values() for i in items}
+        held = sorted(i for i, h in self.holders.items() if h == "B-1001" and i not in waiting)
+        if not k % 2 and self.offers and k % 3 == 0:
+            return self._accept()
+        sender = "B-1001" if len(held) * 2 >= len(self.holders) else "C-3001"
+        items = sorted(i for i, h in self.holders.items() if h == sender and i not in waiting)[:TRANSFER_MAX]
+        if k % 2 or not items:
             path = self.tmp / f"imp{k}.csv"
             _write_import(path, k)
 
@@ -80,9 +88,9 @@ class Crasher:
                 return bool(n)
 
             return ["item", "import", "SZ-1", str(path), "--by", "B-1001"], present
-        sender = "B-1001" if len(held) * 2 >= len(self.holders) else "C-3001"
-        items = sorted(i for i, h in self.holders.items() if h == sender)[:TRANSFER_MAX]
         receiver, reason = OTHER[sender], f"xfer{k}"
+        if k % 4 == 2:  # an offer: the items wait, in transit, for the receiver's acceptance
+            return self._offer(items, sender, receiver, reason)
 
         def present() -> bool:
             events = _query(self.db, "SELECT seq FROM events WHERE type = 'custody.transferred' AND body LIKE ?",
@@ -104,6 +112,42 @@ class Crasher:
         return ["custody", "transfer", *items, "--from", sender, "--to", receiver, "--reason", reason,
                 "--by", sender, "--receiver-key", str(self.cli.key_path(receiver))], present
 
+    def _offer(self, items: list[str], sender: str, receiver: str, reason: str) -> tuple[list[str], callable]:
+        def present() -> bool:
+            events = _query(self.db, "SELECT seq FROM events WHERE type = 'custody.offered' AND body LIKE ?",
+                            (f'%"reason":"{reason}"%',))
+            assert len(events) <= 1, f"offer {reason} recorded {len(events)} times"
+            marks = ",".join("?" * len(items))
+            now = _query(self.db, f"SELECT holder, status FROM items WHERE id IN ({marks})", items)
+            assert {h for h, _ in now} == {sender}, f"{reason}: an offer moved items"
+            statuses = {s for _, s in now}
+            if not events:
+                assert statuses == {"in-custody"}, f"{reason} absent but some items are in transit"
+                return False
+            assert statuses == {"in-transit"}, f"{reason} present but some items are not in transit"
+            self.offers[reason] = (items, sender, receiver)
+            return True
+
+        return ["custody", "transfer", *items, "--from", sender, "--to", receiver, "--reason", reason,
+                "--by", sender], present
+
+    def _accept(self) -> tuple[list[str], callable]:
+        reason, (items, sender, receiver) = next(iter(self.offers.items()))
+
+        def present() -> bool:
+            marks = ",".join("?" * len(items))
+            now = set(_query(self.db, f"SELECT holder, status FROM items WHERE id IN ({marks})", items))
+            if now == {(sender, "in-transit")}:
+                return False
+            assert now == {(receiver, "in-custody")}, f"acceptance of {reason} half done: {now}"
+            for i in items:
+                self.holders[i] = receiver
+            del self.offers[reason]
+            self.accepted.append(reason)
+            return True
+
+        return ["custody", "accept", *items, "--seal-ok", "--by", receiver], present
+
     def check_all(self) -> None:
         assert _query(self.db, "PRAGMA integrity_check") == [("ok",)]
         report = self.cli.ok("verify", json_out=True)
@@ -113,6 +157,10 @@ class Crasher:
         assert counts == {f"imp{k}": IMPORT_ROWS for k in self.imports}
         [(n,)] = _query(self.db, "SELECT count(*) FROM events WHERE type = 'custody.transferred'")
         assert n == len(self.transfers)
+        [(n,)] = _query(self.db, "SELECT count(*) FROM events WHERE type = 'custody.accepted'")
+        assert n == len(self.accepted)
+        [(n,)] = _query(self.db, "SELECT count(*) FROM offers WHERE closed_seq IS NULL")
+        assert n == sum(len(items) for items, _, _ in self.offers.values())
         assert dict(_query(self.db, "SELECT id, holder FROM items")) == self.holders
 
 
@@ -155,6 +203,6 @@ def test_sigkill_during_writes_loses_nothing_and_leaves_nothing_half_done(tmp_pa
             assert present(), "a command that exited 0 is missing from the ledger"
         crasher.check_all()
     STATS.update(kills=kills, completed=completed, rounds=rounds, imports=len(crasher.imports),
-                 transfers=len(crasher.transfers), durations_ms=[round(d * 1000) for d in durations], seconds=round(time.monotonic() - started_all))
+                 transfers=len(crasher.transfers), accepted=len(crasher.accepted), durations_ms=[round(d * 1000) for d in durations], seconds=round(time.monotonic() - started_all))
     print(f"\ncrash: {STATS}")
     assert kills >= KILLS, f"only {kills} kills landed in {rounds} rounds"
