@@ -95,6 +95,25 @@ def change_salt(out):
     set_lines(out, lines)
 
 
+def change_signature(out):
+    """A signature of one event swapped for another event's: the officer never signed this one."""
+    lines = [json.loads(raw) for raw in lines_of(out)]
+    lines[3]["signatures"][0]["signature"] = lines[4]["signatures"][0]["signature"]
+    set_lines(out, [canonical(x) for x in lines])
+
+
+def drop_signature(out):
+    lines = [json.loads(raw) for raw in lines_of(out)]
+    lines[3]["signatures"] = []
+    set_lines(out, [canonical(x) for x in lines])
+
+
+def claim_another_signer(out):
+    lines = [json.loads(raw) for raw in lines_of(out)]
+    lines[3]["signatures"][0]["signer"] = "B-1002"
+    set_lines(out, [canonical(x) for x in lines])
+
+
 def drop_event(out):
     lines = lines_of(out)
     del lines[5]
@@ -192,6 +211,10 @@ HOSTILE = [
     ("forged amount", "full", forge_amount, (), "hash"),
     ("forged amount in a case bundle", "case", forge_amount, (), "inclusion proof"),
     ("changed salt", "full", change_salt, (), "root"),
+    ("signature copied from another event", "full", change_signature, (), "does not verify over the event"),
+    ("signature copied in a case bundle", "case", change_signature, (), "does not verify over the event"),
+    ("signature removed", "full", drop_signature, (), "has no signature by"),
+    ("signature claimed for another officer", "full", claim_another_signer, (), "no signature by"),
     ("changed salt in a case bundle", "case", change_salt, (), "inclusion proof"),
     ("dropped event", "full", drop_event, (), "expected seq"),
     ("dropped event in a case bundle", "case", drop_event, (), "manifest.json"),
