@@ -21,6 +21,7 @@ class AppState:
     db: str | None
     tz: str
     json: bool
+    lang: str = "en"
     _ledger: object = field(default=None, repr=False)
 
     @property
@@ -56,8 +57,60 @@ def _reader_gone(ctx: click.Context):
     ctx.exit(EXIT_BROKEN_PIPE)
 
 
+def _setter(attr: str, convert=lambda v: v):
+    """Callback of a global option given after the subcommand: overrides the root's value.
+    (No state during shell completion, which does not run the root's callback.)"""
+
+    def callback(ctx: click.Context, _param, value):
+        state = ctx.find_object(AppState)
+        if value not in (None, False) and state is not None:
+            setattr(state, attr, convert(value))
+
+    return callback
+
+
+def _zone(value: str) -> str:
+    from ledger.validate import check_zone
+
+    return check_zone(value, "--tz")
+
+
+# The global options as any subcommand accepts them too (`evidence item list --json`). They
+# carry no default and no environment variable: the root's own options supply those, and a
+# value given here only overrides what the root set. A command with an option of the same
+# name keeps its own (`export xlsx --lang` is the workbook's language).
+_TRAILING_GLOBALS = (
+    ("--db", dict(metavar="URL", callback=_setter("db"))),
+    ("--json", dict(is_flag=True, default=False, callback=_setter("json"))),
+    ("--tz", dict(metavar="ZONE", callback=_setter("tz", _zone))),
+    ("--lang", dict(type=click.Choice(["es", "en"], case_sensitive=False), callback=_setter("lang", str.lower))),
+)
+
+
+def _accept_globals(command: click.Command) -> None:
+    """Give `command` and everything below it the global options, once."""
+    if getattr(command, "_evidence_globals", False):
+        return
+    taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
+    for name, attrs in _TRAILING_GLOBALS:
+        if name not in taken:
+            command.params.append(click.Option(
+                [name, "_global_" + name[2:]], expose_value=False, hidden=True, is_eager=True, **attrs))
+    command._evidence_globals = True
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_globals(sub)
+
+
 class LedgerGroup(click.Group):
-    """Root group: every LedgerError raised below it becomes a message and its exit code."""
+    """Root group: every LedgerError raised below it becomes a message and its exit code.
+    Its global options are accepted after any subcommand as well as before it."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _accept_globals(command)
+        return command
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
@@ -91,22 +144,27 @@ class LedgerGroup(click.Group):
 @click.option("--json", "json_", is_flag=True, help="Machine output: exactly one JSON document on stdout.")
 @click.option("--tz", envvar="EVIDENCE_TZ", default="America/Lima", show_default=True,
               help="Zone for reading naive times and showing times [env EVIDENCE_TZ].")
+@click.option("--lang", envvar="EVIDENCE_LANG", type=click.Choice(["es", "en"], case_sensitive=False),
+              help="Language of messages: es or en [env EVIDENCE_LANG; default from LANG, else en].")
 @click.version_option(package_name="evidence-ledger", prog_name="evidence")
 @click.pass_context
-def main(ctx: click.Context, db: str | None, json_: bool, tz: str) -> None:
+def main(ctx: click.Context, db: str | None, json_: bool, tz: str, lang: str | None) -> None:
     """A ledger for seized assets and financial evidence.
 
     Evidence officers register what a raid seized and hand it on; auditors verify the
     hash-chained custody log; prosecutors export inventories for the court.
+
+    The options below may also be given after the command (`evidence item list --json`).
 
     Example:
 
     \b
         evidence officer add B-1001 --name "Ana Quispe" --role officer
     """
+    from ledger.i18n import resolve_language
     from ledger.validate import check_zone
 
-    ctx.obj = AppState(db=db, tz=check_zone(tz, "--tz"), json=json_)
+    ctx.obj = AppState(db=db, tz=check_zone(tz, "--tz"), json=json_, lang=resolve_language(lang and lang.lower()))
 
 
 def by_option(f):
