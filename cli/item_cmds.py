@@ -12,6 +12,8 @@ def _register(state, kind: str, seizure: str, raw: dict, by: str | None, at: str
     from ledger import items
 
     spec = items.prepare_item(kind, raw)
+    for note in spec.notes:
+        click.echo(f"note: {note}", err=True)
     [done] = state.ledger().write(items.register_items, seizure, [spec], by=by, at=at, tz=state.tz)
     for w in done.warnings:
         warn(w)
@@ -31,7 +33,7 @@ def cash_group():
 
 @cash_group.command("add")
 @click.argument("seizure")
-@click.option("--amount", required=True, help="Amount as counted, e.g. 4000.00 or 4,000.00.")
+@click.option("--amount", required=True, help="Amount as counted: 4000.00, 4,000.00, 4.000,00 or S/ 4,000.00 (4.000 is refused as ambiguous).")
 @click.option("--currency", required=True, help="ISO 4217 code, e.g. PEN or USD.")
 @click.option("--counted-by", "counted_by", required=True, metavar="BADGE", help="Officer who counted it.")
 @click.option("--verified-by", "verified_by", required=True, metavar="BADGE", help="Second officer who verified the count.")
@@ -67,7 +69,7 @@ def vehicle_group():
 @click.option("--vin", help="17-character vehicle identification number.")
 @click.option("--year", help="Model year.")
 @click.option("--color")
-@click.option("--value", help='Declared value, e.g. "45000 PEN".')
+@click.option("--value", help='Declared value, e.g. "45000 PEN" or "S/ 45,000".')
 @common_options
 @pass_state
 def vehicle_add(state, seizure, make, model, plate, plate_kind, vin, year, color, value, location, at, by):

@@ -99,6 +99,7 @@ class ItemSpec:
     officers: dict[str, str] = field(default_factory=dict)  # option -> badge that must exist
     location: str | None = None
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how a forgiving reading read a value (S/ 4.000,00)
 
 
 def _check_phone_number(value: str) -> str:
@@ -148,7 +149,10 @@ def prepare_item(kind: str, raw: dict[str, str | None], *, base_dir: Path | None
     if kind == "cash":
         currency = attempt("currency", lambda v: money.check_currency(v, "--currency"))
         if currency:
-            amount = attempt("amount", lambda v: money.parse_amount(v, currency, "--amount"))
+            reading = attempt("amount", lambda v: money.read_amount(v, currency, "--amount"))
+            amount = reading.amount if reading else None
+            if reading and reading.note:
+                spec.notes.append(reading.note)
             if amount is not None:
                 cols["currency"], cols["amount_minor"] = currency, money.to_minor(amount, currency)
                 denoms = attempt("denominations", lambda v: money.parse_denominations(v, currency, "--denominations"))
@@ -180,10 +184,11 @@ def prepare_item(kind: str, raw: dict[str, str | None], *, base_dir: Path | None
             spec.warnings.extend(warnings)
         cols["year"] = attempt("year", lambda v: check_year(v, "--year"))
         cols["color"] = attempt("color", lambda v: clean_text(v, "--color", max_len=50))
-        value = attempt("value", lambda v: money.parse_money_value(v, "--value"))
+        value = attempt("value", lambda v: money.read_money_value(v, "--value"))
         if value:
-            amount, currency = value
-            cols["value_currency"], cols["value_minor"] = currency, money.to_minor(amount, currency)
+            cols["value_currency"], cols["value_minor"] = value.currency, money.to_minor(value.amount, value.currency)
+            if value.note:
+                spec.notes.append(value.note)
     elif kind == "phone":
         cols["imei"] = attempt("imei", lambda v: check_imei(v, "--imei"))
         cols["imei2"] = attempt("imei2", lambda v: check_imei(v, "--imei2"))
