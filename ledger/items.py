@@ -252,19 +252,29 @@ def _event_fields(cols: dict, location: str | None) -> dict:
 # -- writing -------------------------------------------------------------------------
 def check_references(session: Session, specs: Sequence[ItemSpec], label=None) -> list[str]:
     """Every officer and location an item names must exist. Returns sentences, with
-    `label(i)` (e.g. 'row 7') in front when given."""
+    `label(i)` (e.g. 'row 7') in front when given, and the closest registered names."""
+    from ledger.suggest import closest, did_you_mean
+
     badges = {b for s in specs for b in s.officers.values()}
     codes = {s.location for s in specs if s.location}
     known_badges = set(session.scalars(select(Officer.badge).where(Officer.badge.in_(badges)))) if badges else set()
     known_codes = set(session.scalars(select(Location.code).where(Location.code.in_(codes)))) if codes else set()
     errors = []
+    all_badges: list[str] | None = None
+    all_codes: list[str] | None = None
     for i, spec in enumerate(specs):
         where = f"{label(i)}: " if label else ""
         for opt, badge in spec.officers.items():
             if badge not in known_badges:
-                errors.append(f"{where}{opt}: no officer with badge {badge} is registered; see 'evidence officer list'.")
+                if all_badges is None:
+                    all_badges = list(session.scalars(select(Officer.badge)))
+                errors.append(f"{where}{opt}: no officer with badge {badge} is registered. "
+                              f"{did_you_mean(closest(badge, all_badges))}See 'evidence officer list'.")
         if spec.location and spec.location not in known_codes:
-            errors.append(f"{where}--location: no location {spec.location} is registered; see 'evidence location list'.")
+            if all_codes is None:
+                all_codes = list(session.scalars(select(Location.code)))
+            errors.append(f"{where}--location: no location {spec.location} is registered. "
+                          f"{did_you_mean(closest(spec.location, all_codes))}See 'evidence location list'.")
     return errors
 
 
@@ -380,6 +390,21 @@ def duplicate_warnings(session: Session, specs: Sequence[ItemSpec]) -> list[list
 
 
 # -- reading -------------------------------------------------------------------------
+def missing_item_hint(session: Session, refs: Sequence[str]) -> str:
+    """How to find the items meant: registered evidence numbers one keystroke from the first
+    missing one (EV-000024 for EV-000042), then where the numbers are listed."""
+    from ledger.suggest import did_you_mean, near_numbers
+
+    near: list[str] = []
+    digits = "".join(ch for ch in str(refs[0] if refs else "") if ch.isascii() and ch.isdigit()).lstrip("0")
+    if digits and len(digits) <= 9:
+        no = int(digits)
+        candidates = [no, *near_numbers(no)]
+        found = set(session.scalars(select(Item.no).where(Item.no.in_(candidates))))
+        near = [item_label(n) for n in sorted(found, key=lambda n: (abs(n - no), n))[:3]]
+    return did_you_mean(near) + "Evidence numbers look like EV-000042; 'evidence item list' shows them."
+
+
 def get_item(session: Session, ref: str, field: str = "ITEM") -> Item:
     """The item an evidence number (EV-000042, or 42) or a scanned label's payload names;
     a label is checked against the item's case and registration before it is believed."""
@@ -387,10 +412,7 @@ def get_item(session: Session, ref: str, field: str = "ITEM") -> Item:
     no = label[0] if label is not None else parse_item_ref(ref)
     item = session.get(Item, no) if no is not None else None
     if item is None:
-        raise NotFound(
-            f"{field}: no item {ref!r} is registered.",
-            hint="Evidence numbers look like EV-000042; 'evidence item list' shows them.",
-        )
+        raise NotFound(f"{field}: no item {ref!r} is registered.", hint=missing_item_hint(session, [ref]))
     if label is not None:
         _check_label(session, item, ref.strip(), label[1], label[2], field)
     return item

@@ -16,6 +16,7 @@ from ledger import replay
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event
 from ledger.models import Case, Item, Location, Officer, Seizure
+from ledger.suggest import closest, did_you_mean, near_numbers
 from ledger.validate import ID_SEPARATORS, check_badge, check_code, clean_text, identifier_key, parse_time, utc_iso
 
 ROLES = ("officer", "custodian", "auditor", "prosecutor")
@@ -78,8 +79,22 @@ def _look_alike(session: Session, column, value: str) -> str | None:
 
 
 def _did_you_mean(session: Session, column, value: str) -> str:
+    """'Did you mean ...? ': the look-alike if there is one, else the closest registered names."""
     near = _look_alike(session, column, value)
-    return f"Did you mean {near}? " if near else ""
+    if near:
+        return did_you_mean([near])
+    return did_you_mean(closest(value, session.scalars(select(column))))
+
+
+def seizure_numbers_near(session: Session, ref: str) -> list[str]:
+    """Registered seizure ids one keystroke from the number in `ref` (SZ-000021 for SZ-000012)."""
+    digits = "".join(ch for ch in str(ref or "") if ch.isascii() and ch.isdigit()).lstrip("0")
+    if not digits or len(digits) > 9:
+        return []
+    no = int(digits)
+    candidates = [no, *near_numbers(no)]
+    found = set(session.scalars(select(Seizure.no).where(Seizure.no.in_(candidates))))
+    return [seizure_label(n) for n in sorted(found, key=lambda n: (abs(n - no), n))[:3]]
 
 
 # -- officers ------------------------------------------------------------------------
@@ -253,7 +268,8 @@ def get_seizure(session: Session, ref: str, field: str = "SEIZURE") -> Seizure:
     if seizure is None:
         raise NotFound(
             f"{field}: no seizure {ref!r} is registered.",
-            hint="Seizure ids look like SZ-000001; 'evidence case show CASE_NO' lists a case's seizures.",
+            hint=did_you_mean(seizure_numbers_near(session, ref))
+            + "Seizure ids look like SZ-000001; 'evidence case show CASE_NO' lists a case's seizures.",
         )
     return seizure
 
