@@ -318,6 +318,10 @@ def import_batch(
     done = register_items(session, seizure, batch.specs, by=by, at=at, tz=tz, progress=progress,
                           label=lambda i: f"row {batch.rows[i]}", check_duplicates=False, last_data=last_data)
     counts = Counter(d.kind for d in done)
+    # What register_items adds to every item beyond its own (duplicates are not checked there
+    # for an import) is about the whole import, such as a registration long after the seizure:
+    # said once, first.
+    batch.warnings[:0] = [w for w in done[0].warnings if w not in batch.specs[0].warnings]
     warnings = batch.warnings[:MAX_WARNINGS]
     if len(batch.warnings) > MAX_WARNINGS:
         warnings.append(f"... and {len(batch.warnings) - MAX_WARNINGS} more warnings.")

@@ -7,6 +7,7 @@ allocates evidence numbers and writes one registration event per item.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 import urllib.parse
@@ -29,6 +30,7 @@ from ledger.validate import (
     check_vin,
     check_year,
     clean_text,
+    from_utc_iso,
     local_iso,
     parse_time,
     utc_iso,
@@ -278,6 +280,34 @@ def check_references(session: Session, specs: Sequence[ItemSpec], label=None) ->
     return errors
 
 
+# An item is normally taken in within hours of its raid; later than this draws a warning,
+# because custody before the registration time can then never be recorded.
+LATE_REGISTRATION = datetime.timedelta(days=1)
+
+
+def _span(delta: datetime.timedelta) -> str:
+    days = delta.days
+    if days >= 2:
+        return f"{days} days"
+    hours = int(delta.total_seconds() // 3600)
+    return f"{hours} hours"
+
+
+def late_registration_warning(seizure: Seizure, when: str, given: bool, tz: str) -> str | None:
+    """A warning when an item is registered more than a day after its seizure took place,
+    saying whether the time was typed (--at) or is the default (now)."""
+    delta = from_utc_iso(when) - from_utc_iso(seizure.occurred_at)
+    if delta <= LATE_REGISTRATION:
+        return None
+    took = f"seizure {seizure.id} took place ({local_iso(seizure.occurred_at, tz)})"
+    if given:
+        return (f"--at {local_iso(when, tz)} is {_span(delta)} after {took}; no custody before then can be "
+                "recorded for the item. Check the time if it was taken in earlier.")
+    return (f"no --at was given, so the item is registered now ({local_iso(when, tz)}), {_span(delta)} after "
+            f"{took}; no custody before now can be recorded for it. Give --at with the time it was taken in "
+            "when registering items after the day of the seizure.")
+
+
 @dataclass(frozen=True)
 class Registered:
     id: str
@@ -302,6 +332,7 @@ def register_items(
             f"({local_iso(seizure.occurred_at, tz)}).",
             hint="Items are registered at or after their seizure; check the time.",
         )
+    late = late_registration_warning(seizure, when, at is not None, tz)
     errors = check_references(session, specs, label)
     if errors:
         if len(errors) == 1:
@@ -336,7 +367,8 @@ def register_items(
             }
             groups.setdefault(tuple(row), []).append(row)
             links.append({"seq": ev.seq, "item_no": no})
-            out.append(Registered(item_id, spec.kind, ev.seq, (*spec.warnings, *dupes[start + offset])))
+            out.append(Registered(item_id, spec.kind, ev.seq,
+                                  (*spec.warnings, *dupes[start + offset], *([late] if late else []))))
         conn = session.connection()
         for rows in groups.values():
             insert_rows(conn, Item.__table__, rows)
