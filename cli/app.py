@@ -22,6 +22,7 @@ class AppState:
     tz: str
     json: bool
     lang: str = "en"
+    wide: bool = False
     _ledger: object = field(default=None, repr=False)
 
     @property
@@ -75,7 +76,7 @@ def _zone(value: str) -> str:
     return check_zone(value, "--tz")
 
 
-# The global options as any subcommand accepts them too (`evidence item list --json`). They
+# The global options (and --wide) as any subcommand accepts them too (`evidence item list --json`). They
 # carry no default and no environment variable: the root's own options supply those, and a
 # value given here only overrides what the root set. A command with an option of the same
 # name keeps its own (`export xlsx --lang` is the workbook's language).
@@ -84,6 +85,7 @@ _TRAILING_GLOBALS = (
     ("--json", dict(is_flag=True, default=False, callback=_setter("json"))),
     ("--tz", dict(metavar="ZONE", callback=_setter("tz", _zone))),
     ("--lang", dict(type=click.Choice(["es", "en"], case_sensitive=False), callback=_setter("lang", str.lower))),
+    ("--wide", dict(is_flag=True, default=False, callback=_setter("wide"))),
 )
 
 
@@ -100,6 +102,16 @@ def _accept_globals(command: click.Command) -> None:
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _accept_globals(sub)
+
+
+def _json_error(ctx: click.Context, code: int, message: str, hint: str | None, details: list[str]) -> None:
+    """With --json, a refusal is also one JSON object on stdout, so a script reading stdout
+    sees why (the sentence still goes to stderr for people)."""
+    from .output import emit_json, json_written
+
+    state = ctx.obj
+    if isinstance(state, AppState) and state.json and not json_written():
+        emit_json({"error": {"exit_code": code, "message": message, "hint": hint, "details": list(details)}})
 
 
 class LedgerGroup(click.Group):
@@ -126,10 +138,14 @@ class LedgerGroup(click.Group):
             return result
         except LedgerError as exc:
             try:
+                _json_error(ctx, exc.exit_code, exc.message, exc.hint, exc.details)
                 click.echo(f"error: {exc.render()}", err=True)
             except BrokenPipeError:
                 pass
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:  # a mistyped option after the subcommand
+            _json_error(ctx, exc.exit_code, exc.format_message(), None, [])
+            raise
         except BrokenPipeError:
             _reader_gone(ctx)
         finally:
@@ -146,9 +162,10 @@ class LedgerGroup(click.Group):
               help="Zone for reading naive times and showing times [env EVIDENCE_TZ].")
 @click.option("--lang", envvar="EVIDENCE_LANG", type=click.Choice(["es", "en"], case_sensitive=False),
               help="Language of messages: es or en [env EVIDENCE_LANG; default from LANG, else en].")
+@click.option("--wide", is_flag=True, help="Tables with every column in full (by default they fit 100 columns).")
 @click.version_option(package_name="evidence-ledger", prog_name="evidence")
 @click.pass_context
-def main(ctx: click.Context, db: str | None, json_: bool, tz: str, lang: str | None) -> None:
+def main(ctx: click.Context, db: str | None, json_: bool, tz: str, lang: str | None, wide: bool) -> None:
     """A ledger for seized assets and financial evidence.
 
     Evidence officers register what a raid seized and hand it on; auditors verify the
@@ -164,7 +181,11 @@ def main(ctx: click.Context, db: str | None, json_: bool, tz: str, lang: str | N
     from ledger.i18n import resolve_language
     from ledger.validate import check_zone
 
-    ctx.obj = AppState(db=db, tz=check_zone(tz, "--tz"), json=json_, lang=resolve_language(lang and lang.lower()))
+    from .output import json_written
+
+    json_written(reset=True)
+    ctx.obj = AppState(db=db, tz=check_zone(tz, "--tz"), json=json_,
+                       lang=resolve_language(lang and lang.lower()), wide=wide)
 
 
 def by_option(f):

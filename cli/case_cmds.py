@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from ledger.i18n import count
+
 from .app import by_option, pass_state
-from .output import emit, table
+from .output import FLEX, TABLE_WIDTH, Col, emit, table
 
 
 @click.group("case")
@@ -49,8 +51,8 @@ def case_list(state):
 
     with state.ledger().read() as session:
         rows = registry.list_cases(session)
-    emit(state, rows, table(rows, [("case_no", "CASE"), ("items", "ITEMS"), ("prosecutor", "PROSECUTOR"),
-                                   ("title", "TITLE")]))
+    emit(state, rows, table(rows, [Col("case_no", "CASE"), Col("items", "ITEMS"), Col("prosecutor", "PROSECUTOR"),
+                                   Col("title", "TITLE", flex=FLEX)], wide=state.wide))
 
 
 @case_group.command("show")
@@ -77,9 +79,11 @@ def case_show(state, case_no):
         f"court:       {report.court or '-'}",
         f"seizures:    {len(report.seizures)}",
     ]
-    for s in report.seizures:
-        lines.append(f"  {s['id']}  {local_iso(s['at'], state.tz)}  acta {s['acta'] or '-'}  {s['place']}"
-                     f"  (by {s['officer']})")
+    seizures = [{**s, "at": local_iso(s["at"], state.tz)} for s in report.seizures]
+    if seizures:
+        lines += ["  " + line for line in table(seizures, [
+            Col("id", "SEIZURE"), Col("at", "AT"), Col("acta", "ACTA"), Col("officer", "BY"),
+            Col("place", "PLACE", flex=FLEX)], wide=state.wide, width=TABLE_WIDTH - 2)]
     lines.append("items:")
     if not report.counts:
         lines.append("  (none)")
@@ -90,7 +94,7 @@ def case_show(state, case_no):
     if not report.cash:
         lines.append("  (none)")
     for c in report.cash:
-        lines.append(f"  {c['currency']}  {show_money(c['minor'], c['currency']):>18}  in {c['items']} item(s)")
+        lines.append(f"  {c['currency']}  {show_money(c['minor'], c['currency']):>18}  in {count(c['items'], 'item')}")
     emit(state, report.as_dict(), lines)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import click
 
 from .app import by_option, pass_state
-from .output import emit, emit_json_array, table, warn
+from .output import Col, emit, emit_json_array, fit_columns, table, warn
 
 
 def _register(state, kind: str, seizure: str, raw: dict, by: str | None, at: str | None) -> None:
@@ -164,29 +166,48 @@ def item_list(state, case_no, kind, holder, status):
         if state.json:
             emit_json_array(rows)
             return
-        cols = [("id", "ITEM"), ("kind", "KIND"), ("case_no", "CASE"), ("status", "STATUS"), ("holder", "HOLDER"),
-                ("location", "LOCATION"), ("seal", "SEAL"), ("what", "WHAT")]
+        # KIND goes first when the width is short (WHAT says it), then CASE, then LOCATION.
+        cols = [Col("id", "ITEM"), Col("kind", "KIND", drop=1), Col("case_no", "CASE", drop=2),
+                Col("status", "STATUS"), Col("holder", "HOLDER"), Col("location", "LOCATION", drop=3),
+                Col("seal", "SEAL"), Col("what", "WHAT", flex=36)]
         batch: list[dict] = []
         printed = False
         for row in rows:
             row["what"] = _what(row)
             batch.append(row)
             if len(batch) == 500:
+                # The first batch decides the columns, so that every batch lines up under one header.
+                cols = fit_columns(batch, cols, wide=state.wide) if not printed else cols
                 _print_batch(batch, cols, printed)
                 printed, batch = True, []
         if batch or not printed:
-            _print_batch(batch, cols, printed)
+            _print_batch(batch, cols if printed else fit_columns(batch, cols, wide=state.wide), printed)
 
 
 def _print_batch(batch, cols, printed):
-    lines = table(batch, cols) if batch else ["(none)"]
+    lines = table(batch, cols, wide=True) if batch else ["(none)"]
     for line in (lines[1:] if printed else lines):
         click.echo(line)
 
 
+def _money_fields(data: dict) -> dict:
+    """An item's amount and declared value as the ledger shows money to people (S/ 4,000.00)."""
+    from ledger.money import show_money, to_minor
+
+    out = {}
+    if data.get("amount") and data.get("currency"):
+        out["amount"] = show_money(to_minor(Decimal(data["amount"]), data["currency"]), data["currency"])
+    if data.get("value"):
+        amount, code = data["value"].split(" ")
+        out["value"] = show_money(to_minor(Decimal(amount), code), code)
+    return out
+
+
 def _what(row: dict) -> str:
+    from ledger.money import show_money, to_minor
+
     if row["kind"] == "cash":
-        return f"{row['amount']} {row['currency']}"
+        return show_money(to_minor(Decimal(row["amount"]), row["currency"]), row["currency"])
     if row["kind"] == "vehicle":
         return " ".join(str(x) for x in (row.get("make"), row.get("model"), row.get("plate")) if x)
     if row["kind"] == "phone":
@@ -215,4 +236,5 @@ def item_show(state, item):
         data = items.show_item(session, item)
     width = max(len(k) for k in data) + 1
     shown = {k: (local_iso(v, state.tz) if k.endswith("_at") and v else v) for k, v in data.items()}
+    shown.update(_money_fields(data))
     emit(state, data, [f"{(k + ':').ljust(width)} {'-' if v is None else v}" for k, v in shown.items()])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .app import pass_state
-from .output import emit, table
+from .output import FLEX, Col, emit, table
 
 
 @click.group("db")
@@ -119,7 +119,8 @@ def officer_list(state):
 
     with state.ledger().read() as session:
         rows = registry.list_officers(session)
-    emit(state, rows, table(rows, [("badge", "BADGE"), ("role", "ROLE"), ("name", "NAME"), ("unit", "UNIT")]))
+    emit(state, rows, table(rows, [Col("badge", "BADGE"), Col("role", "ROLE"), Col("name", "NAME", flex=FLEX),
+                                   Col("unit", "UNIT", flex=FLEX)], wide=state.wide))
 
 
 @click.group("location")
@@ -160,4 +161,5 @@ def location_list(state):
 
     with state.ledger().read() as session:
         rows = registry.list_locations(session)
-    emit(state, rows, table(rows, [("code", "CODE"), ("kind", "KIND"), ("name", "NAME")]))
+    emit(state, rows, table(rows, [Col("code", "CODE"), Col("kind", "KIND"), Col("name", "NAME", flex=FLEX)],
+                            wide=state.wide))

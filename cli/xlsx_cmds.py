@@ -52,6 +52,6 @@ def export_xlsx(state, case_no, out, in_currency, side, source, lang, force, unv
         "total": {"currency": inv.totals.in_currency, "amount": inv.totals.total},
     }
     lines = [f"wrote {done.path}" + ("" if inv.verified else " (NOT VERIFIED: the case's tables were not checked)")]
-    lines += [f"  {done.sheets[k]:<20} {n:>7} rows" for k, n in done.rows.items()]
+    lines += [f"  {done.sheets[k]:<20} {n:>7} {'row' if n == 1 else 'rows'}" for k, n in done.rows.items()]
     lines.append(f"sha256 {done.sha256}")
     emit(state, data, lines)

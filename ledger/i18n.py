@@ -24,3 +24,9 @@ def resolve_language(option: str | None = None, environ: dict | None = None) -> 
         if value:
             return "es" if value.lower().startswith("es") else DEFAULT_LANGUAGE
     return DEFAULT_LANGUAGE
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 item', '2 items', '1,204 rows': a number with its noun agreeing."""
+    word = singular if n == 1 else (plural or singular + "s")
+    return f"{n:,} {word}"

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ledger import money
 from ledger.errors import InputError, LedgerError, RuleError
 from ledger.events import append_event
+from ledger.i18n import count
 from ledger.models import Deposit, Item, Rate, Seizure
 from ledger.replay import rate_row
 from ledger.suggest import closest, did_you_mean
@@ -557,7 +558,7 @@ def value_cash(
                                 item.on_date.isoformat(), converted, rate, inverse))
     if problems:
         raise RuleError(
-            f"Case {case_no}: {len(problems)} cash item(s) cannot be valued in {in_currency}; nothing was totalled.",
+            f"Case {case_no}: {count(len(problems), 'cash item')} cannot be valued in {in_currency}; nothing was totalled.",
             details=_cut(problems), hint="\n".join(commands) or None,
         )
     per: dict[str, dict] = {}
