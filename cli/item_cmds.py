@@ -94,7 +94,9 @@ def phone_group():
 
 @phone_group.command("add")
 @click.argument("seizure")
-@click.option("--imei", required=True, help="15-digit IMEI (*#06#).")
+@click.option("--imei", help="15-digit IMEI (*#06#); required unless --no-imei.")
+@click.option("--no-imei", "no_imei", is_flag=True, help="The IMEI cannot be read (broken or locked phone); needs --reason.")
+@click.option("--reason", metavar="TEXT", help="With --no-imei: why the IMEI cannot be read.")
 @click.option("--imei2", help="Second IMEI of a dual-SIM phone.")
 @click.option("--make", required=True)
 @click.option("--model", required=True)
@@ -102,17 +104,28 @@ def phone_group():
 @click.option("--seal", help="Seal number of the evidence bag.")
 @common_options
 @pass_state
-def phone_add(state, seizure, imei, imei2, make, model, number, seal, location, at, by):
+def phone_add(state, seizure, imei, no_imei, reason, imei2, make, model, number, seal, location, at, by):
     """Register a phone from a seizure; prints the evidence number.
+
+    A phone whose IMEI cannot be read (broken, locked, no box) is registered with --no-imei
+    and the reason, which the registration records.
 
     Example:
 
     \b
         evidence phone add SZ-000001 --imei 490154203237518 --make Samsung --model "Galaxy A10" --seal S-0002 --by B-1001
     """
+    from ledger.errors import InputError
+
+    if no_imei and not (reason or "").strip():
+        raise InputError("--no-imei needs --reason: say why the IMEI cannot be read, e.g. "
+                         '--reason "Pantalla rota, sin caja".')
+    if reason and not no_imei:
+        raise InputError("--reason goes with --no-imei, for a phone whose IMEI cannot be read.",
+                         hint="Drop --reason, or add --no-imei and leave out --imei.")
     _register(state, "phone", seizure, {
         "imei": imei, "imei2": imei2, "make": make, "model": model, "number": number, "seal": seal,
-        "location": location}, by, at)
+        "location": location, "no-imei-reason": reason if no_imei else None}, by, at)
 
 
 @click.group("document")
@@ -211,7 +224,7 @@ def _what(row: dict) -> str:
     if row["kind"] == "vehicle":
         return " ".join(str(x) for x in (row.get("make"), row.get("model"), row.get("plate")) if x)
     if row["kind"] == "phone":
-        return f"{row.get('make')} {row.get('model')} IMEI {row.get('imei')}"
+        return f"{row.get('make')} {row.get('model')} " + (f"IMEI {row['imei']}" if row.get("imei") else "(no IMEI)")
     return row.get("title", "")
 
 

@@ -43,13 +43,14 @@ STATUSES = ("in-custody", "disposed")
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "cash": ("amount", "currency", "denominations", "counted-by", "verified-by", "seal", "location"),
     "vehicle": ("make", "model", "plate", "plate-kind", "vin", "year", "color", "value", "location"),
-    "phone": ("imei", "imei2", "make", "model", "number", "seal", "location"),
+    "phone": ("imei", "imei2", "make", "model", "number", "seal", "location", "no-imei-reason"),
     "document": ("title", "pages", "file", "seal", "location"),
 }
+# A phone needs --imei, or --no-imei with the reason it cannot be read (checked in prepare_item).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "cash": ("amount", "currency", "counted-by", "verified-by"),
     "vehicle": ("make", "model"),
-    "phone": ("imei", "make", "model"),
+    "phone": ("make", "model"),
     "document": ("title",),
 }
 MAX_PAGES = 100_000
@@ -192,6 +193,13 @@ def prepare_item(kind: str, raw: dict[str, str | None], *, base_dir: Path | None
             if value.note:
                 spec.notes.append(value.note)
     elif kind == "phone":
+        no_imei = attempt("no-imei-reason", lambda v: clean_text(v, "--reason", max_len=500))
+        if "imei" in values and "no-imei-reason" in values:
+            errors.append(f"--imei {values['imei']} and --no-imei are both given; give the IMEI if it can be "
+                          "read, or --no-imei --reason TEXT if it cannot.")
+        elif "imei" not in values and "no-imei-reason" not in values:
+            errors.append("--imei is required for a phone item. If the IMEI cannot be read (a broken or locked "
+                          "phone, no box), register it with --no-imei --reason TEXT.")
         cols["imei"] = attempt("imei", lambda v: check_imei(v, "--imei"))
         cols["imei2"] = attempt("imei2", lambda v: check_imei(v, "--imei2"))
         if cols["imei"] and cols["imei"] == cols["imei2"]:
@@ -212,6 +220,10 @@ def prepare_item(kind: str, raw: dict[str, str | None], *, base_dir: Path | None
     cols = {k: v for k, v in cols.items() if v is not None}
     spec.columns = cols
     spec.fields = _event_fields(cols, spec.location)
+    if kind == "phone" and no_imei:
+        # Kept in the registration event (the log), not in the items table: it describes why a
+        # field is empty, and `item show` reads it back from there.
+        spec.fields["imei_unreadable"] = no_imei
     return spec
 
 
@@ -494,7 +506,15 @@ def item_dict(item: Item, seizure_id: str | None = None) -> dict:
 def show_item(session: Session, ref: str) -> dict:
     item = get_item(session, ref)
     seizure = session.get(Seizure, item.seizure_no)
-    return item_dict(item, seizure.id)
+    shown = item_dict(item, seizure.id)
+    if item.kind == "phone" and item.imei is None:
+        import json
+
+        body = session.scalar(select(Event.body).where(Event.seq == item.registered_seq))
+        reason = json.loads(body).get("data", {}).get("imei_unreadable") if body else None
+        if reason:
+            shown["imei_unreadable"] = reason
+    return shown
 
 
 def iter_items(
