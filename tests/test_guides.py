@@ -18,8 +18,6 @@ GUIDES = sorted(p.name for p in DOCS.glob("*.md") if "```console" in p.read_text
 NOT_YET_RUNNABLE = {
     "auditors.md": "its key and checkpoint examples ask for passphrases at a terminal and its tampering "
                    "examples edit copies of the demo ledger that the guide does not make",
-    "prosecutors.md": "its convert examples ran on a ledger holding only an SBS rate, the rest on the demo "
-                      "ledger; the guide does not build either",
 }
 
 
@@ -33,8 +31,10 @@ def test_guide_console_examples_run_as_shown(name, tmp_path):
     if name in NOT_YET_RUNNABLE:
         pytest.skip(f"docs/{name}: {NOT_YET_RUNNABLE[name]}")
     steps = console_examples((DOCS / name).read_text(encoding="utf-8"))
-    if shutil.which("hledger") is None:  # the journal example reads the file with hledger itself
-        steps = [s for s in steps if not s[0].startswith("hledger ")]
+    # hledger reads the journal example only where it is installed; LibreOffice's conversion of a
+    # workbook to PDF prints what that installation says, so it is shown but not compared.
+    steps = [s for s in steps if s[0].split()[0] in ("evidence", "export", "cat", "head", "sha256sum")
+             or (s[0].startswith("hledger ") and shutil.which("hledger"))]
     for sample in (DOCS / "samples").iterdir():
         shutil.copy(sample, tmp_path / sample.name)
     problems = differences(steps, run_console(steps, tmp_path), f"docs/{name}")
