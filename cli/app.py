@@ -104,6 +104,23 @@ def _accept_globals(command: click.Command) -> None:
             _accept_globals(sub)
 
 
+def _speak(root: click.Group, ctx: click.Context) -> None:
+    """Put the root's and the groups' helps in the user's language, once per invocation:
+    --lang if already read (it is read before --help when typed before it), else
+    EVIDENCE_LANG or the locale."""
+    top = ctx.find_root()
+    state = top.obj if isinstance(top.obj, AppState) else None
+    lang = state.lang if state else top.params.get("lang") or os.environ.get("EVIDENCE_LANG")
+    from ledger.i18n import resolve_language
+
+    lang = resolve_language(lang.lower() if lang else None)
+    if top.meta.get("evidence.help_lang") != lang:
+        from .messages import apply_language
+
+        apply_language(root, lang)
+        top.meta["evidence.help_lang"] = lang
+
+
 def _json_error(ctx: click.Context, code: int, message: str, hint: str | None, details: list[str]) -> None:
     """With --json, a refusal is also one JSON object on stdout, so a script reading stdout
     sees why (the sentence still goes to stderr for people)."""
@@ -122,7 +139,12 @@ class LedgerGroup(click.Group):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             _accept_globals(command)
+            _speak(self, ctx)
         return command
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _speak(self, ctx)
+        super().format_help(ctx, formatter)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
@@ -160,7 +182,7 @@ class LedgerGroup(click.Group):
 @click.option("--json", "json_", is_flag=True, help="Machine output: exactly one JSON document on stdout.")
 @click.option("--tz", envvar="EVIDENCE_TZ", default="America/Lima", show_default=True,
               help="Zone for reading naive times and showing times [env EVIDENCE_TZ].")
-@click.option("--lang", envvar="EVIDENCE_LANG", type=click.Choice(["es", "en"], case_sensitive=False),
+@click.option("--lang", envvar="EVIDENCE_LANG", type=click.Choice(["es", "en"], case_sensitive=False), is_eager=True,
               help="Language of messages: es or en [env EVIDENCE_LANG; default from LANG, else en].")
 @click.option("--wide", is_flag=True, help="Tables with every column in full (by default they fit 100 columns).")
 @click.version_option(package_name="evidence-ledger", prog_name="evidence")

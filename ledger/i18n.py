@@ -6,7 +6,10 @@ part of the program (messages, money formats, documents) agrees on it.
 
 from __future__ import annotations
 
+import functools
+import gettext
 import os
+from pathlib import Path
 
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
@@ -30,3 +33,28 @@ def count(n: int, singular: str, plural: str | None = None) -> str:
     """'1 item', '2 items', '1,204 rows': a number with its noun agreeing."""
     word = singular if n == 1 else (plural or singular + "s")
     return f"{n:,} {word}"
+
+
+# -- gettext catalogues ---------------------------------------------------------------------
+# Compiled catalogues ship in the package (ledger/locale/LANG/LC_MESSAGES/evidence.mo); the
+# sources (.po, and the template evidence.pot) sit beside them. `python -m ledger.cli.messages`
+# extracts the messages and compiles the catalogues with Babel's tools.
+DOMAIN = "evidence"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+
+@functools.cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """The catalogue of `lang` (English: none, the messages are written in it)."""
+    if lang == DEFAULT_LANGUAGE:
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+
+
+def _(message: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """`message` in `lang`, or as written when the catalogue has no translation of it."""
+    return translations(lang).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    return translations(lang).ngettext(singular, plural, n)
