@@ -22,6 +22,8 @@ class AppState:
     tz: str
     json: bool
     key: str | None = None
+    lang: str = "en"
+    wide: bool = False
     _ledger: object = field(default=None, repr=False)
     _keyring: object = field(default=None, repr=False)
 
@@ -94,8 +96,93 @@ def _reader_gone(ctx: click.Context):
     ctx.exit(EXIT_BROKEN_PIPE)
 
 
+def _setter(attr: str, convert=lambda v: v):
+    """Callback of a global option given after the subcommand: overrides the root's value.
+    (No state during shell completion, which does not run the root's callback.)"""
+
+    def callback(ctx: click.Context, _param, value):
+        state = ctx.find_object(AppState)
+        if value not in (None, False) and state is not None:
+            setattr(state, attr, convert(value))
+
+    return callback
+
+
+def _zone(value: str) -> str:
+    from ledger.validate import check_zone
+
+    return check_zone(value, "--tz")
+
+
+# The global options (and --wide) as any subcommand accepts them too (`evidence item list --json`). They
+# carry no default and no environment variable: the root's own options supply those, and a
+# value given here only overrides what the root set. A command with an option of the same
+# name keeps its own (`export xlsx --lang` is the workbook's language).
+_TRAILING_GLOBALS = (
+    ("--db", dict(metavar="URL", callback=_setter("db"))),
+    ("--json", dict(is_flag=True, default=False, callback=_setter("json"))),
+    ("--tz", dict(metavar="ZONE", callback=_setter("tz", _zone))),
+    ("--lang", dict(type=click.Choice(["es", "en"], case_sensitive=False), callback=_setter("lang", str.lower))),
+    ("--wide", dict(is_flag=True, default=False, callback=_setter("wide"))),
+)
+
+
+def _accept_globals(command: click.Command) -> None:
+    """Give `command` and everything below it the global options, once."""
+    if getattr(command, "_evidence_globals", False):
+        return
+    taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
+    for name, attrs in _TRAILING_GLOBALS:
+        if name not in taken:
+            command.params.append(click.Option(
+                [name, "_global_" + name[2:]], expose_value=False, hidden=True, is_eager=True, **attrs))
+    command._evidence_globals = True
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_globals(sub)
+
+
+def _speak(root: click.Group, ctx: click.Context) -> None:
+    """Put the root's and the groups' helps in the user's language, once per invocation:
+    --lang if already read (it is read before --help when typed before it), else
+    EVIDENCE_LANG or the locale."""
+    top = ctx.find_root()
+    state = top.obj if isinstance(top.obj, AppState) else None
+    lang = state.lang if state else top.params.get("lang") or os.environ.get("EVIDENCE_LANG")
+    from ledger.i18n import resolve_language
+
+    lang = resolve_language(lang.lower() if lang else None)
+    if top.meta.get("evidence.help_lang") != lang:
+        from .messages import apply_language
+
+        apply_language(root, lang)
+        top.meta["evidence.help_lang"] = lang
+
+
+def _json_error(ctx: click.Context, code: int, message: str, hint: str | None, details: list[str]) -> None:
+    """With --json, a refusal is also one JSON object on stdout, so a script reading stdout
+    sees why (the sentence still goes to stderr for people)."""
+    from .output import emit_json, json_written
+
+    state = ctx.obj
+    if isinstance(state, AppState) and state.json and not json_written():
+        emit_json({"error": {"exit_code": code, "message": message, "hint": hint, "details": list(details)}})
+
+
 class LedgerGroup(click.Group):
-    """Root group: every LedgerError raised below it becomes a message and its exit code."""
+    """Root group: every LedgerError raised below it becomes a message and its exit code.
+    Its global options are accepted after any subcommand as well as before it."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _accept_globals(command)
+            _speak(self, ctx)
+        return command
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _speak(self, ctx)
+        super().format_help(ctx, formatter)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
@@ -111,10 +198,14 @@ class LedgerGroup(click.Group):
             return result
         except LedgerError as exc:
             try:
+                _json_error(ctx, exc.exit_code, exc.message, exc.hint, exc.details)
                 click.echo(f"error: {exc.render()}", err=True)
             except BrokenPipeError:
                 pass
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:  # a mistyped option after the subcommand
+            _json_error(ctx, exc.exit_code, exc.format_message(), None, [])
+            raise
         except BrokenPipeError:
             _reader_gone(ctx)
         finally:
@@ -131,13 +222,19 @@ class LedgerGroup(click.Group):
               help="Zone for reading naive times and showing times [env EVIDENCE_TZ].")
 @click.option("--key", envvar="EVIDENCE_KEY", metavar="FILE",
               help="The acting officer's key file [env EVIDENCE_KEY; default ~/.config/evidence/keys/BADGE.key].")
+@click.option("--lang", envvar="EVIDENCE_LANG", type=click.Choice(["es", "en"], case_sensitive=False), is_eager=True,
+              help="Language of messages: es or en [env EVIDENCE_LANG; default from LANG, else en].")
+@click.option("--wide", is_flag=True, help="Tables with every column in full (by default they fit 100 columns).")
 @click.version_option(package_name="evidence-ledger", prog_name="evidence")
 @click.pass_context
-def main(ctx: click.Context, db: str | None, json_: bool, tz: str, key: str | None) -> None:
+def main(ctx: click.Context, db: str | None, json_: bool, tz: str, key: str | None, lang: str | None,
+         wide: bool) -> None:
     """A ledger for seized assets and financial evidence.
 
     Evidence officers register what a raid seized and hand it on; auditors verify the
     hash-chained custody log; prosecutors export inventories for the court.
+
+    The options below may also be given after the command (`evidence item list --json`).
 
     Example:
 
@@ -145,9 +242,14 @@ def main(ctx: click.Context, db: str | None, json_: bool, tz: str, key: str | No
         evidence init --admin ADM-01 --name "Rosa Medina"
         evidence officer add B-1001 --name "Ana Quispe" --role officer --public-key KEY --by ADM-01
     """
+    from ledger.i18n import resolve_language
     from ledger.validate import check_zone
 
-    ctx.obj = AppState(db=db, tz=check_zone(tz, "--tz"), json=json_, key=key)
+    from .output import json_written
+
+    json_written(reset=True)
+    ctx.obj = AppState(db=db, tz=check_zone(tz, "--tz"), json=json_, key=key,
+                       lang=resolve_language(lang and lang.lower()), wide=wide)
 
 
 def by_option(f):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from ledger.i18n import count
+
 from .app import by_option, pass_state
-from .output import emit, table
+from .output import FLEX, TABLE_WIDTH, Col, emit, table, warn
 
 
 @click.group("case")
@@ -49,8 +51,8 @@ def case_list(state):
 
     with state.ledger().read() as session:
         rows = registry.list_cases(session)
-    emit(state, rows, table(rows, [("case_no", "CASE"), ("items", "ITEMS"), ("prosecutor", "PROSECUTOR"),
-                                   ("title", "TITLE")]))
+    emit(state, rows, table(rows, [Col("case_no", "CASE"), Col("items", "ITEMS"), Col("prosecutor", "PROSECUTOR"),
+                                   Col("title", "TITLE", flex=FLEX)], wide=state.wide))
 
 
 @case_group.command("show")
@@ -77,9 +79,11 @@ def case_show(state, case_no):
         f"court:       {report.court or '-'}",
         f"seizures:    {len(report.seizures)}",
     ]
-    for s in report.seizures:
-        lines.append(f"  {s['id']}  {local_iso(s['at'], state.tz)}  acta {s['acta'] or '-'}  {s['place']}"
-                     f"  (by {s['officer']})")
+    seizures = [{**s, "at": local_iso(s["at"], state.tz)} for s in report.seizures]
+    if seizures:
+        lines += ["  " + line for line in table(seizures, [
+            Col("id", "SEIZURE"), Col("at", "AT"), Col("acta", "ACTA"), Col("officer", "BY"),
+            Col("place", "PLACE", flex=FLEX)], wide=state.wide, width=TABLE_WIDTH - 2)]
     lines.append("items:")
     if not report.counts:
         lines.append("  (none)")
@@ -90,7 +94,7 @@ def case_show(state, case_no):
     if not report.cash:
         lines.append("  (none)")
     for c in report.cash:
-        lines.append(f"  {c['currency']}  {show_money(c['minor'], c['currency']):>18}  in {c['items']} item(s)")
+        lines.append(f"  {c['currency']}  {show_money(c['minor'], c['currency']):>18}  in {count(c['items'], 'item')}")
     if report.orders:
         lines.append("court orders:")
     for o in report.orders:
@@ -123,6 +127,62 @@ def seizure_record(state, case_no, at, place, acta, from_persons, witnesses, by)
     """
     from ledger import registry
 
-    emit(state, state.ledger().write(
-        registry.record_seizure, case_no, at=at, place=place, by=by, acta=acta,
-        from_persons=from_persons, witnesses=witnesses, tz=state.tz))
+    done = state.ledger().write(registry.record_seizure, case_no, at=at, place=place, by=by, acta=acta,
+                                from_persons=from_persons, witnesses=witnesses, tz=state.tz)
+    for w in done["warnings"]:
+        warn(w)
+    emit(state, done)
+
+
+@seizure_group.command("list")
+@click.option("--case", "case_no", metavar="CASE_NO", help="Only this case's seizures.")
+@pass_state
+def seizure_list(state, case_no):
+    """List seizures, oldest first: when, where, the acta, who recorded it, how many items.
+
+    Example:
+
+    \b
+        evidence seizure list --case AQP-2020-0147
+    """
+    from ledger import registry
+    from ledger.validate import local_iso
+
+    with state.ledger().read() as session:
+        rows = registry.list_seizures(session, case_no)
+    shown = [{**r, "at": local_iso(r["at"], state.tz)} for r in rows]
+    emit(state, rows, table(shown, [
+        Col("id", "SEIZURE"), Col("case_no", "CASE", drop=1), Col("at", "AT"), Col("acta", "ACTA"),
+        Col("officer", "BY"), Col("items", "ITEMS"), Col("place", "PLACE", flex=FLEX)], wide=state.wide))
+
+
+@seizure_group.command("show")
+@click.argument("seizure")
+@pass_state
+def seizure_show(state, seizure):
+    """Show a seizure: case, time, place, acta, people, and the items registered from it.
+
+    Example:
+
+    \b
+        evidence seizure show SZ-000001
+    """
+    from ledger import registry
+    from ledger.validate import local_iso
+
+    with state.ledger().read() as session:
+        data = registry.show_seizure(session, seizure)
+    items = data["items"]
+    lines = [
+        f"seizure:      {data['id']}",
+        f"case:         {data['case_no']}",
+        f"at:           {local_iso(data['at'], state.tz)}",
+        f"place:        {data['place']}",
+        f"acta:         {data['acta'] or '-'}",
+        f"recorded by:  {data['officer']} (event {data['seq']})",
+        f"from:         {', '.join(data['from_persons']) or '-'}",
+        f"witnesses:    {', '.join(data['witnesses']) or '-'}",
+        f"items:        {count(len(items), 'item')}",
+    ]
+    lines += [f"  {i['id']}  {i['kind']:<8}  {i['status']}" for i in items]
+    emit(state, data, lines)

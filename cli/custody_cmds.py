@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
+from ledger.i18n import count
+
 from .app import by_option, pass_state
 from .item_cmds import item_group
-from .output import emit, table
+from .output import FLEX, Col, emit, table
 
 DISPOSAL_ACTIONS = ["returned", "destroyed", "forfeited", "auctioned", "transferred-to-agency", "to-pronabi"]
 
@@ -215,12 +217,12 @@ def custody_holdings(state, badge, at):
         report = custody.holdings_at(session, badge, at, tz=state.tz)
     rows = [{**h, "since": _local(state, h["since"]),
              "transit": f"in transit to {h['in_transit_to']}" if h["in_transit_to"] else ""} for h in report["items"]]
-    lines = [f"{report['badge']} ({report['name']}) held {len(rows)} item(s) at {_local(state, report['at'])}:"]
-    columns = [("item", "ITEM"), ("kind", "KIND"), ("case_no", "CASE"), ("since", "SINCE"), ("since_seq", "SEQ"),
-               ("seal", "SEAL"), ("location", "LOCATION")]
+    lines = [f"{report['badge']} ({report['name']}) held {count(len(rows), 'item')} at {_local(state, report['at'])}:"]
+    columns = [Col("item", "ITEM"), Col("kind", "KIND"), Col("case_no", "CASE", drop=2), Col("since", "SINCE"),
+               Col("since_seq", "SEQ", drop=1), Col("seal", "SEAL"), Col("location", "LOCATION")]
     if any(r["transit"] for r in rows):  # offered, not yet accepted: still this officer's responsibility
-        columns.append(("transit", "STATUS"))
-    lines += table(rows, columns)
+        columns.append(Col("transit", "STATUS"))
+    lines += table(rows, columns, wide=state.wide)
     emit(state, report, lines)
 
 
@@ -245,10 +247,12 @@ def item_history(state, item):
             for e in report["events"]]
     lines = [f"{report['item']} ({report['kind']}, case {report['case_no']}): {report['status']}, "
              f"held by {report['holder'] or 'nobody'}"]
-    columns = [("seq", "SEQ"), ("occurred_at", "OCCURRED"), ("recorded_at", "RECORDED"), ("type", "EVENT"),
-               ("actor", "BY"), ("from", "FROM"), ("to", "TO"), ("location", "LOCATION"), ("seal", "SEAL"),
-               ("reason", "REASON")]
+    # To fit the width, RECORDED goes first (when it was typed in), then the court order, BY
+    # (usually FROM or TO), LOCATION; REASON is cut. --wide shows them all.
+    columns = [Col("seq", "SEQ"), Col("occurred_at", "OCCURRED"), Col("recorded_at", "RECORDED", drop=1),
+               Col("type", "EVENT"), Col("actor", "BY", drop=3), Col("from", "FROM"), Col("to", "TO"),
+               Col("location", "LOCATION", drop=4), Col("seal", "SEAL", flex=11), Col("reason", "REASON", flex=FLEX)]
     if any(e["order"] for e in rows):  # most histories cite no court order: no empty column for them
-        columns.append(("order", "ORDER"))
-    lines += table(rows, columns)
+        columns.append(Col("order", "ORDER", drop=2))
+    lines += table(rows, columns, wide=state.wide)
     emit(state, report, lines)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ledger.i18n import count
+
 from .app import pass_state
 from .output import emit
 
@@ -11,7 +13,7 @@ from .output import emit
 def _written(state, done, what: str, items: list[str], extra: dict) -> None:
     data = {"id": done.path, "path": done.path, "sha256": done.sha256, "bytes": done.bytes, "pages": done.pages,
             "items": items, **extra}
-    emit(state, data, [f"wrote {done.path} ({what}: {len(items)} item(s), {done.pages} page(s))",
+    emit(state, data, [f"wrote {done.path} ({what}: {count(len(items), 'item')}, {count(done.pages, 'page')})",
                        f"sha256 {done.sha256}"])
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ledger.i18n import count
+
 from .app import by_option, pass_state
 from .output import emit, progress, warn
 
@@ -44,7 +46,7 @@ def item_import(state, seizure, file, at, request_id, by):
     if not state.json:
         for w in done.warnings:
             warn(w)
-    counts = ", ".join(f"{n} {kind}" for kind, n in done.counts.items())
+    counts = ", ".join(count(n, kind, "cash" if kind == "cash" else None) for kind, n in done.counts.items())
     verb = "already imported (request id seen before):" if done.replayed else "imported"
-    lines = [f"{verb} {done.count} items into {done.seizure}: {counts}", f"first {done.first}, last {done.last}"]
+    lines = [f"{verb} {count(done.count, 'item')} into {done.seizure}: {counts}", f"first {done.first}, last {done.last}"]
     emit(state, done.as_dict(), lines)

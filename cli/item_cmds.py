@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import click
 
 from .app import by_option, pass_state
-from .output import emit, emit_json_array, table, warn
+from .output import Col, emit, emit_json_array, fit_columns, table, warn
 
 
 def _register(state, kind: str, seizure: str, raw: dict, by: str | None, at: str | None) -> None:
     from ledger import items
 
     spec = items.prepare_item(kind, raw)
+    for note in spec.notes:
+        click.echo(f"note: {note}", err=True)
     [done] = state.ledger().write(items.register_items, seizure, [spec], by=by, at=at, tz=state.tz)
     for w in done.warnings:
         warn(w)
@@ -31,7 +35,7 @@ def cash_group():
 
 @cash_group.command("add")
 @click.argument("seizure")
-@click.option("--amount", required=True, help="Amount as counted, e.g. 4000.00 or 4,000.00.")
+@click.option("--amount", required=True, help="Amount as counted: 4000.00, 4,000.00, 4.000,00 or S/ 4,000.00 (4.000 is refused as ambiguous).")
 @click.option("--currency", required=True, help="ISO 4217 code, e.g. PEN or USD.")
 @click.option("--counted-by", "counted_by", required=True, metavar="BADGE", help="Officer who counted it.")
 @click.option("--verified-by", "verified_by", required=True, metavar="BADGE", help="Second officer who verified the count.")
@@ -67,7 +71,7 @@ def vehicle_group():
 @click.option("--vin", help="17-character vehicle identification number.")
 @click.option("--year", help="Model year.")
 @click.option("--color")
-@click.option("--value", help='Declared value, e.g. "45000 PEN".')
+@click.option("--value", help='Declared value, e.g. "45000 PEN" or "S/ 45,000".')
 @common_options
 @pass_state
 def vehicle_add(state, seizure, make, model, plate, plate_kind, vin, year, color, value, location, at, by):
@@ -90,7 +94,9 @@ def phone_group():
 
 @phone_group.command("add")
 @click.argument("seizure")
-@click.option("--imei", required=True, help="15-digit IMEI (*#06#).")
+@click.option("--imei", help="15-digit IMEI (*#06#); required unless --no-imei.")
+@click.option("--no-imei", "no_imei", is_flag=True, help="The IMEI cannot be read (broken or locked phone); needs --reason.")
+@click.option("--reason", metavar="TEXT", help="With --no-imei: why the IMEI cannot be read.")
 @click.option("--imei2", help="Second IMEI of a dual-SIM phone.")
 @click.option("--make", required=True)
 @click.option("--model", required=True)
@@ -98,17 +104,28 @@ def phone_group():
 @click.option("--seal", help="Seal number of the evidence bag.")
 @common_options
 @pass_state
-def phone_add(state, seizure, imei, imei2, make, model, number, seal, location, at, by):
+def phone_add(state, seizure, imei, no_imei, reason, imei2, make, model, number, seal, location, at, by):
     """Register a phone from a seizure; prints the evidence number.
+
+    A phone whose IMEI cannot be read (broken, locked, no box) is registered with --no-imei
+    and the reason, which the registration records.
 
     Example:
 
     \b
         evidence phone add SZ-000001 --imei 490154203237518 --make Samsung --model "Galaxy A10" --seal S-0002 --by B-1001
     """
+    from ledger.errors import InputError
+
+    if no_imei and not (reason or "").strip():
+        raise InputError("--no-imei needs --reason: say why the IMEI cannot be read, e.g. "
+                         '--reason "Pantalla rota, sin caja".')
+    if reason and not no_imei:
+        raise InputError("--reason goes with --no-imei, for a phone whose IMEI cannot be read.",
+                         hint="Drop --reason, or add --no-imei and leave out --imei.")
     _register(state, "phone", seizure, {
         "imei": imei, "imei2": imei2, "make": make, "model": model, "number": number, "seal": seal,
-        "location": location}, by, at)
+        "location": location, "no-imei-reason": reason if no_imei else None}, by, at)
 
 
 @click.group("document")
@@ -162,33 +179,52 @@ def item_list(state, case_no, kind, holder, status):
         if state.json:
             emit_json_array(rows)
             return
-        cols = [("id", "ITEM"), ("kind", "KIND"), ("case_no", "CASE"), ("status", "STATUS"), ("holder", "HOLDER"),
-                ("location", "LOCATION"), ("seal", "SEAL"), ("what", "WHAT")]
+        # KIND goes first when the width is short (WHAT says it), then CASE, then LOCATION.
+        cols = [Col("id", "ITEM"), Col("kind", "KIND", drop=1), Col("case_no", "CASE", drop=2),
+                Col("status", "STATUS"), Col("holder", "HOLDER"), Col("location", "LOCATION", drop=3),
+                Col("seal", "SEAL"), Col("what", "WHAT", flex=36)]
         batch: list[dict] = []
         printed = False
         for row in rows:
             row["what"] = _what(row)
             batch.append(row)
             if len(batch) == 500:
+                # The first batch decides the columns, so that every batch lines up under one header.
+                cols = fit_columns(batch, cols, wide=state.wide) if not printed else cols
                 _print_batch(batch, cols, printed)
                 printed, batch = True, []
         if batch or not printed:
-            _print_batch(batch, cols, printed)
+            _print_batch(batch, cols if printed else fit_columns(batch, cols, wide=state.wide), printed)
 
 
 def _print_batch(batch, cols, printed):
-    lines = table(batch, cols) if batch else ["(none)"]
+    lines = table(batch, cols, wide=True) if batch else ["(none)"]
     for line in (lines[1:] if printed else lines):
         click.echo(line)
 
 
+def _money_fields(data: dict) -> dict:
+    """An item's amount and declared value as the ledger shows money to people (S/ 4,000.00)."""
+    from ledger.money import show_money, to_minor
+
+    out = {}
+    if data.get("amount") and data.get("currency"):
+        out["amount"] = show_money(to_minor(Decimal(data["amount"]), data["currency"]), data["currency"])
+    if data.get("value"):
+        amount, code = data["value"].split(" ")
+        out["value"] = show_money(to_minor(Decimal(amount), code), code)
+    return out
+
+
 def _what(row: dict) -> str:
+    from ledger.money import show_money, to_minor
+
     if row["kind"] == "cash":
-        return f"{row['amount']} {row['currency']}"
+        return show_money(to_minor(Decimal(row["amount"]), row["currency"]), row["currency"])
     if row["kind"] == "vehicle":
         return " ".join(str(x) for x in (row.get("make"), row.get("model"), row.get("plate")) if x)
     if row["kind"] == "phone":
-        return f"{row.get('make')} {row.get('model')} IMEI {row.get('imei')}"
+        return f"{row.get('make')} {row.get('model')} " + (f"IMEI {row['imei']}" if row.get("imei") else "(no IMEI)")
     return row.get("title", "")
 
 
@@ -213,4 +249,5 @@ def item_show(state, item):
         data = items.show_item(session, item)
     width = max(len(k) for k in data) + 1
     shown = {k: (local_iso(v, state.tz) if k.endswith("_at") and v else v) for k, v in data.items()}
+    shown.update(_money_fields(data))
     emit(state, data, [f"{(k + ':').ljust(width)} {'-' if v is None else v}" for k, v in shown.items()])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from ledger.i18n import count
+
 from .app import by_option, pass_state
 from .case_cmds import case_group
 from .custody_cmds import _replayed, custody_group, order_option, request_id_option
@@ -121,7 +123,7 @@ def audit_start(state, location, sample, confidence, tolerance, by):
 
     done = state.ledger().write(audits.start_audit, location, by=by, sample=sample, confidence=confidence,
                                 tolerance=tolerance)
-    lines = [f"{done['id']}: {done['location']}, {done['sample_size']} of {done['population']} item(s) to check"
+    lines = [f"{done['id']}: {done['location']}, {done['sample_size']} of {count(done['population'], 'item')} to check"
              f" (seed {done['seed'][:16]}...)"]
     lines += [f"  {item}" for item in done["sample"]]
     emit(state, done, lines)
@@ -157,7 +159,7 @@ def audit_check(state, audit, item, found, missing, seal, location, unexpected, 
 def _audit_lines(state, report: dict) -> list[str]:
     from ledger.validate import local_iso
 
-    from .output import table
+    from .output import FLEX, Col, table
 
     a = report["audit"]
     method = (f"sample of {a['requested']}" if a["requested"] is not None else
@@ -167,11 +169,12 @@ def _audit_lines(state, report: dict) -> list[str]:
               if a["closed_seq"] else "open")
     lines = [f"{a['id']}: {a['location']}, started {local_iso(a['started_at'], state.tz)} by {a['started_by']} "
              f"(event {a['started_seq']}); {closed}",
-             f"method: {method}; {a['sample_size']} of {a['population']} item(s) drawn; seed {a['seed']}"]
-    lines += table(report["lines"], [("item", "ITEM"), ("kind", "KIND"), ("result", "RESULT"), ("seal", "SEAL"),
-                                     ("record_seal", "RECORD SEAL"), ("location", "FOUND AT"),
-                                     ("record_location", "RECORD LOCATION"), ("checked_by", "BY"),
-                                     ("note", "NOTE")])
+             f"method: {method}; {a['sample_size']} of {count(a['population'], 'item')} drawn; seed {a['seed']}"]
+    lines += table(report["lines"], [Col("item", "ITEM"), Col("kind", "KIND", drop=1), Col("result", "RESULT"),
+                                     Col("seal", "SEAL"), Col("record_seal", "RECORD SEAL", drop=3),
+                                     Col("location", "FOUND AT"), Col("record_location", "RECORD LOCATION", drop=4),
+                                     Col("checked_by", "BY", drop=2), Col("note", "NOTE", flex=FLEX)],
+                   wide=state.wide)
     lines.append(("findings:" if report["final"] else "findings so far:") + (" none" if not report["findings"]
                                                                               else ""))
     lines += [f"  {f['item']}  {f['kind']}: {f['detail']}" for f in report["findings"]]
@@ -250,7 +253,7 @@ def due_command(state, within, case_no, location, rules, cash_hours, review_days
     from ledger.operations import due
     from ledger.validate import local_iso
 
-    from .output import table
+    from .output import FLEX, Col, table
 
     with state.ledger().read() as session:
         report = due.due_report(session, within=within, case_no=case_no, location=location, rules=rules,
@@ -259,11 +262,12 @@ def due_command(state, within, case_no, location, rules, cash_hours, review_days
     rows = [{**e, "due_at": local_iso(e["due_at"], state.tz), "state": "overdue" if e["overdue"] else "due soon"}
             for e in report["entries"]]
     lines = [f"due at {local_iso(report['at'], state.tz)}"
-             + (f" and within {report['within_days']} day(s)" if report["within_days"] else "") + ":"]
+             + (f" and within {count(report['within_days'], 'day')}" if report["within_days"] else "") + ":"]
     lines += [f"  rule {r['rule']}: {r['text']} [threshold {r['threshold']}; set by {r['setting']}]"
               for r in report["rules"]]
-    lines += table(rows, [("rule", "RULE"), ("item", "ITEM"), ("case_no", "CASE"), ("location", "LOCATION"),
-                          ("holder", "HOLDER"), ("due_at", "DUE"), ("state", "STATE"), ("detail", "DETAIL")])
+    lines += table(rows, [Col("rule", "RULE"), Col("item", "ITEM"), Col("case_no", "CASE", drop=1),
+                          Col("location", "LOCATION", drop=2), Col("holder", "HOLDER"), Col("due_at", "DUE"),
+                          Col("state", "STATE"), Col("detail", "DETAIL", flex=FLEX)], wide=state.wide)
     emit(state, report, lines)
 
 
@@ -343,7 +347,7 @@ def export_journal(state, case_no, out, force):
 
     with state.ledger().read() as session:
         done = journal.export_journal(session, out, case_no=case_no, force=force, database=state.url, tz=state.tz)
-    emit(state, done, f"{done['path']}: {done['transactions']} transaction(s), {done['prices']} price(s)")
+    emit(state, done, f"{done['path']}: {count(done['transactions'], 'transaction')}, {count(done['prices'], 'price')}")
 
 
 @click.command("audit")
@@ -371,4 +375,4 @@ def export_audit(state, audit, out, lang, force):
         report = asdict(audits.show_audit(session, audit))
     done = write_audit_workbook(report, out, lang=lang, tz=state.tz, force=force, database=state.url)
     emit(state, {"path": done.path, "sha256": done.sha256, "bytes": done.bytes, **done.rows},
-         f"{done.path}: {done.rows['items']} item(s), {done.rows['findings']} finding(s)")
+         f"{done.path}: {count(done.rows['items'], 'item')}, {count(done.rows['findings'], 'finding')}")

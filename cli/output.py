@@ -7,19 +7,35 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import click
 
+# Whether this command already wrote its JSON document: a refusal after it (verify's findings,
+# then exit 3) must not add a second one.
+_json_written = False
+
+
+def json_written(reset: bool = False) -> bool:
+    global _json_written
+    if reset:
+        _json_written = False
+    return _json_written
+
 
 def emit_json(data) -> None:
+    global _json_written
+    _json_written = True
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def emit_json_array(rows) -> None:
     """One JSON array written as the rows arrive, so a long listing never sits in memory.
     The first row is read before anything is printed: a refusal leaves stdout empty."""
+    global _json_written
     rows = iter(rows)
     row = next(rows, None)
+    _json_written = True
     if row is None:
         click.echo("[]")
         return
@@ -44,14 +60,89 @@ def emit(state, data, plain: str | Iterable[str] | None = None) -> None:
             click.echo(line)
 
 
-def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]]) -> list[str]:
-    """Columns as (key, header); widths fit the content."""
+# Tables fit a 100-column terminal (and most 80-column ones, wrapped at worst once); --wide
+# shows every column in full.
+TABLE_WIDTH = 100
+_GAP = 2
+FLEX = 16  # the usual least width of a free-text column
+
+
+@dataclass(frozen=True)
+class Col:
+    """A table column. `drop`: dropped to fit the width, lowest first (0: always shown).
+    `flex`: free text, cut with '…' to fit but kept at least this wide (0: never cut).
+    `cap`: the width it is cut to (set by fitting)."""
+
+    key: str
+    header: str
+    drop: int = 0
+    flex: int = 0
+    cap: int | None = None
+
+
+def _col(c) -> Col:
+    return c if isinstance(c, Col) else Col(*c)
+
+
+def _cell(row: dict, key: str) -> str:
+    value = row.get(key)
+    return "" if value is None else str(value)
+
+
+def fit_columns(rows: Sequence[dict], columns: Sequence, *, wide: bool = False, width: int = TABLE_WIDTH) -> list[Col]:
+    """The columns to show so that a table of `rows` fits `width`: optional columns dropped
+    (lowest `drop` first) until the rest fits with room for the free-text column, which is then
+    cut to the width left. With `wide`, every column in full."""
+    cols = [_col(c) for c in columns]
+    if wide or not rows:
+        return cols
+    natural = {c.key: max(len(c.header), *(len(_cell(r, c.key)) for r in rows)) for c in cols}
+
+    def need(shown: list[Col]) -> int:
+        fixed = sum(natural[c.key] if not c.flex else min(natural[c.key], c.flex) for c in shown)
+        return fixed + _GAP * (len(shown) - 1)
+
+    shown = list(cols)
+    # An optional column empty in every row goes before any that says something.
+    empty = {c.key for c in cols if not any(_cell(r, c.key) for r in rows)}
+    for victim in sorted((c for c in cols if c.drop), key=lambda c: (c.key not in empty, c.drop)):
+        if need(shown) <= width:
+            break
+        shown.remove(victim)
+    total = sum(natural[c.key] for c in shown) + _GAP * (len(shown) - 1)
+    caps = {c.key: natural[c.key] for c in shown if c.flex}
+    # Free text is cut from the right: each column to its least width, then, if that is not
+    # enough, down to its header.
+    for floor in (lambda c: max(c.flex, len(c.header)), lambda c: len(c.header)):
+        for c in reversed([c for c in shown if c.flex]):
+            over = total - width
+            if over <= 0:
+                break
+            cut = max(0, min(over, caps[c.key] - floor(c)))
+            caps[c.key] -= cut
+            total -= cut
+    shown = [Col(c.key, c.header, c.drop, c.flex, caps[c.key]) if c.flex and caps[c.key] < natural[c.key] else c
+             for c in shown]
+    return shown
+
+
+def _clip(text: str, cap: int | None) -> str:
+    if cap is None or len(text) <= cap:
+        return text
+    return text[:cap - 1] + "…"
+
+
+def table(rows: Sequence[dict], columns: Sequence, *, wide: bool = False, width: int = TABLE_WIDTH) -> list[str]:
+    """Lines of a table with a header; widths fit the content. Columns are (key, header)
+    pairs or Col; unless `wide`, the table is fitted to `width` (see fit_columns)."""
     if not rows:
         return ["(none)"]
-    cells = [[("" if r.get(k) is None else str(r.get(k))) for k, _ in columns] for r in rows]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, (_, h) in enumerate(columns)]
-    lines = ["  ".join(h.ljust(w) for (_, h), w in zip(columns, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)).rstrip() for cell in cells]
+    cols = fit_columns(rows, columns, wide=wide, width=width)
+    cells = [[_clip(_cell(r, c.key), c.cap) for c in cols] for r in rows]
+    widths = [max(len(c.header), *(len(cell[i]) for cell in cells)) for i, c in enumerate(cols)]
+    gap = " " * _GAP
+    lines = [gap.join(c.header.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip()]
+    lines += [gap.join(v.ljust(w) for v, w in zip(cell, widths, strict=True)).rstrip() for cell in cells]
     return lines
 
 

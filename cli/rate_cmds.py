@@ -10,9 +10,11 @@ from pathlib import Path
 
 import click
 
+from ledger.i18n import count
+
 from .app import by_option, pass_state
 from .case_cmds import case_group
-from .output import emit, table
+from .output import FLEX, Col, emit, table
 
 SIDE_CHOICE = click.Choice(["buy", "sell", "mid"])
 # A negative number such as -3.5 reaches the ledger's checks (exit 1, a sentence) instead of
@@ -124,8 +126,9 @@ def rate_list(state, date_from, date_to):
     with state.ledger().read() as session:
         rows = rates.list_rates(session, date_from, date_to)
     shown = [{**r, "status": f"superseded by {r['superseded_by']}" if r["superseded"] else "current"} for r in rows]
-    emit(state, rows, table(shown, [("date", "DATE"), ("pair", "PAIR"), ("rate", "RATE"), ("side", "SIDE"),
-                                    ("source", "SOURCE"), ("seq", "EVENT"), ("status", "STATUS")]))
+    emit(state, rows, table(shown, [Col("date", "DATE"), Col("pair", "PAIR"), Col("rate", "RATE"), Col("side", "SIDE"),
+                                    Col("source", "SOURCE", flex=FLEX), Col("seq", "EVENT"), Col("status", "STATUS")],
+                            wide=state.wide))
 
 
 def as_of_option(f):
@@ -199,11 +202,11 @@ def case_totals(state, case_no, in_currency, side, source, as_of):
     if not totals.per_currency:
         lines.append("  (none)")
     for p in totals.per_currency:
-        lines.append(f"  {p['currency']}  {show_money(p['minor'], p['currency']):>18}  in {p['items']} item(s)"
+        lines.append(f"  {p['currency']}  {show_money(p['minor'], p['currency']):>18}  in {count(p['items'], 'item')}"
                      f"  = {show_money(p['converted_minor'], cur):>18}")
         if p["deposited_minor"]:
             lines.append(f"       deposited {show_money(p['deposited_minor'], p['currency'])}"
-                         f" in {p['deposited_items']} item(s), undeposited "
+                         f" in {count(p['deposited_items'], 'item')}, undeposited "
                          f"{show_money(p['undeposited_minor'], p['currency'])}")
     lines.append(f"total:  {show_money(totals.total_minor, cur)}")
     if totals.rates:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .app import by_option, pass_state
-from .output import emit, table
+from .output import FLEX, Col, emit, table
 
 ROLE_CHOICE = click.Choice(["officer", "custodian", "auditor", "prosecutor", "admin"])
 
@@ -285,10 +285,12 @@ def officer_list(state, keys):
     with state.ledger().read() as session:
         rows = registry.list_keys(session) if keys else registry.list_officers(session)
     if keys:
-        emit(state, rows, table(rows, [("badge", "BADGE"), ("key_id", "KEY"), ("added_seq", "ADDED"),
-                                       ("revoked_seq", "REVOKED"), ("revoked_reason", "REASON")]))
+        emit(state, rows, table(rows, [Col("badge", "BADGE"), Col("key_id", "KEY"), Col("added_seq", "ADDED"),
+                                       Col("revoked_seq", "REVOKED"), Col("revoked_reason", "REASON", flex=FLEX)],
+                                wide=state.wide))
         return
-    emit(state, rows, table(rows, [("badge", "BADGE"), ("role", "ROLE"), ("name", "NAME"), ("unit", "UNIT")]))
+    emit(state, rows, table(rows, [Col("badge", "BADGE"), Col("role", "ROLE"), Col("name", "NAME", flex=FLEX),
+                                   Col("unit", "UNIT", flex=FLEX)], wide=state.wide))
 
 
 @click.group("location")
@@ -330,4 +332,5 @@ def location_list(state):
 
     with state.ledger().read() as session:
         rows = registry.list_locations(session)
-    emit(state, rows, table(rows, [("code", "CODE"), ("kind", "KIND"), ("name", "NAME")]))
+    emit(state, rows, table(rows, [Col("code", "CODE"), Col("kind", "KIND"), Col("name", "NAME", flex=FLEX)],
+                            wide=state.wide))

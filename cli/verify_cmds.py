@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ledger.i18n import count
+
 from .app import pass_state
 from .export_cmds import export_group
 from .output import emit, progress
@@ -51,9 +53,9 @@ def verify_command(state, case_no, expect_head, since_file, trusted):
     with progress("verifying", events, show=not state.json) as tick, state.ledger().read() as session:
         report = verify.verify_log(session, case_no=case_no, expect_head=expect_head, since=since,
                                    since_findings=since_findings, progress=tick)
-    scope = f" (case {report.case}: {report.items_checked} items)" if report.case else ""
+    scope = f" (case {report.case}: {count(report.items_checked, 'item')})" if report.case else ""
     if report.ok:
-        emit(state, report.as_dict(), [f"verify: clean. {report.events} events checked{scope}.",
+        emit(state, report.as_dict(), [f"verify: clean. {count(report.events, 'event')} checked{scope}.",
                                        f"head: {report.head_seq}:{report.head_hash}"])
         return
     emit(state, report.as_dict(), [f.render() for f in report.findings])
@@ -66,10 +68,10 @@ def _summary(report, scope: str) -> str:
     """One sentence: the first bad event comes only from findings about the log itself; a
     table that differs from the log is reported as such."""
     log, tables = len(report.log_findings), len(report.table_findings)
-    in_tables = f"{tables} problem(s) in the tables that show the current state (they differ from the log)"
+    in_tables = f"{count(tables, 'problem')} in the tables that show the current state (they differ from the log)"
     if not log:
         return f"verify found {in_tables}{scope}; the log itself is intact."
-    text = f"verify found {log} problem(s) in the log{scope}"
+    text = f"verify found {count(log, 'problem')} in the log{scope}"
     if report.first_bad_seq is not None:
         text += f"; the first bad event is seq {report.first_bad_seq}"
     return text + (f", and {in_tables}." if tables else ".")

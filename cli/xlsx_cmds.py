@@ -8,9 +8,17 @@ from .app import pass_state
 from .output import emit, progress
 
 
+def default_workbook_name(case_no: str) -> str:
+    """AQP-2020-0147.xlsx: the case number as the ledger keeps it (capitals), with the
+    characters a file name cannot hold (a '/' in 'EXP/2020/15') as '-'."""
+    name = "".join("-" if ch in '/\\:*?"<>|' or not ch.isprintable() else ch for ch in case_no.strip().upper())
+    return f"{name.strip('.') or 'case'}.xlsx"
+
+
 @click.command("xlsx")
 @click.argument("case_no")
-@click.option("--out", required=True, metavar="FILE.xlsx", help="Workbook to write (its folder must exist).")
+@click.option("--out", metavar="FILE.xlsx",
+              help="Workbook to write (its folder must exist) [default: CASE_NO.xlsx in the current folder].")
 @click.option("--in", "in_currency", default="USD", show_default=True, metavar="CODE",
               help="Currency the cash is valued in.")
 @click.option("--side", type=click.Choice(["buy", "sell", "mid"]), default="sell", show_default=True,
@@ -29,7 +37,9 @@ def export_xlsx(state, case_no, out, in_currency, side, source, lang, force, unv
 
     Totals on the summary are formulas over the item sheets next to the ledger's own figures;
     prints the file written, its row counts and its SHA-256. The case's rows are first checked
-    against the log; if they differ, nothing is written (exit 3) unless --unverified.
+    against the log; if they differ, nothing is written (exit 3) unless --unverified. Without
+    --out the workbook is CASE_NO.xlsx in the current folder; an existing file is replaced only
+    with --force.
 
     Example:
 
@@ -39,6 +49,8 @@ def export_xlsx(state, case_no, out, in_currency, side, source, lang, force, unv
     from ledger.reports import case_inventory
     from ledger.xlsx.writer import check_output_path, write_case_workbook
 
+    if out is None:
+        out = default_workbook_name(case_no)
     check_output_path(out, force=force, database=state.url)
     with state.ledger().read() as session:
         inv = case_inventory(session, case_no, in_currency=in_currency, side=side, source=source,
@@ -52,6 +64,6 @@ def export_xlsx(state, case_no, out, in_currency, side, source, lang, force, unv
         "total": {"currency": inv.totals.in_currency, "amount": inv.totals.total},
     }
     lines = [f"wrote {done.path}" + ("" if inv.verified else " (NOT VERIFIED: the case's tables were not checked)")]
-    lines += [f"  {done.sheets[k]:<20} {n:>7} rows" for k, n in done.rows.items()]
+    lines += [f"  {done.sheets[k]:<20} {n:>7} {'row' if n == 1 else 'rows'}" for k, n in done.rows.items()]
     lines.append(f"sha256 {done.sha256}")
     emit(state, data, lines)

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -75,9 +76,44 @@ class Imported:
 
 
 # -- reading ---------------------------------------------------------------------------
+# Column names as officers write them in Spanish, accents optional: the file of an acta is
+# often typed in Spanish. Each names exactly one English column.
+SPANISH_COLUMNS: dict[str, str] = {
+    "tipo": "kind", "clase": "kind",
+    "monto": "amount", "importe": "amount",
+    "moneda": "currency", "divisa": "currency",
+    "denominaciones": "denominations", "billetes": "denominations",
+    "contado-por": "counted-by", "verificado-por": "verified-by",
+    "precinto": "seal", "lacrado": "seal", "sello": "seal",
+    "ubicacion": "location",
+    "marca": "make", "modelo": "model", "placa": "plate", "tipo-placa": "plate-kind", "tipo-de-placa": "plate-kind",
+    "serie": "vin", "ano": "year", "anio": "year", "valor": "value",
+    "imei1": "imei", "numero": "number", "telefono": "number", "celular": "number",
+    "titulo": "title", "paginas": "pages", "folios": "pages", "archivo": "file",
+    "motivo-sin-imei": "no-imei-reason",
+}
+# Kinds of item in Spanish.
+SPANISH_KINDS: dict[str, str] = {
+    "efectivo": "cash", "dinero": "cash", "vehiculo": "vehicle", "telefono": "phone", "celular": "phone",
+    "documento": "document",
+}
+
+
+def _unaccented(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+
+
 def column_name(header: str) -> str:
-    """'Counted_By', 'counted by' and 'counted-by' all name the counted-by column."""
-    return re.sub(r"[\s_]+", "-", header.strip().lower())
+    """'Counted_By', 'counted by' and 'counted-by' all name the counted-by column, and so do
+    'Contado por' and 'contado_por' (SPANISH_COLUMNS; 'Año' and 'ano' alike)."""
+    name = re.sub(r"[\s_]+", "-", header.strip().lower())
+    return SPANISH_COLUMNS.get(_unaccented(name).replace("ñ", "n"), name)
+
+
+def kind_name(value: str) -> str:
+    """The kind a cell names: cash, vehicle, phone, document, or their Spanish names."""
+    kind = value.strip().lower()
+    return SPANISH_KINDS.get(_unaccented(kind), kind)
 
 
 def _decode_csv(path: Path, data: bytes) -> str:
@@ -189,7 +225,8 @@ def _header(path: Path, cells: list) -> list[str | None]:
         raise InputError(
             f"{path.name}: the header row is not usable:", details=problems,
             hint=f"The first row names the columns: kind, then any of {', '.join(COLUMNS[1:])} "
-                 "('_' may stand for '-', case does not matter).",
+                 "('_' may stand for '-', case does not matter), or their Spanish names (tipo, monto, moneda, "
+                 "placa...; see docs/import.md).",
         )
     return names
 
@@ -253,7 +290,7 @@ def _validate_row(batch: Batch, number: int, names: list[str | None], cells: lis
                 f"row {number}: the value {show_value(cell)} in column {i + 1} has no column name in the header.")
             return
         raw[name] = cell
-    kind = (raw.pop("kind", None) or "").strip().lower()
+    kind = kind_name(raw.pop("kind", None) or "")
     if not kind:
         batch.errors.append(f"row {number}, column kind: the kind is empty; give one of {', '.join(KINDS)}.")
         return
@@ -318,6 +355,10 @@ def import_batch(
     done = register_items(session, seizure, batch.specs, by=by, at=at, tz=tz, progress=progress,
                           label=lambda i: f"row {batch.rows[i]}", check_duplicates=False, last_data=last_data)
     counts = Counter(d.kind for d in done)
+    # What register_items adds to every item beyond its own (duplicates are not checked there
+    # for an import) is about the whole import, such as a registration long after the seizure:
+    # said once, first.
+    batch.warnings[:0] = [w for w in done[0].warnings if w not in batch.specs[0].warnings]
     warnings = batch.warnings[:MAX_WARNINGS]
     if len(batch.warnings) > MAX_WARNINGS:
         warnings.append(f"... and {len(batch.warnings) - MAX_WARNINGS} more warnings.")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event, now_utc
-from ledger.items import get_item, item_label, parse_item_ref
+from ledger.items import get_item, item_label, missing_item_hint, parse_item_ref
 from ledger.models import Assignment, Deposit, Event, EventItem, Item, Offer
 from ledger.registry import MAY_HOLD, get_location, get_officer, require_actor
 from ledger.replay import IN_TRANSIT, assignment_row, deposit_row, offer_row
@@ -171,7 +171,7 @@ def transfer_items(
     missing = [item_label(n) for n in nos if n not in found]
     if missing:
         raise NotFound(f"ITEM: no item {', '.join(missing)} is registered; nothing was transferred.",
-                       hint="Evidence numbers look like EV-000042; 'evidence item list' shows them.")
+                       hint=missing_item_hint(session, missing))
     items = [found[n] for n in nos]
     cases = sorted({i.case_no for i in items})
     if len(cases) > 1:
@@ -529,7 +529,7 @@ def _items_of_one_case(session: Session, nos: list[int], what: str) -> list[Item
     missing = [item_label(n) for n in nos if n not in found]
     if missing:
         raise NotFound(f"ITEM: no item {', '.join(missing)} is registered; nothing was written.",
-                       hint="Evidence numbers look like EV-000042; 'evidence item list' shows them.")
+                       hint=missing_item_hint(session, missing))
     items = [found[n] for n in nos]
     cases = sorted({i.case_no for i in items})
     if len(cases) > 1:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from ledger import demo_data as D
 from ledger.db import SCHEMA_REVISION, Ledger
 from ledger.errors import RuleError
+from ledger.i18n import count
 from ledger.models import Event
 
 DEFAULT_DB = "evidence-demo.db"
@@ -175,9 +176,9 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
     with lg.read() as session:
         report = verify_log(session)
     if not report.ok:  # the demo is a client like any other: say so if the ledger disagrees
-        raise RuleError(f"verify found {len(report.findings)} problem(s) in the demo ledger.",
+        raise RuleError(f"verify found {count(len(report.findings), 'problem')} in the demo ledger.",
                         details=[f.render() for f in report.findings])
-    yield f"  verify: clean, {report.events} events checked, {report.items_checked} items replayed"
+    yield f"  verify: clean, {count(report.events, 'event')} checked, {count(report.items_checked, 'item')} replayed"
     yield f"  head to keep: {report.head_seq}:{report.head_hash}"
     yield f"  (later: evidence verify --expect-head {report.head_seq}:{report.head_hash})"
 
@@ -186,7 +187,7 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
     with lg.read() as session:
         totals = rates.case_totals(session, c["case_no"], in_currency="USD", side=r["side"], tz=tz)
         for pc in totals.per_currency:
-            yield f"  cash {pc['currency']}: {money.show_money(pc['minor'], pc['currency'])} in {pc['items']} item(s)"
+            yield f"  cash {pc['currency']}: {money.show_money(pc['minor'], pc['currency'])} in {count(pc['items'], 'item')}"
         yield f"  total in USD: {money.show_money(totals.total_minor, 'USD')}"
         for used in totals.rates:
             yield f"  rate used: {used.citation()}"

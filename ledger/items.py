@@ -7,6 +7,7 @@ allocates evidence numbers and writes one registration event per item.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 import urllib.parse
@@ -29,6 +30,7 @@ from ledger.validate import (
     check_vin,
     check_year,
     clean_text,
+    from_utc_iso,
     local_iso,
     parse_time,
     utc_iso,
@@ -41,13 +43,14 @@ STATUSES = ("in-custody", "disposed")
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "cash": ("amount", "currency", "denominations", "counted-by", "verified-by", "seal", "location"),
     "vehicle": ("make", "model", "plate", "plate-kind", "vin", "year", "color", "value", "location"),
-    "phone": ("imei", "imei2", "make", "model", "number", "seal", "location"),
+    "phone": ("imei", "imei2", "make", "model", "number", "seal", "location", "no-imei-reason"),
     "document": ("title", "pages", "file", "seal", "location"),
 }
+# A phone needs --imei, or --no-imei with the reason it cannot be read (checked in prepare_item).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "cash": ("amount", "currency", "counted-by", "verified-by"),
     "vehicle": ("make", "model"),
-    "phone": ("imei", "make", "model"),
+    "phone": ("make", "model"),
     "document": ("title",),
 }
 MAX_PAGES = 100_000
@@ -99,6 +102,7 @@ class ItemSpec:
     officers: dict[str, str] = field(default_factory=dict)  # option -> badge that must exist
     location: str | None = None
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how a forgiving reading read a value (S/ 4.000,00)
 
 
 def _check_phone_number(value: str) -> str:
@@ -148,7 +152,10 @@ def prepare_item(kind: str, raw: dict[str, str | None], *, base_dir: Path | None
     if kind == "cash":
         currency = attempt("currency", lambda v: money.check_currency(v, "--currency"))
         if currency:
-            amount = attempt("amount", lambda v: money.parse_amount(v, currency, "--amount"))
+            reading = attempt("amount", lambda v: money.read_amount(v, currency, "--amount"))
+            amount = reading.amount if reading else None
+            if reading and reading.note:
+                spec.notes.append(reading.note)
             if amount is not None:
                 cols["currency"], cols["amount_minor"] = currency, money.to_minor(amount, currency)
                 denoms = attempt("denominations", lambda v: money.parse_denominations(v, currency, "--denominations"))
@@ -180,11 +187,19 @@ def prepare_item(kind: str, raw: dict[str, str | None], *, base_dir: Path | None
             spec.warnings.extend(warnings)
         cols["year"] = attempt("year", lambda v: check_year(v, "--year"))
         cols["color"] = attempt("color", lambda v: clean_text(v, "--color", max_len=50))
-        value = attempt("value", lambda v: money.parse_money_value(v, "--value"))
+        value = attempt("value", lambda v: money.read_money_value(v, "--value"))
         if value:
-            amount, currency = value
-            cols["value_currency"], cols["value_minor"] = currency, money.to_minor(amount, currency)
+            cols["value_currency"], cols["value_minor"] = value.currency, money.to_minor(value.amount, value.currency)
+            if value.note:
+                spec.notes.append(value.note)
     elif kind == "phone":
+        no_imei = attempt("no-imei-reason", lambda v: clean_text(v, "--reason", max_len=500))
+        if "imei" in values and "no-imei-reason" in values:
+            errors.append(f"--imei {values['imei']} and --no-imei are both given; give the IMEI if it can be "
+                          "read, or --no-imei --reason TEXT if it cannot.")
+        elif "imei" not in values and "no-imei-reason" not in values:
+            errors.append("--imei is required for a phone item. If the IMEI cannot be read (a broken or locked "
+                          "phone, no box), register it with --no-imei --reason TEXT.")
         cols["imei"] = attempt("imei", lambda v: check_imei(v, "--imei"))
         cols["imei2"] = attempt("imei2", lambda v: check_imei(v, "--imei2"))
         if cols["imei"] and cols["imei"] == cols["imei2"]:
@@ -205,6 +220,10 @@ def prepare_item(kind: str, raw: dict[str, str | None], *, base_dir: Path | None
     cols = {k: v for k, v in cols.items() if v is not None}
     spec.columns = cols
     spec.fields = _event_fields(cols, spec.location)
+    if kind == "phone" and no_imei:
+        # Kept in the registration event (the log), not in the items table: it describes why a
+        # field is empty, and `item show` reads it back from there.
+        spec.fields["imei_unreadable"] = no_imei
     return spec
 
 
@@ -247,20 +266,58 @@ def _event_fields(cols: dict, location: str | None) -> dict:
 # -- writing -------------------------------------------------------------------------
 def check_references(session: Session, specs: Sequence[ItemSpec], label=None) -> list[str]:
     """Every officer and location an item names must exist. Returns sentences, with
-    `label(i)` (e.g. 'row 7') in front when given."""
+    `label(i)` (e.g. 'row 7') in front when given, and the closest registered names."""
+    from ledger.suggest import closest, did_you_mean
+
     badges = {b for s in specs for b in s.officers.values()}
     codes = {s.location for s in specs if s.location}
     known_badges = set(session.scalars(select(Officer.badge).where(Officer.badge.in_(badges)))) if badges else set()
     known_codes = set(session.scalars(select(Location.code).where(Location.code.in_(codes)))) if codes else set()
     errors = []
+    all_badges: list[str] | None = None
+    all_codes: list[str] | None = None
     for i, spec in enumerate(specs):
         where = f"{label(i)}: " if label else ""
         for opt, badge in spec.officers.items():
             if badge not in known_badges:
-                errors.append(f"{where}{opt}: no officer with badge {badge} is registered; see 'evidence officer list'.")
+                if all_badges is None:
+                    all_badges = list(session.scalars(select(Officer.badge)))
+                errors.append(f"{where}{opt}: no officer with badge {badge} is registered. "
+                              f"{did_you_mean(closest(badge, all_badges))}See 'evidence officer list'.")
         if spec.location and spec.location not in known_codes:
-            errors.append(f"{where}--location: no location {spec.location} is registered; see 'evidence location list'.")
+            if all_codes is None:
+                all_codes = list(session.scalars(select(Location.code)))
+            errors.append(f"{where}--location: no location {spec.location} is registered. "
+                          f"{did_you_mean(closest(spec.location, all_codes))}See 'evidence location list'.")
     return errors
+
+
+# An item is normally taken in within hours of its raid; later than this draws a warning,
+# because custody before the registration time can then never be recorded.
+LATE_REGISTRATION = datetime.timedelta(days=1)
+
+
+def _span(delta: datetime.timedelta) -> str:
+    days = delta.days
+    if days >= 2:
+        return f"{days} days"
+    hours = int(delta.total_seconds() // 3600)
+    return f"{hours} hours"
+
+
+def late_registration_warning(seizure: Seizure, when: str, given: bool, tz: str) -> str | None:
+    """A warning when an item is registered more than a day after its seizure took place,
+    saying whether the time was typed (--at) or is the default (now)."""
+    delta = from_utc_iso(when) - from_utc_iso(seizure.occurred_at)
+    if delta <= LATE_REGISTRATION:
+        return None
+    took = f"seizure {seizure.id} took place ({local_iso(seizure.occurred_at, tz)})"
+    if given:
+        return (f"--at {local_iso(when, tz)} is {_span(delta)} after {took}; no custody before then can be "
+                "recorded for the item. Check the time if it was taken in earlier.")
+    return (f"no --at was given, so the item is registered now ({local_iso(when, tz)}), {_span(delta)} after "
+            f"{took}; no custody before now can be recorded for it. Give --at with the time it was taken in "
+            "when registering items after the day of the seizure.")
 
 
 @dataclass(frozen=True)
@@ -287,6 +344,7 @@ def register_items(
             f"({local_iso(seizure.occurred_at, tz)}).",
             hint="Items are registered at or after their seizure; check the time.",
         )
+    late = late_registration_warning(seizure, when, at is not None, tz)
     errors = check_references(session, specs, label)
     if errors:
         if len(errors) == 1:
@@ -321,7 +379,8 @@ def register_items(
             }
             groups.setdefault(tuple(row), []).append(row)
             links.append({"seq": ev.seq, "item_no": no})
-            out.append(Registered(item_id, spec.kind, ev.seq, (*spec.warnings, *dupes[start + offset])))
+            out.append(Registered(item_id, spec.kind, ev.seq,
+                                  (*spec.warnings, *dupes[start + offset], *([late] if late else []))))
         conn = session.connection()
         for rows in groups.values():
             insert_rows(conn, Item.__table__, rows)
@@ -375,6 +434,21 @@ def duplicate_warnings(session: Session, specs: Sequence[ItemSpec]) -> list[list
 
 
 # -- reading -------------------------------------------------------------------------
+def missing_item_hint(session: Session, refs: Sequence[str]) -> str:
+    """How to find the items meant: registered evidence numbers one keystroke from the first
+    missing one (EV-000024 for EV-000042), then where the numbers are listed."""
+    from ledger.suggest import did_you_mean, near_numbers
+
+    near: list[str] = []
+    digits = "".join(ch for ch in str(refs[0] if refs else "") if ch.isascii() and ch.isdigit()).lstrip("0")
+    if digits and len(digits) <= 9:
+        no = int(digits)
+        candidates = [no, *near_numbers(no)]
+        found = set(session.scalars(select(Item.no).where(Item.no.in_(candidates))))
+        near = [item_label(n) for n in sorted(found, key=lambda n: (abs(n - no), n))[:3]]
+    return did_you_mean(near) + "Evidence numbers look like EV-000042; 'evidence item list' shows them."
+
+
 def get_item(session: Session, ref: str, field: str = "ITEM") -> Item:
     """The item an evidence number (EV-000042, or 42) or a scanned label's payload names;
     a label is checked against the item's case and registration before it is believed."""
@@ -382,10 +456,7 @@ def get_item(session: Session, ref: str, field: str = "ITEM") -> Item:
     no = label[0] if label is not None else parse_item_ref(ref)
     item = session.get(Item, no) if no is not None else None
     if item is None:
-        raise NotFound(
-            f"{field}: no item {ref!r} is registered.",
-            hint="Evidence numbers look like EV-000042; 'evidence item list' shows them.",
-        )
+        raise NotFound(f"{field}: no item {ref!r} is registered.", hint=missing_item_hint(session, [ref]))
     if label is not None:
         _check_label(session, item, ref.strip(), label[1], label[2], field)
     return item
@@ -438,7 +509,15 @@ def show_item(session: Session, ref: str) -> dict:
     item = get_item(session, ref)
     seizure = session.get(Seizure, item.seizure_no)
     review = session.get(ItemReview, item.no)
-    return {**item_dict(item, seizure.id), "review_on": review.review_on if review is not None else None}
+    shown = {**item_dict(item, seizure.id), "review_on": review.review_on if review is not None else None}
+    if item.kind == "phone" and item.imei is None:
+        import json
+
+        body = session.scalar(select(Event.body).where(Event.seq == item.registered_seq))
+        reason = json.loads(body).get("data", {}).get("imei_unreadable") if body else None
+        if reason:
+            shown["imei_unreadable"] = reason
+    return shown
 
 
 def iter_items(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import moneyed
@@ -52,7 +53,7 @@ _RATE_RE = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?", re.ASCII)
 _DENOM_RE = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]+))?[xX]([1-9][0-9]*)", re.ASCII)
 _LETTER_DIGIT_RE = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 
-_AMOUNT_FORMS = "4000, 4000.50 or 4,000.50"
+_AMOUNT_FORMS = "4000, 4000.50, 4,000.50 or 4.000,50"
 
 
 def check_currency(code: str, field: str = "currency") -> str:
@@ -88,28 +89,112 @@ def _quantum(exponent: int) -> Decimal:
     return Decimal(1).scaleb(-exponent)
 
 
-def parse_amount(text: str, currency: str, field: str = "amount") -> Decimal:
-    """Parse a positive amount written with a dot for decimals and optional comma thousands.
+# Currency symbols an officer writes before an amount. `S/.` is the older form of `S/`; `$` alone
+# is how Peru writes dollars (soles are always S/).
+_SYMBOLS = {"S/.": "PEN", "S/": "PEN", "US$": "USD", "$": "USD", "€": "EUR"}
+_SYMBOL_NAMES = {"PEN": "soles", "USD": "US dollars", "EUR": "euros"}
+_DIGITS_RE = re.compile(r"[0-9]+", re.ASCII)
+_GROUPED_RE = re.compile(r"[1-9][0-9]{0,2}(?:[.,][0-9]{3})+", re.ASCII)
 
-    Returns the Decimal with exactly the currency's decimals ("4000" PEN -> Decimal("4000.00")).
+
+@dataclass(frozen=True)
+class AmountReading:
+    """An amount as read from what was typed: the value, its currency, and, when it was typed
+    in another form than the plain 4000.50 / 4,000.50, a sentence saying how it was read."""
+
+    amount: Decimal
+    currency: str
+    note: str | None = None
+
+
+def _split_symbol(text: str) -> tuple[str | None, str]:
+    for symbol in sorted(_SYMBOLS, key=len, reverse=True):
+        if text.upper().startswith(symbol.upper()):
+            return symbol, text[len(symbol):].lstrip(" ")
+    return None, text
+
+
+def _number(body: str, field: str, shown: str) -> tuple[Decimal, int, str | None]:
+    """The number in `body`, its count of decimals, and how its separators were read (None
+    for the plain forms 4000, 4000.50, 4,000.50). Peruvian forms: 4.000,50 and 4000,50
+    (comma for decimals), 1.234.567 (dots between thousands)."""
+    if _AMOUNT_RE.fullmatch(body):
+        return Decimal(body.replace(",", "")), len(body.partition(".")[2]), None
+    whole, comma, frac = body.rpartition(",")
+    if comma and _DIGITS_RE.fullmatch(frac) and len(frac) <= 2 and (
+            whole == "0" or (_DIGITS_RE.fullmatch(whole) and whole[0] != "0")
+            or (_GROUPED_RE.fullmatch(whole) and "," not in whole)):
+        how = "dots between thousands, comma for decimals" if "." in whole else "comma for decimals"
+        return Decimal(whole.replace(".", "") + "." + frac), len(frac), how
+    if _GROUPED_RE.fullmatch(body) and "," not in body:
+        return Decimal(body.replace(".", "")), 0, "dots between thousands"
+    raise InputError(f"{field} {show_value(shown)} is not an amount. Write it as {_AMOUNT_FORMS}.")
+
+
+def _refuse_ambiguous(field: str, text: str, body: str, code: str, exponent: int) -> None:
+    """4.000 is four thousand to one officer and four to another: refuse it, naming both."""
+    thousands = Decimal(body.replace(".", ""))
+    as_thousands = f"{thousands:,.{exponent}f}"
+    as_decimal = Decimal(body)
+    fits = -as_decimal.normalize().as_tuple().exponent <= exponent
+    how = (f"Write {as_thousands} or {as_decimal.quantize(_quantum(exponent))} as you mean it." if fits else
+           f"Write {as_thousands} if you mean it; {body} has more decimals than {code} allows.")
+    raise InputError(
+        f"{field} {show_value(text)} is ambiguous: with the dot between thousands it is {as_thousands} {code}; "
+        f"with the dot for decimals it is {body} {code}. {how}"
+    )
+
+
+def read_amount(text: str, currency: str | None, field: str = "amount") -> AmountReading:
+    """Read a positive amount as an officer in Peru writes it.
+
+    Accepted: the plain forms (4000, 4000.50, 4,000.50), a currency symbol before them (S/,
+    S/., US$, $, €), and the decimal comma (4.000,50, 4000,50). Refused: a symbol that is not
+    the currency given, and 4.000 (four thousand, or four?) in a currency with fewer than three
+    decimals. The value has exactly the currency's decimals and is never rounded. Without
+    `currency`, the symbol decides it.
     """
+    if not isinstance(text, str):
+        raise InputError(f"{field} {show_value(text)} is not an amount. Write it as {_AMOUNT_FORMS}.")
+    symbol, body = _split_symbol(text)
+    if symbol is not None:
+        meant = _SYMBOLS[symbol]
+        if currency is not None and check_currency(currency) != meant:
+            raise InputError(
+                f"{field} {show_value(text)} is written in {_SYMBOL_NAMES[meant]} ({symbol}), but the currency "
+                f"given is {check_currency(currency)}. Give the currency {meant}, or write the amount without {symbol}."
+            )
+        currency = meant
+    if currency is None:
+        raise InputError(f"{field} {show_value(text)} has no currency. Write it as 45000 PEN or S/ 45,000.00.")
     code = check_currency(currency)
     exponent = minor_exponent(code)
-    if not isinstance(text, str) or not _AMOUNT_RE.fullmatch(text):
-        raise InputError(f"{field} {show_value(text)} is not an amount. Write it as {_AMOUNT_FORMS}.")
-    decimals = len(text.partition(".")[2])
+    if exponent < 3 and re.fullmatch(r"[1-9][0-9]{0,2}\.[0-9]{3}", body, re.ASCII):
+        _refuse_ambiguous(field, text, body, code, exponent)
+    value, decimals, how = _number(body, field, text)
     if decimals > exponent:
         allowed = "no decimals" if exponent == 0 else f"at most {exponent} decimals"
         raise InputError(
             f"{field} {show_value(text)} has {decimals} decimals, but {code} has {allowed}. "
             f"Write the amount exactly as counted, with {allowed}; amounts are never rounded."
         )
-    value = Decimal(text.replace(",", ""))
     if value == 0:
         raise InputError(f"{field} {show_value(text)} is zero. Give a positive amount such as {_AMOUNT_FORMS}.")
     if value > MAX_AMOUNT:
         raise InputError(f"{field} {show_value(text)} is above the largest accepted amount. Give at most 1,000,000,000,000.")
-    return value.quantize(_quantum(exponent))
+    value = value.quantize(_quantum(exponent))
+    note = None
+    if symbol is not None or how is not None:
+        parts = ([f"{symbol} is {code}"] if symbol is not None else []) + ([how] if how else [])
+        note = (f"{field} {show_value(text)} read as {show_money(to_minor(value, code), code)} "
+                f"({'; '.join(parts)}).")
+    return AmountReading(value, code, note)
+
+
+def parse_amount(text: str, currency: str, field: str = "amount") -> Decimal:
+    """The amount's value (see read_amount), with exactly the currency's decimals
+    ("4000" PEN -> Decimal("4000.00")). For callers that need not tell how it was read."""
+    return read_amount(text, currency, field).amount
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
@@ -166,15 +251,24 @@ def show_money(minor: int, currency: str) -> str:
     return format_money(minor, currency, "es" if currency == "PEN" else "en")
 
 
+def read_money_value(text: str, field: str = "value") -> AmountReading:
+    """Read "45000 PEN", "45,000.00 USD", "S/ 45.000" or "US$ 12,000": an amount with its
+    currency, as a code after it or a symbol before it (see read_amount)."""
+    how = "Write it as 45000 PEN, 45,000.00 USD or S/ 45,000."
+    if not isinstance(text, str) or not text.strip(" "):
+        raise InputError(f"{field} {show_value(text)} is not an amount with a currency. {how}")
+    number, _, code = text.strip(" ").rpartition(" ")
+    if number and _CODE_RE.fullmatch(code):
+        return read_amount(number, check_currency(code, field=f"{field} currency"), field=field)
+    if _split_symbol(text.strip(" "))[0] is None:
+        raise InputError(f"{field} {show_value(text)} is not an amount with a currency. {how}")
+    return read_amount(text.strip(" "), None, field=field)
+
+
 def parse_money_value(text: str, field: str = "value") -> tuple[Decimal, str]:
-    """Parse "45000 PEN" or "45,000.00 USD" into (Decimal, code)."""
-    parts = text.strip(" ").split(" ") if isinstance(text, str) else []
-    if len(parts) != 2:
-        raise InputError(
-            f"{field} {show_value(text)} is not an amount with a currency. Write it as 45000 PEN or 45,000.00 USD."
-        )
-    code = check_currency(parts[1], field=f"{field} currency")
-    return parse_amount(parts[0], code, field=field), code
+    """(Decimal, code) of a value such as "45000 PEN" (see read_money_value)."""
+    reading = read_money_value(text, field)
+    return reading.amount, reading.currency
 
 
 # --- denominations ---------------------------------------------------------------------------

@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 from ledger import money
 from ledger.errors import InputError, LedgerError, RuleError
 from ledger.events import append_event
+from ledger.i18n import count
 from ledger.models import Deposit, Item, Rate, Seizure
 from ledger.replay import rate_row
+from ledger.suggest import closest, did_you_mean
 from ledger.validate import check_zone, clean_text, from_utc_iso, parse_date
 
 SIDES = ("buy", "sell", "mid")
@@ -393,6 +395,7 @@ def choose_rate(
     first = on_date - datetime.timedelta(days=LOOKBACK_DAYS)
     lo, hi = first.isoformat(), on_date.isoformat()
     pair = {(from_currency, to_currency), (to_currency, from_currency)}
+    candidates = list(candidates)
     window = [c for c in candidates if lo <= c.date <= hi and (c.base, c.quote) in pair and c.side == side]
     sources = sorted({c.source for c in window})
     base, quote = _quote_pair(from_currency, to_currency)
@@ -400,10 +403,13 @@ def choose_rate(
         chosen_source = source
         if source not in sources:
             found = f" Rates in that window exist from: {', '.join(sources)}." if sources else ""
+            # A source typed another way (bcrp for BCRP) is named before a new one is suggested.
+            near = closest(source, sorted(sources) or sorted({c.source for c in candidates}))
             raise RuleError(
                 f"No {side} rate {base}/{quote} from {source} for {hi} or the {LOOKBACK_DAYS} days before "
                 f"({lo} to {hi}).{found}",
-                hint=f"Add it with: {rate_set_command(hi, base, quote, side, source)}",
+                hint=did_you_mean([_arg(n) for n in near], "--source ")
+                + f"{'Otherwise add' if near else 'Add'} it with: {rate_set_command(hi, base, quote, side, source)}",
             )
     elif len(sources) > 1:
         options = " or ".join(f"--source {_arg(s)}" for s in sources)
@@ -552,7 +558,7 @@ def value_cash(
                                 item.on_date.isoformat(), converted, rate, inverse))
     if problems:
         raise RuleError(
-            f"Case {case_no}: {len(problems)} cash item(s) cannot be valued in {in_currency}; nothing was totalled.",
+            f"Case {case_no}: {count(len(problems), 'cash item')} cannot be valued in {in_currency}; nothing was totalled.",
             details=_cut(problems), hint="\n".join(commands) or None,
         )
     per: dict[str, dict] = {}

@@ -16,6 +16,7 @@ from ledger import replay
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event
 from ledger.models import Case, CaseOrder, Item, Location, Officer, OfficerKey, Seizure, Setting
+from ledger.suggest import closest, did_you_mean, near_numbers
 from ledger.validate import ID_SEPARATORS, check_badge, check_code, clean_text, identifier_key, parse_time, utc_iso
 
 ROLES = ("officer", "custodian", "auditor", "prosecutor", "admin")
@@ -86,8 +87,22 @@ def _look_alike(session: Session, column, value: str) -> str | None:
 
 
 def _did_you_mean(session: Session, column, value: str) -> str:
+    """'Did you mean ...? ': the look-alike if there is one, else the closest registered names."""
     near = _look_alike(session, column, value)
-    return f"Did you mean {near}? " if near else ""
+    if near:
+        return did_you_mean([near])
+    return did_you_mean(closest(value, session.scalars(select(column))))
+
+
+def seizure_numbers_near(session: Session, ref: str) -> list[str]:
+    """Registered seizure ids one keystroke from the number in `ref` (SZ-000021 for SZ-000012)."""
+    digits = "".join(ch for ch in str(ref or "") if ch.isascii() and ch.isdigit()).lstrip("0")
+    if not digits or len(digits) > 9:
+        return []
+    no = int(digits)
+    candidates = [no, *near_numbers(no)]
+    found = set(session.scalars(select(Seizure.no).where(Seizure.no.in_(candidates))))
+    return [seizure_label(n) for n in sorted(found, key=lambda n: (abs(n - no), n))[:3]]
 
 
 # -- officers ------------------------------------------------------------------------
@@ -434,7 +449,8 @@ def get_seizure(session: Session, ref: str, field: str = "SEIZURE") -> Seizure:
     if seizure is None:
         raise NotFound(
             f"{field}: no seizure {ref!r} is registered.",
-            hint="Seizure ids look like SZ-000001; 'evidence case show CASE_NO' lists a case's seizures.",
+            hint=did_you_mean(seizure_numbers_near(session, ref))
+            + "Seizure ids look like SZ-000001; 'evidence seizure list' lists them.",
         )
     return seizure
 
@@ -454,6 +470,15 @@ def record_seizure(
     witness_names = _names(witnesses, "--witness")
     actor = require_actor(session, by, "seizure.record")
     case = get_case(session, case_no)
+    warnings = []
+    if acta:
+        # The same acta twice is usually a retyped form; it is recorded, and said.
+        twice = session.scalars(select(Seizure).where(_key_sql(Seizure.acta) == identifier_key(acta))
+                                .order_by(Seizure.no)).all()
+        if twice:
+            where = ", ".join(f"{t.id} (case {t.case_no})" for t in twice)
+            warnings.append(f"acta {acta} is already the acta of {where}. If this is the same seizure typed again, "
+                            f"register its items under {twice[0].id}; otherwise check the acta number.")
     no = (session.scalar(select(func.max(Seizure.no))) or 0) + 1
     sid = seizure_label(no)
     data = {"seizure": sid, "case_no": case.case_no, "acta": acta, "place": place, "officer": actor.badge,
@@ -462,7 +487,25 @@ def record_seizure(
     session.add(Seizure(**replay.seizure_row(ev.seq, ev.occurred_at, data)))
     session.flush()
     return {"id": sid, "case_no": case.case_no, "acta": acta, "at": when, "place": place, "officer": actor.badge,
-            "from_persons": persons, "witnesses": witness_names, "seq": ev.seq}
+            "from_persons": persons, "witnesses": witness_names, "seq": ev.seq, "warnings": warnings}
+
+
+def list_seizures(session: Session, case_no: str | None = None) -> list[dict]:
+    """Seizures, oldest first, each with its number of items; of one case with `case_no`."""
+    query = select(Seizure).order_by(Seizure.no)
+    if case_no is not None:
+        query = query.where(Seizure.case_no == get_case(session, case_no, "--case").case_no)
+    counts = dict(session.execute(select(Item.seizure_no, func.count()).group_by(Item.seizure_no)).all())
+    return [{**seizure_dict(s), "items": counts.get(s.no, 0)} for s in session.scalars(query)]
+
+
+def show_seizure(session: Session, ref: str) -> dict:
+    """One seizure with the evidence numbers of its items."""
+    seizure = get_seizure(session, ref)
+    items = session.execute(select(Item.id, Item.kind, Item.status).where(Item.seizure_no == seizure.no)
+                            .order_by(Item.no)).all()
+    return {**seizure_dict(seizure), "seq": seizure.recorded_seq,
+            "items": [{"id": i.id, "kind": i.kind, "status": i.status} for i in items]}
 
 
 def seizure_dict(s: Seizure) -> dict:

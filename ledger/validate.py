@@ -296,7 +296,8 @@ def check_imei(value: str | None, field: str = "--imei") -> str:
     if text == "0" * 15:
         raise InputError(
             f"{field} {show_value(text)} is all zeros, which is no real IMEI. "
-            "Read the IMEI from the device or its box, or leave it out."
+            "Read the IMEI from the device or its box; if it cannot be read, register the phone with "
+            "--no-imei --reason TEXT."
         )
     if not luhn_ok(text):
         raise InputError(

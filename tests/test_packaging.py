@@ -16,3 +16,11 @@ def test_every_package_folder_is_listed_in_setup_cfg():
     found = {"ledger." + ".".join(p.parent.relative_to(ROOT / "ledger").parts)
              for p in (ROOT / "ledger").rglob("__init__.py") if p.parent != ROOT / "ledger"}
     assert found <= listed, f"not in setup.cfg's packages: {sorted(found - listed)}"
+
+
+def test_the_language_catalogues_are_package_data():
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    data = cfg["options.package_data"]["ledger"]
+    assert "locale/*/LC_MESSAGES/*.mo" in data
+    assert list((ROOT / "ledger" / "locale").glob("*/LC_MESSAGES/evidence.mo"))

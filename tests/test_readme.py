@@ -16,9 +16,12 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def console_examples(text: str) -> list[tuple[str, list[str]]]:
+    """(command, expected output lines) of every ```console block, in order; a block indented
+    under a list item is read without its indentation."""
     steps: list[tuple[str, list[str]]] = []
-    for block in re.findall(r"```console\n(.*?)```", text, flags=re.S):
+    for indent, block in re.findall(r"^( *)```console\n(.*?)^\1```", text, flags=re.S | re.M):
         for line in block.splitlines():
+            line = line[len(indent):] if line.startswith(indent) else line
             if line.startswith("$ "):
                 steps.append((line[2:], []))
             elif steps:
@@ -31,23 +34,38 @@ def matches(expected: str, actual: str) -> bool:
     return re.fullmatch(pattern, actual) is not None
 
 
-def test_readme_console_examples_run_as_shown(tmp_path):
-    steps = console_examples(README.read_text(encoding="utf-8"))
-    assert len(steps) > 20
+def run_console(steps: list[tuple[str, list[str]]], cwd: Path) -> dict[int, list[str]]:
+    """Run the commands in order in one shell in `cwd`, with a fresh home and no EVIDENCE_
+    settings; each command's output lines (stdout and stderr as a terminal shows them)."""
     script = []
     for i, (command, _) in enumerate(steps):
         script.append(f"echo '@@@ {i}'")
         script.append(f"{command} 2>&1")
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env["HOME"] = str(tmp_path)
-    env["XDG_DATA_HOME"] = str(tmp_path / "data")
-    out = subprocess.run(["bash", "-c", "\n".join(script)], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, timeout=300).stdout
+    env["HOME"] = str(cwd)
+    env["XDG_DATA_HOME"] = str(cwd / "data")
+    env["XDG_CONFIG_HOME"] = str(cwd / "config")
+    env["COLUMNS"] = "100"
+    out = subprocess.run(["bash", "-c", "\n".join(script)], cwd=cwd, env=env, capture_output=True,
+                         text=True, timeout=600).stdout
     chunks = re.split(r"^@@@ (\d+)\n", out, flags=re.M)[1:]
-    actual = {int(chunks[i]): chunks[i + 1].rstrip("\n").splitlines() for i in range(0, len(chunks), 2)}
+    return {int(chunks[i]): chunks[i + 1].rstrip("\n").splitlines() for i in range(0, len(chunks), 2)}
+
+
+def differences(steps: list[tuple[str, list[str]]], actual: dict[int, list[str]], where: str) -> list[str]:
+    """One report per command whose output is not what the text shows."""
+    found = []
     for i, (command, expected) in enumerate(steps):
         got = actual.get(i, [])
-        assert len(got) == len(expected) and all(matches(e, a) for e, a in zip(expected, got, strict=True)), (
-            f"README example `{command}`\nexpected:\n" + "\n".join(expected) + "\ngot:\n" + "\n".join(got)
-        )
+        if not (len(got) == len(expected) and all(matches(e, a) for e, a in zip(expected, got, strict=True))):
+            found.append(f"{where} example `{command}`\nexpected:\n" + "\n".join(expected)
+                         + "\ngot:\n" + "\n".join(got))
+    return found
+
+
+def test_readme_console_examples_run_as_shown(tmp_path):
+    steps = console_examples(README.read_text(encoding="utf-8"))
+    assert len(steps) > 20
+    problems = differences(steps, run_console(steps, tmp_path), "README")
+    assert not problems, problems[0]

@@ -41,7 +41,7 @@ def test_deposit_moves_cash_out_of_custody_into_the_bank(seeded, db_url):
     assert (last["type"], last["from"], last["to"], last["order"]) == (
         "custody.deposited", "C-3001", "Banco de la Nación 00-068-123456", "Res. 12-2020")
     assert "voucher 0457812" in last["reason"]
-    assert "Res. 12-2020" in seeded.ok("item", "history", "EV-3")
+    assert "Res. 12-2020" in seeded.ok("item", "history", "EV-3", "--wide")
     # The custodian held the cash the day before, and no longer after the deposit.
     before = seeded.ok("custody", "holdings", "C-3001", "--at", "2020-10-07T10:00", json_out=True)
     after = seeded.ok("custody", "holdings", "C-3001", json_out=True)

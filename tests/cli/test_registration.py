@@ -94,7 +94,11 @@ def test_python_dash_m_ledger_runs_the_cli():
     assert "evidence" in out.stdout.lower() and "custody" in out.stdout.lower() or "case" in out.stdout
 
 
-def test_item_list_json_refusal_prints_nothing_on_stdout(seeded):
+def test_item_list_json_refusal_is_one_json_object_on_stdout(seeded):
     result = seeded("item", "list", "--holder", "B-9999", json_out=True)
-    assert result.exit_code == 1 and result.stdout == ""
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {"error": {
+        "exit_code": 1, "message": "--holder: no officer with badge B-9999 is registered.",
+        "hint": "Check the badge with 'evidence officer list', or register it with 'evidence officer add'.",
+        "details": []}}
     assert "--holder" in result.stderr

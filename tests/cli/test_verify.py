@@ -182,7 +182,7 @@ def test_edited_projection(ledger_with_history, db_url):
     plain = ledger_with_history("verify")
     assert plain.exit_code == 3
     assert "first bad event" not in plain.stderr
-    assert "2 problem(s) in the tables" in plain.stderr and "the log itself is intact" in plain.stderr
+    assert "2 problems in the tables" in plain.stderr and "the log itself is intact" in plain.stderr
     other_case = ledger_with_history("verify", "--case", "AQP-2020-0147")
     assert other_case.exit_code == 3
 

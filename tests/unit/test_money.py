@@ -26,6 +26,7 @@ from ledger.money import (
     parse_money_value,
     parse_rate,
     rate_str,
+    read_amount,
     to_minor,
     to_money,
 )
@@ -93,9 +94,13 @@ def test_parse_amount_accepts(text, currency, expected):
         ("1E3", "PEN"),
         ("４０００", "PEN"),  # full-width digits
         ("٤٠٠٠", "PEN"),  # Arabic-Indic digits
-        ("4.000,00", "PEN"),
-        ("4,00", "PEN"),
         ("4,0000", "PEN"),
+        ("4.000", "PEN"),
+        ("4.000,000", "PEN"),
+        ("4.00,00", "PEN"),
+        ("1,234.567,89", "PEN"),
+        ("S/ 4000", "USD"),
+        ("US$ 4000", "PEN"),
         ("40,00.00", "PEN"),
         ("4 000", "PEN"),
         ("4000 ", "PEN"),
@@ -110,7 +115,8 @@ def test_parse_amount_accepts(text, currency, expected):
         ("1.2345", "BHD"),
         ("1000000000000.01", "USD"),
         ("99999999999999999999", "USD"),
-        ("S/4000", "PEN"),
+        ("S/ -4000", "PEN"),
+        ("S/ ", "PEN"),
         ("4000\u202e", "PEN"),
     ],
 )
@@ -122,8 +128,99 @@ def test_parse_amount_refuses(text, currency):
 
 def test_parse_amount_message_shows_accepted_forms():
     with pytest.raises(InputError) as exc:
-        parse_amount("4.000,00", "PEN")
-    assert exc.value.message == "amount '4.000,00' is not an amount. Write it as 4000, 4000.50 or 4,000.50."
+        parse_amount("4 000", "PEN")
+    assert exc.value.message == "amount '4 000' is not an amount. Write it as 4000, 4000.50, 4,000.50 or 4.000,50."
+
+
+@pytest.mark.parametrize(
+    "text, currency, expected, note",
+    [
+        ("S/ 4.000,00", "PEN", "4000.00", "amount 'S/ 4.000,00' read as S/ 4,000.00 (S/ is PEN; dots between thousands, comma for decimals)."),
+        ("4.000,00", "PEN", "4000.00", "amount '4.000,00' read as S/ 4,000.00 (dots between thousands, comma for decimals)."),
+        ("4000,50", "PEN", "4000.50", "amount '4000,50' read as S/ 4,000.50 (comma for decimals)."),
+        ("4,00", "PEN", "4.00", "amount '4,00' read as S/ 4.00 (comma for decimals)."),
+        ("1.234.567", "PEN", "1234567.00", "amount '1.234.567' read as S/ 1,234,567.00 (dots between thousands)."),
+        ("US$ 1,500.00", "USD", "1500.00", "amount 'US$ 1,500.00' read as US$1,500.00 (US$ is USD)."),
+        ("S/4000", "PEN", "4000.00", "amount 'S/4000' read as S/ 4,000.00 (S/ is PEN)."),
+        ("S/. 4000", "PEN", "4000.00", "amount 'S/. 4000' read as S/ 4,000.00 (S/. is PEN)."),
+        ("$ 20", "USD", "20.00", "amount '$ 20' read as US$20.00 ($ is USD)."),
+        ("4,000.00", "PEN", "4000.00", None),
+        ("1.234", "BHD", "1.234", None),  # three decimals: the dot is the decimal point
+    ],
+)
+def test_read_amount_peruvian_forms(text, currency, expected, note):
+    reading = read_amount(text, currency)
+    assert str(reading.amount) == expected
+    assert reading.currency == currency
+    assert reading.note == note
+
+
+def test_read_amount_symbol_decides_without_a_currency():
+    assert read_amount("US$ 12,000", None).currency == "USD"
+    assert read_amount("S/ 45.000,50", None).amount == Decimal("45000.50")
+    with pytest.raises(InputError, match="has no currency"):
+        read_amount("45000", None)
+
+
+def test_four_point_zero_zero_zero_is_refused_naming_both_readings():
+    with pytest.raises(InputError) as exc:
+        read_amount("4.000", "PEN", "--amount")
+    assert exc.value.message == (
+        "--amount '4.000' is ambiguous: with the dot between thousands it is 4,000.00 PEN; with the dot for "
+        "decimals it is 4.000 PEN. Write 4,000.00 or 4.00 as you mean it."
+    )
+    with pytest.raises(InputError, match=r"4,005\.00 if you mean it; 4\.005 has more decimals than PEN allows"):
+        read_amount("S/ 4.005", "PEN", "--amount")
+
+
+def test_a_symbol_that_disagrees_with_the_currency_is_refused():
+    with pytest.raises(InputError) as exc:
+        read_amount("US$ 1,500.00", "PEN", "--amount")
+    assert exc.value.message == (
+        "--amount 'US$ 1,500.00' is written in US dollars (US$), but the currency given is PEN. "
+        "Give the currency USD, or write the amount without US$."
+    )
+
+
+@given(st.integers(min_value=1, max_value=10**14), st.sampled_from(["PEN", "USD", "EUR"]))
+def test_peruvian_written_form_reads_back(minor, currency):
+    """4.000,00 (dots between thousands, comma for decimals) always reads back exactly, with a note."""
+    whole, cents = divmod(minor, 100)
+    text = f"{whole:,}".replace(",", ".") + f",{cents:02d}"
+    reading = read_amount(text, currency)
+    assert to_minor(reading.amount, currency) == minor
+    assert reading.note is not None and "comma for decimals" in reading.note
+
+
+@given(st.integers(min_value=1, max_value=10**14))
+def test_shown_soles_read_back(minor):
+    """What the ledger shows for soles (S/ 4,000.00) is accepted as typed input."""
+    shown = format_money(minor, "PEN", "es")
+    assert to_minor(read_amount(shown, "PEN").amount, "PEN") == minor
+    assert to_minor(read_amount(shown, None).amount, "PEN") == minor
+
+
+@given(st.integers(min_value=1, max_value=999), st.integers(min_value=0, max_value=999),
+       st.sampled_from(["PEN", "USD", "JPY", "CLP"]), st.sampled_from(["", "S/ ", "US$"]))
+def test_one_dot_before_three_digits_is_always_refused(head, tail, currency, symbol):
+    text = f"{symbol}{head}.{tail:03d}"
+    expected_currency = {"S/ ": "PEN", "US$": "USD"}.get(symbol, currency)
+    with pytest.raises(InputError) as exc:
+        read_amount(text, expected_currency)
+    assert "ambiguous" in exc.value.message
+    assert f"{head * 1000 + tail:,}" in exc.value.message and f"{head}.{tail:03d} {expected_currency}" in exc.value.message
+
+
+@given(st.integers(min_value=1, max_value=10**12), st.sampled_from(["S/", "US$"]),
+       st.sampled_from(CURRENCIES))
+def test_symbol_and_currency_agree_or_are_refused(whole, symbol, currency):
+    meant = {"S/": "PEN", "US$": "USD"}[symbol]
+    text = f"{symbol} {whole:,}"
+    if currency == meant:
+        assert read_amount(text, currency).amount == whole
+    else:
+        with pytest.raises(InputError, match=f"but the currency given is {currency}"):
+            read_amount(text, currency)
 
 
 def test_parse_amount_too_many_decimals_is_refused_not_rounded():
@@ -141,7 +238,9 @@ def test_parse_amount_checks_currency():
 def test_parse_money_value():
     assert parse_money_value("45000 PEN") == (Decimal("45000.00"), "PEN")
     assert parse_money_value("45,000.00 usd") == (Decimal("45000.00"), "USD")
-    for bad in ["45000", "PEN 45000", "45000  PEN", "45000 SOLES", "45000.001 PEN", ""]:
+    assert parse_money_value("S/ 45.000,00") == (Decimal("45000.00"), "PEN")
+    assert parse_money_value("US$ 12,000") == (Decimal("12000.00"), "USD")
+    for bad in ["45000", "PEN 45000", "45000  PEN", "45000 SOLES", "45000.001 PEN", "", "S/ 45000 USD", "45.000 PEN"]:
         with pytest.raises(InputError, match="^value "):
             parse_money_value(bad)
 
