@@ -137,6 +137,29 @@ class CliHarness:
         return snapshot(self.db_url)
 
 
+def start_ledger(lg, folder, officers=()) -> None:
+    """For tests that call the ledger's functions directly: keys for the admin and `officers`
+    ((badge, role) pairs) in `folder`, the ledger started by its admin ADM-0001, and the
+    officers registered with their keys."""
+    import base64
+    from pathlib import Path
+
+    from ledger.identity import keys
+    from ledger.identity.signing import Keyring
+    from ledger.registry import add_officer, init_ledger
+
+    folder = Path(folder)
+    lg.keyring = Keyring(demo_dir=folder, passphrase=lambda _badge, _path: PASSPHRASE)
+
+    def key(badge: str) -> bytes:
+        return keys.generate_key_file(folder / f"{badge}.key", badge, PASSPHRASE, make_parents=True).public_key
+
+    lg.write(init_ledger, ADMIN, name="Administración de Pruebas", unit=None, public_key=key(ADMIN))
+    for badge, role in officers:
+        lg.write(add_officer, badge, name=f"Officer {badge}", role=role, by=ADMIN,
+                 public_key=base64.b64encode(key(badge)).decode("ascii"))
+
+
 def snapshot(db_url: str) -> dict:
     """Every row of every table, to compare before and after a refused command."""
     from sqlalchemy import create_engine, inspect, text

@@ -13,14 +13,18 @@ import time
 import pytest
 from sqlalchemy import text
 
-from tests.helpers import rows
+from tests.helpers import ADMIN, PASSPHRASE, rows
 
-ADD = ["officer", "add", "B-9001", "--name", "Nadia Ramos", "--role", "officer"]
+ADD = ["officer", "add", "B-9001", "--name", "Nadia Ramos", "--role", "officer", "--by", ADMIN]
 
 
-def _writer(db_url: str, timeout: str, *args: str) -> tuple[subprocess.CompletedProcess, float]:
+def _writer(db_url: str, timeout: str, *args: str, cli=None) -> tuple[subprocess.CompletedProcess, float]:
+    """`evidence ARGS` (default: the admin adds an officer) in a process of its own, with the
+    test's keys (`cli`, the harness) to sign."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
     env["EVIDENCE_LOCK_TIMEOUT"] = timeout
+    if cli is not None:
+        env.update(XDG_CONFIG_HOME=cli.keys_home, EVIDENCE_KEY_PASSPHRASE=PASSPHRASE)
     start = time.monotonic()
     # The subprocess timeout turns a writer that hangs into a failure instead of a stuck suite.
     done = subprocess.run([sys.executable, "-m", "ledger", "--db", db_url, *(args or ADD)], env=env,
@@ -47,14 +51,14 @@ def test_postgresql_writer_gives_up_on_a_head_locked_elsewhere(cli, backend, db_
     holder = psycopg.connect(db_url.replace("postgresql+psycopg://", "postgresql://"))
     try:
         holder.execute("SELECT * FROM chain_head FOR UPDATE")
-        done, took = _writer(db_url, "2")
+        done, took = _writer(db_url, "2", cli=cli)
     finally:
         holder.rollback()
         holder.close()
     _assert_gave_up(done, took, 20)
     assert cli.snapshot() == before
     # Once the lock is gone the same command goes through.
-    done, _ = _writer(db_url, "2")
+    done, _ = _writer(db_url, "2", cli=cli)
     assert done.returncode == 0, done.stderr
 
 
@@ -66,7 +70,7 @@ def test_sqlite_busy_timeout_follows_evidence_lock_timeout(cli, backend, db_url)
     holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
-        done, took = _writer(db_url, "1")
+        done, took = _writer(db_url, "1", cli=cli)
     finally:
         holder.execute("ROLLBACK")
         holder.close()

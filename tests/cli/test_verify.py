@@ -115,7 +115,8 @@ def test_edited_body(ledger_with_history, db_url):
 def test_deleted_event(ledger_with_history, db_url):
     seq = transfer_seqs(db_url)[1]
     drop_triggers(db_url)
-    sql(db_url, "DELETE FROM event_items WHERE seq = :s", "DELETE FROM events WHERE seq = :s", params={"s": seq})
+    sql(db_url, "DELETE FROM event_items WHERE seq = :s", "DELETE FROM event_signatures WHERE seq = :s",
+        "DELETE FROM events WHERE seq = :s", params={"s": seq})
     report = findings(ledger_with_history)
     assert report["first_bad_seq"] == seq
     assert any("missing" in f["message"] for f in report["findings"] if f["seq"] == seq)
@@ -192,7 +193,8 @@ def test_deleted_event_is_named_before_what_the_replay_then_finds(ledger_with_hi
     from the deleted event); the summary names the gap, not the item's last remaining event."""
     seq = transfer_seqs(db_url)[0]
     drop_triggers(db_url)
-    sql(db_url, "DELETE FROM event_items WHERE seq = :s", "DELETE FROM events WHERE seq = :s", params={"s": seq})
+    sql(db_url, "DELETE FROM event_items WHERE seq = :s", "DELETE FROM event_signatures WHERE seq = :s",
+        "DELETE FROM events WHERE seq = :s", params={"s": seq})
     report = findings(ledger_with_history)
     assert report["first_bad_seq"] == seq
     checks = [f["check"] for f in report["findings"]]

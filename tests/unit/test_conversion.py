@@ -184,12 +184,12 @@ def test_choice_is_latest_day_within_window(offsets, on, sources, pick):
     assert rate.date <= day.isoformat()
 
 
-def test_find_rate_ignores_superseded_rows(ledger):
+def test_find_rate_ignores_superseded_rows(ledger, tmp_path):
     """The query half of the lookup, on both backends: superseded rows are never chosen."""
     from ledger.rates import set_rate
-    from ledger.registry import add_officer
+    from tests.helpers import start_ledger
 
-    ledger.write(add_officer, "B-1001", name="Ana", role="officer")
+    start_ledger(ledger, tmp_path, [("B-1001", "officer")])
     ledger.write(set_rate, "2020-10-02", "USD", "PEN", "3.6040", source="SBS", by="B-1001")
     ledger.write(set_rate, "2020-10-05", "USD", "PEN", "3.3333", source="SBS", by="B-1001")
     ledger.write(set_rate, "2020-10-05", "USD", "PEN", "3.5950", source="SBS", by="B-1001", supersede=True,
@@ -197,7 +197,7 @@ def test_find_rate_ignores_superseded_rows(ledger):
     ledger.write(set_rate, "2020-10-05", "USD", "PEN", "3.5900", source="SBS", side="buy", by="B-1001")
     with ledger.read() as session:
         rate, inverse = find_rate(session, datetime.date(2020, 10, 6), "PEN", "USD", "sell")
-        assert (rate.rate, rate.date, rate.seq, inverse) == ("3.5950", "2020-10-05", 4, True)
+        assert (rate.rate, rate.date, rate.seq, inverse) == ("3.5950", "2020-10-05", 5, True)
         assert find_rate(session, datetime.date(2020, 10, 4), "USD", "PEN", "sell")[0].rate == "3.6040"
         assert find_rate(session, datetime.date(2020, 10, 6), "USD", "PEN", "buy")[0].rate == "3.5900"
         with pytest.raises(RuleError, match="There are buy and sell rates in that window: pass --side buy or --side sell"):

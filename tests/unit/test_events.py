@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from ledger.events import GENESIS_HASH, append_event, canonical_json, chain_hash, head_of
 from ledger.models import Event
+from tests.helpers import ADMIN, start_ledger
 
 
 def test_canonical_json_is_sorted_compact_utf8():
@@ -34,10 +35,12 @@ def test_chain_hash_is_sha256_of_prev_hex_and_body():
     assert chain_hash(GENESIS_HASH, body) == hashlib.sha256(b"0" * 64 + body).hexdigest()
 
 
-def test_append_event_builds_a_gapless_chain(ledger):
+def test_append_event_builds_a_gapless_chain(ledger, tmp_path):
+    start_ledger(ledger, tmp_path)  # seq 1: the admin, who signs the events below
+
     def write(session):
         for i in range(3):
-            append_event(session, "test.event", {"i": i, "amount": "4000.00"}, actor=None)
+            append_event(session, "test.event", {"i": i, "amount": "4000.00"}, actor=ADMIN)
 
     ledger.write(write)
     ledger.write(write)
@@ -45,7 +48,7 @@ def test_append_event_builds_a_gapless_chain(ledger):
         events = [(e.seq, e.type, e.occurred_at, e.body, e.prev_hash, e.hash)
                   for e in session.scalars(select(Event).order_by(Event.seq))]
         head = head_of(session)
-    assert [e[0] for e in events] == [1, 2, 3, 4, 5, 6]
+    assert [e[0] for e in events] == [1, 2, 3, 4, 5, 6, 7]
     prev = GENESIS_HASH
     for seq, type_, occurred_at, raw, prev_hash, digest in events:
         body = json.loads(raw)
@@ -54,7 +57,7 @@ def test_append_event_builds_a_gapless_chain(ledger):
         assert body["seq"] == seq and body["type"] == type_ and body["occurred_at"] == occurred_at
         assert canonical_json(body) == raw.encode("utf-8")
         prev = digest
-    assert head == (6, prev)
+    assert head == (7, prev)
 
 
 def test_a_refused_write_leaves_no_event(ledger):
@@ -81,13 +84,26 @@ def test_sqlite_connections_use_wal_full_sync_and_foreign_keys(backend, ledger):
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
 
 
-def test_sqlite_writes_begin_immediate(backend, ledger):
+def test_an_unsigned_event_is_refused_and_leaves_nothing(ledger):
+    from ledger.errors import RuleError
+
+    def write(session):
+        append_event(session, "test.event", {}, actor=None)
+
+    with pytest.raises(RuleError, match="no admin yet"):
+        ledger.write(write)
+    with ledger.read() as session:
+        assert head_of(session) == (0, GENESIS_HASH)
+
+
+def test_sqlite_writes_begin_immediate(backend, ledger, tmp_path):
     """A write transaction holds the write lock from its first statement, so a second
     writer waits instead of reading a stale head and forking the chain."""
     if backend != "sqlite":
         pytest.skip("SQLite locking")
     import sqlite3
 
+    start_ledger(ledger, tmp_path)
     path = ledger.engine.url.database
     seen = {}
 
@@ -99,7 +115,7 @@ def test_sqlite_writes_begin_immediate(backend, ledger):
             seen["error"] = str(exc)
         finally:
             other.close()
-        append_event(session, "test.event", {}, actor=None)
+        append_event(session, "test.event", {}, actor=ADMIN)
 
     ledger.write(write)
     assert "locked" in seen.get("error", "")

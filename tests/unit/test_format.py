@@ -125,12 +125,12 @@ def bundle_is_good(folder: Path) -> bool:
             assert doc["v"] in (1, 2) and len(doc["recorded_at"]) == 20 and doc["recorded_at"].endswith("Z")
             leaf = hashlib.sha256(b"\x00" + bytes.fromhex(line["salt"]) + body).digest()
             if kind == "full":
-                assert set(line) == {"seq", "salt", "body", "hash"} and line["seq"] == last + 1
+                assert set(line) == {"seq", "salt", "body", "hash", "signatures"} and line["seq"] == last + 1
                 assert hashlib.sha256(prev.encode() + body).hexdigest() == line["hash"]
                 prev = line["hash"]
                 leaves.append(leaf)
             else:
-                assert set(line) == {"seq", "salt", "body", "proof"}
+                assert set(line) == {"seq", "salt", "body", "proof", "signatures"}
                 assert doc["case"] in (None, manifest["case"])
                 proof = [bytes.fromhex(p) for p in line["proof"]]
                 assert root_from_proof(leaf, line["seq"] - 1, manifest["tree_size"], proof) == root
