@@ -294,7 +294,7 @@ def w_startup(ctx: Ctx) -> list[str]:
     lines.append(line("start-up", f"'evidence item show {ref}' {show * 1000:.0f} ms on the {ctx.sizes.items:,}-item "
                                   f"database (median of {reps})",
                       f"'python -c pass' {bare * 1000:.0f} ms", f"{show / bare:.1f}x",
-                      f"< 400 ms: {verdict(show < 0.400)}"))
+                      f"< 150 ms: {verdict(show < 0.150)}"))
     return lines
 
 

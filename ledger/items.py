@@ -8,8 +8,6 @@ allocates evidence numbers and writes one registration event per item.
 from __future__ import annotations
 
 import hashlib
-import re
-import urllib.parse
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +15,21 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.errors import InputError, LedgerError, NotFound, RuleError, VerificationFailed
+from ledger.errors import InputError, LedgerError, NotFound, RuleError
 from ledger.events import NewEvent, append_events, insert_rows, now_utc
+
+# The naming and showing of items lives in itemview (no SQLAlchemy), shared with quickread;
+# its names are re-exported here for the modules that have always imported them from items.
+from ledger.itemview import (  # noqa: F401
+    LABEL_HASH_LEN,
+    check_label,
+    item_dict,
+    item_label,
+    label_payload,
+    parse_item_ref,
+    parse_label_payload,
+    unknown_item,
+)
 from ledger.models import Event, EventItem, Item, Location, Officer, Seizure
 from ledger.registry import get_seizure, require_actor
 from ledger.validate import (
@@ -51,42 +62,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "document": ("title",),
 }
 MAX_PAGES = 100_000
-
-
-def item_label(no: int) -> str:
-    return f"EV-{no:06d}"
-
-
-# A label's QR payload, EV-000042/CASE/HASH12: the evidence number, the case number with any
-# space, "#" or "%" percent-encoded (so a scanner typing it into a shell gives one word), and
-# the first 12 hex digits of the item's registration event hash, in capitals so the QR code can
-# use its compact alphanumeric mode. The case may hold "/", so it is what lies between the
-# first and the last "/".
-LABEL_HASH_LEN = 12
-_LABEL_RE = re.compile(rf"(EV-[0-9]{{1,9}})/(.+)/([0-9A-F]{{{LABEL_HASH_LEN}}})")
-
-
-def label_payload(item_id: str, case_no: str, registration_hash: str) -> str:
-    """The text a label's QR code holds for an item (see _LABEL_RE)."""
-    case = urllib.parse.quote(case_no, safe="-_./:")
-    return f"{item_id}/{case}/{registration_hash[:LABEL_HASH_LEN].upper()}"
-
-
-def parse_label_payload(ref: str) -> tuple[int, str, str] | None:
-    """(item number, case number, hash prefix) of a scanned label's payload, else None."""
-    match = _LABEL_RE.fullmatch((ref or "").strip().upper())
-    if match is None:
-        return None
-    return int(match[1][3:]), urllib.parse.unquote(match[2]), match[3].lower()
-
-
-def parse_item_ref(ref: str) -> int | None:
-    text_ = (ref or "").strip().upper()
-    if text_.startswith("EV-"):
-        text_ = text_[3:]
-    if text_.isascii() and text_.isdigit() and len(text_) <= 9:
-        return int(text_)
-    return None
 
 
 @dataclass
@@ -382,54 +357,12 @@ def get_item(session: Session, ref: str, field: str = "ITEM") -> Item:
     no = label[0] if label is not None else parse_item_ref(ref)
     item = session.get(Item, no) if no is not None else None
     if item is None:
-        raise NotFound(
-            f"{field}: no item {ref!r} is registered.",
-            hint="Evidence numbers look like EV-000042; 'evidence item list' shows them.",
-        )
+        raise unknown_item(ref, field)
     if label is not None:
-        _check_label(session, item, ref.strip(), label[1], label[2], field)
+        registration = session.get(Event, item.registered_seq)
+        check_label(item.id, item.case_no, registration.hash if registration is not None else None,
+                    ref.strip(), label[1], label[2], field)
     return item
-
-
-def _check_label(session: Session, item: Item, shown: str, case_no: str, short_hash: str, field: str) -> None:
-    """A label printed from another ledger (or a copied number on a forged one) names a case or
-    a registration that this ledger's item does not have."""
-    registration = session.get(Event, item.registered_seq)
-    if case_no == item.case_no and registration is not None and registration.hash.startswith(short_hash):
-        return
-    what = (f"names case {case_no}, but {item.id} belongs to case {item.case_no}" if case_no != item.case_no
-            else f"carries the hash {short_hash.upper()}, but {item.id} was registered with "
-                 f"{registration.hash[:LABEL_HASH_LEN].upper() if registration else 'no event'}")
-    raise VerificationFailed(
-        f"{field}: the label {shown} {what}; the label was not printed from this ledger.",
-        hint=f"Check the item by hand ('evidence item show {item.id}') and print a new label with "
-             f"'evidence label {item.id} --out FILE.pdf'.")
-
-
-def item_dict(item: Item, seizure_id: str | None = None) -> dict:
-    from ledger import money
-
-    d = {
-        "id": item.id, "kind": item.kind, "case_no": item.case_no, "seizure": seizure_id,
-        "status": item.status, "holder": item.holder, "location": item.location, "seal": item.seal,
-        "registered_seq": item.registered_seq, "last_seq": item.last_seq, "last_at": item.last_at,
-    }
-    if item.kind == "cash":
-        d.update(currency=item.currency, amount=money.amount_str(item.amount_minor, item.currency),
-                 denominations=item.denominations, counted_by=item.counted_by, verified_by=item.verified_by)
-    elif item.kind == "vehicle":
-        d.update(make=item.make, model=item.model, plate=item.plate, plate_kind=item.plate_kind, vin=item.vin,
-                 year=item.year, color=item.color,
-                 value=(f"{money.amount_str(item.value_minor, item.value_currency)} {item.value_currency}"
-                        if item.value_minor is not None else None))
-    elif item.kind == "phone":
-        d.update(make=item.make, model=item.model, imei=item.imei, imei2=item.imei2, number=item.number)
-    else:
-        d.update(title=item.title, pages=item.pages, file_name=item.file_name, file_sha256=item.file_sha256,
-                 file_size=item.file_size)
-    if item.status == "disposed":
-        d.update(disposition=item.disposition, authority=item.authority, disposed_to=item.disposed_to)
-    return {k: v for k, v in d.items() if v is not None or k in ("holder", "location", "seal")}
 
 
 def show_item(session: Session, ref: str) -> dict:
