@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, LedgerError, NotFound, RuleError
-from ledger.events import NewEvent, append_events, insert_rows, now_utc
+from ledger.events import NewEvent, append_events, now_utc
 
 # The naming and showing of items lives in itemview (no SQLAlchemy), shared with quickread;
 # its names are re-exported here for the modules that have always imported them from items.
@@ -246,15 +246,9 @@ class Registered:
     warnings: tuple[str, ...] = ()
 
 
-def register_items(
-    session: Session, seizure_ref: str, specs: Sequence[ItemSpec], *, by: str | None,
-    at: str | None = None, tz: str = "America/Lima", label=None, progress=None, check_duplicates: bool = True,
-    last_data: dict | None = None,
-) -> list[Registered]:
-    """Register validated items of one seizure; the acting officer holds them first.
-    `last_data` is added to the last registration's data (an import's request id)."""
-    actor = require_actor(session, by, "item.register")
-    seizure = get_seizure(session, seizure_ref)
+def registration_time(seizure: Seizure, at: str | None, tz: str) -> str:
+    """When items of `seizure` registered `at` (default now) are registered, as stored (UTC);
+    refused when it is before the seizure took place."""
     when = utc_iso(parse_time(at, tz, "--at")) if at else utc_iso(now_utc())
     if when < seizure.occurred_at:
         raise RuleError(
@@ -262,6 +256,21 @@ def register_items(
             f"({local_iso(seizure.occurred_at, tz)}).",
             hint="Items are registered at or after their seizure; check the time.",
         )
+    return when
+
+
+def register_items(
+    session: Session, seizure_ref: str, specs: Sequence[ItemSpec], *, by: str | None,
+    at: str | None = None, tz: str = "America/Lima", label=None, progress=None, check_duplicates: bool = True,
+    last_data: dict | None = None, when: str | None = None,
+) -> list[Registered]:
+    """Register validated items of one seizure; the acting officer holds them first.
+    `last_data` is added to the last registration's data (an import's request id); `when`
+    (from `registration_time`) stands for `at` when a registration is split over several calls."""
+    actor = require_actor(session, by, "item.register")
+    seizure = get_seizure(session, seizure_ref)
+    if when is None:
+        when = registration_time(seizure, at, tz)
     errors = check_references(session, specs, label)
     if errors:
         if len(errors) == 1:
@@ -279,31 +288,54 @@ def register_items(
             data.update(last_data)
         events.append(NewEvent("item.registered", data, actor.badge, when, seizure.case_no, [(no, item_id)]))
     out: list[Registered] = []
+    holder, case_no, seizure_no = actor.badge, seizure.case_no, seizure.no
     # In chunks, so a progress bar moves and memory stays flat; still one transaction.
     for start in range(0, len(specs), _CHUNK):
         chunk = specs[start:start + _CHUNK]
         appended = append_events(session, events[start:start + _CHUNK], link_items=False)
-        # Rows naming the same columns share one executemany (a cash row has no VIN column).
-        groups: dict[tuple, list[dict]] = {}
-        links: list[dict] = []
+        # Rows are built as tuples, the item's own columns then the ones every item has; rows
+        # naming the same columns share one statement (a cash row has no VIN column).
+        groups: dict[tuple, list[tuple]] = {}
+        links: list[tuple] = []
         for offset, (spec, ev) in enumerate(zip(chunk, appended, strict=True)):
             no = first + start + offset
             item_id = item_label(no)
-            row = {
-                **spec.columns, "no": no, "id": item_id, "case_no": seizure.case_no, "seizure_no": seizure.no,
-                "status": "in-custody", "holder": actor.badge, "location": spec.location,
-                "registered_seq": ev.seq, "last_seq": ev.seq, "last_at": when,
-            }
-            groups.setdefault(tuple(row), []).append(row)
-            links.append({"seq": ev.seq, "item_no": no})
+            columns = spec.columns
+            group = groups.get(tuple(columns))
+            if group is None:
+                group = groups[tuple(columns)] = []
+            group.append((*columns.values(), no, item_id, case_no, seizure_no, "in-custody", holder, spec.location,
+                          ev.seq, ev.seq, when))
+            links.append((ev.seq, no))
             out.append(Registered(item_id, spec.kind, ev.seq, (*spec.warnings, *dupes[start + offset])))
         conn = session.connection()
-        for rows in groups.values():
-            insert_rows(conn, Item.__table__, rows)
-        insert_rows(conn, EventItem.__table__, links)
+        for names, rows in groups.items():
+            bulk_insert(conn, Item.__table__, (*names, *_ITEM_COMMON), rows)
+        bulk_insert(conn, EventItem.__table__, ("seq", "item_no"), links)
         if progress:
             progress(len(chunk))
     return out
+
+
+_ITEM_COMMON = ("no", "id", "case_no", "seizure_no", "status", "holder", "location", "registered_seq", "last_seq",
+                "last_at")
+
+
+def bulk_insert(conn, table, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Rows given as tuples in the order of `columns`, into `table`, in the caller's transaction:
+    PostgreSQL's COPY (one stream instead of a statement per row), SQLite's executemany."""
+    if not rows:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(table.c[name].name) for name in columns)  # KeyError for a column the table lacks
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)  # noqa: S608 - names from the Table
 
 
 _CHUNK = 5000
@@ -313,9 +345,10 @@ _CHUNK = 5000
 _UNIQUE_MARKS = (("imei", "IMEI"), ("imei2", "IMEI"), ("vin", "VIN"), ("plate", "plate"))
 
 
-def duplicate_warnings(session: Session, specs: Sequence[ItemSpec]) -> list[list[str]]:
+def duplicate_warnings(session: Session, specs: Sequence[ItemSpec], *, before_no: int | None = None) -> list[list[str]]:
     """For each spec, sentences about IMEIs, VINs and plates already registered or repeated
-    within the same batch."""
+    within the same batch. `before_no`: only items numbered below it count as registered
+    before (an import that has already written part of its own batch)."""
     wanted: dict[str, set[str]] = {"imei": set(), "vin": set(), "plate": set()}
     for spec in specs:
         for col, _ in _UNIQUE_MARKS:
@@ -328,7 +361,10 @@ def duplicate_warnings(session: Session, specs: Sequence[ItemSpec]) -> list[list
         for start in range(0, len(ordered), 500):
             chunk = ordered[start:start + 500]
             for col in cols:
-                for item_id, value in session.execute(select(Item.id, col).where(col.in_(chunk))):
+                query = select(Item.id, col).where(col.in_(chunk))
+                if before_no is not None:
+                    query = query.where(Item.no < before_no)
+                for item_id, value in session.execute(query):
                     known.setdefault((kind_col, value), item_id)
     out: list[list[str]] = []
     seen: dict[tuple[str, str], int] = {}
