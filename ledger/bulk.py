@@ -367,10 +367,10 @@ def _table(path: Path, data: bytes) -> tuple[list[str | None] | None, list[tuple
     return names, rows, header_row
 
 
-def _validate_row(batch: Checked, number: int, names: list[str | None], cells: list, base_dir: Path) -> None:
+def _validate_row(out: Checked, number: int, names: list[str | None], cells: list, base_dir: Path) -> None:
     formulas = [(i, c) for i, c in enumerate(cells) if isinstance(c, Formula)]
     if formulas:
-        batch.errors.extend(_formula_error(number, names[i] if i < len(names) else None, f) for i, f in formulas)
+        out.errors.extend(_formula_error(number, names[i] if i < len(names) else None, f) for i, f in formulas)
         return
     raw: dict[str, str] = {}
     for i, cell in enumerate(cells):
@@ -378,27 +378,27 @@ def _validate_row(batch: Checked, number: int, names: list[str | None], cells: l
             continue
         name = names[i] if i < len(names) else None
         if name is None:
-            batch.errors.append(
+            out.errors.append(
                 f"row {number}: the value {show_value(cell)} in column {i + 1} has no column name in the header.")
             return
         raw[name] = cell
     kind = (raw.pop("kind", None) or "").strip().lower()
     if not kind:
-        batch.errors.append(f"row {number}, column kind: the kind is empty; give one of {', '.join(KINDS)}.")
+        out.errors.append(f"row {number}, column kind: the kind is empty; give one of {', '.join(KINDS)}.")
         return
     try:
         spec = prepare_item(kind, raw, base_dir=base_dir)
     except LedgerError as exc:
         if kind not in KINDS:
-            batch.errors.append(f"row {number}, column kind: {kind[:40]!r} is not a kind of item; "
+            out.errors.append(f"row {number}, column kind: {kind[:40]!r} is not a kind of item; "
                                 f"use one of {', '.join(KINDS)}.")
         else:
             for message in exc.details or [exc.render().replace("\n", " ")]:
-                batch.errors.append(_row_error(number, message))
+                out.errors.append(_row_error(number, message))
         return
-    batch.specs.append(spec)
-    batch.rows.append(number)
-    batch.warnings.extend(f"row {number}: {w}" for w in spec.warnings)
+    out.specs.append(spec)
+    out.rows.append(number)
+    out.warnings.extend(f"row {number}: {w}" for w in spec.warnings)
 
 
 # -- writing ---------------------------------------------------------------------------
