@@ -14,9 +14,10 @@ from tests.helpers import GOOD_IMEI
 
 @pytest.fixture
 def pipelined(monkeypatch):
-    """Chunks of 4 rows, validated by a second process for any file."""
+    """Chunks of 4 rows, validated by a second process for any file, however busy the machine."""
     monkeypatch.setattr(bulk, "CHUNK_ROWS", 4)
     monkeypatch.setattr(bulk, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(bulk, "spare_core", lambda: True)
 
 
 def in_line(monkeypatch):
@@ -60,6 +61,7 @@ def test_import_pipelined_and_in_line_write_the_same_items(seeded, db_url, tmp_p
     path = write_csv(tmp_path / "items.csv", mixed_rows(30))
     monkeypatch.setattr(bulk, "CHUNK_ROWS", 7)
     monkeypatch.setattr(bulk, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(bulk, "spare_core", lambda: True)
     first = seeded.ok("item", "import", "SZ-1", str(path), "--by", "B-1001", "--at", "2020-10-06T09:00",
                       json_out=True)
     in_line(monkeypatch)
@@ -149,3 +151,13 @@ def test_validated_chunks_cross_between_processes_unchanged(tmp_path):
     [checked] = list(plan.checked())
     assert len(checked.specs) == 12
     assert pickle.loads(pickle.dumps(checked)) == checked
+
+
+def test_a_busy_machine_validates_in_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(bulk.os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    with bulk.open_file(write_csv(tmp_path / "items.csv", mixed_rows(12))) as plan:
+        assert plan._pool is None and len(list(plan.checked())[0].specs) == 12
+    monkeypatch.setattr(bulk.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(bulk.os, "cpu_count", lambda: 2)
+    assert bulk.spare_core()
