@@ -157,6 +157,16 @@ def register_in_process(url: str, n: int, *, by: str = "B-1001", batch: int = 50
         lg.dispose()
 
 
+def items_db(ctx: Ctx) -> Path:
+    """The import workload's ledger of `items` items; built in-process when that workload was not
+    run (`--only export`), so each workload can be run on its own."""
+    if ctx.items_db is None:
+        path = copy_seeded(ctx, "items.db")
+        register_in_process(sqlite_url(path), ctx.sizes.items)
+        ctx.items_db = path
+    return ctx.items_db
+
+
 # -- import ------------------------------------------------------------------------------
 def w_import(ctx: Ctx) -> list[str]:
     n = ctx.sizes.items
@@ -250,9 +260,7 @@ def _transfers(url: str, count: int) -> None:
 def w_export(ctx: Ctx) -> list[str]:
     if not command_exists("export", "xlsx"):
         return ["export       skipped: 'evidence export xlsx' does not exist yet"]
-    if ctx.items_db is None:
-        return ["export       skipped: the import workload did not build the item database"]
-    url = sqlite_url(ctx.items_db)
+    url = sqlite_url(items_db(ctx))
     if command_exists("rate", "set"):
         must(run(evidence("--db", url, "rate", "set", "2020-10-06", "USD", "PEN", "3.5870", "--source", "SBS",
                           "--by", "B-1001")), "evidence rate set")
@@ -262,13 +270,35 @@ def w_export(ctx: Ctx) -> list[str]:
     b = must(run_rss([sys.executable, "-m", "bench.child", str(out), str(ctx.tmp / "bare.xlsx")]), "bare openpyxl")
     base = json.loads(b.stdout)
     rows = base["rows"]
-    ratio = r.seconds / base["seconds"]
-    ok = ratio <= 1.25 and r.max_rss_mb < 150
-    return [line("export", f"{rows / r.seconds:,.0f} rows/s ({rows:,} rows, {base['cells']:,} cells, "
-                           f"{ctx.sizes.items:,} items in {r.seconds:.2f} s), peak RSS {r.max_rss_mb:.0f} MB",
-                 f"bare openpyxl write-only, same cell values: {base['seconds']:.2f} s "
-                 f"({rows / base['seconds']:,.0f} rows/s)",
-                 f"{ratio:.2f}x the time", f"<= 1.25x and < 150 MB: {verdict(ok)}")]
+    lines = [line("export", f"{rows / r.seconds:,.0f} rows/s ({rows:,} rows, {base['cells']:,} cells, "
+                            f"{ctx.sizes.items:,} items in {r.seconds:.2f} s, start-up and the check against the "
+                            f"log included), peak RSS {r.max_rss_mb:.0f} MB",
+                  f"bare openpyxl write-only, same cell values, write only: {base['seconds']:.2f} s "
+                  f"({rows / base['seconds']:,.0f} rows/s), peak RSS {b.max_rss_mb:.0f} MB",
+                  f"{r.seconds / base['seconds']:.2f}x the time", f"< 150 MB: {verdict(r.max_rss_mb < 150)}")]
+    # The same export without the check against the log that precedes every court document:
+    # the writer's own time and memory.
+    u = must(run_rss(evidence("--db", url, "export", "xlsx", data.CASE, "--out", str(out), "--force", "--unverified")),
+             "evidence export xlsx --unverified")
+    lines.append(line("export", f"--unverified (the writer alone, no check against the log): {u.seconds:.2f} s, "
+                                f"peak RSS {u.max_rss_mb:.0f} MB",
+                      f"bare openpyxl {base['seconds']:.2f} s", f"{u.seconds / base['seconds']:.2f}x the time",
+                      f"< 150 MB: {verdict(u.max_rss_mb < 150)}"))
+    try:
+        import xlsxwriter  # noqa: F401 - the `bench` extra
+    except ImportError:
+        lines.append("export       XlsxWriter baseline skipped: pip install -e '.[bench]' installs XlsxWriter")
+        return lines
+    x = must(run_rss([sys.executable, "-m", "bench.child", str(out), str(ctx.tmp / "xlsxwriter.xlsx"), "xlsxwriter"]),
+             "XlsxWriter")
+    fast = json.loads(x.stdout)
+    ok = r.seconds < fast["seconds"] and r.max_rss_mb < 150
+    lines.append(line("export", f"the same export: {r.seconds:.2f} s, peak RSS {r.max_rss_mb:.0f} MB",
+                      f"XlsxWriter constant_memory, same cell values, write only: {fast['seconds']:.2f} s "
+                      f"({rows / fast['seconds']:,.0f} rows/s), peak RSS {x.max_rss_mb:.0f} MB",
+                      f"{r.seconds / fast['seconds']:.2f}x the time",
+                      f"faster than XlsxWriter and < 150 MB: {verdict(ok)}"))
+    return lines
 
 
 # -- start-up ----------------------------------------------------------------------------
@@ -286,15 +316,13 @@ def w_startup(ctx: Ctx) -> list[str]:
     lines = [line("start-up", f"'evidence --help' {help_ * 1000:.0f} ms (median of {reps})",
                   f"'python -c pass' {bare * 1000:.0f} ms", f"{help_ / bare:.1f}x",
                   f"< 150 ms: {verdict(help_ < 0.150)}")]
-    if ctx.items_db is None:
-        lines.append("start-up     'item show' skipped: the import workload did not build the item database")
-        return lines
+    items_db(ctx)
     ref = f"EV-{max(1, ctx.sizes.items // 2):06d}"
     show = median_time(evidence("--db", sqlite_url(ctx.items_db), "item", "show", ref), reps)
     lines.append(line("start-up", f"'evidence item show {ref}' {show * 1000:.0f} ms on the {ctx.sizes.items:,}-item "
                                   f"database (median of {reps})",
                       f"'python -c pass' {bare * 1000:.0f} ms", f"{show / bare:.1f}x",
-                      f"< 400 ms: {verdict(show < 0.400)}"))
+                      f"< 150 ms: {verdict(show < 0.150)}"))
     return lines
 
 

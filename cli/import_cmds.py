@@ -38,10 +38,10 @@ def item_import(state, seizure, file, at, request_id, by):
     from ledger.requests import check_request_id
 
     rid = check_request_id(request_id)
-    with progress("validating") as tick:
-        batch = bulk.read_batch(Path(file), progress=tick)
-    with progress("registering", len(batch.specs)) as tick:
-        done = state.ledger().write(bulk.import_batch, seizure, batch, by=by, at=at, tz=state.tz,
+    # The file is read and its table checked before the ledger is opened; its rows are then
+    # validated by a second process while this one registers them.
+    with bulk.open_file(Path(file)) as plan, progress("importing", plan.count) as tick:
+        done = state.ledger().write(bulk.import_file, seizure, plan, by=by, at=at, tz=state.tz,
                                     request_id=rid, progress=tick)
     if not state.json:
         for w in done.warnings:

@@ -242,11 +242,17 @@ def item_show(state, item):
     \b
         evidence item show EV-000001
     """
-    from ledger import items
+    from ledger import quickread
     from ledger.validate import local_iso
 
-    with state.ledger().read() as session:
-        data = items.show_item(session, item)
+    # On SQLite the standard library answers without loading SQLAlchemy (same output, same
+    # refusals); anything it cannot answer for sure goes the usual way.
+    data = quickread.show_item(state.url, item)
+    if data is None:
+        from ledger import items
+
+        with state.ledger().read() as session:
+            data = items.show_item(session, item)
     width = max(len(k) for k in data) + 1
     shown = {k: (local_iso(v, state.tz) if k.endswith("_at") and v else v) for k, v in data.items()}
     shown.update(_money_fields(data))

@@ -13,6 +13,10 @@ from pathlib import Path
 
 from ledger.errors import EnvironmentProblem
 
+# The newest file in migrations/versions (a test keeps them equal). Here rather than in ledger.db
+# so that the stdlib read path (ledger.quickread) can check it without importing SQLAlchemy.
+SCHEMA_REVISION = "0006"
+SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_TZ = "America/Lima"
 DEFAULT_LOCK_TIMEOUT_S = 30
 _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")

@@ -19,12 +19,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from ledger.config import SUPPORTED_FORMS, hide_password, lock_timeout_s, sqlite_path
+from ledger.config import (
+    SCHEMA_REVISION,
+    SQLITE_HEADER,
+    SUPPORTED_FORMS,
+    hide_password,
+    lock_timeout_s,
+    sqlite_path,
+)
 from ledger.errors import EnvironmentProblem, LedgerError, VerificationFailed
 
-SCHEMA_REVISION = "0006"  # the newest file in migrations/versions; a test keeps them equal
 WRITE_RETRIES = 8
-SQLITE_HEADER = b"SQLite format 3\x00"
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
 
 T = TypeVar("T")

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import re
-import urllib.parse
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +16,22 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.errors import InputError, LedgerError, NotFound, RuleError, VerificationFailed
-from ledger.events import NewEvent, append_events, insert_rows, now_utc
+from ledger.errors import InputError, LedgerError, NotFound, RuleError
+from ledger.events import NewEvent, append_events, now_utc
+
+# The naming and showing of items lives in itemview (no SQLAlchemy), shared with quickread;
+# its names are re-exported here for the modules that have always imported them from items.
+from ledger.itemview import (  # noqa: F401
+    LABEL_HASH_LEN,
+    check_label,
+    item_dict,
+    item_label,
+    label_payload,
+    parse_item_ref,
+    parse_label_payload,
+    shown_item,
+    unknown_item,
+)
 from ledger.models import Event, EventItem, Item, Location, Officer, Seizure
 from ledger.registry import get_seizure, require_actor
 from ledger.validate import (
@@ -54,42 +66,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "document": ("title",),
 }
 MAX_PAGES = 100_000
-
-
-def item_label(no: int) -> str:
-    return f"EV-{no:06d}"
-
-
-# A label's QR payload, EV-000042/CASE/HASH12: the evidence number, the case number with any
-# space, "#" or "%" percent-encoded (so a scanner typing it into a shell gives one word), and
-# the first 12 hex digits of the item's registration event hash, in capitals so the QR code can
-# use its compact alphanumeric mode. The case may hold "/", so it is what lies between the
-# first and the last "/".
-LABEL_HASH_LEN = 12
-_LABEL_RE = re.compile(rf"(EV-[0-9]{{1,9}})/(.+)/([0-9A-F]{{{LABEL_HASH_LEN}}})")
-
-
-def label_payload(item_id: str, case_no: str, registration_hash: str) -> str:
-    """The text a label's QR code holds for an item (see _LABEL_RE)."""
-    case = urllib.parse.quote(case_no, safe="-_./:")
-    return f"{item_id}/{case}/{registration_hash[:LABEL_HASH_LEN].upper()}"
-
-
-def parse_label_payload(ref: str) -> tuple[int, str, str] | None:
-    """(item number, case number, hash prefix) of a scanned label's payload, else None."""
-    match = _LABEL_RE.fullmatch((ref or "").strip().upper())
-    if match is None:
-        return None
-    return int(match[1][3:]), urllib.parse.unquote(match[2]), match[3].lower()
-
-
-def parse_item_ref(ref: str) -> int | None:
-    text_ = (ref or "").strip().upper()
-    if text_.startswith("EV-"):
-        text_ = text_[3:]
-    if text_.isascii() and text_.isdigit() and len(text_) <= 9:
-        return int(text_)
-    return None
 
 
 @dataclass
@@ -328,15 +304,9 @@ class Registered:
     warnings: tuple[str, ...] = ()
 
 
-def register_items(
-    session: Session, seizure_ref: str, specs: Sequence[ItemSpec], *, by: str | None,
-    at: str | None = None, tz: str = "America/Lima", label=None, progress=None, check_duplicates: bool = True,
-    last_data: dict | None = None,
-) -> list[Registered]:
-    """Register validated items of one seizure; the acting officer holds them first.
-    `last_data` is added to the last registration's data (an import's request id)."""
-    actor = require_actor(session, by, "item.register")
-    seizure = get_seizure(session, seizure_ref)
+def registration_time(seizure: Seizure, at: str | None, tz: str) -> str:
+    """When items of `seizure` registered `at` (default now) are registered, as stored (UTC);
+    refused when it is before the seizure took place."""
     when = utc_iso(parse_time(at, tz, "--at")) if at else utc_iso(now_utc())
     if when < seizure.occurred_at:
         raise RuleError(
@@ -344,7 +314,24 @@ def register_items(
             f"({local_iso(seizure.occurred_at, tz)}).",
             hint="Items are registered at or after their seizure; check the time.",
         )
-    late = late_registration_warning(seizure, when, at is not None, tz)
+    return when
+
+
+def register_items(
+    session: Session, seizure_ref: str, specs: Sequence[ItemSpec], *, by: str | None,
+    at: str | None = None, tz: str = "America/Lima", label=None, progress=None, check_duplicates: bool = True,
+    last_data: dict | None = None, when: str | None = None,
+) -> list[Registered]:
+    """Register validated items of one seizure; the acting officer holds them first.
+    `last_data` is added to the last registration's data (an import's request id); `when`
+    (from `registration_time`) stands for `at` when a registration is split over several calls."""
+    actor = require_actor(session, by, "item.register")
+    seizure = get_seizure(session, seizure_ref)
+    given_when = when
+    if when is None:
+        when = registration_time(seizure, at, tz)
+    # Said for a registration timed here; an import split over several calls says it once itself.
+    late = late_registration_warning(seizure, when, at is not None, tz) if given_when is None else None
     errors = check_references(session, specs, label)
     if errors:
         if len(errors) == 1:
@@ -362,32 +349,55 @@ def register_items(
             data.update(last_data)
         events.append(NewEvent("item.registered", data, actor.badge, when, seizure.case_no, [(no, item_id)]))
     out: list[Registered] = []
+    holder, case_no, seizure_no = actor.badge, seizure.case_no, seizure.no
     # In chunks, so a progress bar moves and memory stays flat; still one transaction.
     for start in range(0, len(specs), _CHUNK):
         chunk = specs[start:start + _CHUNK]
         appended = append_events(session, events[start:start + _CHUNK], link_items=False)
-        # Rows naming the same columns share one executemany (a cash row has no VIN column).
-        groups: dict[tuple, list[dict]] = {}
-        links: list[dict] = []
+        # Rows are built as tuples, the item's own columns then the ones every item has; rows
+        # naming the same columns share one statement (a cash row has no VIN column).
+        groups: dict[tuple, list[tuple]] = {}
+        links: list[tuple] = []
         for offset, (spec, ev) in enumerate(zip(chunk, appended, strict=True)):
             no = first + start + offset
             item_id = item_label(no)
-            row = {
-                **spec.columns, "no": no, "id": item_id, "case_no": seizure.case_no, "seizure_no": seizure.no,
-                "status": "in-custody", "holder": actor.badge, "location": spec.location,
-                "registered_seq": ev.seq, "last_seq": ev.seq, "last_at": when,
-            }
-            groups.setdefault(tuple(row), []).append(row)
-            links.append({"seq": ev.seq, "item_no": no})
-            out.append(Registered(item_id, spec.kind, ev.seq,
-                                  (*spec.warnings, *dupes[start + offset], *([late] if late else []))))
+            columns = spec.columns
+            group = groups.get(tuple(columns))
+            if group is None:
+                group = groups[tuple(columns)] = []
+            group.append((*columns.values(), no, item_id, case_no, seizure_no, "in-custody", holder, spec.location,
+                          ev.seq, ev.seq, when))
+            links.append((ev.seq, no))
+            out.append(Registered(item_id, spec.kind, ev.seq, (*spec.warnings, *dupes[start + offset],
+                                                                *([late] if late else []))))
         conn = session.connection()
-        for rows in groups.values():
-            insert_rows(conn, Item.__table__, rows)
-        insert_rows(conn, EventItem.__table__, links)
+        for names, rows in groups.items():
+            bulk_insert(conn, Item.__table__, (*names, *_ITEM_COMMON), rows)
+        bulk_insert(conn, EventItem.__table__, ("seq", "item_no"), links)
         if progress:
             progress(len(chunk))
     return out
+
+
+_ITEM_COMMON = ("no", "id", "case_no", "seizure_no", "status", "holder", "location", "registered_seq", "last_seq",
+                "last_at")
+
+
+def bulk_insert(conn, table, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Rows given as tuples in the order of `columns`, into `table`, in the caller's transaction:
+    PostgreSQL's COPY (one stream instead of a statement per row), SQLite's executemany."""
+    if not rows:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(table.c[name].name) for name in columns)  # KeyError for a column the table lacks
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)  # noqa: S608 - names from the Table
 
 
 _CHUNK = 5000
@@ -397,9 +407,10 @@ _CHUNK = 5000
 _UNIQUE_MARKS = (("imei", "IMEI"), ("imei2", "IMEI"), ("vin", "VIN"), ("plate", "plate"))
 
 
-def duplicate_warnings(session: Session, specs: Sequence[ItemSpec]) -> list[list[str]]:
+def duplicate_warnings(session: Session, specs: Sequence[ItemSpec], *, before_no: int | None = None) -> list[list[str]]:
     """For each spec, sentences about IMEIs, VINs and plates already registered or repeated
-    within the same batch."""
+    within the same batch. `before_no`: only items numbered below it count as registered
+    before (an import that has already written part of its own batch)."""
     wanted: dict[str, set[str]] = {"imei": set(), "vin": set(), "plate": set()}
     for spec in specs:
         for col, _ in _UNIQUE_MARKS:
@@ -412,7 +423,10 @@ def duplicate_warnings(session: Session, specs: Sequence[ItemSpec]) -> list[list
         for start in range(0, len(ordered), 500):
             chunk = ordered[start:start + 500]
             for col in cols:
-                for item_id, value in session.execute(select(Item.id, col).where(col.in_(chunk))):
+                query = select(Item.id, col).where(col.in_(chunk))
+                if before_no is not None:
+                    query = query.where(Item.no < before_no)
+                for item_id, value in session.execute(query):
                     known.setdefault((kind_col, value), item_id)
     out: list[list[str]] = []
     seen: dict[tuple[str, str], int] = {}
@@ -456,51 +470,12 @@ def get_item(session: Session, ref: str, field: str = "ITEM") -> Item:
     no = label[0] if label is not None else parse_item_ref(ref)
     item = session.get(Item, no) if no is not None else None
     if item is None:
-        raise NotFound(f"{field}: no item {ref!r} is registered.", hint=missing_item_hint(session, [ref]))
+        raise unknown_item(ref, field)
     if label is not None:
-        _check_label(session, item, ref.strip(), label[1], label[2], field)
+        registration = session.get(Event, item.registered_seq)
+        check_label(item.id, item.case_no, registration.hash if registration is not None else None,
+                    ref.strip(), label[1], label[2], field)
     return item
-
-
-def _check_label(session: Session, item: Item, shown: str, case_no: str, short_hash: str, field: str) -> None:
-    """A label printed from another ledger (or a copied number on a forged one) names a case or
-    a registration that this ledger's item does not have."""
-    registration = session.get(Event, item.registered_seq)
-    if case_no == item.case_no and registration is not None and registration.hash.startswith(short_hash):
-        return
-    what = (f"names case {case_no}, but {item.id} belongs to case {item.case_no}" if case_no != item.case_no
-            else f"carries the hash {short_hash.upper()}, but {item.id} was registered with "
-                 f"{registration.hash[:LABEL_HASH_LEN].upper() if registration else 'no event'}")
-    raise VerificationFailed(
-        f"{field}: the label {shown} {what}; the label was not printed from this ledger.",
-        hint=f"Check the item by hand ('evidence item show {item.id}') and print a new label with "
-             f"'evidence label {item.id} --out FILE.pdf'.")
-
-
-def item_dict(item: Item, seizure_id: str | None = None) -> dict:
-    from ledger import money
-
-    d = {
-        "id": item.id, "kind": item.kind, "case_no": item.case_no, "seizure": seizure_id,
-        "status": item.status, "holder": item.holder, "location": item.location, "seal": item.seal,
-        "registered_seq": item.registered_seq, "last_seq": item.last_seq, "last_at": item.last_at,
-    }
-    if item.kind == "cash":
-        d.update(currency=item.currency, amount=money.amount_str(item.amount_minor, item.currency),
-                 denominations=item.denominations, counted_by=item.counted_by, verified_by=item.verified_by)
-    elif item.kind == "vehicle":
-        d.update(make=item.make, model=item.model, plate=item.plate, plate_kind=item.plate_kind, vin=item.vin,
-                 year=item.year, color=item.color,
-                 value=(f"{money.amount_str(item.value_minor, item.value_currency)} {item.value_currency}"
-                        if item.value_minor is not None else None))
-    elif item.kind == "phone":
-        d.update(make=item.make, model=item.model, imei=item.imei, imei2=item.imei2, number=item.number)
-    else:
-        d.update(title=item.title, pages=item.pages, file_name=item.file_name, file_sha256=item.file_sha256,
-                 file_size=item.file_size)
-    if item.status == "disposed":
-        d.update(disposition=item.disposition, authority=item.authority, disposed_to=item.disposed_to)
-    return {k: v for k, v in d.items() if v is not None or k in ("holder", "location", "seal")}
 
 
 def show_item(session: Session, ref: str) -> dict:
@@ -509,15 +484,9 @@ def show_item(session: Session, ref: str) -> dict:
     item = get_item(session, ref)
     seizure = session.get(Seizure, item.seizure_no)
     review = session.get(ItemReview, item.no)
-    shown = {**item_dict(item, seizure.id), "review_on": review.review_on if review is not None else None}
-    if item.kind == "phone" and item.imei is None:
-        import json
-
-        body = session.scalar(select(Event.body).where(Event.seq == item.registered_seq))
-        reason = json.loads(body).get("data", {}).get("imei_unreadable") if body else None
-        if reason:
-            shown["imei_unreadable"] = reason
-    return shown
+    body = (session.scalar(select(Event.body).where(Event.seq == item.registered_seq))
+            if item.kind == "phone" and item.imei is None else None)
+    return shown_item(item, seizure.id, review.review_on if review is not None else None, body)
 
 
 def iter_items(

@@ -479,13 +479,26 @@ def _zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones()) - _NOT_ZONES
 
 
+def _loads_as_zone(name: str) -> bool:
+    """True for a name that `_zones()` lists, found without listing every zone on the machine
+    (that walk costs tens of milliseconds on every command, as --tz has a default). Names that
+    load but are not listed (the posix/ and right/ copies, _NOT_ZONES) are left to `_zones()`."""
+    if name in _NOT_ZONES or name.startswith(("posix/", "right/")) or "\\" in name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except Exception:  # not found, a folder, not a TZif file, a path that escapes the zone folder
+        return False
+    return True
+
+
 def check_zone(tz: str | None, field: str = "--tz") -> str:
     """An IANA time zone name such as America/Lima."""
     form = "Give an IANA time zone name, e.g. America/Lima or UTC."
     if tz is None or (isinstance(tz, str) and not tz.strip()):
         raise _missing(field, form)
     name = _scan(tz, field)
-    if name in _zones():
+    if _loads_as_zone(name) or name in _zones():
         return name
     near = [zone for zone in _zones() if zone.lower() == name.lower()]
     if near:

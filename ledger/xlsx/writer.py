@@ -508,6 +508,7 @@ class _RowWriter:
             else:  # text wraps within its column; `extra` is the width the row height is measured by
                 self.cols.append((c.key, letter, self.WORD if c.key in WORD_COLUMNS else self.TEXT, width))
         self._money: dict[str, str] = {}
+        self._serials: dict = {}
         self._hook()
 
     def style(self, fmt: str | None = None, *, quote: bool = False, wrap: bool = False) -> str:
@@ -550,6 +551,58 @@ class _RowWriter:
         self.ws.append(_RawRow((self.render(row, r),)))
 
     def render(self, row: dict, r: int) -> str:
+        """`render_careful`'s XML, built faster for the common row: its texts are checked for
+        anything needing escapes in one search over them all, and a date-time's serial number is
+        remembered (an export repeats the same few registration and event times)."""
+        get = row.get
+        out = []
+        add = out.append
+        texts = []
+        lines = 1
+        serials = self._serials
+        for key, letter, kind, extra in self.cols:
+            v = get(key)
+            if v is None:
+                continue
+            if kind <= self.WORD:
+                if kind == self.WORD:
+                    v = WORDS[v][self.lang] if v in WORDS else v
+                elif type(v) is not str:
+                    v = str(v)
+                if not v:
+                    continue
+                if len(v) > extra or "\n" in v:  # most texts fit one line: no need to measure
+                    if len(v) > EXCEL_CELL_MAX:
+                        raise _too_long(v)
+                    lines = max(lines, _wrapped_lines(v, extra))
+                texts.append(v)
+                style = self.quote if v.startswith(FORMULA_LEADS) else self.wrap
+                space = ' xml:space="preserve"' if v != v.strip() else ""
+                add(f'<c r="{letter}{r}"{style} t="inlineStr"><is><t{space}>{v}</t></is></c>')
+            elif kind == self.TIME:
+                serial = serials.get(v)
+                if serial is None:
+                    serial = f"{to_excel(v):.16g}"
+                    if len(serials) < 65_536:
+                        serials[v] = serial
+                add(f'<c r="{letter}{r}"{extra} t="n"><v>{serial}</v></c>')
+            elif kind == self.INT:
+                add(f'<c r="{letter}{r}"{extra} t="n"><v>{int(v):.16g}</v></c>')
+            else:
+                if kind == self.MONEY:
+                    code = row[extra]
+                    extra = self._money.get(code)
+                    if extra is None:
+                        extra = self._money[code] = self.style(money_format(code))
+                add(f'<c r="{letter}{r}"{extra} t="n"><v>{float(v):.16g}</v></c>')
+        # "\n" cannot join two texts into a match: it is not in the class, and it parts "_" from "x".
+        if texts and _NEEDS_WORK.search("\n".join(texts)):
+            return self.render_careful(row, r)
+        head = f'<row r="{r}" ht="{_row_height(lines)}" customHeight="1">' if lines > 1 else f'<row r="{r}">'
+        return head + "".join(out) + "</row>"
+
+    def render_careful(self, row: dict, r: int) -> str:
+        """A row whose texts may need XML or OOXML escapes, cell by cell."""
         get = row.get
         out = [f'<row r="{r}">']
         add = out.append
@@ -775,10 +828,28 @@ def write_case_workbook(
         except BaseException:
             _discard(wb)
             raise
-        wb.save(tmp)
+        _save(wb, tmp)
         digest, size = _sha256(tmp)
     sheets = {k: _label(SHEET_NAMES, k, lang) for k in SHEETS}
     return WrittenWorkbook(path=str(path), sha256=digest, bytes=size, rows=rows, sheets=sheets)
+
+
+def _save(wb: Workbook, path: Path) -> None:
+    """`wb.save(path)` (openpyxl's `save_workbook`) with zlib at level 1 instead of 6: deflating
+    the sheets took six times as long for a file a fifth smaller (a 100,000-item case: 157 MB
+    of sheet XML, 3.7 s and 15.0 MB at level 6, 0.6 s and 18.5 MB at level 1)."""
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    if wb.write_only and not wb.worksheets:  # as Workbook.save does
+        wb.create_sheet()
+    archive = ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1)
+    try:
+        wb.properties.modified = datetime.now(UTC).replace(tzinfo=None)
+        ExcelWriter(wb, archive).save()  # writes every part and closes the archive
+    finally:
+        archive.close()
 
 
 def _sha256(path: Path) -> tuple[str, int]:

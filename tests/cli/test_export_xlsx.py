@@ -319,15 +319,15 @@ def test_folder_without_write_permission(seeded, outdir):
 
 def test_write_failure_removes_the_temporary_file(seeded, outdir, monkeypatch):
     """A crash while writing (here: the disk filling up) leaves neither the workbook nor its temporary file."""
-    from openpyxl.workbook.workbook import Workbook
+    from ledger.xlsx import writer
 
-    save = Workbook.save
+    save = writer._save
 
-    def full_disk(self, filename):
-        save(self, filename)  # the temporary file is complete, then the disk "fills up"
+    def full_disk(wb, filename):
+        save(wb, filename)  # the temporary file is complete, then the disk "fills up"
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(Workbook, "save", full_disk)
+    monkeypatch.setattr(writer, "_save", full_disk)
     with pytest.raises(OSError):
         seeded("export", "xlsx", CASE, "--out", str(outdir / "out.xlsx"))
     assert os.listdir(outdir) == []
