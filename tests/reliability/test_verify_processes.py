@@ -1,0 +1,88 @@
+"""verify in one process and in two (the leaf checks in a second process, fed the rows the
+first read inside its own transaction) finds exactly the same things, on a clean history and
+on tampered ones, tampered inside an uncommitted transaction as an insider would: the second
+process opens no connection of its own, so it sees those rows too."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from ledger import verify
+from tests.reliability.test_tamper_catalogue import _as_insider, history_url, ledger_db  # noqa: F401 - fixtures
+
+# Small batches so that the history (about 60 events) streams in many, and the second process
+# takes over part-way (the automatic choice) or from the first batch (processes=2).
+BATCH = 4
+
+
+def _first_seq(session, type_: str) -> int:
+    return session.execute(text("SELECT min(seq) FROM events WHERE type = :t"), {"t": type_}).scalar()
+
+
+def _body_edit(type_: str, old: str, new: str):
+    def act(session):
+        seq = _first_seq(session, type_)
+        session.execute(text("UPDATE events SET body = replace(body, :old, :new) WHERE seq = :seq"),
+                        {"old": old, "new": new, "seq": seq})
+    return act
+
+
+def _sql(statement: str):
+    def act(session):
+        session.execute(text(statement))
+    return act
+
+
+TAMPERINGS = {
+    "clean": lambda session: None,
+    "a transfer's receiver changed in the body": _body_edit("custody.transferred", '"to":"', '"to":"X'),
+    "a body made non-canonical": _body_edit("case.opened", '","', '", "'),
+    "a float in a body": _body_edit("seizure.recorded", '"v":2', '"v":2.0'),
+    "an audit's location changed (its seed and sample)": _body_edit("audit.started", '"location":"', '"location":"Z'),
+    "a registration's description changed": _body_edit("item.registered", '"kind":"', '"kind":"x'),
+    "a salt changed": _sql("UPDATE events SET salt = '00' || substr(salt, 3) WHERE seq = 5"),
+    "a hash changed": _sql("UPDATE events SET hash = '0' || substr(hash, 2) WHERE seq = 9"),
+    "an event deleted": _sql("DELETE FROM events WHERE seq = 12"),
+    "the last event deleted": _sql("DELETE FROM events WHERE seq = (SELECT max(seq) FROM events)"),
+    "an event_items row added": _sql("INSERT INTO event_items (seq, item_no) SELECT 3, min(no) FROM items"),
+    "an items row changed": _sql("UPDATE items SET holder = 'B-1002', model = 'Z' WHERE no = 1"),
+    "an items row deleted": _sql("DELETE FROM items WHERE no = 2"),
+    "the chain head moved back": _sql("UPDATE chain_head SET seq = seq - 1"),
+}
+
+
+def _run(session, **options) -> tuple:
+    report = verify.verify_log(session, batch=BATCH, **options)
+    return (report.as_dict(), report.root, report.tree_size, report.checkpoint_text)
+
+
+@pytest.mark.parametrize("how", list(TAMPERINGS))
+def test_one_and_two_processes_find_the_same(ledger_db, how, monkeypatch):  # noqa: F811 - the fixture
+    monkeypatch.setattr(verify, "PARALLEL_FROM", 3 * BATCH)
+    with ledger_db.read() as session:
+        _as_insider(session)
+        with session.begin_nested():
+            TAMPERINGS[how](session)
+        alone = _run(session, processes=1)
+        started = []
+        monkeypatch.setattr(verify, "LeafWorker", _Recording(started))
+        from_the_start = _run(session, processes=2)
+        part_way = _run(session)
+    assert len(started) == 2, "the second process was not used"
+    assert from_the_start == alone
+    assert part_way == alone
+    assert alone[0]["ok"] == (how == "clean"), [f["message"] for f in alone[0]["findings"]]
+
+
+class _Recording:
+    """LeafWorker, counting the second processes started."""
+
+    def __init__(self, started: list) -> None:
+        self.started = started
+
+    def __call__(self, state):
+        from ledger.log.leaves import LeafWorker
+
+        self.started.append(state.events)
+        return LeafWorker(state)
