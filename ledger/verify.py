@@ -27,7 +27,17 @@ from sqlalchemy.orm import Session
 from ledger.errors import EnvironmentProblem, InputError, VerificationFailed
 from ledger.findings import Finding
 from ledger.log.checkpoints import origin_from_leaf
-from ledger.log.leaves import DECODE, Batch, LeafResult, LeafState, LeafWorker, WorkerFailed, check_leaves, encode
+from ledger.log.leaves import (
+    DECODE,
+    Batch,
+    EventCheck,
+    LeafResult,
+    LeafState,
+    LeafWorker,
+    WorkerFailed,
+    check_leaves,
+    encode,
+)
 from ledger.models import Base, ChainHead, Event, EventItem, Item
 from ledger.registry import MAY_HOLD
 from ledger.replay import (
@@ -124,6 +134,12 @@ def _label(no: int) -> str:
 # maps seq -> the sorted evidence ids its event_items rows name; extras maps a name of
 # BATCH_EXTRAS to {seq: what its reader read for that event}, for the leaves' event checks.
 BATCH_EXTRAS: dict[str, Callable[[Session, int | None, int], dict[int, object]]] = {}
+# Per-event checks that need no replay (ledger.log.leaves.EventCheck; run with the leaf checks,
+# in the second process on a large log), and the tables they consult, each read once here
+# before the stream (name -> reader). An Ed25519 signature check plugs in here: its signature
+# rows as a BATCH_EXTRAS reader, the officers' keys and their validity as an EVENT_TABLES reader.
+EVENT_CHECKS: tuple[EventCheck, ...] = ()
+EVENT_TABLES: dict[str, Callable[[Session], object]] = {}
 
 
 def _driver_cursor(session: Session):
@@ -660,8 +676,10 @@ def verify_log(session: Session, *, case_no: str | None = None, expect_head: str
         from ledger.registry import get_case
 
         case_no = get_case(session, case_no, "--case").case_no
-    audit = Audit(expect_head=expected, leaves=LeafState(expect_seq=expected[0] if expected else None,
-                                                         since_size=since.size if since is not None else None))
+    leaves = LeafState(expect_seq=expected[0] if expected else None,
+                       since_size=since.size if since is not None else None, event_checks=EVENT_CHECKS,
+                       tables={name: read(session) for name, read in EVENT_TABLES.items()})
+    audit = Audit(expect_head=expected, leaves=leaves)
     audit.replay.edge = audit.leaves.edge  # one tree, until a second process takes the leaves over
     findings: list[Finding] = list(since_findings or [])
     # The replay keeps a list per item (a million at a million events) and allocates a dict

@@ -53,11 +53,13 @@ Batch = tuple[list[tuple], dict[int, list[str]], dict[str, dict[int, object]]]
 _NO_LINKS: list[str] = []
 
 # A check of one event that needs nothing of the replay, run where the leaves are checked (the
-# second process): it gets the state (its `tables`, given once at the start), the event's seq,
-# its leaf commitment (the 32 bytes the tree holds) and what the batch's extras carry for that
-# seq (None when nothing), and returns findings. Named in LeafState.event_checks as module-level
-# functions, so they reach the worker by reference. Ed25519 signatures over the commitment go here.
-EventCheck = Callable[["LeafState", int, bytes, dict[str, object]], list[Finding]]
+# second process): it gets the state (its `tables`, read once by the parent at the start, e.g.
+# each key's officer and the seqs between which it was valid), the event's seq, its leaf
+# commitment (the 32 bytes the tree holds), its parsed body (None when not canonical: already a
+# finding) and what the batch's extras carry for that seq (e.g. its signature rows; None when
+# nothing), and returns findings. Named in LeafState.event_checks as module-level functions, so
+# they reach the worker by reference. Ed25519 signatures over the commitment go here.
+EventCheck = Callable[["LeafState", int, bytes, "dict | None", dict[str, object]], list[Finding]]
 
 
 @dataclass
@@ -155,14 +157,14 @@ def check_leaves(state: LeafState, batch: Batch, keep_docs: bool = False) -> Lea
             state.first_leaf = edge.root()
         if edge.size == since:
             state.root_at_since = edge.root()
-        for check in event_checks:
-            out += check(state, seq, leaf, {name: got.get(seq) for name, got in extras.items()})
         try:
             doc = decode(body)
             if type(doc) is not dict or encode(doc) != body:
                 doc = None
         except (ValueError, TypeError, RecursionError):
             doc = None
+        for check in event_checks:
+            out += check(state, seq, leaf, doc, {name: got.get(seq) for name, got in extras.items()})
         canonical.append(doc is not None)
         if docs is not None:
             docs.append(doc)

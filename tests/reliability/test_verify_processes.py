@@ -41,8 +41,12 @@ TAMPERINGS = {
     "a float in a body": _body_edit("seizure.recorded", '"v":2', '"v":2.0'),
     "an audit's location changed (its seed and sample)": _body_edit("audit.started", '"location":"', '"location":"Z'),
     "a registration's description changed": _body_edit("item.registered", '"kind":"', '"kind":"x'),
-    "a salt changed": _sql("UPDATE events SET salt = '00' || substr(salt, 3) WHERE seq = 5"),
-    "a hash changed": _sql("UPDATE events SET hash = '0' || substr(hash, 2) WHERE seq = 9"),
+    # (the first hex digit replaced by another: hashes and salts are random, so a fixed one
+    # would sometimes be no change at all)
+    "a salt changed": _sql("UPDATE events SET salt = CASE WHEN salt LIKE '0%' THEN '1' ELSE '0' END "
+                           "|| substr(salt, 2) WHERE seq = 5"),
+    "a hash changed": _sql("UPDATE events SET hash = CASE WHEN hash LIKE '0%' THEN '1' ELSE '0' END "
+                           "|| substr(hash, 2) WHERE seq = 9"),
     "an event deleted": _sql("DELETE FROM events WHERE seq = 12"),
     "the last event deleted": _sql("DELETE FROM events WHERE seq = (SELECT max(seq) FROM events)"),
     "an event_items row added": _sql("INSERT INTO event_items (seq, item_no) SELECT 3, min(no) FROM items"),
@@ -86,3 +90,41 @@ class _Recording:
 
         self.started.append(state.events)
         return LeafWorker(state)
+
+
+def _links_of(session, lo, hi) -> dict[int, object]:
+    rows = session.execute(text("SELECT seq, count(*) FROM event_items WHERE seq > :lo AND seq <= :hi GROUP BY seq"),
+                           {"lo": -(2**62) if lo is None else lo, "hi": hi}).all()
+    return {seq: n for seq, n in rows}
+
+
+def _officers(session) -> object:
+    return {badge for (badge,) in session.execute(text("SELECT badge FROM officers"))}
+
+
+def _flag_many_items(state, seq, leaf, doc, extras) -> list:
+    """An event check as a signature check would be: per event, from its leaf, body, the
+    batch's extras and a table read once; here it flags events linking two items or more by an
+    actor the officers table knows."""
+    from ledger.findings import Finding
+
+    assert len(leaf) == 32
+    if (extras["links"] or 0) >= 2 and doc is not None and doc.get("actor") in state.tables["officers"]:
+        return [Finding("chain", seq, None, f"flagged: {extras['links']} items, leaf {leaf.hex()[:8]}")]
+    return []
+
+
+def test_event_checks_run_with_the_leaves_in_either_process(ledger_db, monkeypatch):  # noqa: F811 - the fixture
+    """The place a signature check plugs in: an event check with batch extras and a table gives
+    the same findings in one process and in two."""
+    monkeypatch.setattr(verify, "EVENT_CHECKS", (_flag_many_items,))
+    monkeypatch.setattr(verify, "BATCH_EXTRAS", {"links": _links_of})
+    monkeypatch.setattr(verify, "EVENT_TABLES", {"officers": _officers})
+    with ledger_db.read() as session:
+        alone = _run(session, processes=1)
+        two = _run(session, processes=2)
+        many = session.execute(text("SELECT count(*) FROM (SELECT seq FROM event_items GROUP BY seq "
+                                    "HAVING count(*) >= 2) AS s")).scalar()
+    flagged = [f for f in alone[0]["findings"] if f["message"].startswith("flagged")]
+    assert many >= 1 and len(flagged) == many
+    assert two == alone
