@@ -234,7 +234,6 @@ def _serve(state: LeafState, inbox, outbox) -> None:
     from ledger.replay import row_description_digest
 
     gc.disable()  # nothing it keeps is cyclic (see verify_log)
-    outbox.cancel_join_thread()  # leave at once when told: the parent has read every answer it wants
     try:
         while (message := inbox.get()) is not None:
             kind = message[0]
@@ -244,8 +243,9 @@ def _serve(state: LeafState, inbox, outbox) -> None:
                 outbox.put([row_description_digest(values) for values in message[1]])
             else:
                 outbox.put(state)
-    except BaseException:  # noqa: BLE001 - reported to the parent, which raises
-        outbox.put(("failed", traceback.format_exc()))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        outbox.put(("failed", f"{type(exc).__name__}: {exc} (at {where.filename}:{where.lineno})"))
 
 
 class WorkerFailed(RuntimeError):
@@ -288,7 +288,7 @@ class LeafWorker:
                                        f"{self._process.exitcode}") from None
                 continue
             if type(got) is tuple and got[:1] == ("failed",):
-                raise WorkerFailed(f"verify's second process failed:\n{got[1]}")
+                raise WorkerFailed(f"verify's second process failed: {got[1]}")
             return got
 
     def receive(self):

@@ -128,3 +128,21 @@ def test_event_checks_run_with_the_leaves_in_either_process(ledger_db, monkeypat
     flagged = [f for f in alone[0]["findings"] if f["message"].startswith("flagged")]
     assert many >= 1 and len(flagged) == many
     assert two == alone
+
+
+def _broken_leaves(state, batch, keep_docs=False):
+    raise MemoryError("no room for the batch")
+
+
+def test_a_failed_second_process_is_an_environment_error(ledger_db, monkeypatch):  # noqa: F811 - the fixture
+    """The second process failing (here its leaf check raises; killed or out of memory alike)
+    ends verify with exit 4 and a sentence, never a clean report or a hang."""
+    from ledger.errors import EnvironmentProblem
+    from ledger.log import leaves
+
+    monkeypatch.setattr(leaves, "check_leaves", _broken_leaves)  # the forked process inherits it
+    with ledger_db.read() as session, pytest.raises(EnvironmentProblem) as caught:
+        verify.verify_log(session, batch=BATCH, processes=2)
+    assert caught.value.exit_code == 4
+    assert "second process failed: MemoryError: no room for the batch" in caught.value.message
+    assert "EVIDENCE_VERIFY_PROCESSES=1" in caught.value.hint
