@@ -71,8 +71,8 @@ EVENT_COLUMNS = (Event.seq, Event.recorded_at, Event.occurred_at, Event.actor, E
                  Event.prev_hash, Event.hash, Event.salt)
 # Tables no replay can produce: Alembic's record of the schema revision.
 NOT_DERIVED = ("alembic_version",)
-# With more events than this the leaf checks run in a second process (when there is a second
-# core): below it, starting the process costs more than it saves.
+# With more events than this the leaf checks run in a second process (when a core is free):
+# below it, starting the process costs more than it saves.
 PARALLEL_FROM = 4 * BATCH
 # Batches the second process may be ahead of the replay: enough that it never waits, few
 # enough that the rows held in flight stay small.
@@ -668,8 +668,8 @@ def verify_log(session: Session, *, case_no: str | None = None, expect_head: str
     are what checking its signatures found (see `open_since`). `processes`: 1 checks
     everything in this process, 2 runs the leaf checks in a second one (fed the rows this
     session reads, so both see the same snapshot, uncommitted rows included); None picks 2
-    for a log of more than PARALLEL_FROM events on a machine with a second core. The
-    findings are the same either way."""
+    for a log of more than PARALLEL_FROM events when a core is free (see _second_process).
+    The findings are the same either way."""
     expected = parse_expect_head(expect_head)
     _snapshot(session)
     if case_no is not None:
@@ -753,12 +753,19 @@ def _stream(session: Session, audit: Audit, batch: int, progress: Callable[[int]
 
 
 def _second_process(processes: int | None, events_so_far: int) -> bool:
+    """Whether to hand the leaf checks to a second process now. Asked: as told (the argument,
+    else EVIDENCE_VERIFY_PROCESSES). Not asked: once the log is past PARALLEL_FROM events, on a
+    machine with a core that nothing else is using (the load average, this process included,
+    at most one below the number of cores). The split costs about a quarter more CPU in all
+    (pickling, parsing twice), which pays only where the second process gets a core of its own:
+    on a machine busy with other work the two would share one process's turn (BENCHMARKS.md)."""
     if processes is None:
         env = os.environ.get("EVIDENCE_VERIFY_PROCESSES", "").strip()
         processes = int(env) if env.isdigit() else None
-    if processes is None:
-        return events_so_far > PARALLEL_FROM and (os.cpu_count() or 1) > 1
-    return processes > 1
+    if processes is not None:
+        return processes > 1
+    cpus = os.cpu_count() or 1
+    return events_so_far > PARALLEL_FROM and cpus > 1 and os.getloadavg()[0] <= cpus - 1
 
 
 def _parse_canonical(body: str) -> dict:

@@ -5,6 +5,8 @@ process opens no connection of its own, so it sees those rows too."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import text
 
@@ -64,6 +66,8 @@ def _run(session, **options) -> tuple:
 @pytest.mark.parametrize("how", list(TAMPERINGS))
 def test_one_and_two_processes_find_the_same(ledger_db, how, monkeypatch):  # noqa: F811 - the fixture
     monkeypatch.setattr(verify, "PARALLEL_FROM", 3 * BATCH)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.9, 0.9, 0.9))  # one core free: the automatic choice splits
     with ledger_db.read() as session:
         _as_insider(session)
         with session.begin_nested():
@@ -146,3 +150,22 @@ def test_a_failed_second_process_is_an_environment_error(ledger_db, monkeypatch)
     assert caught.value.exit_code == 4
     assert "second process failed: MemoryError: no room for the batch" in caught.value.message
     assert "EVIDENCE_VERIFY_PROCESSES=1" in caught.value.hint
+
+
+def test_the_automatic_choice_stays_in_one_process_when_no_core_is_free(ledger_db, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(verify, "PARALLEL_FROM", 3 * BATCH)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    started = []
+    monkeypatch.setattr(verify, "LeafWorker", _Recording(started))
+    with ledger_db.read() as session:
+        monkeypatch.setattr(os, "getloadavg", lambda: (3.5, 3.5, 3.5))  # both cores busy with other work
+        busy = _run(session)
+        assert started == []
+        monkeypatch.setenv("EVIDENCE_VERIFY_PROCESSES", "2")  # unless told
+        told = _run(session)
+        assert len(started) == 1
+        monkeypatch.setenv("EVIDENCE_VERIFY_PROCESSES", "1")
+        monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+        _run(session)
+        assert len(started) == 1
+    assert busy == told
