@@ -324,11 +324,13 @@ class Replay:
         self.rows[table][tuple(row[c] for c in self._keys[table])] = tuple(row[c] for c in cols)
 
     def apply(self, seq: int, digest: str, type_: str, occurred_at: str, actor, case_no, items: list,
-              data: dict) -> None:
+              data: dict, described: bytes | None = None) -> None:
+        """`described`: the registration's description_digest, when the caller computed it
+        already (verify's leaf checks do, in its second process)."""
         self.head = (seq, digest)
         if type_ == "item.registered":  # first: most of a large log
             state = item_state(seq, occurred_at, case_no, data)
-            state.append(description_digest(data))
+            state.append(described if described is not None else description_digest(data))
             self.items[data["item"]] = state
         elif type_.startswith(("officer.", "identity.")):
             self._identity(seq, type_, data)

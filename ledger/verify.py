@@ -2,29 +2,43 @@
 
 Checks are plain functions returning findings, gathered in lists, so every problem is
 reported, not only the first. The log is streamed once in batches of plain rows (no ORM
-objects per event); stream checks see each batch in order and replay it (ledger.replay),
-final checks compare every table the replay builds with the stored one, row for row and
-column for column, with no key filter: a row the log never produced is a finding too.
+objects per event): the leaf checks (ledger.log.leaves: hashes, salts, the tree, canonical
+bodies) see each batch, in a second process on a large log, then the replay's checks replay
+it here (ledger.replay); final checks compare every table the replay builds with the stored
+one, row for row and column for column, with no key filter: a row the log never produced is a
+finding too.
 """
 
 from __future__ import annotations
 
-import functools
 import gc
 import hashlib
 import json
+import os
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 
+import orjson
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ledger.errors import InputError, VerificationFailed
-from ledger.events import FORMAT_VERSION, GENESIS_HASH, SALT_BYTES
-from ledger.identity.signing import KeyRecord, required_signers, signature_problems
+from ledger.errors import EnvironmentProblem, InputError, VerificationFailed
+from ledger.findings import Finding
+from ledger.identity.signing import check_event_signatures, new_signing_state, required_signers
 from ledger.log.checkpoints import origin_from_leaf
-from ledger.log.merkle import LEAF_PREFIX
+from ledger.log.leaves import (
+    DECODE,
+    Batch,
+    EventCheck,
+    LeafResult,
+    LeafState,
+    LeafWorker,
+    WorkerFailed,
+    check_leaves,
+    encode,
+)
 from ledger.models import Base, ChainHead, Event, EventItem, Item
 from ledger.registry import ACT_WORDS, MAY_HOLD, PERMISSIONS
 from ledger.replay import (
@@ -47,7 +61,6 @@ from ledger.replay import (
     LOG_TABLE,
     SIGNATURE_TABLE,
     Replay,
-    canonical_text,
     item_row,
     primary_key,
     row_description_digest,
@@ -55,73 +68,64 @@ from ledger.replay import (
 )
 
 BATCH = 5000
-BODY_COLUMNS = (("seq", "seq"), ("type", "type"), ("recorded_at", "recorded_at"),
-                ("occurred_at", "occurred_at"), ("actor", "actor"), ("case", "case_no"))
 # Findings about the log itself; "projection" findings are about the tables that show the
 # current state, and never name a "first bad event".
 LOG_CHECKS = ("chain", "head", "links", "custody", "reference", "signature")
 EVENT_COLUMNS = (Event.seq, Event.recorded_at, Event.occurred_at, Event.actor, Event.type, Event.case_no, Event.body,
                  Event.prev_hash, Event.hash, Event.salt)
-FORMAT_1 = 1  # bodies written before the ledger moved to format 2; none may follow a format 2 body
 # Tables no replay can produce: Alembic's record of the schema revision.
 NOT_DERIVED = ("alembic_version",)
+# With more events than this the leaf checks run in a second process (when a core is free):
+# below it, starting the process costs more than it saves.
+PARALLEL_FROM = 4 * BATCH
+# Batches the second process may be ahead of the replay: enough that it never waits, few
+# enough that the rows held in flight stay small.
+AHEAD = 2
 
 _unchecked = set(Base.metadata.tables) - set(DERIVED) - {LOG_TABLE, SIGNATURE_TABLE}
 if _unchecked:  # pragma: no cover - a new table without its replay fails at import, in every test
     raise RuntimeError(f"tables {sorted(_unchecked)} are not produced by ledger.replay, so verify cannot check them")
 
-
-@dataclass(frozen=True)
-class Finding:
-    check: str  # chain, head, links, custody, reference, projection
-    seq: int | None
-    item: str | None
-    message: str
-    case: str | None = None
-    table: str | None = None
-    key: str | None = None
-    column: str | None = None
-
-    def render(self) -> str:
-        where = " ".join(x for x in (f"seq {self.seq}" if self.seq is not None else None, self.item) if x)
-        return f"[{self.check}] {where + ': ' if where else ''}{self.message}"
-
-    def as_dict(self) -> dict:
-        return {"check": self.check, "seq": self.seq, "item": self.item, "case": self.case, "table": self.table,
-                "key": self.key, "column": self.column, "message": self.message}
-
-
-# -- canonical JSON, checked with the C scanner and encoder ----------------------------
-def _no_float(text: str) -> float:
-    raise ValueError(f"float {text} in a body")
-
-
-# A body is canonical when the C encoder, given what the C scanner parsed, writes back the
-# same text: sorted keys, no whitespace, the one escaping, no NaN. Floats are refused while
-# parsing (the encoder would write 1.5 back unchanged). Same rules as events.canonical_json.
-_DECODE = json.JSONDecoder(parse_float=_no_float).decode
-_encode = canonical_text
-_said = itemgetter(*(key for key, _ in BODY_COLUMNS))  # what a body says of the row's columns
+_DECODE, _encode = DECODE, encode  # the canonical check's parser and encoder (ledger.log.leaves)
 
 
 @dataclass
 class Audit:
-    """What the stream checks carry from one batch to the next."""
+    """What the stream checks carry from one batch to the next: the leaf checks' state
+    (ledger.log.leaves; in the second process while the stream runs) and the replay's."""
 
     expect_head: tuple[int, str] | None = None
-    events: int = 0
-    last_seq: int = 0
-    last_hash: str = GENESIS_HASH
-    hash_at_expected: str | None = None
+    leaves: LeafState = field(default_factory=LeafState)
     replay: Replay = field(default_factory=Replay)
-    format_2_from: int | None = None  # seq of the first format 2 body
-    since_size: int | None = None  # --since: the checkpoint's tree size, and the root the log has there
-    root_at_since: bytes | None = None
-    first_leaf: bytes | None = None
     seizures: dict[str, str] = field(default_factory=dict)  # seizure id -> case
     cases: set[str] = field(default_factory=set)
     links_hi: int | None = None  # event_items rows up to this seq have been compared
-    leaves: list = field(default_factory=list)  # the current batch's leaf commitments, row by row
+    worker: LeafWorker | None = None  # the second process, if verify_log started one
+
+    # What the leaf checks found out about the log as a whole, once they are done.
+    @property
+    def events(self) -> int:
+        return self.leaves.events
+
+    @property
+    def last_seq(self) -> int:
+        return self.leaves.last_seq
+
+    @property
+    def last_hash(self) -> str:
+        return self.leaves.last_hash
+
+    @property
+    def hash_at_expected(self) -> str | None:
+        return self.leaves.hash_at_expected
+
+    @property
+    def first_leaf(self) -> bytes | None:
+        return self.leaves.first_leaf
+
+    @property
+    def root_at_since(self) -> bytes | None:
+        return self.leaves.root_at_since
 
 
 def _label(no: int) -> str:
@@ -129,10 +133,17 @@ def _label(no: int) -> str:
 
 
 # -- reading -------------------------------------------------------------------------
-# A row is the tuple (seq, recorded_at, occurred_at, actor, type, case_no, body, prev_hash,
-# hash); links maps seq -> the sorted evidence ids its event_items rows name.
-Batch = tuple[list[tuple], dict[int, list[str]], dict[int, dict[str, tuple[str, str]]]]
-_NO_LINKS: list[str] = []
+# A batch is (rows, links, extras), ledger.log.leaves.Batch: rows are the driver's tuples
+# (seq, recorded_at, occurred_at, actor, type, case_no, body, prev_hash, hash, salt); links
+# maps seq -> the sorted evidence ids its event_items rows name; extras maps a name of
+# BATCH_EXTRAS to {seq: what its reader read for that event}, for the leaves' event checks.
+BATCH_EXTRAS: dict[str, Callable[[Session, int | None, int], dict[int, object]]] = {}
+# Per-event checks that need no replay (ledger.log.leaves.EventCheck; run with the leaf checks,
+# in the second process on a large log), and the tables they consult, each read once here
+# before the stream (name -> reader). An Ed25519 signature check plugs in here: its signature
+# rows as a BATCH_EXTRAS reader, the officers' keys and their validity as an EVENT_TABLES reader.
+EVENT_CHECKS: tuple[EventCheck, ...] = ()
+EVENT_TABLES: dict[str, Callable[[Session], object]] = {}
 
 
 def _driver_cursor(session: Session):
@@ -209,140 +220,29 @@ def _signatures_between(session: Session, lo: int | None, hi: int | None) -> dic
 def read_batches(session: Session, batch: int = BATCH, audit: Audit | None = None) -> Iterator[Batch]:
     """The log in sequence order, in batches of plain driver tuples, with the event_items rows
     whose seq falls between the previous batch's last event and this one's (so every row of
-    event_items is read once, whatever its seq)."""
+    event_items is read once, whatever its seq), and what BATCH_EXTRAS read for the same seqs."""
     lo = None
     for rows in _pages(session, LOG_TABLE, tuple(c.name for c in EVENT_COLUMNS), "seq", batch):
         hi = rows[-1][0]
-        yield rows, _links_between(session, lo, hi), _signatures_between(session, lo, hi)
+        yield rows, _links_between(session, lo, hi), {name: read(session, lo, hi) for name, read in
+                                                       BATCH_EXTRAS.items()}
         lo = hi
         if audit is not None:
             audit.links_hi = hi
 
 
-# -- stream checks: (audit, batch) -> findings ----------------------------------------
-def _link_finding(seq: int, linked, items) -> Finding:
-    return Finding("links", seq, None, f"event_items links {linked} but the body names {items}.",
-                   table="event_items", key=str(seq), column="item_no")
+# -- stream checks ---------------------------------------------------------------------
+# The leaf checks (chain, salt, tree, canonical bodies, columns, links) are
+# ledger.log.leaves.check_leaves; the replay's checks follow.
 
 
-def check_chain(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
-    """Every hash recomputes, sequence numbers run 1, 2, 3..., each event names its
-    predecessor's hash, the row's columns say what its body says, and its event_items rows
-    name the body's items. Appends each event's parsed body (None if it is not canonical
-    JSON of an event, or not part of the chain) to `docs` for the replay."""
-    out: list[Finding] = []
-    rows, links = batch[0], batch[1]
-    leaves = audit.leaves = []
-    sha256, decode, encode = hashlib.sha256, _DECODE, _encode
-    last_seq, last_hash = audit.last_seq, audit.last_hash
-    expect_seq = audit.expect_head[0] if audit.expect_head else None
-    seen = {row[0] for row in rows}
-    edge, leaf_prefix = audit.replay.edge, LEAF_PREFIX
-    since = audit.since_size
-    for row in rows:
-        seq, recorded_at, occurred_at, actor, typ, case_no, body, prev_hash, digest, salt = row
-        if seq < 1:
-            out.append(Finding("chain", seq, None, f"an event row has seq {seq}, but sequence numbers start at 1: "
-                               "the row was inserted outside the ledger."))
-            if seq in links:
-                out.append(_link_finding(seq, links[seq], None))
-            docs.append(None)
-            leaves.append(None)
-            continue
-        if seq != last_seq + 1:
-            expected_seq = last_seq + 1
-            gap = f"seq {expected_seq}" if seq == expected_seq + 1 else f"seq {expected_seq} to {seq - 1}"
-            out.append(Finding("chain", expected_seq, None,
-                               f"{gap} missing: the log jumps from seq {last_seq} to {seq} (events deleted)."))
-        if prev_hash != last_hash:
-            out.append(Finding("chain", seq, None, f"prev_hash {prev_hash[:16]}... does not link to the hash "
-                               f"of the event before it (seq {last_seq}, {last_hash[:16]}...)."))
-        # prev_hash is ASCII hex in every row that links (checked above); encoding the pair
-        # as UTF-8 gives the bytes chain_hash hashes, and cannot fail on a forged one.
-        body_bytes = body.encode("utf-8", "surrogatepass")
-        if sha256(prev_hash.encode("utf-8", "surrogatepass") + body_bytes).hexdigest() != digest:
-            out.append(Finding("chain", seq, None, "hash does not match the event's body: the body or the hash "
-                               "was changed after it was written."))
-        try:
-            salt_bytes = bytes.fromhex(salt)
-            if len(salt_bytes) != SALT_BYTES or salt_bytes.hex() != salt:
-                raise ValueError
-        except (ValueError, TypeError):
-            out.append(Finding("chain", seq, None, f"salt {str(salt)[:16]!r} is not {SALT_BYTES} bytes in lower-case "
-                               "hex.", table=LOG_TABLE, key=str(seq), column="salt"))
-            salt_bytes = b""
-        leaf = sha256(leaf_prefix + salt_bytes + body_bytes).digest()
-        edge.append(leaf)
-        leaves.append(leaf)
-        if typ == "audit.started":  # its sample's seed is the root with this leaf the last
-            audit.replay.audit_roots[seq] = edge.root()
-        if seq == 1:
-            audit.first_leaf = edge.root()
-        if edge.size == since:
-            audit.root_at_since = edge.root()
-        try:
-            doc = decode(body)
-            if type(doc) is not dict or encode(doc) != body:
-                doc = None
-        except (ValueError, TypeError, RecursionError):
-            doc = None
-        docs.append(doc)
-        linked = links.get(seq, _NO_LINKS)
-        if doc is None:
-            out.append(Finding("chain", seq, None, "body is not canonical JSON of an event."))
-            if linked:
-                out.append(_link_finding(seq, linked, None))
-        else:
-            get = doc.get
-            version = get("v")
-            if version == FORMAT_VERSION and type(version) is int:
-                if audit.format_2_from is None:
-                    audit.format_2_from = seq
-            elif version != FORMAT_1 or type(version) is not int or audit.format_2_from is not None:
-                out.append(Finding("chain", seq, None, f"body has format version {version!r}, not {FORMAT_VERSION}"
-                                   + (f" (format 2 began at seq {audit.format_2_from})." if audit.format_2_from
-                                      else " or 1.")))
-            try:
-                said = _said(doc)
-            except KeyError:
-                said = None
-            if said != (seq, typ, recorded_at, occurred_at, actor, case_no):
-                for (key, col), have in zip(BODY_COLUMNS, (seq, typ, recorded_at, occurred_at, actor, case_no),
-                                            strict=True):
-                    if get(key) != have:
-                        out.append(Finding("chain", seq, None, f"column {col} is {have!r} but the body "
-                                           f"says {get(key)!r}.", table=LOG_TABLE, key=str(seq), column=col))
-            if typ == "log.upgraded":
-                data = get("data")
-                said = data.get("format_1_head") if type(data) is dict else None
-                if said != f"{last_seq}:{last_hash}":
-                    out.append(Finding("chain", seq, None, f"log.upgraded says the format 1 head was {said!r}, but the "
-                                       f"event before it is {last_seq}:{last_hash}."))
-            items = get("items")
-            if items != linked:
-                try:
-                    differ = sorted(items or []) != linked
-                except TypeError:
-                    differ = True
-                if differ:
-                    out.append(_link_finding(seq, linked, items))
-        if seq == expect_seq:
-            audit.hash_at_expected = digest
-        last_seq, last_hash = seq, digest
-    for seq in sorted(set(links) - seen):
-        out.append(Finding("links", seq, None, f"event_items links seq {seq} to {links[seq]}, but the log has no "
-                           f"event seq {seq}: the rows were inserted outside the ledger.",
-                           table="event_items", key=str(seq)))
-    audit.last_seq, audit.last_hash = last_seq, last_hash
-    audit.events += len(rows)
-    return out
-
-
-def check_custody(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
+def check_custody(audit: Audit, batch: Batch, docs: list, described: dict[int, bytes] | None = None) -> list[Finding]:
     """Replays the batch: every item registered once, every transfer's sender held the item
     at that moment, nothing moves after a disposition, an item's times never go back, and
-    the officers, locations, cases and seizures an event names exist by then."""
+    the officers, locations, cases and seizures an event names exist by then. `described`
+    holds the registrations' description digests where the leaf checks computed them."""
     out: list[Finding] = []
+    described = described or {}
     for row, doc in zip(batch[0], docs, strict=True):
         if doc is None:
             continue
@@ -351,7 +251,7 @@ def check_custody(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
             data = {}
         done = len(out)
         try:
-            _apply(audit, out, row[0], row[2], row[8], doc, data)
+            _apply(audit, out, row[0], row[2], row[8], doc, data, described.get(row[0]))
         except (KeyError, TypeError, AttributeError, ValueError, ArithmeticError, IndexError) as exc:
             del out[done:]  # an event the replay cannot read gives this one finding
             out.append(Finding("custody", row[0], None, f"{row[4]} event lacks a field it needs ({exc!r})."))
@@ -377,7 +277,8 @@ def _place(audit: Audit, out: list, seq: int, case, code, item: str | None = Non
                            case))
 
 
-def _apply(audit: Audit, out: list, seq: int, occurred_at: str, digest: str, doc: dict, data: dict) -> None:
+def _apply(audit: Audit, out: list, seq: int, occurred_at: str, digest: str, doc: dict, data: dict,
+           described: bytes | None = None) -> None:
     """Check one event whose body parsed against the state so far (findings go to `out`),
     then replay it. `occurred_at` is the column (checked equal to the body by check_chain)."""
     replay = audit.replay
@@ -439,7 +340,7 @@ def _apply(audit: Audit, out: list, seq: int, occurred_at: str, digest: str, doc
         audit.seizures[data["seizure"]] = data["case_no"]
     else:
         _check_custody_event(audit, out, seq, occurred_at, typ, case, items, data)
-    replay.apply(seq, digest, typ, occurred_at, actor, case, items, data)
+    replay.apply(seq, digest, typ, occurred_at, actor, case, items, data, described)
 
 
 def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, typ, case, items: list,
@@ -644,60 +545,6 @@ def _signatures_from(audit: Audit) -> int | None:
     return int(row[1]) if row is not None else None
 
 
-_KEY_COLUMNS = table_columns("officer_keys")
-
-
-def _key_record(audit: Audit, kid: str) -> KeyRecord | None:
-    row = audit.replay.rows["officer_keys"].get((kid,))
-    if row is None:
-        return None
-    k = dict(zip(_KEY_COLUMNS, row, strict=True))
-    try:
-        public = bytes.fromhex(k["public_key"])
-    except (TypeError, ValueError):
-        return None
-    return KeyRecord(k["key_id"], k["badge"], public, k["added_seq"], k["revoked_seq"])
-
-
-def check_signatures(audit: Audit, batch: Batch, docs: list) -> list[Finding]:
-    """From the seq the log says every event is signed from: each event carries a valid
-    signature by its actor and by every co-signer its body names, made with a key enrolled for
-    that officer and valid at that seq, over that event's leaf; and no other signature."""
-    out: list[Finding] = []
-    rows, sigs = batch[0], batch[2]
-    start = _signatures_from(audit)
-    keys = functools.partial(_key_record, audit)
-    for row, doc, leaf in zip(rows, docs, audit.leaves, strict=True):
-        seq = row[0]
-        stored = sigs.pop(seq, {})
-        if doc is None or leaf is None:
-            continue
-        if start is None or seq < start:
-            for signer in sorted(stored):
-                out.append(Finding("signature", seq, None, f"carries a signature by {signer}, but events before seq "
-                                   f"{start or '(none yet)'} are not signed.", case=doc.get("case"),
-                                   table=SIGNATURE_TABLE, key=f"{seq}, {signer}"))
-            continue
-        data = doc.get("data") if type(doc.get("data")) is dict else {}
-        try:
-            signers = required_signers(doc.get("actor"), data)
-        except TypeError:
-            signers = []
-        if not signers:
-            out.append(Finding("signature", seq, None, f"{doc.get('type')} names no officer who signed it, but every "
-                               f"event from seq {start} is signed.", case=doc.get("case")))
-            continue
-        for column, problem in signature_problems(seq, leaf, signers, stored, keys):
-            out.append(Finding("signature", seq, None, problem, case=doc.get("case"), table=SIGNATURE_TABLE,
-                               key=str(seq), column=column))
-    for seq in sorted(sigs):
-        out.append(Finding("signature", seq, None, f"event_signatures has a signature for seq {seq}, but the log has "
-                           f"no event seq {seq}: the row was inserted outside the ledger.", table=SIGNATURE_TABLE,
-                           key=str(seq)))
-    return out
-
-
-STREAM_CHECKS: list[Callable[[Audit, Batch, list], list[Finding]]] = [check_chain, check_custody, check_signatures]
 
 
 # -- final checks: (session, audit) -> findings ---------------------------------------
@@ -720,10 +567,18 @@ def check_expected_head(session: Session, audit: Audit) -> list[Finding]:
 
 
 def check_stray_signatures(session: Session, audit: Audit) -> list[Finding]:
-    """event_signatures rows after the last event (the stream compared every row before it)."""
+    """event_signatures rows naming no event of the log (the stream checked every row that
+    names one)."""
+    cursor, _mark = _driver_cursor(session)
+    try:
+        cursor.execute(f"SELECT DISTINCT s.seq FROM {SIGNATURE_TABLE} s LEFT JOIN {LOG_TABLE} e "  # noqa: S608
+                       "ON e.seq = s.seq WHERE e.seq IS NULL ORDER BY s.seq")
+        stray = [row[0] for row in cursor.fetchall()]
+    finally:
+        cursor.close()
     return [Finding("signature", seq, None, f"event_signatures has a signature for seq {seq}, but the log has no "
                     f"event seq {seq}: the row was inserted outside the ledger.", table=SIGNATURE_TABLE, key=str(seq))
-            for seq in sorted(_signatures_between(session, audit.links_hi, None))]
+            for seq in stray]
 
 
 def check_stray_links(session: Session, audit: Audit) -> list[Finding]:
@@ -843,6 +698,23 @@ def _item_differs(item: str, case, col: str, table, log, seq: int, registration:
                    f"{_shown(table)} in the table, {_shown(log)} by the log ({which} {seq}).", case, "items", item, col)
 
 
+def _with_digests(worker: LeafWorker | None, pages: Iterator[list[tuple]]) -> Iterator[tuple[list[tuple], list]]:
+    """Each page of items rows with the digest of each row's described columns, computed by
+    the second process where there is one (a page ahead of the comparison), else here."""
+    if worker is None:
+        for rows in pages:
+            yield rows, [row_description_digest(_description_of(row)) for row in rows]
+        return
+    pending: deque[list[tuple]] = deque()
+    for rows in pages:
+        worker.send_descriptions([_description_of(row) for row in rows])
+        pending.append(rows)
+        if len(pending) > AHEAD:
+            yield pending.popleft(), worker.receive()
+    while pending:
+        yield pending.popleft(), worker.receive()
+
+
 def check_items(session: Session, audit: Audit, *, case_no: str | None = None) -> list[Finding]:
     """Every items row equals the replay of its events, and every replayed item has a row."""
     out: list[Finding] = []
@@ -853,8 +725,8 @@ def check_items(session: Session, audit: Audit, *, case_no: str | None = None) -
     else:
         pages = iter([list(_read_table(session, "items", "WHERE case_no = ?", (case_no,)).values())])
     id_at = _ITEM_COLUMNS.index("id")
-    for rows in pages:
-        for row in rows:
+    for rows, digests in _with_digests(audit.worker, pages):
+        for row, digest in zip(rows, digests, strict=True):
             item = row[id_at]
             st = items.get(item)
             if st is None or item in seen:
@@ -862,8 +734,7 @@ def check_items(session: Session, audit: Audit, *, case_no: str | None = None) -
                                    "the log never produced.", row[_ITEM_COLUMNS.index("case_no")], "items", str(item)))
                 continue
             seen.add(item)
-            if (_state_of(row) != tuple(st[:_NSTATE])
-                    or row_description_digest(_description_of(row)) != st[I_DIGEST]):
+            if _state_of(row) != tuple(st[:_NSTATE]) or digest != st[I_DIGEST]:
                 out += _item_findings(session, row, st)
     for item, st in items.items():
         if item not in seen and (case_no is None or st[I_CASE] == case_no):
@@ -871,6 +742,12 @@ def check_items(session: Session, audit: Audit, *, case_no: str | None = None) -
                                f"{st[I_REG_SEQ]}), but it is missing from the table.", st[I_CASE], "items", item))
     return out
 
+
+# Every event's signatures are checked beside its leaf (in the second process on a large log):
+# the signature rows travel with each batch, and the keys are learnt from the log as it streams.
+BATCH_EXTRAS["signatures"] = _signatures_between
+EVENT_TABLES["signing"] = lambda _session: new_signing_state()
+EVENT_CHECKS = (check_event_signatures,)
 
 FINAL_CHECKS: list[Callable[[Session, Audit], list[Finding]]] = [
     check_expected_head, check_stray_links, check_stray_signatures, check_tables, check_items,
@@ -947,18 +824,27 @@ def _snapshot(session: Session) -> None:
 
 def verify_log(session: Session, *, case_no: str | None = None, expect_head: str | None = None,
                since=None, since_findings: list[Finding] | None = None,
-               progress: Callable[[int], None] | None = None, batch: int = BATCH) -> Report:
+               progress: Callable[[int], None] | None = None, batch: int = BATCH,
+               processes: int | None = None) -> Report:
     """Run every check over the whole log; `case_no` limits the report to that case's items
     and events (the chain is always checked whole). `since` is a checkpoint kept from an
     earlier audit (`ledger.log.note.Checkpoint`): the log must extend it. `since_findings`
-    are what checking its signatures found (see `open_since`)."""
+    are what checking its signatures found (see `open_since`). `processes`: 1 checks
+    everything in this process, 2 runs the leaf checks in a second one (fed the rows this
+    session reads, so both see the same snapshot, uncommitted rows included); None picks 2
+    for a log of more than PARALLEL_FROM events when a core is free (see _second_process).
+    The findings are the same either way."""
     expected = parse_expect_head(expect_head)
     _snapshot(session)
     if case_no is not None:
         from ledger.registry import get_case
 
         case_no = get_case(session, case_no, "--case").case_no
-    audit = Audit(expect_head=expected, since_size=since.size if since is not None else None)
+    leaves = LeafState(expect_seq=expected[0] if expected else None,
+                       since_size=since.size if since is not None else None, event_checks=EVENT_CHECKS,
+                       tables={name: read(session) for name, read in EVENT_TABLES.items()})
+    audit = Audit(expect_head=expected, leaves=leaves)
+    audit.replay.edge = audit.leaves.edge  # one tree, until a second process takes the leaves over
     findings: list[Finding] = list(since_findings or [])
     # The replay keeps a list per item (a million at a million events) and allocates a dict
     # per event, none of them cyclic: the cyclic collector would rescan that growing heap
@@ -966,17 +852,18 @@ def verify_log(session: Session, *, case_no: str | None = None, expect_head: str
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for rows in read_batches(session, batch, audit):
-            docs: list = []  # each event's parsed body, filled by check_chain for the replay
-            for check in STREAM_CHECKS:
-                findings.extend(check(audit, rows, docs))
-            if progress:
-                progress(len(rows[0]))
+        findings.extend(_stream(session, audit, batch, progress, processes))
         for final in FINAL_CHECKS:
             findings.extend(final(session, audit))
         if since is not None:
             findings.extend(check_since(audit, since))
+    except WorkerFailed as exc:
+        raise EnvironmentProblem(f"verify could not finish: {exc}",
+                                 hint="Run it again; if it fails again, run it in one process "
+                                      "(EVIDENCE_VERIFY_PROCESSES=1) and report the message.") from exc
     finally:
+        if audit.worker is not None:
+            audit.worker.close()
         if collecting:
             gc.enable()
     if case_no is not None:
@@ -990,6 +877,70 @@ def verify_log(session: Session, *, case_no: str | None = None, expect_head: str
     origin = origin_from_leaf(audit.first_leaf) if audit.first_leaf else None
     return Report(audit.events, audit.last_seq, audit.last_hash, case_no, checked, findings, root.hex(), origin,
                   audit.replay.edge.size)
+
+
+def _stream(session: Session, audit: Audit, batch: int, progress: Callable[[int], None] | None,
+            processes: int | None) -> list[Finding]:
+    """The log, batch by batch, through the leaf checks and then the replay's checks. With a
+    second process, batch k+1's leaves are checked there while this one replays batch k."""
+    findings: list[Finding] = []
+    pending: deque[Batch] = deque()
+
+    def replay(got: Batch, leaves: LeafResult) -> None:
+        findings.extend(leaves.findings)
+        audit.replay.audit_roots.update(leaves.audit_roots)
+        docs = leaves.docs
+        if docs is None:  # parsed again here: sending parsed bodies between processes costs more
+            docs = [_parse_canonical(row[6]) if ok else None for row, ok in zip(got[0], leaves.canonical,
+                                                                                 strict=True)]
+        findings.extend(check_custody(audit, got, docs, leaves.described))
+        if progress:
+            progress(len(got[0]))
+
+    for got in read_batches(session, batch, audit):
+        worker = audit.worker
+        if worker is None and _second_process(processes, audit.leaves.events + len(got[0])):
+            worker = audit.worker = LeafWorker(audit.leaves)  # it carries on from the state so far
+        if worker is None:
+            replay(got, check_leaves(audit.leaves, got, keep_docs=True))
+            continue
+        worker.send(got)
+        pending.append(got)
+        if len(pending) > AHEAD:
+            replay(pending.popleft(), worker.receive())
+    if audit.worker is not None:
+        while pending:
+            replay(pending.popleft(), audit.worker.receive())
+        audit.leaves = audit.worker.state()
+        audit.replay.edge = audit.leaves.edge
+    return findings
+
+
+def _second_process(processes: int | None, events_so_far: int) -> bool:
+    """Whether to hand the leaf checks to a second process now. Asked: as told (the argument,
+    else EVIDENCE_VERIFY_PROCESSES). Not asked: once the log is past PARALLEL_FROM events, on a
+    machine with a core that nothing else is using (the load average, this process included,
+    at most one below the number of cores). The split costs about a quarter more CPU in all
+    (pickling, parsing twice), which pays only where the second process gets a core of its own:
+    on a machine busy with other work the two would share one process's turn (BENCHMARKS.md)."""
+    if processes is None:
+        env = os.environ.get("EVIDENCE_VERIFY_PROCESSES", "").strip()
+        processes = int(env) if env.isdigit() else None
+    if processes is not None:
+        return processes > 1
+    cpus = os.cpu_count() or 1
+    return events_so_far > PARALLEL_FROM and cpus > 1 and os.getloadavg()[0] <= cpus - 1
+
+
+def _parse_canonical(body: str) -> dict:
+    """A body the leaf checks proved canonical (the C scanner parsed it, integers within 2^53,
+    no floats, and the C encoder wrote it back unchanged), parsed again for the replay by
+    orjson, which gives the same dict three times faster (tests/unit/test_body_parsing.py);
+    what orjson refuses (a lone surrogate) goes to the C scanner again."""
+    try:
+        return orjson.loads(body)
+    except ValueError:
+        return DECODE(body)
 
 
 def check_since(audit: Audit, since) -> list[Finding]:

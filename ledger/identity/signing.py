@@ -235,3 +235,62 @@ def enrolled_key(session, badge: str, kid: str, seq: int) -> KeyRecord:
 def signature_rows(seq: int, leaf: bytes, signers: Iterable[str], signed: dict[str, tuple[str, bytes]]) -> list[dict]:
     return [{"seq": seq, "signer": badge, "key_id": signed[badge][0], "signature": signed[badge][1].hex()}
             for badge in signers]
+
+
+# -- verify's check of every event (ledger.log.leaves.EventCheck) ------------------------------
+def new_signing_state() -> dict:
+    """What the check learns from the log as it streams: the keys enrolled so far and the seq
+    signing starts from (both from the log itself, never from the tables)."""
+    return {"keys": {}, "start": None}
+
+
+def _learn(signing: dict, seq: int, doc: dict) -> None:
+    typ, data = doc.get("type"), doc.get("data")
+    if type(data) is not dict:
+        return
+    key = data.get("key") if typ in ("identity.initialized", "officer.added", "officer.key_added") else None
+    if type(key) is dict and type(key.get("key_id")) is str and type(key.get("public_key")) is str:
+        try:
+            public = bytes.fromhex(key["public_key"])
+        except ValueError:
+            public = b""
+        signing["keys"].setdefault(key["key_id"], KeyRecord(key["key_id"], data.get("badge"), public, seq, None))
+    elif typ == "officer.key_revoked" and data.get("key_id") in signing["keys"]:
+        old = signing["keys"][data["key_id"]]
+        if old.revoked_seq is None:
+            signing["keys"][data["key_id"]] = KeyRecord(old.key_id, old.badge, old.public_key, old.added_seq, seq)
+    if signing["start"] is None:
+        if typ == "identity.initialized" and type(data.get("signatures_from")) is int:
+            signing["start"] = data["signatures_from"]
+        elif typ == "identity.signatures_required" and type(data.get("from")) is int:
+            signing["start"] = data["from"]
+
+
+def check_event_signatures(state, seq: int, leaf: bytes, doc: dict | None, extras: dict) -> list:
+    """From the seq the log says events are signed from: the event carries a valid signature by
+    its actor and by every co-signer its body names, made with a key enrolled for that officer
+    and valid at that seq, over this leaf; and no other signature (FORMAT.md 1.6)."""
+    from ledger.findings import Finding
+    from ledger.replay import SIGNATURE_TABLE
+
+    if doc is None:
+        return []
+    signing = state.tables["signing"]
+    _learn(signing, seq, doc)
+    stored = extras.get("signatures") or {}
+    start = signing["start"]
+    case = doc.get("case")
+    if start is None or seq < start:
+        return [Finding("signature", seq, None, f"carries a signature by {signer}, but events before seq "
+                        f"{start or '(none yet)'} are not signed.", case=case, table=SIGNATURE_TABLE,
+                        key=f"{seq}, {signer}") for signer in sorted(stored)]
+    data = doc.get("data") if type(doc.get("data")) is dict else {}
+    try:
+        signers = required_signers(doc.get("actor"), data)
+    except TypeError:
+        signers = []
+    if not signers:
+        return [Finding("signature", seq, None, f"{doc.get('type')} names no officer who signed it, but every "
+                        f"event from seq {start} is signed.", case=case)]
+    return [Finding("signature", seq, None, problem, case=case, table=SIGNATURE_TABLE, key=str(seq), column=column)
+            for column, problem in signature_problems(seq, leaf, signers, stored, signing["keys"].get)]

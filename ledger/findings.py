@@ -1,0 +1,29 @@
+"""What `verify` reports: one finding per problem, naming the event, item, table and column.
+
+Its own module because the checks that run in verify's second process (ledger.log.leaves)
+return findings too, and that process imports as little as it can.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str  # chain, head, links, custody, reference, projection
+    seq: int | None
+    item: str | None
+    message: str
+    case: str | None = None
+    table: str | None = None
+    key: str | None = None
+    column: str | None = None
+
+    def render(self) -> str:
+        where = " ".join(x for x in (f"seq {self.seq}" if self.seq is not None else None, self.item) if x)
+        return f"[{self.check}] {where + ': ' if where else ''}{self.message}"
+
+    def as_dict(self) -> dict:
+        return {"check": self.check, "seq": self.seq, "item": self.item, "case": self.case, "table": self.table,
+                "key": self.key, "column": self.column, "message": self.message}
