@@ -22,14 +22,14 @@ DEFAULT_DB = "evidence-demo.db"
 DEFAULT_OUT = "evidence-demo.xlsx"
 
 
-def demo_keys(lg: Ledger) -> Path:
+def demo_keys(lg: Ledger, workbook_folder: Path) -> Path:
     """The folder of the demo people's throwaway keys: `evidence-demo-keys/` beside the ledger
-    file (in the current folder for a server database), where every command looks for them."""
+    file, where every command looks for them (beside the workbook for a server database)."""
     from ledger.config import sqlite_path
     from ledger.identity.signing import DEMO_KEYS_DIR, Keyring
 
     path = sqlite_path(lg.url)
-    folder = (path.parent if path is not None else Path.cwd()).absolute() / DEMO_KEYS_DIR
+    folder = (path.parent if path is not None else workbook_folder).absolute() / DEMO_KEYS_DIR
     lg.keyring = Keyring(demo_dir=folder, passphrase=lambda _badge, _path: D.KEY_PASSPHRASE)
     return folder
 
@@ -81,7 +81,7 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
     tz = lg.tz
     out = Path(out).absolute()
     check_output_path(str(out), force=force_out)
-    folder = demo_keys(lg)
+    folder = demo_keys(lg, out.parent)
 
     yield "== 1. The people, each with a key of their own =="
     admin, admin_name, admin_unit = D.ADMIN

@@ -470,7 +470,7 @@ def get_item(session: Session, ref: str, field: str = "ITEM") -> Item:
     no = label[0] if label is not None else parse_item_ref(ref)
     item = session.get(Item, no) if no is not None else None
     if item is None:
-        raise unknown_item(ref, field)
+        raise NotFound(f"{field}: no item {ref!r} is registered.", hint=missing_item_hint(session, [ref]))
     if label is not None:
         registration = session.get(Event, item.registered_seq)
         check_label(item.id, item.case_no, registration.hash if registration is not None else None,

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from ledger.cli import main
 from ledger.i18n import resolve_language
-from tests.helpers import GOOD_IMEI
+from tests.helpers import GOOD_IMEI, PASSPHRASE
 
 
 def run(*args, env=None):
@@ -41,8 +41,9 @@ def test_db_after_the_subcommand(seeded, db_url, tmp_path):
 
 def test_db_after_the_subcommand_writes_there(tmp_path):
     path = tmp_path / "aqp.db"
-    result = run("officer", "add", "B-1001", "--name", "Ana Quispe", "--role", "officer", "--db", str(path),
-                 env={"XDG_DATA_HOME": str(tmp_path / "xdg")})
+    result = run("init", "--admin", "ADM-1", "--name", "Ana Quispe", "--db", str(path),
+                 env={"XDG_DATA_HOME": str(tmp_path / "xdg"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+                      "EVIDENCE_KEY_PASSPHRASE": "x"})
     assert result.exit_code == 0, result.output
     assert path.exists() and not (tmp_path / "xdg").exists()
     assert "Ana Quispe" in run("--db", str(path), "officer", "list").stdout
@@ -58,7 +59,8 @@ def test_an_option_after_the_subcommand_overrides_the_one_before(seeded, db_url,
 def test_tz_after_the_subcommand(seeded, db_url):
     """A naive time is read in the zone given after the subcommand."""
     seizure = run("--db", db_url, "seizure", "record", "AQP-2020-0147", "--at", "2020-10-06T05:30", "--place", "X",
-                  "--by", "B-1001", "--tz", "UTC", "--json")
+                  "--by", "B-1001", "--tz", "UTC", "--json",
+                  env={"XDG_CONFIG_HOME": seeded.keys_home, "EVIDENCE_KEY_PASSPHRASE": PASSPHRASE})
     assert seizure.exit_code == 0, seizure.output
     shown = run("--db", db_url, "case", "show", "AQP-2020-0147", "--json").stdout
     assert "2020-10-06T05:30:00Z" in shown  # not 10:30Z, as America/Lima would have read it
