@@ -250,7 +250,7 @@ def item_history(state, item):
     # To fit the width, RECORDED goes first (when it was typed in), then the court order, BY
     # (usually FROM or TO), LOCATION; REASON is cut. --wide shows them all.
     columns = [Col("seq", "SEQ"), Col("occurred_at", "OCCURRED"), Col("recorded_at", "RECORDED", drop=1),
-               Col("type", "EVENT"), Col("actor", "BY", drop=3), Col("from", "FROM"), Col("to", "TO"),
+               Col("type", "EVENT"), Col("actor", "BY", drop=3), Col("from", "FROM"), Col("to", "TO", flex=FLEX),
                Col("location", "LOCATION", drop=4), Col("seal", "SEAL", flex=11), Col("reason", "REASON", flex=FLEX)]
     if any(e["order"] for e in rows):  # most histories cite no court order: no empty column for them
         columns.append(Col("order", "ORDER", drop=2))

@@ -263,8 +263,12 @@ def due_command(state, within, case_no, location, rules, cash_hours, review_days
             for e in report["entries"]]
     lines = [f"due at {local_iso(report['at'], state.tz)}"
              + (f" and within {count(report['within_days'], 'day')}" if report["within_days"] else "") + ":"]
-    lines += [f"  rule {r['rule']}: {r['text']} [threshold {r['threshold']}; set by {r['setting']}]"
-              for r in report["rules"]]
+    import textwrap
+
+    for r in report["rules"]:  # wrapped to the table width, unless --wide
+        said = f"rule {r['rule']}: {r['text']} [threshold {r['threshold']}; set by {r['setting']}]"
+        lines += [f"  {said}"] if state.wide else textwrap.wrap(said, 100, initial_indent="  ",
+                                                                subsequent_indent="    ")
     lines += table(rows, [Col("rule", "RULE"), Col("item", "ITEM"), Col("case_no", "CASE", drop=1),
                           Col("location", "LOCATION", drop=2), Col("holder", "HOLDER"), Col("due_at", "DUE"),
                           Col("state", "STATE"), Col("detail", "DETAIL", flex=FLEX)], wide=state.wide)
