@@ -39,7 +39,7 @@ def test_review_dates_are_events_seen_in_history_show_the_table_and_the_workbook
     assert [(e["seq"], e["actor"], e["reason"]) for e in events] == [
         (done["seq"], "F-2001", "review on 2021-04-06: Revisión semestral"),
         (moved["seq"], "C-3001", "review on 2021-10-06")]
-    assert "review cleared: Depositar" in seeded.ok("item", "history", "EV-4")
+    assert "review cleared: Depositar" in seeded.ok("item", "history", "EV-4", "--wide")
     # A review is not a custody act: holder, status and the item's last custody event stay.
     item = rows(db_url, "SELECT holder, status, last_seq FROM items WHERE id = 'EV-000005'")[0]
     assert (item.holder, item.status) == ("C-3001", "in-custody") and item.last_seq < done["seq"]

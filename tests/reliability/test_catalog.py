@@ -91,7 +91,7 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("value bad currency", CAR + ["--value", "45000 XXY"], 1, "--value"),
     ("value negative", CAR + ["--value", "-1 PEN"], 1, "--value"),
     ("value nan", CAR + ["--value", "NaN PEN"], 1, "--value"),
-    ("value european", CAR + ["--value", "45.000,00 PEN"], 1, "--value"),
+    ("value ambiguous", CAR + ["--value", "45.000 PEN"], 1, "--value"),
     ("convert nan", CONVERT + ["NaN", "PEN"], 1, "AMOUNT"),
     ("convert -inf", CONVERT + ["-Infinity", "PEN"], 1, "AMOUNT"),
     ("convert full-width", CONVERT + ["４０００", "PEN"], 1, "AMOUNT"),
