@@ -103,9 +103,12 @@ def _raise_all(errors: list[str], what: str) -> None:
 
 
 # -- transfer ------------------------------------------------------------------------
-def _item_refs(refs: Sequence[str], what: str = "transfer") -> list[int]:
+def item_numbers(refs: Sequence[str], what: str = "transfer", example: str | None = None) -> list[int]:
+    """The item numbers `refs` name, each once; refused when one names no item or one is named
+    twice. `example` is the command shown when no item is named."""
     if not refs:
-        raise InputError(f"Name at least one item to {what}.", hint=f"e.g. evidence custody {what} EV-000001 ...")
+        raise InputError(f"Name at least one item to {what}.",
+                         hint=f"e.g. {example or f'evidence custody {what} EV-000001 ...'}")
     nos: list[int] = []
     for ref in refs:
         no = parse_item_ref(ref)
@@ -128,7 +131,7 @@ def transfer_items(
     The holder (`--by` = `--from`) signs an offer, and the items are in transit until the
     receiver accepts them (`accept_items`). When both stand at one terminal
     (`receiver_signs`), the receiver's signature completes the handover in the same event."""
-    nos = _item_refs(refs)
+    nos = item_numbers(refs)
     reason = clean_text(reason, "--reason", max_len=REASON_MAX)
     location = check_code(location, "--location") if location else None
     seal = check_code(seal, "--seal") if seal else None
@@ -214,7 +217,7 @@ def transfer_items(
 
 
 def _open_offers(session: Session, refs: Sequence[str], what: str) -> tuple[list[Item], dict[int, Offer]]:
-    nos = _item_refs(refs, what)
+    nos = item_numbers(refs, what)
     found = {i.no: i for i in session.scalars(select(Item).where(Item.no.in_(nos)))}
     missing = [item_label(n) for n in nos if n not in found]
     if missing:
@@ -479,7 +482,7 @@ def deposit_cash(
     """Pay seized cash into a bank account: one event for the items one voucher covers. The
     cash leaves its holder (nobody holds it afterwards); the deposit is where the amount is.
     The holder or a custodian records it."""
-    nos = _item_refs(refs, "deposit")
+    nos = item_numbers(refs, "deposit")
     bank = clean_text(bank, "--bank", max_len=200)
     account = check_code(account, "--account")
     voucher = check_code(voucher, "--voucher")

@@ -171,8 +171,8 @@ def _pages(session: Session, table: str, cols: tuple[str, ...], key: str, batch:
         cursor.close()
 
 
-def _links_between(session: Session, lo: int | None, hi: int | None) -> dict[int, list[str]]:
-    """event_items rows with lo < seq <= hi (no bound where None), as seq -> sorted ids."""
+def _rows_between(session: Session, table: str, cols: str, lo: int | None, hi: int | None) -> list[tuple]:
+    """Rows of `table` with lo < seq <= hi (no bound where None), in the session's snapshot."""
     cursor, mark = _driver_cursor(session)
     where, params = [], []
     if lo is not None:
@@ -181,14 +181,19 @@ def _links_between(session: Session, lo: int | None, hi: int | None) -> dict[int
     if hi is not None:
         where.append(f"seq <= {mark}")
         params.append(hi)
-    sql = "SELECT seq, item_no FROM event_items" + (" WHERE " + " AND ".join(where) if where else "")  # noqa: S608
-    links: dict[int, list[str]] = {}
+    sql = f"SELECT {cols} FROM {table}" + (" WHERE " + " AND ".join(where) if where else "")  # noqa: S608
     try:
         cursor.execute(sql, params)
-        for seq, no in cursor.fetchall():
-            links.setdefault(seq, []).append(_label(no))
+        return cursor.fetchall()
     finally:
         cursor.close()
+
+
+def _links_between(session: Session, lo: int | None, hi: int | None) -> dict[int, list[str]]:
+    """event_items rows with lo < seq <= hi (no bound where None), as seq -> sorted ids."""
+    links: dict[int, list[str]] = {}
+    for seq, no in _rows_between(session, "event_items", "seq, item_no", lo, hi):
+        links.setdefault(seq, []).append(_label(no))
     for ids in links.values():
         ids.sort()
     return links
@@ -197,23 +202,9 @@ def _links_between(session: Session, lo: int | None, hi: int | None) -> dict[int
 def _signatures_between(session: Session, lo: int | None, hi: int | None) -> dict[int, dict[str, tuple[str, str]]]:
     """event_signatures rows with lo < seq <= hi (no bound where None), as seq -> signer ->
     (key id, signature hex)."""
-    cursor, mark = _driver_cursor(session)
-    where, params = [], []
-    if lo is not None:
-        where.append(f"seq > {mark}")
-        params.append(lo)
-    if hi is not None:
-        where.append(f"seq <= {mark}")
-        params.append(hi)
-    sql = f"SELECT seq, signer, key_id, signature FROM {SIGNATURE_TABLE}" + (  # noqa: S608
-        " WHERE " + " AND ".join(where) if where else "")
     out: dict[int, dict[str, tuple[str, str]]] = {}
-    try:
-        cursor.execute(sql, params)
-        for seq, signer, kid, sig in cursor.fetchall():
-            out.setdefault(seq, {})[signer] = (kid, sig)
-    finally:
-        cursor.close()
+    for seq, signer, kid, sig in _rows_between(session, SIGNATURE_TABLE, "seq, signer, key_id, signature", lo, hi):
+        out.setdefault(seq, {})[signer] = (kid, sig)
     return out
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event, now_utc
-from ledger.items import item_label, parse_item_ref
+from ledger.items import item_label
 from ledger.models import Item, ItemReview
 from ledger.registry import require_actor
 from ledger.replay import review_row
@@ -32,17 +32,9 @@ def _review_date(text: str | None) -> str:
 
 
 def _items(session: Session, refs: Sequence[str]) -> list[Item]:
-    if not refs:
-        raise InputError("Name at least one item to review.", hint="e.g. evidence item review EV-000001 --on ...")
-    nos: list[int] = []
-    for ref in refs:
-        no = parse_item_ref(ref)
-        if no is None:
-            raise NotFound(f"ITEM: no item {ref!r} is registered.",
-                           hint="Evidence numbers look like EV-000042; 'evidence item list' shows them.")
-        if no in nos:
-            raise InputError(f"Item {item_label(no)} is named twice; name each item once.")
-        nos.append(no)
+    from ledger.custody import item_numbers
+
+    nos = item_numbers(refs, "review", example="evidence item review EV-000001 --on ...")
     found = {i.no: i for i in session.scalars(select(Item).where(Item.no.in_(nos)))}
     missing = [item_label(n) for n in nos if n not in found]
     if missing:
