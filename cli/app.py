@@ -108,6 +108,47 @@ def _setter(attr: str, convert=lambda v: v):
     return callback
 
 
+def _speak_in(value: str) -> str:
+    """Make `value` the language of every message from here on; returns it for the state."""
+    from ledger.i18n import use
+
+    lang = value.lower()
+    use(lang)
+    _click_speaks()
+    return lang
+
+
+def _click_speaks() -> None:
+    """click's own texts ("Usage:", "No such option", "Missing argument") through the same
+    catalogues: click looks them up with the standard gettext functions it imported, which
+    are pointed here at the ledger's."""
+    import importlib
+
+    from ledger import i18n
+
+    for name in ("core", "exceptions", "parser", "types", "decorators", "formatting", "termui"):
+        module = importlib.import_module(f"click.{name}")
+        if getattr(module, "_", None) is not i18n._ and hasattr(module, "_"):
+            module._ = i18n._
+        if hasattr(module, "ngettext"):
+            module.ngettext = i18n.ngettext
+
+
+def _lang_in(args: list[str]) -> str | None:
+    """The value of the last --lang among `args` when it is one of the languages, else None."""
+    from ledger.i18n import LANGUAGES
+
+    found = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = arg[len("--lang="):] if arg.startswith("--lang=") else (
+            args[i + 1] if arg == "--lang" and i + 1 < len(args) else None)
+        if value is not None and value.lower() in LANGUAGES:
+            found = value.lower()
+    return found
+
+
 def _zone(value: str) -> str:
     from ledger.validate import check_zone
 
@@ -122,7 +163,7 @@ _TRAILING_GLOBALS = (
     ("--db", dict(metavar="URL", callback=_setter("db"))),
     ("--json", dict(is_flag=True, default=False, callback=_setter("json"))),
     ("--tz", dict(metavar="ZONE", callback=_setter("tz", _zone))),
-    ("--lang", dict(type=click.Choice(["es", "en"], case_sensitive=False), callback=_setter("lang", str.lower))),
+    ("--lang", dict(type=click.Choice(["es", "en"], case_sensitive=False), callback=_setter("lang", _speak_in))),
     ("--wide", dict(is_flag=True, default=False, callback=_setter("wide"))),
 )
 
@@ -152,6 +193,7 @@ def _speak(root: click.Group, ctx: click.Context) -> None:
     from ledger.i18n import resolve_language
 
     lang = resolve_language(lang.lower() if lang else None)
+    _speak_in(lang)
     if top.meta.get("evidence.help_lang") != lang:
         from .messages import apply_language
 
@@ -185,6 +227,12 @@ class LedgerGroup(click.Group):
         super().format_help(ctx, formatter)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from ledger.i18n import resolve_language
+
+        # The language first, from wherever --lang stands, so that even a refusal of the
+        # command line itself ("No such option") is in it.
+        typed = ctx.meta["evidence.lang_typed"] = _lang_in(args)
+        _speak_in(resolve_language(typed or os.environ.get("EVIDENCE_LANG", "").lower() or None))
         try:
             return super().parse_args(ctx, args)
         except BrokenPipeError:  # `evidence --help | head -1`
@@ -248,8 +296,8 @@ def main(ctx: click.Context, db: str | None, json_: bool, tz: str, key: str | No
     from .output import json_written
 
     json_written(reset=True)
-    ctx.obj = AppState(db=db, tz=check_zone(tz, "--tz"), json=json_, key=key,
-                       lang=resolve_language(lang and lang.lower()), wide=wide)
+    lang = _speak_in(resolve_language(ctx.meta.get("evidence.lang_typed") or (lang and lang.lower())))
+    ctx.obj = AppState(db=db, tz=check_zone(tz, "--tz"), json=json_, key=key, lang=lang, wide=wide)
 
 
 def by_option(f):

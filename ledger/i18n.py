@@ -30,9 +30,15 @@ def resolve_language(option: str | None = None, environ: dict | None = None) -> 
 
 
 def count(n: int, singular: str, plural: str | None = None) -> str:
-    """'1 item', '2 items', '1,204 rows': a number with its noun agreeing."""
+    """'1 item', '2 items', '1,204 rows': a number with its noun agreeing. English only: a text
+    the user reads counts with `ngettext("{n} item", "{n} items", n).format(n=number(n))`."""
     word = singular if n == 1 else (plural or singular + "s")
     return f"{n:,} {word}"
+
+
+def number(n: int) -> str:
+    """A count as the officer reads it: 1,204 (the grouping Peru writes in either language)."""
+    return f"{n:,}"
 
 
 # -- gettext catalogues ---------------------------------------------------------------------
@@ -51,10 +57,36 @@ def translations(lang: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
 
 
-def _(message: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    """`message` in `lang`, or as written when the catalogue has no translation of it."""
-    return translations(lang).gettext(message)
+# The language of this invocation: the command line sets it once (`use`) from --lang,
+# EVIDENCE_LANG or the locale, before any command runs; the ledger's messages are written
+# through `_` and `ngettext` and so come out in it. English until told otherwise (library use,
+# tests that call the ledger directly).
+_current = DEFAULT_LANGUAGE
 
 
-def ngettext(singular: str, plural: str, n: int, lang: str = DEFAULT_LANGUAGE) -> str:
-    return translations(lang).ngettext(singular, plural, n)
+def use(lang: str) -> None:
+    """Speak `lang` from now on (one of LANGUAGES)."""
+    global _current
+    _current = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def current() -> str:
+    return _current
+
+
+def _(message: str, lang: str | None = None) -> str:
+    """`message` in `lang` (default: the current language), or as written when the catalogue
+    has no translation of it. A message with values names them: `_("No officer {badge}.").format(
+    badge=badge)`, so that a translation may put them in its own order."""
+    return translations(lang or _current).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int, lang: str | None = None) -> str:
+    """The singular or plural form of a message for `n`, in the current language."""
+    return translations(lang or _current).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks a text for the catalogues where it is written (a table header, a constant) and
+    leaves it as it is; `_` translates it where it is shown."""
+    return message

@@ -5,6 +5,7 @@ or a Spanish LANG make the root and group helps speak Spanish."""
 from __future__ import annotations
 
 import gettext
+import string
 
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
@@ -22,20 +23,51 @@ def spanish_catalogue():
         return read_po(fh, locale="es")
 
 
+def fields(text: str) -> set[str]:
+    """The values a message names ({badge}, {n}), which its translation must name too (a help
+    text with a lone brace is never formatted: none)."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        return set()
+
+
 def test_every_message_has_a_spanish_translation():
     catalog = spanish_catalogue()
-    for msgid in message_ids(main):
+    ids = message_ids(main)
+    assert len(ids) > 300
+    for msgid in ids:
         message = catalog.get(msgid)
         assert message is not None, f"not in {PO.name} (run python -m ledger.cli.messages): {msgid!r}"
-        assert message.string, f"no Spanish translation: {msgid!r}"
+        translations = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert translations and all(translations), f"no Spanish translation: {msgid!r}"
         assert not message.fuzzy, f"fuzzy Spanish translation: {msgid!r}"
+
+
+def test_translations_name_the_same_values():
+    """A translation that drops or misspells {badge} would fail at the moment it is shown."""
+    for message in spanish_catalogue():
+        if not message.id or not message.string:
+            continue
+        originals = message.id if isinstance(message.id, tuple) else (message.id,)
+        translations = message.string if isinstance(message.string, tuple) else (message.string,)
+        if "%(prog)s" in originals[0]:
+            continue
+        expected = set().union(*(fields(o) for o in originals))
+        for text in translations:
+            assert fields(text) <= expected, f"{message.id!r}: {text!r} names values the English does not"
+            if len(originals) == 1:
+                assert fields(text) == expected, f"{message.id!r}: {text!r} drops a value"
 
 
 def test_the_compiled_catalogue_is_the_source_compiled():
     with open(MO, "rb") as fh:
         compiled = gettext.GNUTranslations(fh)
     for message in spanish_catalogue():
-        if message.id:
+        if isinstance(message.id, tuple):
+            forms = (compiled.ngettext(*message.id, 1), compiled.ngettext(*message.id, 2))
+            assert forms == tuple(message.string), f"{MO.name} is stale: {message.id!r}"
+        elif message.id:
             assert compiled.gettext(message.id) == message.string, f"{MO.name} is stale: {message.id!r}"
 
 
