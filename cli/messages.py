@@ -117,7 +117,6 @@ def apply_language(root: click.Group, lang: str) -> None:
         original = command.__dict__.setdefault(_ORIGINAL, command.help)
         if original is not None:
             command.help = original if english else _translated(original, lang)
-            command.short_help = None if english else _(_paragraphs(original)[0], lang).split(". ")[0].rstrip(".")
         for param in command.params:
             kept = param.__dict__.setdefault(_ORIGINAL, getattr(param, "help", None))
             if kept:
