@@ -66,7 +66,7 @@ def test_the_compiled_catalogue_is_the_source_compiled():
     for message in spanish_catalogue():
         if isinstance(message.id, tuple) and all(message.string):
             forms = (compiled.ngettext(*message.id, 1), compiled.ngettext(*message.id, 2))
-            assert forms == tuple(message.string), f"{MO.name} is stale: {message.id!r}"
+            assert forms == (message.string[0], message.string[-1]), f"{MO.name} is stale: {message.id!r}"
         elif message.id and message.string:
             assert compiled.gettext(message.id) == message.string, f"{MO.name} is stale: {message.id!r}"
 
