@@ -38,6 +38,7 @@ from ledger.log.leaves import (
     WorkerFailed,
     check_leaves,
     encode,
+    run_handed,
 )
 from ledger.models import Base, ChainHead, Event, EventItem, Item
 from ledger.registry import ACT_WORDS, MAY_HOLD, PERMISSIONS
@@ -878,6 +879,7 @@ def _stream(session: Session, audit: Audit, batch: int, progress: Callable[[int]
     pending: deque[Batch] = deque()
 
     def replay(got: Batch, leaves: LeafResult) -> None:
+        run_handed(leaves)  # this process's share of the second one's event checks
         findings.extend(leaves.findings)
         audit.replay.audit_roots.update(leaves.audit_roots)
         docs = leaves.docs

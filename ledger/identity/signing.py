@@ -271,6 +271,7 @@ def check_event_signatures(state, seq: int, leaf: bytes, doc: dict | None, extra
     its actor and by every co-signer its body names, made with a key enrolled for that officer
     and valid at that seq, over this leaf; and no other signature (FORMAT.md 1.6)."""
     from ledger.findings import Finding
+    from ledger.log.leaves import Later
     from ledger.replay import SIGNATURE_TABLE
 
     if doc is None:
@@ -292,5 +293,18 @@ def check_event_signatures(state, seq: int, leaf: bytes, doc: dict | None, extra
     if not signers:
         return [Finding("signature", seq, None, f"{doc.get('type')} names no officer who signed it, but every "
                         f"event from seq {start} is signed.", case=case)]
+    # The Ed25519 checks are the costly part: handed on as work either process may do, with
+    # the keys as the log has them at this seq.
+    keys = {kid: signing["keys"].get(kid) for kid, _sig in stored.values() if isinstance(kid, str)}
+    return [Later(signature_findings, (seq, leaf, signers, stored, keys, case))]
+
+
+def signature_findings(seq: int, leaf: bytes, signers: list[str], stored: dict[str, tuple[str, str]],
+                       keys: dict[str, KeyRecord | None], case: str | None) -> list:
+    """The findings of `signature_problems` for one event, given the keys its signatures name as
+    the log had them at that seq."""
+    from ledger.findings import Finding
+    from ledger.replay import SIGNATURE_TABLE
+
     return [Finding("signature", seq, None, problem, case=case, table=SIGNATURE_TABLE, key=str(seq), column=column)
-            for column, problem in signature_problems(seq, leaf, signers, stored, signing["keys"].get)]
+            for column, problem in signature_problems(seq, leaf, signers, stored, keys.get)]

@@ -15,6 +15,7 @@ import queue
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import NamedTuple
 
 from ledger.events import FORMAT_VERSION, GENESIS_HASH, MAX_SAFE_INTEGER, SALT_BYTES
 from ledger.findings import Finding
@@ -59,7 +60,16 @@ _NO_LINKS: list[str] = []
 # finding) and what the batch's extras carry for that seq (e.g. its signature rows; None when
 # nothing), and returns findings. Named in LeafState.event_checks as module-level functions, so
 # they reach the worker by reference. Ed25519 signatures over the commitment go here.
-EventCheck = Callable[["LeafState", int, bytes, "dict | None", dict[str, object]], list[Finding]]
+EventCheck = Callable[["LeafState", int, bytes, "dict | None", dict[str, object]], list["Finding | Later"]]
+
+
+class Later(NamedTuple):
+    """Costly work an event check may return in place of its findings (an Ed25519 check): it
+    needs nothing more of the stream, so either process may run it. `run(*args)` returns the
+    findings; `run` is module-level and `args` plain data, so both travel between processes."""
+
+    run: Callable[..., list[Finding]]
+    args: tuple
 
 
 @dataclass
@@ -78,6 +88,8 @@ class LeafState:
     root_at_since: bytes | None = None
     first_leaf: bytes | None = None
     edge: RightEdge = field(default_factory=RightEdge)
+    hand_over: float = 0.0  # the share of the checks' Later work handed back to the replaying process
+    handed: float = 0.0  # how much of that share is owed so far
 
 
 @dataclass
@@ -92,6 +104,7 @@ class LeafResult:
     described: dict[int, bytes]
     audit_roots: dict[int, bytes]
     docs: list | None = None
+    later: list[tuple[int, Later]] = field(default_factory=list)  # handed back: (where in findings, work)
 
 
 def _link_finding(seq: int, linked, items) -> Finding:
@@ -116,6 +129,7 @@ def check_leaves(state: LeafState, batch: Batch, keep_docs: bool = False) -> Lea
     docs: list | None = [] if keep_docs else None
     described: dict[int, bytes] = {}
     audit_roots: dict[int, bytes] = {}
+    later: list[tuple[int, Later]] = []
     for row in rows:
         seq, recorded_at, occurred_at, actor, typ, case_no, body, prev_hash, digest, salt = row
         if seq < 1:
@@ -164,7 +178,8 @@ def check_leaves(state: LeafState, batch: Batch, keep_docs: bool = False) -> Lea
         except (ValueError, TypeError, RecursionError):
             doc = None
         for check in event_checks:
-            out += check(state, seq, leaf, doc, {name: got.get(seq) for name, got in extras.items()})
+            found = check(state, seq, leaf, doc, {name: got.get(seq) for name, got in extras.items()})
+            out += _run_or_hand(state, found, len(out), later) if found else found
         canonical.append(doc is not None)
         if docs is not None:
             docs.append(doc)
@@ -220,11 +235,38 @@ def check_leaves(state: LeafState, batch: Batch, keep_docs: bool = False) -> Lea
                            table="event_items", key=str(seq)))
     state.last_seq, state.last_hash = last_seq, last_hash
     state.events += len(rows)
-    return LeafResult(out, canonical, described, audit_roots, docs)
+    return LeafResult(out, canonical, described, audit_roots, docs, later)
+
+
+def _run_or_hand(state: LeafState, found: list, at: int, later: list[tuple[int, Later]]) -> list[Finding]:
+    """An event check's findings, running its Later work here, or, for `state.hand_over` of
+    it (a running share, so the hand-over is even through the log), noting it in `later` with
+    the place in the batch's findings where its findings belong."""
+    out: list[Finding] = []
+    for got in found:
+        if type(got) is not Later:
+            out.append(got)
+            continue
+        state.handed += state.hand_over
+        if state.handed >= 1.0:
+            state.handed -= 1.0
+            later.append((at + len(out), got))
+        else:
+            out += got.run(*got.args)
+    return out
+
+
+def run_handed(result: LeafResult) -> None:
+    """Run the work the leaf checks handed back, each one's findings put where the checks would
+    have put them, so the findings are the same whichever process ran it."""
+    findings = result.findings
+    for at, work in reversed(result.later):  # from the end: the places before stay where they are
+        findings[at:at] = work.run(*work.args)
+    result.later = []
 
 
 # -- the second process ----------------------------------------------------------------------
-def _serve(state: LeafState, inbox, outbox) -> None:
+def _serve(state: LeafState, inbox, outbox, hand_over: float = 0.0) -> None:
     """The worker's loop, answering each message in order: ("leaves", batch) with its
     LeafResult, ("state",) with the state so far, ("digests", descriptions) with the
     description digest of each stored items row (ledger.replay); None ends it."""
@@ -234,6 +276,7 @@ def _serve(state: LeafState, inbox, outbox) -> None:
     from ledger.replay import row_description_digest
 
     gc.disable()  # nothing it keeps is cyclic (see verify_log)
+    state.hand_over = hand_over
     try:
         while (message := inbox.get()) is not None:
             kind = message[0]
@@ -248,6 +291,12 @@ def _serve(state: LeafState, inbox, outbox) -> None:
         outbox.put(("failed", f"{type(exc).__name__}: {exc} (at {where.filename}:{where.lineno})"))
 
 
+# The share of the event checks' Later work (the Ed25519 checks) that the second process hands
+# back to the first, which replays: without signatures both processes spend about the same per
+# event, so an even split of the signatures keeps them even (BENCHMARKS.md).
+HAND_OVER = 0.5
+
+
 class WorkerFailed(RuntimeError):
     """The second process stopped or failed (killed, out of memory, or a bug)."""
 
@@ -258,7 +307,7 @@ class LeafWorker:
     rows from its parent and opens no connection, so it sees exactly what the parent's
     transaction sees (uncommitted rows included)."""
 
-    def __init__(self, state: LeafState) -> None:
+    def __init__(self, state: LeafState, hand_over: float | None = None) -> None:
         # fork where there is one: the child starts at once with the modules loaded, and imports
         # nothing of the caller's main script again (spawn re-runs a script without a main
         # guard). It never touches the parent's database connection, and it leaves by os._exit
@@ -266,7 +315,8 @@ class LeafWorker:
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._inbox, self._outbox = ctx.Queue(), ctx.Queue()
-        self._process = ctx.Process(target=_serve, args=(state, self._inbox, self._outbox), daemon=True,
+        self._process = ctx.Process(target=_serve, args=(state, self._inbox, self._outbox,
+                                    HAND_OVER if hand_over is None else hand_over), daemon=True,
                                     name="evidence-verify-leaves")
         self._process.start()
 

@@ -173,3 +173,61 @@ def test_the_automatic_choice_stays_in_one_process_when_no_core_is_free(ledger_d
         _run(session)
         assert len(started) == 1
     assert busy == told
+
+
+def _forge_signatures(offset: int):
+    """Every third signed event from `offset` gets a forged signature (its first hex digit
+    changed), and so does every signature of the first event signed by two officers, which
+    also gets a third signature by someone it does not name, and an event_items row (a finding
+    of the leaf checks that follows the event's signature findings)."""
+    def act(session):
+        signed = [seq for (seq,) in session.execute(text("SELECT DISTINCT seq FROM event_signatures ORDER BY seq"))]
+        two = session.execute(text("SELECT min(seq) FROM (SELECT seq FROM event_signatures GROUP BY seq "
+                                   "HAVING count(*) >= 2) AS s")).scalar()
+        forged = sorted(set(signed[offset::3]) | {two})
+        for seq in forged:
+            session.execute(text("UPDATE event_signatures SET signature = CASE WHEN signature LIKE '0%' THEN '1' "
+                                 "ELSE '0' END || substr(signature, 2) WHERE seq = :seq"), {"seq": seq})
+        session.execute(text("INSERT INTO event_signatures (seq, signer, key_id, signature) SELECT seq, 'Z-9999', "
+                             "key_id, signature FROM event_signatures WHERE seq = :seq AND signer = "
+                             "(SELECT min(signer) FROM event_signatures WHERE seq = :seq)"), {"seq": two})
+        session.execute(text("INSERT INTO event_items (seq, item_no) SELECT :seq, max(no) FROM items WHERE no NOT IN "
+                             "(SELECT item_no FROM event_items WHERE seq = :seq)"), {"seq": two})
+        return forged, two
+    return act
+
+
+@pytest.mark.parametrize("offset", [0, 1, 2])
+def test_signature_findings_are_the_same_whichever_process_checks_them(ledger_db, offset, monkeypatch):  # noqa: F811
+    """The Ed25519 checks are shared between the two processes (the second hands a share back
+    to the first): forged signatures at different seqs give the same findings, in the same
+    order, whether one process checks every signature, or the second hands back none, half or
+    all of them."""
+    from ledger.log import leaves
+
+    handed: list[int] = []
+
+    def counting(result):
+        handed[-1] += len(result.later)
+        leaves.run_handed(result)
+
+    monkeypatch.setattr(verify, "run_handed", counting)
+    with ledger_db.read() as session:
+        _as_insider(session)
+        with session.begin_nested():
+            forged, two = _forge_signatures(offset)(session)
+        handed.append(0)
+        alone = _run(session, processes=1)
+        runs = {}
+        for share in (0.0, 0.5, 1.0):
+            monkeypatch.setattr(leaves, "HAND_OVER", share)
+            handed.append(0)
+            runs[share] = _run(session, processes=2)
+    findings = [(f["seq"], f["message"]) for f in alone[0]["findings"] if f["check"] == "signature"]
+    assert sorted({seq for seq, _ in findings}) == forged
+    at_two = [message for seq, message in findings if seq == two]
+    assert len(at_two) == 3 and at_two[-1].startswith("carries a signature by Z-9999"), at_two
+    assert [f["check"] for f in alone[0]["findings"] if f["seq"] == two] == ["signature"] * 3 + ["links"]
+    assert handed[0] == 0 and handed[1] == 0 and 0 < handed[2] < handed[3]
+    for share, got in runs.items():
+        assert got == alone, f"hand-over share {share}"
