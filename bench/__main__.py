@@ -4,6 +4,7 @@ temp folder, run every workload, print one line per figure with its baseline and
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import sys
@@ -28,9 +29,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="PostgreSQL server for the concurrency workload [env EVIDENCE_TEST_PG_URL]")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     parser.add_argument("--only", nargs="+", choices=list(WORKLOADS), help="run only these workloads")
-    parser.add_argument("--keep", metavar="DIR", help="build the data sets in DIR and keep them")
+    parser.add_argument("--keep", metavar="DIR", help="build the data sets in DIR and keep them (the verify "
+                        "workload's log is reused from there when it was built for the same number of events)")
+    parser.add_argument("--events", metavar="N", type=int, help="the verify workload's log has N events (instead "
+                        "of the size's), e.g. 200000 to iterate between runs of the 1,000,000 of --full")
     args = parser.parse_args(argv)
     sizes = SIZES[args.size or "quick"]
+    if args.events:
+        sizes = dataclasses.replace(sizes, events=args.events)
 
     print(f"bench {args.size or 'quick'}: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"{platform.platform()}", flush=True)

@@ -431,6 +431,9 @@ _TYPE_ACT = {
 }
 
 
+_ITEM_STATE_TYPES = ("custody.accepted", "custody.disposed")  # the acts _check_authority checks item by item
+
+
 def _check_authority(audit: Audit, out: list, seq: int, typ, actor, case, items: list, data: dict) -> None:
     """In the signed part of the log: the actor's role permits the act, a handover is signed
     by the holder (and completed only by the receiver's signature), a disposal by the holder
@@ -447,7 +450,7 @@ def _check_authority(audit: Audit, out: list, seq: int, typ, actor, case, items:
     if act is not None and officer is not None and officer[_ROLE] not in PERMISSIONS[act]:
         out.append(Finding("custody", seq, None, f"{typ} by {actor}, registered as {officer[_ROLE]}, a role that may "
                            f"not {ACT_WORDS[act]}.", case))
-    states = [(i, replay.items[i]) for i in items if i in replay.items]
+    states = [(i, replay.items[i]) for i in items if i in replay.items] if typ in _ITEM_STATE_TYPES else ()
     if typ in ("custody.transferred", "custody.offered"):
         if actor != data.get("from"):
             out.append(Finding("custody", seq, None, f"handover from {data.get('from')} recorded by {actor}: the holder "

@@ -292,9 +292,10 @@ def _serve(state: LeafState, inbox, outbox, hand_over: float = 0.0) -> None:
 
 
 # The share of the event checks' Later work (the Ed25519 checks) that the second process hands
-# back to the first, which replays: without signatures both processes spend about the same per
-# event, so an even split of the signatures keeps them even (BENCHMARKS.md).
-HAND_OVER = 0.5
+# back to the first, which replays. Without that work the second spends a little more per event
+# of a signed log than the first (it also reads each event's signature rows and keys); an even
+# split left it 14 % behind, this share evens them (BENCHMARKS.md, "Signatures on both cores").
+HAND_OVER = 0.55
 
 
 class WorkerFailed(RuntimeError):
