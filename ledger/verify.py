@@ -740,6 +740,8 @@ def check_items(session: Session, audit: Audit, *, case_no: str | None = None) -
 
 # Every event's signatures are checked beside its leaf (in the second process on a large log):
 # the signature rows travel with each batch, and the keys are learnt from the log as it streams.
+# The Ed25519 checks themselves are shared: the second process hands a share back to this one,
+# with the keys as the log had them at each seq (ledger.log.leaves.HAND_OVER, run_handed).
 BATCH_EXTRAS["signatures"] = _signatures_between
 EVENT_TABLES["signing"] = lambda _session: new_signing_state()
 EVENT_CHECKS = (check_event_signatures,)

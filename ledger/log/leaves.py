@@ -59,7 +59,9 @@ _NO_LINKS: list[str] = []
 # commitment (the 32 bytes the tree holds), its parsed body (None when not canonical: already a
 # finding) and what the batch's extras carry for that seq (e.g. its signature rows; None when
 # nothing), and returns findings. Named in LeafState.event_checks as module-level functions, so
-# they reach the worker by reference. Ed25519 signatures over the commitment go here.
+# they reach the worker by reference. Ed25519 signatures over the commitment go here. A check may
+# return Later work among its findings (the costly part, needing nothing more of the stream): the
+# second process hands a share of it back to the first (HAND_OVER), which runs it (`run_handed`).
 EventCheck = Callable[["LeafState", int, bytes, "dict | None", dict[str, object]], list["Finding | Later"]]
 
 
