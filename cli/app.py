@@ -189,7 +189,8 @@ def _speak(root: click.Group, ctx: click.Context) -> None:
     EVIDENCE_LANG or the locale."""
     top = ctx.find_root()
     state = top.obj if isinstance(top.obj, AppState) else None
-    lang = state.lang if state else top.params.get("lang") or os.environ.get("EVIDENCE_LANG")
+    lang = state.lang if state else (top.meta.get("evidence.lang_typed") or top.params.get("lang")
+                                     or os.environ.get("EVIDENCE_LANG"))
     from ledger.i18n import resolve_language
 
     lang = resolve_language(lang.lower() if lang else None)

@@ -122,7 +122,6 @@ def test_english_again_after_spanish():
     assert "Offer one or more items to another officer" in out and "Ofrece" not in out
 
 
-@pytest.mark.xfail(strict=True, reason="--lang after the command is read after the helps are chosen (cli/app.py _speak)")
 def test_lang_after_the_command():
     out = run("custody", "transfer", "--help", "--lang", "es").stdout
     assert "Ofrece uno o más bienes" in out
