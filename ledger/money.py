@@ -54,7 +54,7 @@ _RATE_RE = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?", re.ASCII)
 _DENOM_RE = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]+))?[xX]([1-9][0-9]*)", re.ASCII)
 _LETTER_DIGIT_RE = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 
-_AMOUNT_FORMS = "4000, 4000.50, 4,000.50 or 4.000,50"
+_AMOUNT_FORMS = N_("4000, 4000.50, 4,000.50 or 4.000,50")
 
 
 def check_currency(code: str, field: str = "currency") -> str:
@@ -134,7 +134,7 @@ def _number(body: str, field: str, shown: str) -> tuple[Decimal, int, str | None
     if _GROUPED_RE.fullmatch(body) and "," not in body:
         return Decimal(body.replace(".", "")), 0, _("dots between thousands")
     raise InputError(_("{field} {value} is not an amount. Write it as {forms}.").format(
-        field=field, value=show_value(shown), forms=_AMOUNT_FORMS))
+        field=field, value=show_value(shown), forms=_(_AMOUNT_FORMS)))
 
 
 def _refuse_ambiguous(field: str, text: str, body: str, code: str, exponent: int) -> None:
@@ -166,7 +166,7 @@ def read_amount(text: str, currency: str | None, field: str = "amount") -> Amoun
     """
     if not isinstance(text, str):
         raise InputError(_("{field} {value} is not an amount. Write it as {forms}.").format(
-            field=field, value=show_value(text), forms=_AMOUNT_FORMS))
+            field=field, value=show_value(text), forms=_(_AMOUNT_FORMS)))
     symbol, body = _split_symbol(text)
     if symbol is not None:
         meant = _SYMBOLS[symbol]
@@ -203,7 +203,7 @@ def read_amount(text: str, currency: str | None, field: str = "amount") -> Amoun
         raise InputError(refusal.format(field=field, value=show_value(text), n=decimals, code=code, exponent=exponent))
     if value == 0:
         raise InputError(_("{field} {value} is zero. Give a positive amount such as {forms}.").format(
-            field=field, value=show_value(text), forms=_AMOUNT_FORMS))
+            field=field, value=show_value(text), forms=_(_AMOUNT_FORMS)))
     if value > MAX_AMOUNT:
         raise InputError(_("{field} {value} is above the largest accepted amount. Give at most 1,000,000,000,000.")
                          .format(field=field, value=show_value(text)))
