@@ -491,7 +491,7 @@ def _refuse(path: Path, errors: Sequence[str]) -> InputError:
 
 def _row_label(row: int) -> str:
     """What `check_references` puts in front of a row's sentence, for `_reference_error` to read
-    back: never shown as it is."""
+    back and show in the officer's language."""
     return f"row {row}"
 
 
@@ -501,7 +501,10 @@ def _reference_error(message: str) -> tuple[int, str]:
     if match:
         return int(match.group(1)), _at_row(int(match.group(1)), match.group(2), match.group(3))
     match = re.match(r"row (\d+): (.*)", message, re.DOTALL)
-    return int(match.group(1)), _at_row(int(match.group(1)), None, match.group(2))
+    if match:
+        return int(match.group(1)), _at_row(int(match.group(1)), None, match.group(2))
+    match = re.search(r"row (\d+)", message)  # a sentence that moved the row's label: shown as it is
+    return (int(match.group(1)) if match else 0), message
 
 
 def import_file(

@@ -54,13 +54,15 @@ def test_an_import_file_with_a_bad_row_names_the_row(seeded, tmp_path):
     path = tmp_path / "bienes.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([
-            ["kind", "title", "imei", "make", "model"],
-            ["document", "Cuaderno de apuntes", "", "", ""],
-            ["bicicleta", "", "", "", ""],
+            ["kind", "title", "amount", "currency", "counted-by", "verified-by"],
+            ["document", "Cuaderno de apuntes", "", "", "", ""],
+            ["bicicleta", "", "", "", "", ""],
+            ["efectivo", "", "100.00", "PEN", "B-9999", "B-1002"],
         ])
     refused_in_spanish(seeded, "item", "import", "SZ-000001", str(path), "--by", "B-1001",
-                       words=("bienes.csv tiene 1 error; no se importó nada:",
+                       words=("bienes.csv tiene 2 errores; no se importó nada:",
                               "fila 3, columna kind: 'bicicleta' no es un tipo de bien; use uno de",
+                              "fila 4, columna counted-by: ",
                               "Corrija estas filas e importe de nuevo el archivo completo."))
 
 
