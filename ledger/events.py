@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.orm import Session
 
 from ledger.errors import RuleError, VerificationFailed
+from ledger.i18n import _
 from ledger.models import ChainHead, Event, EventItem, EventSignature
 
 FORMAT_VERSION = 2
@@ -96,9 +97,9 @@ def lock_head(session: Session) -> ChainHead:
         expected = (last.seq, last.hash) if last is not None else (0, GENESIS_HASH)
         if (row.seq, row.hash) != expected:
             raise VerificationFailed(
-                f"The chain head (seq {row.seq}) does not name the last event of the log (seq {expected[0]}); "
-                f"the ledger was changed outside this program, and nothing was written.",
-                hint="Run 'evidence verify', and restore the ledger from a backup.",
+                _("The chain head (seq {head}) does not name the last event of the log (seq {last}); the ledger was "
+                  "changed outside this program, and nothing was written.").format(head=row.seq, last=expected[0]),
+                hint=_("Run 'evidence verify', and restore the ledger from a backup."),
             )
         session.info["chain_head"] = head
     return head
@@ -163,8 +164,8 @@ class _Signer:
 
         signers = signing.required_signers(ev.actor, ev.data)
         if not signers:
-            raise RuleError(f"A {ev.type} event names no officer to sign it, and every event of this ledger is "
-                            "signed by the officer who acted.", hint="Run it with --by BADGE.")
+            raise RuleError(_("A {type} event names no officer to sign it, and every event of this ledger is signed "
+                              "by the officer who acted.").format(type=ev.type), hint=_("Run it with --by BADGE."))
         rows = []
         for badge in signers:
             key = self.keyring.key_for(badge, acting=badge == ev.actor)
@@ -182,11 +183,12 @@ class _Signer:
 
 def _unsigned_refusal(session: Session, head_seq: int, ev: NewEvent) -> RuleError:
     if head_seq == 0:
-        return RuleError("This ledger has no admin yet, so nobody is authorised to write in it.",
-                         hint="Start it with 'evidence init --admin BADGE --name NAME', which also makes the "
-                              "admin's key.")
-    return RuleError(f"This ledger was made before officers signed their events, and a {ev.type} event must now "
-                     "be signed.", hint="Run 'evidence db upgrade', then 'evidence init --admin BADGE --name NAME'.")
+        return RuleError(_("This ledger has no admin yet, so nobody is authorised to write in it."),
+                         hint=_("Start it with 'evidence init --admin BADGE --name NAME', which also makes the "
+                                "admin's key."))
+    return RuleError(_("This ledger was made before officers signed their events, and a {type} event must now be "
+                       "signed.").format(type=ev.type),
+                     hint=_("Run 'evidence db upgrade', then 'evidence init --admin BADGE --name NAME'."))
 
 
 def append_event(
