@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ledger import money
 from ledger.errors import InputError, LedgerError, RuleError
 from ledger.events import append_event
-from ledger.i18n import _, ngettext, number
+from ledger.i18n import N_, _, ngettext, number
 from ledger.models import Deposit, Item, Rate, Seizure
 from ledger.replay import rate_row
 from ledger.suggest import closest, did_you_mean
@@ -535,7 +535,7 @@ def convert(
     side = check_side(side)
     source = _optional_source(source)
     as_of = check_as_of(session, as_of)
-    require_verified(session, None, "the conversion")
+    require_verified(session, None, N_("the conversion"))
     rate, inverse = find_rate(session, day, currency, to, side, source, as_of=as_of)
     converted = money.convert_minor(minor, currency, to, Decimal(rate.rate), inverse=inverse)
     op = "/" if inverse else "*"
@@ -665,7 +665,7 @@ def case_totals(
     source = _optional_source(source)
     case = get_case(session, case_no)
     as_of = check_as_of(session, as_of)
-    require_verified(session, case.case_no, "the totals")
+    require_verified(session, case.case_no, N_("the totals"))
     items = cash_items(session, case.case_no, tz, as_of)
 
     def lookup(day: datetime.date, from_currency: str, to_currency: str) -> tuple[RateUsed, bool]:
