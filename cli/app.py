@@ -71,16 +71,18 @@ def _ask_passphrase(badge: str, path) -> str:
     """EVIDENCE_KEY_PASSPHRASE for scripts, else a hidden prompt on stderr (stdout keeps only
     the command's output)."""
     from ledger.errors import InputError
+    from ledger.i18n import _
     from ledger.identity.signing import PASSPHRASE_ENV
 
     value = os.environ.get(PASSPHRASE_ENV)
     if value is not None:
         return value
     try:
-        return click.prompt(f"Passphrase for {badge}'s key ({path})", hide_input=True, err=True)
+        return click.prompt(_("Passphrase for {badge}'s key ({path})").format(badge=badge, path=path),
+                            hide_input=True, err=True)
     except click.Abort:
-        raise InputError(f"No passphrase was given for {badge}'s key. Type it at the prompt, or set "
-                         f"{PASSPHRASE_ENV} for scripts.") from None
+        raise InputError(_("No passphrase was given for {badge}'s key. Type it at the prompt, or set "
+                           "{env} for scripts.").format(badge=badge, env=PASSPHRASE_ENV)) from None
 
 
 EXIT_BROKEN_PIPE = 141
