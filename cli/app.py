@@ -136,13 +136,23 @@ def _click_speaks() -> None:
             module.ngettext = i18n.ngettext
 
 
-def _lang_in(args: list[str]) -> str | None:
-    """The value of the last --lang among `args` when it is one of the languages, else None."""
+def _lang_in(args: list[str], root: click.Group | None = None) -> str | None:
+    """The value of the last --lang among `args` when it is one of the languages, else None.
+    A --lang after a command with a --lang of its own (`export xlsx --lang es`: the workbook's
+    language) is that command's, not the interface's."""
     from ledger.i18n import LANGUAGES
 
     found = None
+    command = root
     for i, arg in enumerate(args):
         if arg == "--":
+            break
+        if isinstance(command, click.Group) and arg in command.commands:
+            command = command.commands[arg]
+            continue
+        if command is not root and command is not None and not isinstance(command, click.Group) and any(
+                "--lang" in getattr(p, "opts", ()) and not p.hidden for p in command.params
+                if isinstance(p, click.Option)):
             break
         value = arg[len("--lang="):] if arg.startswith("--lang=") else (
             args[i + 1] if arg == "--lang" and i + 1 < len(args) else None)
@@ -234,7 +244,7 @@ class LedgerGroup(click.Group):
 
         # The language first, from wherever --lang stands, so that even a refusal of the
         # command line itself ("No such option") is in it.
-        typed = ctx.meta["evidence.lang_typed"] = _lang_in(args)
+        typed = ctx.meta["evidence.lang_typed"] = _lang_in(args, self)
         _speak_in(resolve_language(typed or os.environ.get("EVIDENCE_LANG", "").lower() or None))
         try:
             return super().parse_args(ctx, args)
