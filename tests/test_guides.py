@@ -178,3 +178,23 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def test_regenerate_rewrites_only_what_changed(tmp_path):
+    guide = tmp_path / "guide.md"
+    cols = (DOCS / "samples" / "cols.csv").read_text(encoding="utf-8").splitlines()
+    guide.write_text("Text.\n\n```console\n$ export X=1\n$ cat cols.csv\nstale output\n```\n\n"
+                     "- item\n\n  ```console\n  $ cat cols.csv\n  " + "\n  ".join(cols) + "\n  ```\n",
+                     encoding="utf-8")
+    assert regenerate(guide) == ["cat cols.csv"]
+    steps = console_examples(guide.read_text(encoding="utf-8"))
+    assert steps == [("export X=1", []), ("cat cols.csv", cols), ("cat cols.csv", cols)]
+    assert guide.read_text(encoding="utf-8").startswith("Text.\n\n```console\n$ export X=1\n$ cat cols.csv\n")
+
+
+def test_regenerated_lines_keep_their_dots_and_hide_what_changes_on_every_run(tmp_path):
+    kept = rewritten_outputs(["head: 53:...", "old"], ["head: 53:" + "ab" * 32, "new in " + str(tmp_path)], tmp_path)
+    assert kept == ["head: 53:...", "new in ..."]
+    assert masked(f"key 0123456789abcdef in {tmp_path}/config/evidence/keys/B-1.key", tmp_path) == \
+        "key ... in .../evidence/keys/B-1.key"
+    assert masked("verifier key: B-1001+1a2b3c4d+" + "A" * 44, tmp_path) == "verifier key: B-1001+..."
