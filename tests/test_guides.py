@@ -109,23 +109,27 @@ def _masks(folder: Path) -> list[tuple[str, str]]:
     ]
 
 
-def masked(line: str, folder: Path) -> str:
+def masked(line: str, folder: Path, known: str = "") -> str:
+    """`line` with what differs on every run as `...`; a value the guide itself shows elsewhere
+    (in `known`, e.g. a file's SHA-256 that `sha256sum` prints) is the same on every run and
+    stays."""
     for pattern, replacement in _masks(folder):
-        line = re.sub(pattern, replacement, line)
+        line = re.sub(pattern, lambda m, r=replacement: m.group(0) if m.group(0) in known else r, line)
     return line
 
 
-def rewritten_outputs(expected: list[str], got: list[str], folder: Path) -> list[str]:
+def rewritten_outputs(expected: list[str], got: list[str], folder: Path, known: str = "") -> list[str]:
     """The lines a guide should show for a command that printed `got`: each old line that still
     matches its new line is kept; any other line is the new one, masked."""
     same_shape = len(expected) == len(got)
-    return [e if same_shape and matches(e, a) else masked(a, folder)
+    return [e if same_shape and matches(e, a) else masked(a, folder, known)
             for e, a in zip(expected if same_shape else [""] * len(got), got, strict=True)]
 
 
 def regenerate(path: Path) -> list[str]:
     """Rewrite the console outputs of the guide at `path` from a real run; the commands whose
     output changed."""
+    known = path.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="evidence-guide-") as tmp:
         folder = Path(tmp).resolve()
         steps, run, actual = run_guide(path, folder)
@@ -133,7 +137,7 @@ def regenerate(path: Path) -> list[str]:
         for i in run:
             expected, got = steps[i][1], actual[i]
             if not (len(got) == len(expected) and all(map(matches, expected, got))):
-                new[i] = rewritten_outputs(expected, got, folder)
+                new[i] = rewritten_outputs(expected, got, folder, known)
     out: list[str] = []
     step, skipping, fence = -1, False, None
     for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
@@ -198,3 +202,5 @@ def test_regenerated_lines_keep_their_dots_and_hide_what_changes_on_every_run(tm
     assert masked(f"key 0123456789abcdef in {tmp_path}/config/evidence/keys/B-1.key", tmp_path) == \
         "key ... in .../evidence/keys/B-1.key"
     assert masked("verifier key: B-1001+1a2b3c4d+" + "A" * 44, tmp_path) == "verifier key: B-1001+..."
+    digest = "a6f90edc683247122f0f332ef7759fa040fe339fe41a25c20cfe034d13324e95"
+    assert masked(f"file_sha256: {digest}", tmp_path, known=f"{digest}  cuaderno-scan.pdf") == f"file_sha256: {digest}"
