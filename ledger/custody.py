@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event, now_utc
-from ledger.i18n import N_, _
+from ledger.i18n import N_, _, or_list
 from ledger.items import get_item, item_label, missing_item_hint, parse_item_ref
 from ledger.models import Assignment, Deposit, Event, EventItem, Item, Offer
 from ledger.registry import MAY_HOLD, get_location, get_officer, require_actor
@@ -39,15 +39,6 @@ NO_SEAL = "none"
 
 def _history_hint(item_id: str) -> str:
     return _("see 'evidence item history {item}'").format(item=item_id)
-
-
-def _or(values) -> str:
-    """'custodian or officer or prosecutor', in the current language."""
-    values = list(values)
-    out = values[0]
-    for value in values[1:]:
-        out = _("{a} or {b}").format(a=out, b=value)
-    return out
 
 
 def _given_time(at: str | None, tz: str) -> str | None:
@@ -195,7 +186,7 @@ def transfer_items(
         raise RuleError(
             _("--to {badge} is registered as {role}, a role that may not hold evidence.").format(
                 badge=receiver.badge, role=receiver.role),
-            hint=_("Hand the items to an officer registered as {roles}.").format(roles=_or(sorted(MAY_HOLD))),
+            hint=_("Hand the items to an officer registered as {roles}.").format(roles=or_list(sorted(MAY_HOLD))),
         )
     if actor.badge != sender.badge:
         names = {"actor": actor.badge, "sender": sender.badge, "receiver": receiver.badge}

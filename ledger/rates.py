@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ledger import money
 from ledger.errors import InputError, LedgerError, RuleError
 from ledger.events import append_event
-from ledger.i18n import N_, _, ngettext, number
+from ledger.i18n import N_, _, and_list, ngettext, number, or_list
 from ledger.models import Deposit, Item, Rate, Seizure
 from ledger.replay import rate_row
 from ledger.suggest import closest, did_you_mean
@@ -167,24 +167,6 @@ def _check_reason(supersede: bool, reason: str | None) -> str | None:
 def _arg(text: str) -> str:
     """A value as it must be typed in a shell, quoted when it holds spaces or quotes."""
     return shlex.quote(text)
-
-
-def _or(values) -> str:
-    """'a or b or c', in the current language."""
-    values = list(values)
-    out = values[0]
-    for value in values[1:]:
-        out = _("{a} or {b}").format(a=out, b=value)
-    return out
-
-
-def _and(values) -> str:
-    """'a and b', in the current language."""
-    values = list(values)
-    out = values[0]
-    for value in values[1:]:
-        out = _("{a} and {b}").format(a=out, b=value)
-    return out
 
 
 def rate_set_command(date: str, base: str, quote: str, side: str, source: str | None) -> str:
@@ -452,7 +434,7 @@ def choose_rate(
                     command=command),
             )
     elif len(sources) > 1:
-        options = _or(f"--source {_arg(s)}" for s in sources)
+        options = or_list(f"--source {_arg(s)}" for s in sources)
         raise RuleError(
             _("Several sources have a {side} rate {base}/{quote} for {hi} or the {days} days before: "
               "{sources}.").format(side=side, base=base, quote=quote, hi=hi, days=LOOKBACK_DAYS,
@@ -464,7 +446,7 @@ def choose_rate(
             side=side, base=base, quote=quote, hi=hi, days=LOOKBACK_DAYS, lo=lo)
         if other_sides:
             message += " " + _("There are {sides} rates in that window: pass {options} to use one.").format(
-                sides=_and(other_sides), options=_or(f"--side {s}" for s in other_sides))
+                sides=and_list(other_sides), options=or_list(f"--side {s}" for s in other_sides))
         raise RuleError(
             message,
             hint=_("Add it with: {command}").format(command=rate_set_command(hi, base, quote, side, None)),

@@ -14,7 +14,7 @@ import zoneinfo
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from ledger.errors import InputError
-from ledger.i18n import N_, _, ngettext
+from ledger.i18n import N_, _, ngettext, or_list
 
 __all__ = [
     "check_badge",
@@ -66,16 +66,6 @@ def _char_name(ch: str) -> str:
 def _missing(field: str, form: str) -> InputError:
     """`form` is the translated sentence saying what is accepted."""
     return InputError(_("{field} is required.").format(field=field) + " " + form)
-
-
-def or_list(values: list[str]) -> str:
-    """'A', 'A or B', 'A or B or C' (each value as given), in the current language."""
-    if not values:
-        return ""
-    listed = values[0]
-    for value in values[1:]:
-        listed = _("{first} or {second}").format(first=listed, second=value)
-    return listed
 
 
 # --------------------------------------------------------------------------- free text
