@@ -22,6 +22,7 @@ from ledger.models import Assignment, Deposit, Event, EventItem, Item, Offer
 from ledger.registry import MAY_HOLD, get_location, get_officer, require_actor
 from ledger.replay import IN_TRANSIT, assignment_row, deposit_row, offer_row
 from ledger.requests import RequestEvent, record_request, request_fields, start_request
+from ledger.roundtrips import load_officers
 from ledger.validate import check_code, clean_text, local_iso, parse_time, utc_iso
 
 DISPOSAL_ACTIONS = ("returned", "destroyed", "forfeited", "auctioned", "transferred-to-agency", "to-pronabi")
@@ -146,6 +147,7 @@ def transfer_items(
         return done
     when = when or utc_iso(now_utc())
 
+    load_officers(session, [by, from_badge, to_badge])
     actor = require_actor(session, by, "custody.transfer")
     sender = get_officer(session, from_badge, "--from")
     receiver = get_officer(session, to_badge, "--to")
