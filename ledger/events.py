@@ -83,12 +83,13 @@ class Appended(NamedTuple):
     recorded_at: str
 
 
-def lock_head(session: Session) -> ChainHead:
+def lock_head(session: Session, reads: roundtrips.Reads | None = None) -> ChainHead:
     """Take the writer's lock on the chain head (PostgreSQL row lock; SQLite already holds
-    its write lock from BEGIN IMMEDIATE) and remember the head for this transaction."""
+    its write lock from BEGIN IMMEDIATE) and remember the head for this transaction; read
+    the rows `reads` names right after it (see ledger.roundtrips)."""
     head = session.info.get("chain_head")
     if head is None:
-        row, last = roundtrips.head_and_last(session)
+        row, last = roundtrips.head_and_last(session, reads)
         head = {"seq": row.seq, "hash": row.hash, "edge": row.edge}
         # A head moved by hand would make this write collide with an event already stored or
         # leave a gap; one primary-key lookup finds it before anything is written.

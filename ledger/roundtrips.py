@@ -2,23 +2,27 @@
 
 Every write holds the chain-head lock from its first statement to its commit, so on
 PostgreSQL the round trips it makes under the lock, not the work each statement does, set
-how many officers can write per second. Here the statements that need no answer in
-between go in one psycopg pipeline: each still runs on its own, in order, with its own
-snapshot (READ COMMITTED), so what is read after the lock is what its last holder committed.
+how many officers can write per second. Here statements that need no answer in between go
+in one psycopg pipeline: the lock with the rows the write will check (`Reads`), and the
+rows it writes with the COMMIT (`queue_rows`, sent at the next other statement or at the
+commit). Each statement still runs on its own, in order, with its own snapshot (READ
+COMMITTED), so what is read after the lock is what the lock's last holder committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, event, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
-# An append this small goes in one pipeline; a bulk one (an import) keeps SQLAlchemy's
-# multi-row INSERTs, which the server runs faster than as many one-row statements.
+# An append this small is queued for the commit's round trip; a bulk one (an import) keeps
+# SQLAlchemy's multi-row INSERTs, which the server runs faster than as many one-row statements.
 PIPELINED_EVENTS = 64
 
 _HEAD = "SELECT seq, hash, edge FROM chain_head WHERE id = 1 FOR UPDATE"
@@ -36,6 +40,37 @@ class HeadRow(NamedTuple):
 class LastEvent(NamedTuple):
     seq: int
     hash: str
+
+
+@dataclass(frozen=True)
+class Reads:
+    """The rows a write checks first: officers (with their enrolled keys) and items, as the
+    user named them. They are read right after the chain-head lock is granted, in the same
+    round trip; the write's own checks refuse names that are not badges or items."""
+
+    officers: Sequence[str | None] = ()
+    items: Sequence[str] = ()
+
+
+def reads_under_lock(plan: Callable[..., Reads]):
+    """Mark a write function with what it reads first: `plan` takes the function's arguments
+    (all but the session) and returns the `Reads`."""
+    def mark(fn):
+        fn.reads_under_lock = plan
+        return fn
+    return mark
+
+
+def planned_reads(fn, args: tuple, kwargs: dict) -> Reads | None:
+    from ledger.errors import LedgerError
+
+    plan = getattr(fn, "reads_under_lock", None)
+    if plan is None:
+        return None
+    try:
+        return plan(*args, **kwargs)
+    except (LedgerError, TypeError, ValueError):
+        return None  # the write itself refuses these arguments, with its own message
 
 
 def is_postgresql(session: Session) -> bool:
@@ -59,55 +94,147 @@ def _as_sqlalchemy_errors(statement: str) -> Iterator[None]:
         raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
-def head_and_last(session: Session) -> tuple[HeadRow, LastEvent | None]:
+# -- the lock and the first reads --------------------------------------------------------
+def head_and_last(session: Session, reads: Reads | None = None) -> tuple[HeadRow, LastEvent | None]:
     """Lock the chain head and read it, with the log's last event (to check that the head
-    names it). On PostgreSQL, also the seq from which events are signed, in the same round
-    trip (`ledger.events.signatures_from` then reads no more)."""
+    names it) and the rows `reads` names, which stay in the session for the write's checks.
+    On PostgreSQL all in one round trip, with the seq from which events are signed
+    (`ledger.events.signatures_from` then reads no more)."""
     from ledger.identity.signing import SIGNATURES_FROM
     from ledger.models import ChainHead, Event
 
+    badges, nos = _names(reads)
     if not is_postgresql(session):
         row = session.execute(select(ChainHead.seq, ChainHead.hash, ChainHead.edge).where(ChainHead.id == 1)
                               .with_for_update()).one()
         last = session.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).one_or_none()
+        _load(session, badges, nos)
         return HeadRow(*row), (LastEvent(*last) if last is not None else None)
     conn = _driver(session)
+    reading = _row_reads(badges, nos)
     with _as_sqlalchemy_errors(_HEAD):
         with conn.pipeline():
             head, last, setting = conn.cursor(), conn.cursor(), conn.cursor()
             head.execute(_HEAD)
             last.execute(_LAST)
             setting.execute(_SETTING, (SIGNATURES_FROM,))
+            cursors = []
+            for _model, sql, param in reading:
+                cursors.append(conn.cursor())
+                cursors[-1].execute(sql, (param,))
         row, last_row, setting_row = head.fetchone(), last.fetchone(), setting.fetchone()
+        fetched = [cur.fetchall() for cur in cursors]
     if "signatures_from" not in session.info:
         session.info["signatures_from"] = int(setting_row[0]) if setting_row is not None else None
+    for (model, _sql, _param), rows in zip(reading, fetched, strict=True):
+        _adopt(session, model, rows)
     return HeadRow(*row), (LastEvent(*last_row) if last_row is not None else None)
 
 
+def _names(reads: Reads | None) -> tuple[list[str], list[int]]:
+    """The badges and item numbers `reads` names, as the checks will look them up."""
+    from ledger.errors import LedgerError
+    from ledger.items import parse_item_ref
+    from ledger.validate import check_badge
+
+    if reads is None:
+        return [], []
+    badges: set[str] = set()
+    for badge in reads.officers:
+        try:
+            badges.add(check_badge(badge))
+        except LedgerError:
+            continue
+    nos = {parse_item_ref(ref) for ref in reads.items}
+    return sorted(badges), sorted(no for no in nos if no is not None)
+
+
+def _row_reads(badges: list[str], nos: list[int]) -> list[tuple[type, str, list]]:
+    from ledger.models import Item, Officer, OfficerKey
+
+    out = []
+    for model, key, values in ((Officer, "badge", badges), (OfficerKey, "badge", badges), (Item, "no", nos)):
+        if values:
+            table = model.__table__
+            names = ", ".join(c.name for c in table.c)
+            out.append((model, f"SELECT {names} FROM {table.name} WHERE {key} = ANY(%s)", values))  # noqa: S608 - names from the metadata
+    return out
+
+
+def _adopt(session: Session, model, rows: list[tuple]) -> None:
+    """Rows read outside the ORM, put into the session as if a query had loaded them."""
+    columns = [c.key for c in model.__table__.c]
+    held = session.info.setdefault("read_under_lock", [])
+    for row in rows:
+        obj = model(**dict(zip(columns, row, strict=True)))
+        make_transient_to_detached(obj)
+        key = identity_key(instance=obj)
+        if key in session.identity_map:
+            continue  # what the session already holds wins, as with a query
+        session.add(obj)
+        held.append(obj)  # the identity map holds its objects weakly
+
+
+def _load(session: Session, badges: list[str], nos: list[int]) -> None:
+    from ledger.models import Item, Officer, OfficerKey
+
+    held = session.info.setdefault("read_under_lock", [])
+    if badges:
+        held.extend(session.scalars(select(Officer).where(Officer.badge.in_(badges))))
+        held.extend(session.scalars(select(OfficerKey).where(OfficerKey.badge.in_(badges))))
+    if nos:
+        held.extend(session.scalars(select(Item).where(Item.no.in_(nos))))
+
+
+def items_by_number(session: Session, nos: Sequence[int]) -> dict:
+    """The items rows numbered `nos` that exist, by number: those read under the lock from
+    the session, the others with one query."""
+    from ledger.models import Item
+
+    found = {}
+    for no in nos:
+        obj = session.identity_map.get(identity_key(Item, no))
+        if obj is not None:
+            found[no] = obj
+    rest = [no for no in nos if no not in found]
+    if rest:
+        found.update((i.no, i) for i in session.scalars(select(Item).where(Item.no.in_(rest))))
+    return found
+
+
+# -- the writes, with the commit ---------------------------------------------------------
 def append_rows(session: Session, events: Sequence[dict], head: dict, signatures: Sequence[dict],
                 links: Sequence[dict]) -> bool:
-    """Write the rows of an append (events, the moved head, signatures, item links) in one
-    round trip on PostgreSQL. False, having written nothing, where the caller's own path
-    is the better one: SQLite (no network), or a bulk append."""
-    if not is_postgresql(session) or len(events) > PIPELINED_EVENTS:
-        return False
+    """Queue the rows of an append (events, the moved head, signatures, item links) on
+    PostgreSQL. False, having done nothing, where the caller's own path is the better one:
+    SQLite (no network), or a bulk append."""
     from ledger.models import Event, EventItem, EventSignature
 
-    conn = _driver(session)
-    statements = [(_insert(Event.__table__, events[0]), events), (_MOVE_HEAD, [head])]
+    if not is_postgresql(session) or len(events) > PIPELINED_EVENTS:
+        return False
+    queue_rows(session, _insert(Event.__table__, events[0]), events)
+    queue_rows(session, _MOVE_HEAD, [head])
     if signatures:
-        statements.append((_insert(EventSignature.__table__, signatures[0]), signatures))
+        queue_rows(session, _insert(EventSignature.__table__, signatures[0]), signatures)
     if links:
-        statements.append((_insert(EventItem.__table__, links[0]), links))
-    with _as_sqlalchemy_errors(statements[0][0]):
-        with conn.pipeline():
-            cur = conn.cursor()
-            for sql, rows in statements:
-                if len(rows) == 1:
-                    cur.execute(sql, rows[0])
-                else:
-                    cur.executemany(sql, rows)
+        queue_rows(session, _insert(EventItem.__table__, links[0]), links)
     return True
+
+
+def update_items(session: Session, nos: Sequence[int], values: dict) -> None:
+    """Set `values` on the items rows numbered `nos` (queued on PostgreSQL)."""
+    from sqlalchemy import update
+
+    from ledger.models import Item
+
+    if not is_postgresql(session):
+        session.execute(update(Item).where(Item.no.in_(nos)).values(**values)
+                        .execution_options(synchronize_session=False))
+        return
+    table = Item.__table__
+    sets = ", ".join(f"{table.c[key].name} = %({key})s" for key in values)
+    queue_rows(session, f"UPDATE {table.name} SET {sets} WHERE no = ANY(%(nos_)s)",  # noqa: S608 - names from the metadata
+               [{**values, "nos_": list(nos)}])
 
 
 def _insert(table: Table, row: dict) -> str:
@@ -116,22 +243,71 @@ def _insert(table: Table, row: dict) -> str:
             f"VALUES ({', '.join(f'%({key})s' for key in row)})")
 
 
-def load_officers(session: Session, badges: Sequence[str | None]) -> None:
-    """Read the named officers and their enrolled keys in one statement, so that the checks
-    and the signing that follow find them in the session instead of asking one by one. Names
-    that are not badges are left to those checks to refuse."""
-    from ledger.errors import LedgerError
-    from ledger.models import Officer, OfficerKey
-    from ledger.validate import check_badge
+def queue_rows(session: Session, sql: str, rows: Sequence[dict]) -> None:
+    """Queue one statement and its rows for this transaction. The queue goes to the server
+    before any other statement of the session (so every later read sees these rows), before
+    a raw COPY (`send_queued`), and at the latest with the COMMIT (`commit`)."""
+    conn = session.connection()
+    queue = session.info.get("queued")
+    if queue is None:
+        queue = session.info["queued"] = []
+        event.listen(session, "before_commit", send_queued)
+        event.listen(session, "after_transaction_end", _forget_queue)
+    if session.info.get("queued_on") is not conn:
+        session.info["queued_on"] = conn
+        event.listen(conn, "before_cursor_execute", lambda *_args: send_queued(session))
+    conn.info["send_queued"] = lambda: send_queued(session)
+    queue.append((sql, rows))
 
-    wanted = set()
-    for badge in badges:
-        try:
-            wanted.add(check_badge(badge))
-        except LedgerError:
-            continue
-    if wanted:
-        # The session's identity map holds its objects weakly: keep them for the transaction.
-        session.info.setdefault("loaded_officers", []).extend(session.execute(
-            select(Officer, OfficerKey).outerjoin(OfficerKey, OfficerKey.badge == Officer.badge)
-            .where(Officer.badge.in_(sorted(wanted)))).all())
+
+def _forget_queue(session: Session, transaction) -> None:
+    # Rolled back or committed, the rows of that transaction must never go into another one.
+    if transaction.parent is None:
+        if session.info.get("queued"):
+            session.info["queued"].clear()
+        conn = session.info.get("queued_on")
+        if conn is not None:
+            conn.info.pop("send_queued", None)
+
+
+def send_queued_on(conn) -> None:
+    """Before a statement sent on the driver's own connection (a COPY): what is queued first."""
+    send = conn.info.get("send_queued")
+    if send is not None:
+        send()
+
+
+def _send(conn, queue: list) -> None:
+    cur = conn.cursor()
+    for sql, rows in queue:
+        if len(rows) == 1:
+            cur.execute(sql, rows[0])
+        else:
+            cur.executemany(sql, rows)
+
+
+def send_queued(session: Session) -> None:
+    """Send what is queued now, in one round trip."""
+    queue = session.info.get("queued")
+    if not queue:
+        return
+    conn = _driver(session)
+    pending, queue[:] = list(queue), []
+    with _as_sqlalchemy_errors(pending[0][0]):
+        with conn.pipeline():
+            _send(conn, pending)
+
+
+def commit(session: Session) -> None:
+    """Commit the session, the queued rows and the COMMIT in one round trip on PostgreSQL."""
+    if session.info.get("queued"):
+        session.flush()  # objects added to the session go first: the queue is sent before them
+    queue = session.info.get("queued")
+    if queue:
+        conn = _driver(session)
+        pending, queue[:] = list(queue), []
+        with _as_sqlalchemy_errors(pending[0][0]):
+            with conn.pipeline():
+                _send(conn, pending)
+                conn.commit()
+    session.commit()  # the driver has committed: this only ends the session's transaction
