@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import Table, event, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
@@ -145,7 +147,7 @@ def _names(reads: Reads | None) -> tuple[list[str], list[int]]:
             badges.add(check_badge(badge))
         except LedgerError:
             continue
-    nos = {parse_item_ref(ref) for ref in reads.items}
+    nos = {parse_item_ref(ref) for ref in reads.items if isinstance(ref, str)}
     return sorted(badges), sorted(no for no in nos if no is not None)
 
 
@@ -163,7 +165,7 @@ def _row_reads(badges: list[str], nos: list[int]) -> list[tuple[type, str, list]
 
 def _adopt(session: Session, model, rows: list[tuple]) -> None:
     """Rows read outside the ORM, put into the session as if a query had loaded them."""
-    columns = [c.key for c in model.__table__.c]
+    columns = _attributes(model)
     held = session.info.setdefault("read_under_lock", [])
     for row in rows:
         obj = model(**dict(zip(columns, row, strict=True)))
@@ -173,6 +175,13 @@ def _adopt(session: Session, model, rows: list[tuple]) -> None:
             continue  # what the session already holds wins, as with a query
         session.add(obj)
         held.append(obj)  # the identity map holds its objects weakly
+
+
+@cache
+def _attributes(model) -> list[str]:
+    """The mapped attribute of each column, in the table's column order (as _row_reads reads them)."""
+    mapper = sa_inspect(model)
+    return [mapper.get_property_by_column(column).key for column in model.__table__.c]
 
 
 def _load(session: Session, badges: list[str], nos: list[int]) -> None:
