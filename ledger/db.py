@@ -260,19 +260,12 @@ class Ledger:
             raise self._no_ledger()
         try:
             with Session(self.engine) as session:
-                postgresql = self.engine.dialect.name == "postgresql"
-                if postgresql:
+                if self.engine.dialect.name == "postgresql":
                     # Every reader sees one state of the ledger: a document or a check made
                     # while officers write never mixes rows from before and after a commit.
-                    # READ ONLY, so it can end in COMMIT: a ROLLBACK makes psycopg drop the
-                    # connection's prepared statements, which the next writer would parse again.
-                    session.connection(execution_options={"isolation_level": "REPEATABLE READ",
-                                                          "postgresql_readonly": True})
+                    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
                 yield session
-                if postgresql:
-                    session.commit()
-                else:
-                    session.rollback()
+                session.rollback()
         except LedgerError:
             raise
         except OperationalError as exc:

@@ -117,13 +117,13 @@ def head_and_last(session: Session, reads: Reads | None = None) -> tuple[HeadRow
     with _as_sqlalchemy_errors(_HEAD):
         with conn.pipeline():
             head, last, setting = conn.cursor(), conn.cursor(), conn.cursor()
-            head.execute(_HEAD)
-            last.execute(_LAST)
-            setting.execute(_SETTING, (SIGNATURES_FROM,))
+            head.execute(_HEAD, prepare=False)
+            last.execute(_LAST, prepare=False)
+            setting.execute(_SETTING, (SIGNATURES_FROM,), prepare=False)
             cursors = []
             for _model, sql, param in reading:
                 cursors.append(conn.cursor())
-                cursors[-1].execute(sql, (param,))
+                cursors[-1].execute(sql, (param,), prepare=False)
         row, last_row, setting_row = head.fetchone(), last.fetchone(), setting.fetchone()
         fetched = [cur.fetchall() for cur in cursors]
     if "signatures_from" not in session.info:
@@ -287,12 +287,13 @@ def send_queued_on(conn) -> None:
 
 
 def _send(conn, queue: list) -> None:
+    # Row by row inside the pipeline, unprepared: psycopg's executemany prepares its statement,
+    # and every later ROLLBACK on the connection (each reader ends with one) then costs a
+    # DEALLOCATE ALL round trip.
     cur = conn.cursor()
     for sql, rows in queue:
-        if len(rows) == 1:
-            cur.execute(sql, rows[0])
-        else:
-            cur.executemany(sql, rows)
+        for row in rows:
+            cur.execute(sql, row, prepare=False)
 
 
 def send_queued(session: Session) -> None:
