@@ -254,8 +254,10 @@ def _insert(table: Table, row: dict) -> str:
 
 def queue_rows(session: Session, sql: str, rows: Sequence[dict]) -> None:
     """Queue one statement and its rows for this transaction. The queue goes to the server
-    before any other statement of the session (so every later read sees these rows), before
-    a raw COPY (`send_queued`), and at the latest with the COMMIT (`commit`)."""
+    before any other statement the session sends through SQLAlchemy (so every later read sees
+    these rows), and at the latest with the COMMIT (`commit`). Code that sends statements on
+    the driver's own connection inside a write must call `send_queued_on` first, as
+    `ledger.items.bulk_insert` does before its COPY."""
     conn = session.connection()
     queue = session.info.get("queued")
     if queue is None:
