@@ -23,6 +23,7 @@ from ledger.models import Assignment, Deposit, Event, EventItem, Item, Offer
 from ledger.registry import MAY_HOLD, get_location, get_officer, require_actor
 from ledger.replay import IN_TRANSIT, assignment_row, deposit_row, offer_row
 from ledger.requests import RequestEvent, record_request, request_fields, start_request
+from ledger.roundtrips import Reads, items_by_number, reads_under_lock, update_items
 from ledger.validate import check_code, clean_text, local_iso, parse_time, utc_iso
 
 DISPOSAL_ACTIONS = ("returned", "destroyed", "forfeited", "auctioned", "transferred-to-agency", "to-pronabi")
@@ -151,6 +152,7 @@ def item_numbers(refs: Sequence[str], what: str = "transfer", example: str | Non
     return nos
 
 
+@reads_under_lock(lambda refs, *, from_badge, to_badge, by, **_: Reads((by, from_badge, to_badge), refs))
 def transfer_items(
     session: Session, refs: Sequence[str], *, from_badge: str, to_badge: str, reason: str, by: str | None,
     at: str | None = None, location: str | None = None, seal: str | None = None, request_id: str | None = None,
@@ -204,7 +206,7 @@ def transfer_items(
     if location:
         location = get_location(session, location).code
 
-    found = {i.no: i for i in session.scalars(select(Item).where(Item.no.in_(nos)))}
+    found = items_by_number(session, nos)
     missing = [item_label(n) for n in nos if n not in found]
     if missing:
         raise NotFound(_("ITEM: no item {items} is registered; nothing was transferred.").format(
@@ -246,7 +248,7 @@ def transfer_items(
     else:
         values["status"] = IN_TRANSIT
         session.execute(insert(Offer), [offer_row(ev.seq, cases[0], i.id, data) for i in items])
-    session.execute(update(Item).where(Item.no.in_(nos)).values(**values).execution_options(synchronize_session=False))
+    update_items(session, nos, values)
     record_request(session, ev.seq, kind, data)
     return _transfer_result(session, _as_event(ev, ids, data, kind))
 

@@ -277,6 +277,7 @@ class Ledger:
     def write(self, fn: Callable[..., T], *args, **kwargs) -> T:
         """Run fn(session, ...) in one write transaction holding the chain-head lock; commit
         on success, roll back on any refusal. Serialization failures and deadlocks are retried."""
+        from ledger import roundtrips
         from ledger.events import lock_head
 
         if self._create_on_write:
@@ -290,11 +291,16 @@ class Ledger:
                 conn = self.engine.connect().execution_options(sqlite_begin="IMMEDIATE")
                 try:
                     with Session(bind=conn) as session:
-                        if self.keyring is not None:
-                            session.info["keyring"] = self.keyring
-                        lock_head(session)
+                        if self.keyring is None:
+                            from ledger.identity.signing import Keyring
+
+                            # Each signer's key file is opened once per ledger handle (as the CLI
+                            # does for one command), not again by every write it makes.
+                            self.keyring = Keyring()
+                        session.info["keyring"] = self.keyring
+                        lock_head(session, roundtrips.planned_reads(fn, args, kwargs))
                         result = fn(session, *args, **kwargs)
-                        session.commit()
+                        roundtrips.commit(session)
                         return result
                 finally:
                     conn.close()

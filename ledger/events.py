@@ -18,6 +18,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.orm import Session
 
+from ledger import roundtrips
 from ledger.errors import RuleError, VerificationFailed
 from ledger.i18n import _
 from ledger.models import ChainHead, Event, EventItem, EventSignature
@@ -83,17 +84,16 @@ class Appended(NamedTuple):
     recorded_at: str
 
 
-def lock_head(session: Session) -> ChainHead:
+def lock_head(session: Session, reads: roundtrips.Reads | None = None) -> ChainHead:
     """Take the writer's lock on the chain head (PostgreSQL row lock; SQLite already holds
-    its write lock from BEGIN IMMEDIATE) and remember the head for this transaction."""
+    its write lock from BEGIN IMMEDIATE) and remember the head for this transaction; read
+    the rows `reads` names right after it (see ledger.roundtrips)."""
     head = session.info.get("chain_head")
     if head is None:
-        row = session.execute(select(ChainHead.seq, ChainHead.hash, ChainHead.edge).where(ChainHead.id == 1)
-                              .with_for_update()).one()
+        row, last = roundtrips.head_and_last(session, reads)
         head = {"seq": row.seq, "hash": row.hash, "edge": row.edge}
         # A head moved by hand would make this write collide with an event already stored or
         # leave a gap; one primary-key lookup finds it before anything is written.
-        last = session.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).one_or_none()
         expected = (last.seq, last.hash) if last is not None else (0, GENESIS_HASH)
         if (row.seq, row.hash) != expected:
             raise VerificationFailed(
@@ -270,15 +270,16 @@ def append_events(
             links.extend({"seq": seq, "item_no": no} for no, _ in ev.items)
         out.append(Appended(seq=seq, hash=digest, occurred_at=occurred, recorded_at=recorded))
         prev = digest
-    conn = session.connection()
-    insert_rows(conn, Event.__table__, rows)
-    conn.execute(update(ChainHead.__table__).where(ChainHead.__table__.c.id == 1)
-                 .values(seq=seq, hash=prev, root=edge.root().hex(), edge=edge.to_text()))
+    moved = {"seq": seq, "hash": prev, "root": edge.root().hex(), "edge": edge.to_text()}
+    if not roundtrips.append_rows(session, rows, moved, signatures, links):
+        conn = session.connection()
+        insert_rows(conn, Event.__table__, rows)
+        conn.execute(update(ChainHead.__table__).where(ChainHead.__table__.c.id == 1).values(**moved))
+        if signatures:
+            insert_rows(conn, EventSignature.__table__, signatures)
+        if links:
+            insert_rows(conn, EventItem.__table__, links)
     head["seq"], head["hash"], head["edge"] = seq, prev, edge
-    if signatures:
-        insert_rows(conn, EventSignature.__table__, signatures)
-    if links:
-        insert_rows(conn, EventItem.__table__, links)
     return out
 
 

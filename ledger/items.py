@@ -398,6 +398,9 @@ def bulk_insert(conn, table, columns: Sequence[str], rows: list[tuple]) -> None:
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(table.c[name].name) for name in columns)  # KeyError for a column the table lacks
     if conn.dialect.name == "postgresql":
+        from ledger.roundtrips import send_queued_on
+
+        send_queued_on(conn)  # the rows this COPY refers to may still be queued
         raw = conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
             for row in rows:
