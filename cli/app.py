@@ -71,16 +71,18 @@ def _ask_passphrase(badge: str, path) -> str:
     """EVIDENCE_KEY_PASSPHRASE for scripts, else a hidden prompt on stderr (stdout keeps only
     the command's output)."""
     from ledger.errors import InputError
+    from ledger.i18n import _
     from ledger.identity.signing import PASSPHRASE_ENV
 
     value = os.environ.get(PASSPHRASE_ENV)
     if value is not None:
         return value
     try:
-        return click.prompt(f"Passphrase for {badge}'s key ({path})", hide_input=True, err=True)
+        return click.prompt(_("Passphrase for {badge}'s key ({path})").format(badge=badge, path=path),
+                            hide_input=True, err=True)
     except click.Abort:
-        raise InputError(f"No passphrase was given for {badge}'s key. Type it at the prompt, or set "
-                         f"{PASSPHRASE_ENV} for scripts.") from None
+        raise InputError(_("No passphrase was given for {badge}'s key. Type it at the prompt, or set "
+                           "{env} for scripts.").format(badge=badge, env=PASSPHRASE_ENV)) from None
 
 
 EXIT_BROKEN_PIPE = 141
@@ -134,13 +136,23 @@ def _click_speaks() -> None:
             module.ngettext = i18n.ngettext
 
 
-def _lang_in(args: list[str]) -> str | None:
-    """The value of the last --lang among `args` when it is one of the languages, else None."""
+def _lang_in(args: list[str], root: click.Group | None = None) -> str | None:
+    """The value of the last --lang among `args` when it is one of the languages, else None.
+    A --lang after a command with a --lang of its own (`export xlsx --lang es`: the workbook's
+    language) is that command's, not the interface's."""
     from ledger.i18n import LANGUAGES
 
     found = None
+    command = root
     for i, arg in enumerate(args):
         if arg == "--":
+            break
+        if isinstance(command, click.Group) and arg in command.commands:
+            command = command.commands[arg]
+            continue
+        if command is not root and command is not None and not isinstance(command, click.Group) and any(
+                "--lang" in getattr(p, "opts", ()) and not p.hidden for p in command.params
+                if isinstance(p, click.Option)):
             break
         value = arg[len("--lang="):] if arg.startswith("--lang=") else (
             args[i + 1] if arg == "--lang" and i + 1 < len(args) else None)
@@ -189,7 +201,8 @@ def _speak(root: click.Group, ctx: click.Context) -> None:
     EVIDENCE_LANG or the locale."""
     top = ctx.find_root()
     state = top.obj if isinstance(top.obj, AppState) else None
-    lang = state.lang if state else top.params.get("lang") or os.environ.get("EVIDENCE_LANG")
+    lang = state.lang if state else (top.meta.get("evidence.lang_typed") or top.params.get("lang")
+                                     or os.environ.get("EVIDENCE_LANG"))
     from ledger.i18n import resolve_language
 
     lang = resolve_language(lang.lower() if lang else None)
@@ -231,7 +244,7 @@ class LedgerGroup(click.Group):
 
         # The language first, from wherever --lang stands, so that even a refusal of the
         # command line itself ("No such option") is in it.
-        typed = ctx.meta["evidence.lang_typed"] = _lang_in(args)
+        typed = ctx.meta["evidence.lang_typed"] = _lang_in(args, self)
         _speak_in(resolve_language(typed or os.environ.get("EVIDENCE_LANG", "").lower() or None))
         try:
             return super().parse_args(ctx, args)

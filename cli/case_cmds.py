@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import click
 
-from ledger.i18n import count
+from ledger.i18n import _, ngettext, number
 
 from .app import by_option, pass_state
-from .output import FLEX, TABLE_WIDTH, Col, emit, table, warn
+from .output import FLEX, TABLE_WIDTH, Col, emit, labelled, table, warn
+
+
+def items_count(n: int) -> str:
+    """'1 item', '1,204 items', in the current language."""
+    return ngettext("{n} item", "{n} items", n).format(n=number(n))
+
+
+def cash_line(currency: str, shown: str, items: int) -> str:
+    """'  PEN        S/ 26,900.00  in 2 items': cash of one currency and the items holding it."""
+    return "  " + _("{currency}  {amount:>18}  in {items}").format(currency=currency, amount=shown,
+                                                                   items=items_count(items))
 
 
 @click.group("case")
@@ -51,8 +62,9 @@ def case_list(state):
 
     with state.ledger().read() as session:
         rows = registry.list_cases(session)
-    emit(state, rows, table(rows, [Col("case_no", "CASE"), Col("items", "ITEMS"), Col("prosecutor", "PROSECUTOR"),
-                                   Col("title", "TITLE", flex=FLEX)], wide=state.wide))
+    emit(state, rows, table(rows, [Col("case_no", _("CASE")), Col("items", _("ITEMS")),
+                                   Col("prosecutor", _("PROSECUTOR")), Col("title", _("TITLE"), flex=FLEX)],
+                            wide=state.wide))
 
 
 @case_group.command("show")
@@ -72,35 +84,45 @@ def case_show(state, case_no):
 
     with state.ledger().read() as session:
         report = registry.show_case(session, case_no)
-    lines = [
-        f"case:        {report.case_no}",
-        f"title:       {report.title}",
-        f"prosecutor:  {report.prosecutor or '-'}",
-        f"court:       {report.court or '-'}",
-        f"seizures:    {len(report.seizures)}",
-    ]
+    lines = labelled([
+        (_("case:"), report.case_no),
+        (_("title:"), _clip_title(report.title, state.wide)),
+        (_("prosecutor:"), report.prosecutor or "-"),
+        (_("court:"), report.court or "-"),
+        (_("seizures:"), len(report.seizures)),
+    ])
     seizures = [{**s, "at": local_iso(s["at"], state.tz)} for s in report.seizures]
     if seizures:
         lines += ["  " + line for line in table(seizures, [
-            Col("id", "SEIZURE"), Col("at", "AT"), Col("acta", "ACTA"), Col("officer", "BY"),
-            Col("place", "PLACE", flex=FLEX)], wide=state.wide, width=TABLE_WIDTH - 2)]
-    lines.append("items:")
+            Col("id", _("SEIZURE")), Col("at", _("AT")), Col("acta", _("ACTA")), Col("officer", _("BY")),
+            Col("place", _("PLACE"), flex=FLEX)], wide=state.wide, width=TABLE_WIDTH - 2)]
+    lines.append(_("items:"))
     if not report.counts:
-        lines.append("  (none)")
+        lines.append("  " + _("(none)"))
     for kind, by_status in sorted(report.counts.items()):
         detail = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
         lines.append(f"  {kind:<9} {sum(by_status.values()):>5}  ({detail})")
-    lines.append("cash:")
+    lines.append(_("cash:"))
     if not report.cash:
-        lines.append("  (none)")
+        lines.append("  " + _("(none)"))
     for c in report.cash:
-        lines.append(f"  {c['currency']}  {show_money(c['minor'], c['currency']):>18}  in {count(c['items'], 'item')}")
+        lines.append(cash_line(c["currency"], show_money(c["minor"], c["currency"]), c["items"]))
     if report.orders:
-        lines.append("court orders:")
+        lines.append(_("court orders:"))
     for o in report.orders:
-        lines.append(f"  {o['seq']}  {local_iso(o['ordered_at'], state.tz)}  {'FINAL ' if o['final'] else ''}"
-                     f"{o['order']}" + (f"  ({o['note']})" if o["note"] else "") + f"  (by {o['recorded_by']})")
+        lines.append(f"  {o['seq']}  {local_iso(o['ordered_at'], state.tz)}  "
+                     + (_("FINAL {order}") if o["final"] else "{order}").format(order=o["order"])
+                     + (f"  ({o['note']})" if o["note"] else "")
+                     + "  " + _("(by {badge})").format(badge=o["recorded_by"]))
     emit(state, report.as_dict(), lines)
+
+
+def _clip_title(title: str, wide: bool) -> str:
+    """The case's title as `case show` prints it after its label: free text, cut with '…' to keep the
+    line within the table width (the longest label, in whichever language, before it), unless --wide."""
+    labels = (_("case:"), _("title:"), _("prosecutor:"), _("court:"), _("seizures:"))
+    room = TABLE_WIDTH - max(len(label) for label in labels) - 2
+    return title if wide or len(title) <= room else title[:room - 1] + "…"
 
 
 @click.group("seizure")
@@ -152,8 +174,9 @@ def seizure_list(state, case_no):
         rows = registry.list_seizures(session, case_no)
     shown = [{**r, "at": local_iso(r["at"], state.tz)} for r in rows]
     emit(state, rows, table(shown, [
-        Col("id", "SEIZURE"), Col("case_no", "CASE", drop=1), Col("at", "AT"), Col("acta", "ACTA"),
-        Col("officer", "BY"), Col("items", "ITEMS"), Col("place", "PLACE", flex=FLEX)], wide=state.wide))
+        Col("id", _("SEIZURE")), Col("case_no", _("CASE"), drop=1), Col("at", _("AT")), Col("acta", _("ACTA")),
+        Col("officer", _("BY")), Col("items", _("ITEMS")), Col("place", _("PLACE"), flex=FLEX)],
+        wide=state.wide))
 
 
 @seizure_group.command("show")
@@ -173,16 +196,16 @@ def seizure_show(state, seizure):
     with state.ledger().read() as session:
         data = registry.show_seizure(session, seizure)
     items = data["items"]
-    lines = [
-        f"seizure:      {data['id']}",
-        f"case:         {data['case_no']}",
-        f"at:           {local_iso(data['at'], state.tz)}",
-        f"place:        {data['place']}",
-        f"acta:         {data['acta'] or '-'}",
-        f"recorded by:  {data['officer']} (event {data['seq']})",
-        f"from:         {', '.join(data['from_persons']) or '-'}",
-        f"witnesses:    {', '.join(data['witnesses']) or '-'}",
-        f"items:        {count(len(items), 'item')}",
-    ]
+    lines = labelled([
+        (_("seizure:"), data["id"]),
+        (_("case:"), data["case_no"]),
+        (_("at:"), local_iso(data["at"], state.tz)),
+        (_("place:"), data["place"]),
+        (_("acta:"), data["acta"] or "-"),
+        (_("recorded by:"), _("{badge} (event {seq})").format(badge=data["officer"], seq=data["seq"])),
+        (_("from:"), ", ".join(data["from_persons"]) or "-"),
+        (_("witnesses:"), ", ".join(data["witnesses"]) or "-"),
+        (_("items:"), items_count(len(items))),
+    ])
     lines += [f"  {i['id']}  {i['kind']:<8}  {i['status']}" for i in items]
     emit(state, data, lines)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ledger.i18n import count
+from ledger.i18n import _, ngettext, number
 
 from .app import by_option, pass_state
 from .item_cmds import item_group
@@ -35,7 +35,7 @@ def order_option(f):
 
 
 def _replayed(done: dict) -> str:
-    return " (already applied by this request id; nothing new written)" if done.get("replayed") else ""
+    return " " + _("(already applied by this request id; nothing new written)") if done.get("replayed") else ""
 
 
 @custody_group.command("transfer")
@@ -76,9 +76,10 @@ def custody_transfer(state, items, from_badge, to_badge, reason, at, location, s
         custody.transfer_items, list(items), from_badge=from_badge, to_badge=to_badge, reason=reason, by=by,
         at=at, location=location, seal=seal, request_id=request_id, order=order, tz=state.tz,
         receiver_signs=bool(receiver_key))
-    how = "to" if done["accepted"] else "offered to"
-    emit(state, done, f"{done['seq']}: {', '.join(done['items'])} from {done['from']} {how} {done['to']}"
-                      + ("" if done["accepted"] else " (in transit until accepted)") + _replayed(done))
+    said = (_("{seq}: {items} from {giver} to {receiver}") if done["accepted"] else
+            _("{seq}: {items} from {giver} offered to {receiver} (in transit until accepted)"))
+    emit(state, done, said.format(seq=done["seq"], items=", ".join(done["items"]), giver=done["from"],
+                                  receiver=done["to"]) + _replayed(done))
 
 
 @custody_group.command("accept")
@@ -102,8 +103,8 @@ def custody_accept(state, items, seal_ok, seal_broken, at, by):
 
     done = state.ledger().write(custody.accept_items, list(items), by=by, seal_ok=seal_ok, seal_broken=seal_broken,
                                 at=at, tz=state.tz)
-    emit(state, done, [f"{d['seq']}: {', '.join(d['items'])} accepted by {d['to']} from {d['from']}"
-                       for d in done["events"]])
+    emit(state, done, [_("{seq}: {items} accepted by {receiver} from {giver}").format(
+        seq=d["seq"], items=", ".join(d["items"]), receiver=d["to"], giver=d["from"]) for d in done["events"]])
 
 
 @custody_group.command("decline")
@@ -124,8 +125,8 @@ def custody_decline(state, items, reason, at, by):
     from ledger import custody
 
     done = state.ledger().write(custody.decline_items, list(items), reason=reason, by=by, at=at, tz=state.tz)
-    emit(state, done, [f"{d['seq']}: {', '.join(d['items'])} declined; they stay with {d['from']}"
-                       for d in done["events"]])
+    emit(state, done, [_("{seq}: {items} declined; they stay with {holder}").format(
+        seq=d["seq"], items=", ".join(d["items"]), holder=d["from"]) for d in done["events"]])
 
 
 @custody_group.command("reseal")
@@ -152,8 +153,10 @@ def custody_reseal(state, item, old_seal, new_seal, reason, at, order, request_i
 
     done = state.ledger().write(custody.reseal_item, item, old_seal=old_seal, new_seal=new_seal, reason=reason,
                                 by=by, at=at, request_id=request_id, order=order, tz=state.tz)
-    emit(state, done,
-         f"{done['seq']}: {done['item']} seal {done['old_seal'] or 'none'} -> {done['new_seal']}{_replayed(done)}")
+    said = (_("{seq}: {item} seal {old_seal} -> {new_seal}") if done["old_seal"] else
+            _("{seq}: {item} seal none -> {new_seal}"))
+    emit(state, done, said.format(seq=done["seq"], item=done["item"], old_seal=done["old_seal"],
+                                  new_seal=done["new_seal"]) + _replayed(done))
 
 
 @custody_group.command("dispose")
@@ -216,12 +219,16 @@ def custody_holdings(state, badge, at):
     with state.ledger().read() as session:
         report = custody.holdings_at(session, badge, at, tz=state.tz)
     rows = [{**h, "since": _local(state, h["since"]),
-             "transit": f"in transit to {h['in_transit_to']}" if h["in_transit_to"] else ""} for h in report["items"]]
-    lines = [f"{report['badge']} ({report['name']}) held {count(len(rows), 'item')} at {_local(state, report['at'])}:"]
-    columns = [Col("item", "ITEM"), Col("kind", "KIND"), Col("case_no", "CASE", drop=2), Col("since", "SINCE"),
-               Col("since_seq", "SEQ", drop=1), Col("seal", "SEAL"), Col("location", "LOCATION")]
+             "transit": _("in transit to {badge}").format(badge=h["in_transit_to"]) if h["in_transit_to"] else ""}
+            for h in report["items"]]
+    lines = [ngettext("{badge} ({name}) held {n} item at {at}:", "{badge} ({name}) held {n} items at {at}:",
+                      len(rows)).format(badge=report["badge"], name=report["name"], n=number(len(rows)),
+                                        at=_local(state, report["at"]))]
+    columns = [Col("item", _("ITEM")), Col("kind", _("KIND")), Col("case_no", _("CASE"), drop=2),
+               Col("since", _("SINCE")), Col("since_seq", _("SEQ"), drop=1), Col("seal", _("SEAL")),
+               Col("location", _("LOCATION"))]
     if any(r["transit"] for r in rows):  # offered, not yet accepted: still this officer's responsibility
-        columns.append(Col("transit", "STATUS"))
+        columns.append(Col("transit", _("STATUS")))
     lines += table(rows, columns, wide=state.wide)
     emit(state, report, lines)
 
@@ -245,14 +252,17 @@ def item_history(state, item):
         report = custody.item_history(session, item)
     rows = [{**e, "occurred_at": _local(state, e["occurred_at"]), "recorded_at": _local(state, e["recorded_at"])}
             for e in report["events"]]
-    lines = [f"{report['item']} ({report['kind']}, case {report['case_no']}): {report['status']}, "
-             f"held by {report['holder'] or 'nobody'}"]
+    said = (_("{item} ({kind}, case {case_no}): {status}, held by {holder}") if report["holder"] else
+            _("{item} ({kind}, case {case_no}): {status}, held by nobody"))
+    lines = [said.format(item=report["item"], kind=report["kind"], case_no=report["case_no"],
+                         status=report["status"], holder=report["holder"])]
     # To fit the width, RECORDED goes first (when it was typed in), then the court order, BY
     # (usually FROM or TO), LOCATION; REASON is cut. --wide shows them all.
-    columns = [Col("seq", "SEQ"), Col("occurred_at", "OCCURRED"), Col("recorded_at", "RECORDED", drop=1),
-               Col("type", "EVENT"), Col("actor", "BY", drop=3), Col("from", "FROM"), Col("to", "TO", flex=FLEX),
-               Col("location", "LOCATION", drop=4), Col("seal", "SEAL", flex=11), Col("reason", "REASON", flex=FLEX)]
+    columns = [Col("seq", _("SEQ")), Col("occurred_at", _("OCCURRED")), Col("recorded_at", _("RECORDED"), drop=1),
+               Col("type", _("EVENT")), Col("actor", _("BY"), drop=3), Col("from", _("FROM")),
+               Col("to", _("TO"), flex=FLEX), Col("location", _("LOCATION"), drop=4), Col("seal", _("SEAL"), flex=11),
+               Col("reason", _("REASON"), flex=FLEX)]
     if any(e["order"] for e in rows):  # most histories cite no court order: no empty column for them
-        columns.append(Col("order", "ORDER", drop=2))
+        columns.append(Col("order", _("ORDER"), drop=2))
     lines += table(rows, columns, wide=state.wide)
     emit(state, report, lines)

@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+from ledger.i18n import _
+
 from .app import pass_state
 
 
@@ -47,6 +49,6 @@ def demo(ctx, state, out, lang):
         emit_json({"id": lg.url, "ledger": lg.url, "workbook": str(Path(out or DEFAULT_OUT).absolute()),
                    "narration": lines})
         return
-    click.echo(f"Demo ledger: {named if named == DEFAULT_DB else url}")
+    click.echo(_("Demo ledger: {ledger}").format(ledger=named if named == DEFAULT_DB else url))
     for line in steps:
         click.echo(line)

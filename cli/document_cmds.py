@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import click
 
-from ledger.i18n import count
+from ledger.i18n import _, ngettext, number
 
 from .app import pass_state
+from .case_cmds import items_count
 from .output import emit
 
 
-def _written(state, done, what: str, items: list[str], extra: dict) -> None:
+def _written(state, done, said: str, items: list[str], extra: dict) -> None:
+    """`said`: the first line, translated, naming {path}, {items} and {pages}."""
     data = {"id": done.path, "path": done.path, "sha256": done.sha256, "bytes": done.bytes, "pages": done.pages,
             "items": items, **extra}
-    emit(state, data, [f"wrote {done.path} ({what}: {count(len(items), 'item')}, {count(done.pages, 'page')})",
+    pages = ngettext("{n} page", "{n} pages", done.pages).format(n=number(done.pages))
+    emit(state, data, [said.format(path=done.path, items=items_count(len(items)), pages=pages),
                        f"sha256 {done.sha256}"])
 
 
@@ -43,7 +46,7 @@ def export_custody_form(state, items, out, lang, force):
     with state.ledger().read() as session:
         forms, head_seq = custody_forms(session, items, lang=lang, tz=state.tz)
     done = write_custody_forms(forms, head_seq, out, lang=lang, force=force, database=state.url)
-    _written(state, done, "custody form", [f.item.id for f in forms],
+    _written(state, done, _("wrote {path} (custody form: {items}, {pages})"), [f.item.id for f in forms],
              {"lang": lang, "events": sum(len(f.events) for f in forms)})
 
 
@@ -78,5 +81,5 @@ def label_command(state, items, case_no, seizure, out, layout, lang, force):
     with state.ledger().read() as session:
         labels = evidence_labels(session, items, case_no=case_no, seizure=seizure, lang=lang, tz=state.tz)
     done = write_labels(labels, out, layout=layout, lang=lang, force=force, database=state.url)
-    _written(state, done, "labels", [f.id for f in labels],
+    _written(state, done, _("wrote {path} (labels: {items}, {pages})"), [f.id for f in labels],
              {"layout": layout, "lang": lang, "payloads": {f.id: f.payload for f in labels}})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ledger.i18n import count
+from ledger.i18n import _, ngettext, number
 
 from .app import by_option, pass_state
 from .output import emit, progress, warn
@@ -40,13 +40,31 @@ def item_import(state, seizure, file, at, request_id, by):
     rid = check_request_id(request_id)
     # The file is read and its table checked before the ledger is opened; its rows are then
     # validated by a second process while this one registers them.
-    with bulk.open_file(Path(file)) as plan, progress("importing", plan.count) as tick:
+    with bulk.open_file(Path(file)) as plan, progress(_("importing"), plan.count) as tick:
         done = state.ledger().write(bulk.import_file, seizure, plan, by=by, at=at, tz=state.tz,
                                     request_id=rid, progress=tick)
     if not state.json:
         for w in done.warnings:
             warn(w)
-    counts = ", ".join(count(n, kind, "cash" if kind == "cash" else None) for kind, n in done.counts.items())
-    verb = "already imported (request id seen before):" if done.replayed else "imported"
-    lines = [f"{verb} {count(done.count, 'item')} into {done.seizure}: {counts}", f"first {done.first}, last {done.last}"]
+    counts = ", ".join(_kind_count(kind, n) for kind, n in done.counts.items())
+    said = (ngettext("already imported (request id seen before): {n} item into {seizure}: {counts}",
+                     "already imported (request id seen before): {n} items into {seizure}: {counts}", done.count)
+            if done.replayed else
+            ngettext("imported {n} item into {seizure}: {counts}", "imported {n} items into {seizure}: {counts}",
+                     done.count))
+    lines = [said.format(n=number(done.count), seizure=done.seizure, counts=counts),
+             _("first {first}, last {last}").format(first=done.first, last=done.last)]
     emit(state, done.as_dict(), lines)
+
+
+def _kind_count(kind: str, n: int) -> str:
+    """'1 document', '2 cash', '3 vehicles': how many items of a kind a file registered."""
+    if kind == "cash":
+        said = ngettext("{n} cash", "{n} cash", n)
+    elif kind == "vehicle":
+        said = ngettext("{n} vehicle", "{n} vehicles", n)
+    elif kind == "phone":
+        said = ngettext("{n} phone", "{n} phones", n)
+    else:
+        said = ngettext("{n} document", "{n} documents", n)
+    return said.format(n=number(n))

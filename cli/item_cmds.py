@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import click
 
+from ledger.i18n import _
+
 from .app import by_option, pass_state
 from .output import Col, emit, emit_json_array, fit_columns, table, warn
 
@@ -15,7 +17,7 @@ def _register(state, kind: str, seizure: str, raw: dict, by: str | None, at: str
 
     spec = items.prepare_item(kind, raw)
     for note in spec.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(_("note: {note}").format(note=note), err=True)
     [done] = state.ledger().write(items.register_items, seizure, [spec], by=by, at=at, tz=state.tz)
     for w in done.warnings:
         warn(w)
@@ -118,11 +120,11 @@ def phone_add(state, seizure, imei, no_imei, reason, imei2, make, model, number,
     from ledger.errors import InputError
 
     if no_imei and not (reason or "").strip():
-        raise InputError("--no-imei needs --reason: say why the IMEI cannot be read, e.g. "
-                         '--reason "Pantalla rota, sin caja".')
+        raise InputError(_("--no-imei needs --reason: say why the IMEI cannot be read, e.g. "
+                           '--reason "Pantalla rota, sin caja".'))
     if reason and not no_imei:
-        raise InputError("--reason goes with --no-imei, for a phone whose IMEI cannot be read.",
-                         hint="Drop --reason, or add --no-imei and leave out --imei.")
+        raise InputError(_("--reason goes with --no-imei, for a phone whose IMEI cannot be read."),
+                         hint=_("Drop --reason, or add --no-imei and leave out --imei."))
     _register(state, "phone", seizure, {
         "imei": imei, "imei2": imei2, "make": make, "model": model, "number": number, "seal": seal,
         "location": location, "no-imei-reason": reason if no_imei else None}, by, at)
@@ -180,9 +182,9 @@ def item_list(state, case_no, kind, holder, status):
             emit_json_array(rows)
             return
         # KIND goes first when the width is short (WHAT says it), then CASE, then LOCATION.
-        cols = [Col("id", "ITEM"), Col("kind", "KIND", drop=1), Col("case_no", "CASE", drop=2),
-                Col("status", "STATUS"), Col("holder", "HOLDER"), Col("location", "LOCATION", drop=3),
-                Col("seal", "SEAL"), Col("what", "WHAT", flex=36)]
+        cols = [Col("id", _("ITEM")), Col("kind", _("KIND"), drop=1), Col("case_no", _("CASE"), drop=2),
+                Col("status", _("STATUS")), Col("holder", _("HOLDER")), Col("location", _("LOCATION"), drop=3),
+                Col("seal", _("SEAL")), Col("what", _("WHAT"), flex=36)]
         batch: list[dict] = []
         printed = False
         for row in rows:
@@ -198,7 +200,7 @@ def item_list(state, case_no, kind, holder, status):
 
 
 def _print_batch(batch, cols, printed):
-    lines = table(batch, cols, wide=True) if batch else ["(none)"]
+    lines = table(batch, cols, wide=True) if batch else [_("(none)")]
     for line in (lines[1:] if printed else lines):
         click.echo(line)
 
@@ -224,7 +226,7 @@ def _what(row: dict) -> str:
     if row["kind"] == "vehicle":
         return " ".join(str(x) for x in (row.get("make"), row.get("model"), row.get("plate")) if x)
     if row["kind"] == "phone":
-        return f"{row.get('make')} {row.get('model')} " + (f"IMEI {row['imei']}" if row.get("imei") else "(no IMEI)")
+        return f"{row.get('make')} {row.get('model')} " + (f"IMEI {row['imei']}" if row.get("imei") else _("(no IMEI)"))
     return row.get("title", "")
 
 
@@ -243,7 +245,10 @@ def item_show(state, item):
         evidence item show EV-000001
     """
     from ledger import quickread
+    from ledger.itemview import field_label
     from ledger.validate import local_iso
+
+    from .output import labelled
 
     # On SQLite the standard library answers without loading SQLAlchemy (same output, same
     # refusals); anything it cannot answer for sure goes the usual way.
@@ -253,7 +258,6 @@ def item_show(state, item):
 
         with state.ledger().read() as session:
             data = items.show_item(session, item)
-    width = max(len(k) for k in data) + 1
     shown = {k: (local_iso(v, state.tz) if k.endswith("_at") and v else v) for k, v in data.items()}
     shown.update(_money_fields(data))
-    emit(state, data, [f"{(k + ':').ljust(width)} {'-' if v is None else v}" for k, v in shown.items()])
+    emit(state, data, labelled(((field_label(k), v) for k, v in shown.items()), gap=1))

@@ -7,6 +7,8 @@ import os
 
 import click
 
+from ledger.i18n import _
+
 from .app import AppState, pass_state
 from .output import emit, emit_json
 
@@ -24,8 +26,8 @@ def _passphrase(prompt: str, *, confirm: bool) -> str:
     try:
         return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
     except click.Abort:
-        raise InputError(f"No passphrase was given. Type it at the prompt, or set {PASSPHRASE_ENV} "
-                         "for scripts.") from None
+        raise InputError(_("No passphrase was given. Type it at the prompt, or set {env} for scripts.").format(
+            env=PASSPHRASE_ENV)) from None
 
 
 @click.group("key")
@@ -59,11 +61,11 @@ def key_generate(state, badge, name, out):
     from ledger.validate import check_badge
 
     if badge is not None and name is not None:
-        raise InputError("Give --badge or --name, not both: --badge makes an officer's key, --name an auditor's "
-                         "or an office's.")
+        raise InputError(_("Give --badge or --name, not both: --badge makes an officer's key, --name an "
+                           "auditor's or an office's."))
     if badge is None and name is None:
-        raise InputError("Say whose key this is: --badge BADGE for an officer, or --name NAME --out KEYFILE "
-                         "for an auditor or an office.")
+        raise InputError(_("Say whose key this is: --badge BADGE for an officer, or --name NAME --out KEYFILE "
+                           "for an auditor or an office."))
     if badge is not None:
         key_name = keys.check_key_name(check_badge(badge, "--badge"), "--badge")
         path = keys.check_new_key_path(out) if out else keys.check_new_key_path(
@@ -71,10 +73,10 @@ def key_generate(state, badge, name, out):
     else:
         key_name = keys.check_key_name(name, "--name")
         if not out:
-            raise InputError("--out is required with --name: say where to write the key file, "
-                             "e.g. --out auditoria.key.")
+            raise InputError(_("--out is required with --name: say where to write the key file, "
+                               "e.g. --out auditoria.key."))
         path = keys.check_new_key_path(out)
-    passphrase = _passphrase(f"Passphrase for the new key of {key_name}", confirm=True)
+    passphrase = _passphrase(_("Passphrase for the new key of {name}").format(name=key_name), confirm=True)
     key = keys.generate_key_file(path, key_name, passphrase, make_parents=not out)
     public_key = base64.b64encode(key.public_key).decode("ascii")
     vkey = note.verifier_key(key.name, key.public_key)
@@ -82,7 +84,9 @@ def key_generate(state, badge, name, out):
     pub = keys.write_public_key_file(key)
     emit(state, {"id": str(key.path), "path": str(key.path), "name": key.name, "public_key": public_key,
                  "public_key_file": str(pub), "verifier_key": vkey, "key_id": key_id},
-         [str(key.path), f"public key: {public_key} (also in {pub}, to give to the admin)", f"verifier key: {vkey}"])
+         [str(key.path),
+          _("public key: {public_key} (also in {path}, to give to the admin)").format(public_key=public_key, path=pub),
+          _("verifier key: {verifier_key}").format(verifier_key=vkey)])
 
 
 @click.group("checkpoint", invoke_without_command=True)
@@ -109,7 +113,7 @@ def checkpoint_group(ctx, sign, out):
     state = ctx.find_object(AppState)
     if sign:
         name = keys.read_key_name(sign)
-        key = keys.load_key_file(sign, _passphrase(f"Passphrase of key {name}", confirm=False))
+        key = keys.load_key_file(sign, _passphrase(_("Passphrase of key {name}").format(name=name), confirm=False))
     with state.ledger(create_if_new=False).read() as session:
         checkpoint = current_checkpoint(session)
     text = checkpoint.to_text()
@@ -148,7 +152,7 @@ def checkpoint_cosign(state, file, key_file, out):
 
     signed, checkpoint = note.read_signed_checkpoint(file)
     name = keys.read_key_name(key_file)  # a wrong --key is refused before the passphrase is asked
-    key = keys.load_key_file(key_file, _passphrase(f"Passphrase of key {name}", confirm=False))
+    key = keys.load_key_file(key_file, _passphrase(_("Passphrase of key {name}").format(name=name), confirm=False))
     cosigned = note.add_signature(signed, key.name, key.private_key)
     if out:
         note.write_note_file(out, cosigned, may_replace=file)

@@ -39,7 +39,7 @@ CLICK_TEXTS = (
     N_("{name} {filename!r} is not writable."), N_("file"), N_("directory"), N_("path"),
     N_("default: {default}"), N_("env var: {var}"), N_("Repeat for confirmation"),
     N_("Error: The two entered values do not match."), N_("Do you want to continue?"),
-    N_("Confirm the action without prompting."),
+    N_("Confirm the action without prompting."), N_("required"),
 )
 CLICK_PLURALS = (
     ("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"),
@@ -77,9 +77,15 @@ def all_commands(root: click.Group):
 def _help_ids(root: click.Group) -> list[str]:
     ids: list[str] = []
     for command in all_commands(root):
-        ids += [p for p in _paragraphs(command.help or "") if p and not _is_code(p)]
-        ids += [p.help for p in command.params if getattr(p, "help", None) and not getattr(p, "hidden", False)]
+        ids += [p for p in _paragraphs(_english(command, "help") or "") if p and not _is_code(p)]
+        ids += [_english(p, "help") for p in command.params
+                if getattr(p, "help", None) and not getattr(p, "hidden", False)]
     return ids
+
+
+def _english(thing, attribute: str):
+    """A help as written, even while `apply_language` has put it in another language."""
+    return thing.__dict__.get(_ORIGINAL, getattr(thing, attribute, None))
 
 
 def _code_ids() -> list:

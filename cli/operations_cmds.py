@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import click
 
-from ledger.i18n import count
+from ledger.i18n import _, ngettext, number
 
 from .app import by_option, pass_state
-from .case_cmds import case_group
+from .case_cmds import case_group, items_count
 from .custody_cmds import _replayed, custody_group, order_option, request_id_option
 from .item_cmds import item_group
 from .output import emit
@@ -39,8 +39,9 @@ def custody_deposit(state, items, bank, account, voucher, at, order, request_id,
 
     done = state.ledger().write(custody.deposit_cash, list(items), bank=bank, account=account, voucher=voucher,
                                 by=by, at=at, order=order, request_id=request_id, tz=state.tz)
-    emit(state, done, f"{done['seq']}: {', '.join(done['items'])} deposited in {done['bank']} {done['account']}, "
-                      f"voucher {done['voucher']}{_replayed(done)}")
+    emit(state, done, _("{seq}: {items} deposited in {bank} {account}, voucher {voucher}").format(
+        seq=done["seq"], items=", ".join(done["items"]), bank=done["bank"], account=done["account"],
+        voucher=done["voucher"]) + _replayed(done))
 
 
 @custody_group.command("assign")
@@ -67,8 +68,9 @@ def custody_assign(state, item, entity, order, until, at, request_id, by):
 
     done = state.ledger().write(custody.assign_item, item, entity=entity, order=order, until=until, by=by, at=at,
                                 request_id=request_id, tz=state.tz)
-    emit(state, done, f"{done['seq']}: {done['item']} assigned to {done['entity']} until {done['until']} "
-                      f"({done['order']}){_replayed(done)}")
+    emit(state, done, _("{seq}: {item} assigned to {entity} until {until} ({order})").format(
+        seq=done["seq"], item=done["item"], entity=done["entity"], until=done["until"], order=done["order"])
+        + _replayed(done))
 
 
 @custody_group.command("return")
@@ -92,7 +94,8 @@ def custody_return(state, item, at, order, request_id, by):
 
     done = state.ledger().write(custody.return_item, item, by=by, at=at, order=order, request_id=request_id,
                                 tz=state.tz)
-    emit(state, done, f"{done['seq']}: {done['item']} back from {done['entity']}{_replayed(done)}")
+    emit(state, done, _("{seq}: {item} back from {entity}").format(seq=done["seq"], item=done["item"],
+                                                                     entity=done["entity"]) + _replayed(done))
 
 
 @click.group("audit")
@@ -123,8 +126,10 @@ def audit_start(state, location, sample, confidence, tolerance, by):
 
     done = state.ledger().write(audits.start_audit, location, by=by, sample=sample, confidence=confidence,
                                 tolerance=tolerance)
-    lines = [f"{done['id']}: {done['location']}, {done['sample_size']} of {count(done['population'], 'item')} to check"
-             f" (seed {done['seed'][:16]}...)"]
+    lines = [ngettext("{id}: {location}, {size} of {n} item to check (seed {seed}...)",
+                      "{id}: {location}, {size} of {n} items to check (seed {seed}...)", done["population"]).format(
+        id=done["id"], location=done["location"], size=done["sample_size"], n=number(done["population"]),
+        seed=done["seed"][:16])]
     lines += [f"  {item}" for item in done["sample"]]
     emit(state, done, lines)
 
@@ -153,7 +158,7 @@ def audit_check(state, audit, item, found, missing, seal, location, unexpected, 
     done = state.ledger().write(audits.check_item, audit, item, by=by, found=found, missing=missing, seal=seal,
                                 location=location, unexpected=unexpected, note=note)
     emit(state, done, f"{done['seq']}: {done['audit']} {done['item']} {done['result']}"
-                      + (" (unexpected)" if done["unexpected"] else ""))
+                      + (" " + _("(unexpected)") if done["unexpected"] else ""))
 
 
 def _audit_lines(state, report: dict) -> list[str]:
@@ -162,21 +167,29 @@ def _audit_lines(state, report: dict) -> list[str]:
     from .output import FLEX, Col, table
 
     a = report["audit"]
-    method = (f"sample of {a['requested']}" if a["requested"] is not None else
-              f"{a['confidence']}% confidence, {a['tolerance']}% tolerance (hypergeometric)"
-              if a["confidence"] is not None else "full count")
-    closed = (f"closed {local_iso(a['closed_at'], state.tz)} by {a['closed_by']} (event {a['closed_seq']})"
-              if a["closed_seq"] else "open")
-    lines = [f"{a['id']}: {a['location']}, started {local_iso(a['started_at'], state.tz)} by {a['started_by']} "
-             f"(event {a['started_seq']}); {closed}",
-             f"method: {method}; {a['sample_size']} of {count(a['population'], 'item')} drawn; seed {a['seed']}"]
-    lines += table(report["lines"], [Col("item", "ITEM"), Col("kind", "KIND", drop=1), Col("result", "RESULT"),
-                                     Col("seal", "SEAL"), Col("record_seal", "RECORD SEAL", drop=3),
-                                     Col("location", "FOUND AT"), Col("record_location", "RECORD LOCATION", drop=4),
-                                     Col("checked_by", "BY", drop=2), Col("note", "NOTE", flex=FLEX)],
+    method = (_("sample of {n}").format(n=a["requested"]) if a["requested"] is not None else
+              _("{confidence}% confidence, {tolerance}% tolerance (hypergeometric)").format(
+                  confidence=a["confidence"], tolerance=a["tolerance"])
+              if a["confidence"] is not None else _("full count"))
+    closed = (_("closed {at} by {badge} (event {seq})").format(
+                  at=local_iso(a["closed_at"], state.tz), badge=a["closed_by"], seq=a["closed_seq"])
+              if a["closed_seq"] else _("open"))
+    lines = [_("{id}: {location}, started {at} by {badge} (event {seq}); {closed}").format(
+                 id=a["id"], location=a["location"], at=local_iso(a["started_at"], state.tz), badge=a["started_by"],
+                 seq=a["started_seq"], closed=closed),
+             ngettext("method: {method}; {size} of {n} item drawn; seed {seed}",
+                      "method: {method}; {size} of {n} items drawn; seed {seed}", a["population"]).format(
+                 method=method, size=a["sample_size"], n=number(a["population"]), seed=a["seed"])]
+    lines += table(report["lines"], [Col("item", _("ITEM")), Col("kind", _("KIND"), drop=1),
+                                     Col("result", _("RESULT")), Col("seal", _("SEAL")),
+                                     Col("record_seal", _("RECORD SEAL"), drop=3), Col("location", _("FOUND AT")),
+                                     Col("record_location", _("RECORD LOCATION"), drop=4),
+                                     Col("checked_by", _("BY"), drop=2), Col("note", _("NOTE"), flex=FLEX)],
                    wide=state.wide)
-    lines.append(("findings:" if report["final"] else "findings so far:") + (" none" if not report["findings"]
-                                                                              else ""))
+    if report["final"]:
+        lines.append(_("findings:") if report["findings"] else _("findings: none"))
+    else:
+        lines.append(_("findings so far:") if report["findings"] else _("findings so far: none"))
     lines += [f"  {f['item']}  {f['kind']}: {f['detail']}" for f in report["findings"]]
     return lines
 
@@ -259,19 +272,22 @@ def due_command(state, within, case_no, location, rules, cash_hours, review_days
         report = due.due_report(session, within=within, case_no=case_no, location=location, rules=rules,
                                 cash_hours=cash_hours, review_days=review_days, order_days=order_days, at=at,
                                 tz=state.tz)
-    rows = [{**e, "due_at": local_iso(e["due_at"], state.tz), "state": "overdue" if e["overdue"] else "due soon"}
+    rows = [{**e, "due_at": local_iso(e["due_at"], state.tz), "state": _("overdue") if e["overdue"] else _("due soon")}
             for e in report["entries"]]
-    lines = [f"due at {local_iso(report['at'], state.tz)}"
-             + (f" and within {count(report['within_days'], 'day')}" if report["within_days"] else "") + ":"]
+    at = local_iso(report["at"], state.tz)
+    within = report["within_days"]
+    lines = [ngettext("due at {at} and within {n} day:", "due at {at} and within {n} days:", within).format(
+        at=at, n=number(within)) if within else _("due at {at}:").format(at=at)]
     import textwrap
 
     for r in report["rules"]:  # wrapped to the table width, unless --wide
-        said = f"rule {r['rule']}: {r['text']} [threshold {r['threshold']}; set by {r['setting']}]"
+        said = _("rule {rule}: {text} [threshold {threshold}; set by {setting}]").format(
+            rule=r["rule"], text=r["text"], threshold=r["threshold"], setting=r["setting"])
         lines += [f"  {said}"] if state.wide else textwrap.wrap(said, 100, initial_indent="  ",
                                                                 subsequent_indent="    ")
-    lines += table(rows, [Col("rule", "RULE"), Col("item", "ITEM"), Col("case_no", "CASE", drop=1),
-                          Col("location", "LOCATION", drop=2), Col("holder", "HOLDER"), Col("due_at", "DUE"),
-                          Col("state", "STATE"), Col("detail", "DETAIL", flex=FLEX)], wide=state.wide)
+    lines += table(rows, [Col("rule", _("RULE")), Col("item", _("ITEM")), Col("case_no", _("CASE"), drop=1),
+                          Col("location", _("LOCATION"), drop=2), Col("holder", _("HOLDER")), Col("due_at", _("DUE")),
+                          Col("state", _("STATE")), Col("detail", _("DETAIL"), flex=FLEX)], wide=state.wide)
     emit(state, report, lines)
 
 
@@ -299,8 +315,8 @@ def item_review(state, items, on, clear, reason, at, by):
 
     done = state.ledger().write(reviews.set_review, list(items), on=on, clear=clear, reason=reason, by=by, at=at,
                                 tz=state.tz)
-    what = f"review on {done['review_on']}" if done["review_on"] else "review cleared"
-    emit(state, done, f"{done['seq']}: {', '.join(done['items'])} {what}")
+    said = _("{seq}: {items} review on {date}") if done["review_on"] else _("{seq}: {items} review cleared")
+    emit(state, done, said.format(seq=done["seq"], items=", ".join(done["items"]), date=done["review_on"]))
 
 
 @case_group.command("order")
@@ -327,8 +343,8 @@ def case_order(state, case_no, order, final, note, at, by):
 
     done = state.ledger().write(orders.record_order, case_no, order=order, final=final, note=note, by=by, at=at,
                                 tz=state.tz)
-    emit(state, done, f"{done['seq']}: {done['case_no']} {'final order' if done['final'] else 'order'} "
-                      f"{done['order']}")
+    said = _("{seq}: {case_no} final order {order}") if done["final"] else _("{seq}: {case_no} order {order}")
+    emit(state, done, said.format(seq=done["seq"], case_no=done["case_no"], order=done["order"]))
 
 
 @click.command("journal")
@@ -351,7 +367,10 @@ def export_journal(state, case_no, out, force):
 
     with state.ledger().read() as session:
         done = journal.export_journal(session, out, case_no=case_no, force=force, database=state.url, tz=state.tz)
-    emit(state, done, f"{done['path']}: {count(done['transactions'], 'transaction')}, {count(done['prices'], 'price')}")
+    transactions = ngettext("{n} transaction", "{n} transactions", done["transactions"]).format(
+        n=number(done["transactions"]))
+    prices = ngettext("{n} price", "{n} prices", done["prices"]).format(n=number(done["prices"]))
+    emit(state, done, f"{done['path']}: {transactions}, {prices}")
 
 
 @click.command("audit")
@@ -379,4 +398,5 @@ def export_audit(state, audit, out, lang, force):
         report = asdict(audits.show_audit(session, audit))
     done = write_audit_workbook(report, out, lang=lang, tz=state.tz, force=force, database=state.url)
     emit(state, {"path": done.path, "sha256": done.sha256, "bytes": done.bytes, **done.rows},
-         f"{done.path}: {count(done.rows['items'], 'item')}, {count(done.rows['findings'], 'finding')}")
+         f"{done.path}: {items_count(done.rows['items'])}, "
+         + ngettext("{n} finding", "{n} findings", done.rows["findings"]).format(n=number(done.rows["findings"])))

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import click
 
+from ledger.i18n import _
+
 # Whether this command already wrote its JSON document: a refusal after it (verify's findings,
 # then exit 3) must not add a second one.
 _json_written = False
@@ -136,7 +138,7 @@ def table(rows: Sequence[dict], columns: Sequence, *, wide: bool = False, width:
     """Lines of a table with a header; widths fit the content. Columns are (key, header)
     pairs or Col; unless `wide`, the table is fitted to `width` (see fit_columns)."""
     if not rows:
-        return ["(none)"]
+        return [_("(none)")]
     cols = fit_columns(rows, columns, wide=wide, width=width)
     cells = [[_clip(_cell(r, c.key), c.cap) for c in cols] for r in rows]
     widths = [max(len(c.header), *(len(cell[i]) for cell in cells)) for i, c in enumerate(cols)]
@@ -146,8 +148,16 @@ def table(rows: Sequence[dict], columns: Sequence, *, wide: bool = False, width:
     return lines
 
 
+def labelled(pairs: Iterable[tuple[str, object]], gap: int = 2) -> list[str]:
+    """'label:  value' lines, the values lined up `gap` spaces after the longest label. The
+    labels come translated (`_("case:")`); a value None is shown as '-'."""
+    pairs = [(label, "-" if value is None else value) for label, value in pairs]
+    width = max((len(label) for label, _value in pairs), default=0) + gap
+    return [f"{label.ljust(width)}{value}" for label, value in pairs]
+
+
 def warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
+    click.echo(_("warning: {message}").format(message=message), err=True)
 
 
 def _is_terminal(stream) -> bool:

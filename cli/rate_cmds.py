@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from ledger.i18n import count
+from ledger.i18n import _
 
 from .app import by_option, pass_state
-from .case_cmds import case_group
+from .case_cmds import case_group, cash_line, items_count
 from .output import FLEX, Col, emit, table
 
 SIDE_CHOICE = click.Choice(["buy", "sell", "mid"])
@@ -60,14 +60,16 @@ def rate_set(state, date, base, quote, rate, source, side, supersede, reason, by
 
     result = state.ledger().write(rates.set_rate, date, base, quote, rate, source=source, side=side,
                                   supersede=supersede, reason=reason, by=by)
-    shown = (f"{result['date']} 1 {result['base']} = {result['rate']} {result['quote']} "
-             f"({result['side']}, source {result['source']})")
+    shown = _("{date} 1 {base} = {rate} {quote} ({side}, source {source})").format(
+        date=result["date"], base=result["base"], rate=result["rate"], quote=result["quote"], side=result["side"],
+        source=result["source"])
     if result["status"] == "already-recorded":
-        line = f"already recorded: {shown} as event {result['seq']}; nothing written"
+        line = _("already recorded: {rate} as event {seq}; nothing written")
     elif result["status"] == "superseded":
-        line = f"recorded {shown} as event {result['seq']}, superseding event {result['supersedes']}"
+        line = _("recorded {rate} as event {seq}, superseding event {supersedes}")
     else:
-        line = f"recorded {shown} as event {result['seq']}"
+        line = _("recorded {rate} as event {seq}")
+    line = line.format(rate=shown, seq=result["seq"], supersedes=result.get("supersedes"))
     emit(state, result, line)
 
 
@@ -96,16 +98,17 @@ def rate_import(state, file, source, side, supersede, reason, by):
     result = state.ledger().write(rates.import_rates, file.read_bytes(), file.name, source=source, side=side,
                                   supersede=supersede, reason=reason, by=by)
     if result["status"] == "already-recorded":
-        line = (f"already recorded: all {result['rows']} rates of {result['file_name']} from {result['source']} "
-                "are in the ledger; nothing written")
+        line = _("already recorded: all {rows} rates of {file_name} from {source} are in the ledger; "
+                 "nothing written").format(rows=result["rows"], file_name=result["file_name"], source=result["source"])
     else:
-        line = (f"imported {result['imported']} rates ({result['first_date']} to {result['last_date']}) from "
-                f"{result['file_name']} ({result['format']}, sha256 {result['file_sha256'][:16]}...) as event "
-                f"{result['seq']}")
+        line = _("imported {n} rates ({first} to {last}) from {file_name} ({format}, sha256 {sha256}...) as event "
+                 "{seq}").format(n=result["imported"], first=result["first_date"], last=result["last_date"],
+                                 file_name=result["file_name"], format=result["format"],
+                                 sha256=result["file_sha256"][:16], seq=result["seq"])
         if result["unchanged"]:
-            line += f"; {result['unchanged']} already recorded"
+            line += _("; {n} already recorded").format(n=result["unchanged"])
         if result["superseded"]:
-            line += f"; {result['superseded']} superseded"
+            line += _("; {n} superseded").format(n=result["superseded"])
     emit(state, result, line)
 
 
@@ -125,10 +128,11 @@ def rate_list(state, date_from, date_to):
 
     with state.ledger().read() as session:
         rows = rates.list_rates(session, date_from, date_to)
-    shown = [{**r, "status": f"superseded by {r['superseded_by']}" if r["superseded"] else "current"} for r in rows]
-    emit(state, rows, table(shown, [Col("date", "DATE"), Col("pair", "PAIR"), Col("rate", "RATE"), Col("side", "SIDE"),
-                                    Col("source", "SOURCE", flex=FLEX), Col("seq", "EVENT"), Col("status", "STATUS")],
-                            wide=state.wide))
+    shown = [{**r, "status": _("superseded by {seq}").format(seq=r["superseded_by"]) if r["superseded"]
+              else _("current")} for r in rows]
+    emit(state, rows, table(shown, [Col("date", _("DATE")), Col("pair", _("PAIR")), Col("rate", _("RATE")),
+                                    Col("side", _("SIDE")), Col("source", _("SOURCE"), flex=FLEX),
+                                    Col("seq", _("EVENT")), Col("status", _("STATUS"))], wide=state.wide))
 
 
 def as_of_option(f):
@@ -165,10 +169,11 @@ def convert_command(state, amount, currency, to, on, side, source, as_of):
     rate = rates.RateUsed(**result["rate"])
     emit(state, result, [
         _figure(result["converted_minor"], result["to"]),
-        f"  = {_figure(result['amount_minor'], result['currency'])} {'/' if result['inverse'] else '*'} "
-        f"{rate.rate}, rounded half up, on {result['on']}",
-        f"  rate: {rate.citation()}",
-        *([f"  as of event {result['as_of']}"] if result["as_of"] else []),
+        "  " + _("= {amount} {operator} {rate}, rounded half up, on {date}").format(
+            amount=_figure(result["amount_minor"], result["currency"]), operator="/" if result["inverse"] else "*",
+            rate=rate.rate, date=result["on"]),
+        "  " + _("rate: {citation}").format(citation=rate.citation()),
+        *(["  " + _("as of event {seq}").format(seq=result["as_of"])] if result["as_of"] else []),
     ])
 
 
@@ -197,19 +202,22 @@ def case_totals(state, case_no, in_currency, side, source, as_of):
         totals = rates.case_totals(session, case_no, in_currency=in_currency, side=side, source=source,
                                    tz=state.tz, as_of=as_of)
     cur = totals.in_currency
-    lines = [f"case:   {totals.case_no}" + (f"  (as of event {totals.as_of})" if totals.as_of else ""),
-             f"cash in {cur} ({totals.side} rates):"]
+    case_label, total_label = _("case:"), _("total:")
+    width = max(len(case_label), len(total_label)) + 2
+    lines = [case_label.ljust(width) + totals.case_no
+             + ("  " + _("(as of event {seq})").format(seq=totals.as_of) if totals.as_of else ""),
+             _("cash in {currency} ({side} rates):").format(currency=cur, side=totals.side)]
     if not totals.per_currency:
-        lines.append("  (none)")
+        lines.append("  " + _("(none)"))
     for p in totals.per_currency:
-        lines.append(f"  {p['currency']}  {show_money(p['minor'], p['currency']):>18}  in {count(p['items'], 'item')}"
-                     f"  = {show_money(p['converted_minor'], cur):>18}")
+        lines.append(cash_line(p["currency"], show_money(p["minor"], p["currency"]), p["items"])
+                     + f"  = {show_money(p['converted_minor'], cur):>18}")
         if p["deposited_minor"]:
-            lines.append(f"       deposited {show_money(p['deposited_minor'], p['currency'])}"
-                         f" in {count(p['deposited_items'], 'item')}, undeposited "
-                         f"{show_money(p['undeposited_minor'], p['currency'])}")
-    lines.append(f"total:  {show_money(totals.total_minor, cur)}")
+            lines.append("       " + _("deposited {amount} in {items}, undeposited {rest}").format(
+                amount=show_money(p["deposited_minor"], p["currency"]), items=items_count(p["deposited_items"]),
+                rest=show_money(p["undeposited_minor"], p["currency"])))
+    lines.append(total_label.ljust(width) + show_money(totals.total_minor, cur))
     if totals.rates:
-        lines.append("rates used:")
+        lines.append(_("rates used:"))
         lines.extend(f"  {r.citation()}" for r in totals.rates)
     emit(state, totals.as_dict(), lines)

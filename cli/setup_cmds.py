@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from ledger.i18n import _
+
 from .app import by_option, pass_state
-from .output import FLEX, Col, emit, table
+from .output import FLEX, Col, emit, labelled, table
 
 ROLE_CHOICE = click.Choice(["officer", "custodian", "auditor", "prosecutor", "admin"])
 
@@ -36,13 +38,15 @@ def db_upgrade(state):
     after = ledger.current_revision()
     moved = ledger.write(record_format_upgrade)
     signed = ledger.write(record_signatures_required)
-    lines = [f"schema at revision {after}" + (" (was empty)" if before is None else f" (was {before})")]
+    lines = [_("schema at revision {after} (was empty)").format(after=after) if before is None else
+             _("schema at revision {after} (was {before})").format(after=after, before=before)]
     if moved:
-        lines.append(f"log moved to format 2 at event {moved['seq']}; the format 1 head {moved['format_1_head']} "
-                     "still proves its prefix with 'evidence verify --expect-head'")
+        lines.append(_("log moved to format 2 at event {seq}; the format 1 head {head} still proves its prefix "
+                       "with 'evidence verify --expect-head'").format(seq=moved["seq"], head=moved["format_1_head"]))
     if signed:
-        lines.append(f"every event from seq {signed['signatures_from']} on is signed by its officer's key; start "
-                     "with 'evidence init --admin BADGE --name NAME', then enrol each officer's key")
+        lines.append(_("every event from seq {seq} on is signed by its officer's key; start with 'evidence init "
+                       "--admin BADGE --name NAME', then enrol each officer's key").format(
+            seq=signed["signatures_from"]))
     emit(state, {"url": _shown(state.url), "from": before, "to": after, "format_upgrade": moved,
                  "signatures_required": signed}, lines)
 
@@ -79,7 +83,7 @@ def init_command(state, admin, name, unit, out):
     if lg.exists():
         with lg.read() as session:
             registry.check_can_init(session)
-    passphrase = _passphrase(f"Passphrase for the new key of {badge}", confirm=True)
+    passphrase = _passphrase(_("Passphrase for the new key of {name}").format(name=badge), confirm=True)
     key = keys.generate_key_file(path, badge, passphrase, make_parents=not out)
     state.keyring.files[badge] = key.path
     try:
@@ -89,8 +93,11 @@ def init_command(state, admin, name, unit, out):
         raise
     result["key_file"] = str(key.path)
     result["public_key_file"] = str(keys.write_public_key_file(key))
-    emit(state, result, [f"{badge}", f"admin {badge} ({name}); key {result['key_id']} in {key.path}",
-                         f"every event from seq {result['signatures_from']} on is signed by the officer who acted"])
+    emit(state, result, [f"{badge}",
+                         _("admin {badge} ({name}); key {key_id} in {path}").format(
+                             badge=badge, name=name, key_id=result["key_id"], path=key.path),
+                         _("every event from seq {seq} on is signed by the officer who acted").format(
+                             seq=result["signatures_from"])])
 
 
 @db_group.command("status")
@@ -115,15 +122,15 @@ def db_status(state):
     if data["up_to_date"]:
         advice = ""
     elif current is not None and current not in known_revisions():
-        advice = "  -> made by a newer evidence: upgrade this program"
+        advice = "  " + _("-> made by a newer evidence: upgrade this program")
     else:
-        advice = "  -> run 'evidence db upgrade'"
-    emit(state, data, [
-        f"backend:  {data['backend']}",
-        f"url:      {data['url']}",
-        f"current:  {current or '(no schema)'}",
-        f"latest:   {SCHEMA_REVISION}" + advice,
-    ])
+        advice = "  " + _("-> run 'evidence db upgrade'")
+    emit(state, data, labelled([
+        (_("backend:"), data["backend"]),
+        (_("url:"), data["url"]),
+        (_("current:"), current or _("(no schema)")),
+        (_("latest:"), f"{SCHEMA_REVISION}{advice}"),
+    ]))
 
 
 def _shown(url: str) -> str:
@@ -183,7 +190,7 @@ def officer_update(state, badge, name, unit, role, by):
     if name is None and unit is None and role is None:
         from ledger.errors import InputError
 
-        raise InputError("Say what to change: --name, --unit or --role.")
+        raise InputError(_("Say what to change: --name, --unit or --role."))
     emit(state, state.ledger().write(registry.update_officer, badge, by=by, name=name, unit=unit, role=role))
 
 
@@ -247,7 +254,8 @@ def officer_key_revoke(state, badge, keyid, reason, by):
     from ledger import registry
 
     result = state.ledger().write(registry.revoke_officer_key, badge, keyid, reason=reason, by=by)
-    emit(state, result, [f"key {result['key_id']} of {result['badge']} revoked at seq {result['revoked_seq']}"])
+    emit(state, result, [_("key {key_id} of {badge} revoked at seq {seq}").format(
+        key_id=result["key_id"], badge=result["badge"], seq=result["revoked_seq"])])
 
 
 @officer_group.command("login")
@@ -266,7 +274,8 @@ def officer_login(state, badge, role_name, by):
     from ledger import registry
 
     result = state.ledger().write(registry.map_login, badge, role_name, by=by)
-    emit(state, result, [f"login {result['role_name']} writes as {result['badge']}"])
+    emit(state, result, [_("login {role_name} writes as {badge}").format(role_name=result["role_name"],
+                                                                         badge=result["badge"])])
 
 
 @officer_group.command("list")
@@ -285,12 +294,12 @@ def officer_list(state, keys):
     with state.ledger().read() as session:
         rows = registry.list_keys(session) if keys else registry.list_officers(session)
     if keys:
-        emit(state, rows, table(rows, [Col("badge", "BADGE"), Col("key_id", "KEY"), Col("added_seq", "ADDED"),
-                                       Col("revoked_seq", "REVOKED"), Col("revoked_reason", "REASON", flex=FLEX)],
-                                wide=state.wide))
+        emit(state, rows, table(rows, [Col("badge", _("BADGE")), Col("key_id", _("KEY")),
+                                       Col("added_seq", _("ADDED")), Col("revoked_seq", _("REVOKED")),
+                                       Col("revoked_reason", _("REASON"), flex=FLEX)], wide=state.wide))
         return
-    emit(state, rows, table(rows, [Col("badge", "BADGE"), Col("role", "ROLE"), Col("name", "NAME", flex=FLEX),
-                                   Col("unit", "UNIT", flex=FLEX)], wide=state.wide))
+    emit(state, rows, table(rows, [Col("badge", _("BADGE")), Col("role", _("ROLE")), Col("name", _("NAME"), flex=FLEX),
+                                   Col("unit", _("UNIT"), flex=FLEX)], wide=state.wide))
 
 
 @click.group("location")
@@ -332,5 +341,5 @@ def location_list(state):
 
     with state.ledger().read() as session:
         rows = registry.list_locations(session)
-    emit(state, rows, table(rows, [Col("code", "CODE"), Col("kind", "KIND"), Col("name", "NAME", flex=FLEX)],
+    emit(state, rows, table(rows, [Col("code", _("CODE")), Col("kind", _("KIND")), Col("name", _("NAME"), flex=FLEX)],
                             wide=state.wide))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ledger.i18n import count
+from ledger.i18n import _, ngettext, number
 
 from .app import pass_state
+from .case_cmds import items_count
 from .export_cmds import export_group
 from .output import emit, progress
 
@@ -37,8 +38,8 @@ def verify_command(state, case_no, expect_head, since_file, trusted):
 
     since, since_findings = None, []
     if trusted and not since_file:
-        raise InputError("--trust names the keys that must have signed the --since checkpoint, but no --since "
-                         "was given.", hint="Add --since CHECKPOINT_FILE, or drop --trust.")
+        raise InputError(_("--trust names the keys that must have signed the --since checkpoint, but no --since "
+                           "was given."), hint=_("Add --since CHECKPOINT_FILE, or drop --trust."))
     if since_file:
         from ledger.log import note
 
@@ -50,31 +51,38 @@ def verify_command(state, case_no, expect_head, since_file, trusted):
         with state.ledger().read() as session:
             return verify.head_seq(session)
 
-    with progress("verifying", events, show=not state.json) as tick, state.ledger().read() as session:
+    with progress(_("verifying"), events, show=not state.json) as tick, state.ledger().read() as session:
         report = verify.verify_log(session, case_no=case_no, expect_head=expect_head, since=since,
                                    since_findings=since_findings, progress=tick)
-    scope = f" (case {report.case}: {count(report.items_checked, 'item')})" if report.case else ""
+    scope = (" " + _("(case {case_no}: {items})").format(case_no=report.case, items=items_count(report.items_checked))
+             if report.case else "")
     if report.ok:
-        emit(state, report.as_dict(), [f"verify: clean. {count(report.events, 'event')} checked{scope}.",
-                                       f"head: {report.head_seq}:{report.head_hash}"])
+        emit(state, report.as_dict(), [
+            ngettext("verify: clean. {n} event checked{scope}.", "verify: clean. {n} events checked{scope}.",
+                     report.events).format(n=number(report.events), scope=scope),
+            _("head: {seq}:{hash}").format(seq=report.head_seq, hash=report.head_hash)])
         return
     emit(state, report.as_dict(), [f.render() for f in report.findings])
-    where = "in the JSON document on stdout" if state.json else "listed above"
-    raise VerificationFailed(_summary(report, scope),
-                             hint=f"The findings are {where}; do not trust this ledger until they are explained.")
+    hint = (_("The findings are in the JSON document on stdout; do not trust this ledger until they are explained.")
+            if state.json else _("The findings are listed above; do not trust this ledger until they are explained."))
+    raise VerificationFailed(_summary(report, scope), hint=hint)
 
 
 def _summary(report, scope: str) -> str:
     """One sentence: the first bad event comes only from findings about the log itself; a
     table that differs from the log is reported as such."""
     log, tables = len(report.log_findings), len(report.table_findings)
-    in_tables = f"{count(tables, 'problem')} in the tables that show the current state (they differ from the log)"
+    in_tables = ngettext("{n} problem in the tables that show the current state (they differ from the log)",
+                         "{n} problems in the tables that show the current state (they differ from the log)",
+                         tables).format(n=number(tables))
     if not log:
-        return f"verify found {in_tables}{scope}; the log itself is intact."
-    text = f"verify found {count(log, 'problem')} in the log{scope}"
+        return _("verify found {in_tables}{scope}; the log itself is intact.").format(in_tables=in_tables,
+                                                                                       scope=scope)
+    text = ngettext("verify found {n} problem in the log{scope}", "verify found {n} problems in the log{scope}",
+                    log).format(n=number(log), scope=scope)
     if report.first_bad_seq is not None:
-        text += f"; the first bad event is seq {report.first_bad_seq}"
-    return text + (f", and {in_tables}." if tables else ".")
+        text += _("; the first bad event is seq {seq}").format(seq=report.first_bad_seq)
+    return text + (_(", and {in_tables}.").format(in_tables=in_tables) if tables else ".")
 
 
 @export_group.command("log")
@@ -112,9 +120,11 @@ def _signing_key(path: str):
     from .key_cmds import _passphrase
 
     name = keys.read_key_name(path)  # a wrong file is refused before the passphrase is asked
-    return keys.load_key_file(path, _passphrase(f"Passphrase of key {name}", confirm=False))
+    return keys.load_key_file(path, _passphrase(_("Passphrase of key {name}").format(name=name), confirm=False))
 
 
 def _bundle_line(done: dict) -> str:
-    text = f"{done['events']} events of a log of {done['tree_size']}, root {done['root']}"
-    return text + (f", head {done['head']}" if done["head"] else "")
+    # The English says "events" for one event too.
+    text = ngettext("{events} events of a log of {size}, root {root}", "{events} events of a log of {size}, root {root}",
+                    done["events"]).format(events=done["events"], size=done["tree_size"], root=done["root"])
+    return text + (_(", head {head}").format(head=done["head"]) if done["head"] else "")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ledger.i18n import _, ngettext
+
 from .app import pass_state
 from .output import emit, progress
 
@@ -55,7 +57,7 @@ def export_xlsx(state, case_no, out, in_currency, side, source, lang, force, unv
     with state.ledger().read() as session:
         inv = case_inventory(session, case_no, in_currency=in_currency, side=side, source=source,
                              tz=state.tz, by=by, verified=not unverified)
-        with progress("writing", inv.row_total(), show=not state.json) as tick:
+        with progress(_("writing"), inv.row_total(), show=not state.json) as tick:
             done = write_case_workbook(inv, out, lang=lang, force=force, progress=tick, database=state.url)
     data = {
         "id": done.path, "path": done.path, "sha256": done.sha256, "bytes": done.bytes, "lang": lang,
@@ -63,7 +65,9 @@ def export_xlsx(state, case_no, out, in_currency, side, source, lang, force, unv
         "ledger_head": {"seq": inv.head_seq, "hash": inv.head_hash}, "verified": inv.verified,
         "total": {"currency": inv.totals.in_currency, "amount": inv.totals.total},
     }
-    lines = [f"wrote {done.path}" + ("" if inv.verified else " (NOT VERIFIED: the case's tables were not checked)")]
-    lines += [f"  {done.sheets[k]:<20} {n:>7} {'row' if n == 1 else 'rows'}" for k, n in done.rows.items()]
+    lines = [(_("wrote {path}") if inv.verified else
+              _("wrote {path} (NOT VERIFIED: the case's tables were not checked)")).format(path=done.path)]
+    lines += [f"  {done.sheets[k]:<20} " + ngettext("{n:>7} row", "{n:>7} rows", n).format(n=n)
+              for k, n in done.rows.items()]
     lines.append(f"sha256 {done.sha256}")
     emit(state, data, lines)

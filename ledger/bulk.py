@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.errors import InputError, LedgerError
+from ledger.i18n import _, ngettext, number
 from ledger.items import (
     KIND_FIELDS,
     KINDS,
@@ -53,11 +54,12 @@ Progress = Callable[[int], None]
 
 @dataclass
 class Checked:
-    """Rows validated: one spec per good row (with its sheet row number), sentences for the rest."""
+    """Rows validated: one spec per good row (with its sheet row number), sentences for the rest
+    (each with the number of its row, which orders them)."""
 
     specs: list[ItemSpec] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def __reduce__(self):
@@ -67,7 +69,7 @@ class Checked:
         return _checked, (specs, self.rows, self.errors, self.warnings)
 
 
-def _checked(specs: list[tuple], rows: list[int], errors: list[str], warnings: list[str]) -> Checked:
+def _checked(specs: list[tuple], rows: list[int], errors: list[tuple[int, str]], warnings: list[str]) -> Checked:
     new = ItemSpec.__new__
     out = []
     for kind, columns, fields, officers, location, warned, notes in specs:
@@ -253,27 +255,28 @@ def kind_name(value: str) -> str:
 def _decode_csv(path: Path, data: bytes) -> str:
     if data.startswith(b"PK\x03\x04"):
         raise InputError(
-            f"{path.name} is a zip archive (an .xlsx workbook?), not CSV text.",
-            hint="Give a workbook a name ending in .xlsx, or save the sheet as CSV UTF-8.",
+            _("{file} is a zip archive (an .xlsx workbook?), not CSV text.").format(file=path.name),
+            hint=_("Give a workbook a name ending in .xlsx, or save the sheet as CSV UTF-8."),
         )
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError(
-            f"{path.name} is UTF-16 text; evidence reads CSV in UTF-8.",
-            hint="Save the sheet as 'CSV UTF-8 (comma delimited)'.",
+            _("{file} is UTF-16 text; evidence reads CSV in UTF-8.").format(file=path.name),
+            hint=_("Save the sheet as 'CSV UTF-8 (comma delimited)'."),
         )
     if b"\x00" in data[:65536] or b"\x00" in data:
         raise InputError(
-            f"{path.name} is a binary file, not CSV text.",
-            hint="Give a .csv saved as CSV UTF-8, or an .xlsx workbook.",
+            _("{file} is a binary file, not CSV text.").format(file=path.name),
+            hint=_("Give a .csv saved as CSV UTF-8, or an .xlsx workbook."),
         )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
-            f"{path.name} is not UTF-8 text: byte 0x{data[exc.start]:02X} on line {line} cannot be read.",
-            hint="Save the sheet as 'CSV UTF-8 (comma delimited)' (Latin-1 / Windows-1252 files are refused "
-                 "so that no name is silently garbled).",
+            _("{file} is not UTF-8 text: byte 0x{byte:02X} on line {line} cannot be read.").format(
+                file=path.name, byte=data[exc.start], line=line),
+            hint=_("Save the sheet as 'CSV UTF-8 (comma delimited)' (Latin-1 / Windows-1252 files are refused "
+                   "so that no name is silently garbled)."),
         ) from exc
 
 
@@ -289,8 +292,9 @@ def _csv_rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str | None]]]
             yield number, [cell if cell.strip() else None for cell in row]
     except csv.Error as exc:
         raise InputError(
-            f"{path.name} row {reader.line_num}: the CSV cannot be parsed ({exc}).",
-            hint="Check for an unclosed quote in that row.",
+            _("{file} row {row}: the CSV cannot be parsed ({problem}).").format(
+                file=path.name, row=reader.line_num, problem=exc),
+            hint=_("Check for an unclosed quote in that row."),
         ) from exc
 
 
@@ -304,73 +308,90 @@ def _rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str | None]]]:
 
 def _read_file(path: Path) -> bytes:
     if path.suffix.lower() not in SUFFIXES:
-        raise InputError(
-            f"{path.name}: evidence imports .csv and .xlsx files, not {path.suffix or 'files without a suffix'}.",
-            hint="Save the sheet as CSV UTF-8 or as an .xlsx workbook.",
-        )
+        message = (_("{file}: evidence imports .csv and .xlsx files, not {suffix}.") if path.suffix else
+                   _("{file}: evidence imports .csv and .xlsx files, not files without a suffix."))
+        raise InputError(message.format(file=path.name, suffix=path.suffix),
+                         hint=_("Save the sheet as CSV UTF-8 or as an .xlsx workbook."))
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
-        raise InputError(f"{path} does not exist.", hint="Check the path of the file to import.") from exc
+        raise InputError(_("{path} does not exist.").format(path=path),
+                         hint=_("Check the path of the file to import.")) from exc
     except OSError as exc:
-        raise InputError(f"{path} cannot be read: {exc.strerror}.", hint="Check the path and its permissions.") from exc
+        raise InputError(_("{path} cannot be read: {reason}.").format(path=path, reason=exc.strerror),
+                         hint=_("Check the path and its permissions.")) from exc
     if not data.strip():
-        raise InputError(f"{path.name} is empty.", hint="The first row names the columns (kind, ...); one item per row after it.")
+        raise InputError(_("{file} is empty.").format(file=path.name),
+                         hint=_("The first row names the columns (kind, ...); one item per row after it."))
     return data
 
 
-_FORMULA_FIX = ("evidence imports typed values only, because the result saved with a formula need not be what a "
-                "spreadsheet program shows. Copy the sheet and paste values only (Paste Special > Values), then "
-                "import the file again.")
-
-
-def _formula_error(row: int, column: str | None, formula: Formula) -> str:
-    where = f"row {row}, column {column}" if column else f"row {row}"
-    return f"{where} (cell {formula.cell}) holds a formula ({show_value(formula.text)}); {_FORMULA_FIX}"
+def _formula_error(row: int, column: str | None, formula: Formula) -> tuple[int, str]:
+    names = {"row": row, "column": column, "cell": formula.cell, "formula": show_value(formula.text)}
+    if column:
+        text = _("row {row}, column {column} (cell {cell}) holds a formula ({formula}); evidence imports typed values "
+                 "only, because the result saved with a formula need not be what a spreadsheet program shows. Copy "
+                 "the sheet and paste values only (Paste Special > Values), then import the file again.")
+    else:
+        text = _("row {row} (cell {cell}) holds a formula ({formula}); evidence imports typed values only, because "
+                 "the result saved with a formula need not be what a spreadsheet program shows. Copy the sheet and "
+                 "paste values only (Paste Special > Values), then import the file again.")
+    return row, text.format(**names)
 
 
 def _listed(values: Sequence[str], limit: int = MAX_LISTED) -> str:
     """At most `limit` of `values`, then how many more were left out."""
     shown = ", ".join(values[:limit])
-    return shown + (f" and {len(values) - limit:,} more" if len(values) > limit else "")
+    if len(values) <= limit:
+        return shown
+    left = len(values) - limit
+    return ngettext("{values} and {n} more", "{values} and {n} more", left).format(values=shown, n=number(left))
 
 
 def _header(path: Path, cells: list) -> list[str | None]:
     formulas = [c for c in cells if isinstance(c, Formula)]
     if formulas:
         raise InputError(
-            f"{path.name}: the header row holds formulas, in cell{'s' if len(formulas) > 1 else ''} "
-            f"{_listed([f.cell for f in formulas])}.",
-            hint="The first row names the columns as typed text. Copy the sheet and paste values only "
-                 "(Paste Special > Values), then import the file again.",
+            ngettext("{file}: the header row holds formulas, in cell {cells}.",
+                     "{file}: the header row holds formulas, in cells {cells}.", len(formulas)).format(
+                file=path.name, cells=_listed([f.cell for f in formulas])),
+            hint=_("The first row names the columns as typed text. Copy the sheet and paste values only "
+                   "(Paste Special > Values), then import the file again."),
         )
     names: list[str | None] = [column_name(c) if c else None for c in cells]
     problems = []
     unknown = list(dict.fromkeys(c for c, n in zip(cells, names, strict=True) if n and n not in COLUMNS))
     if unknown:
-        problems.append(f"row 1: unknown column{'s' if len(unknown) > 1 else ''} "
-                        f"{_listed([show_value(u) for u in unknown])}.")
+        problems.append(ngettext("row 1: unknown column {columns}.", "row 1: unknown columns {columns}.",
+                                 len(unknown)).format(columns=_listed([show_value(u) for u in unknown])))
     for name, n in Counter(n for n in names if n in COLUMNS).items():
         if n > 1:  # at most one line per known column
-            problems.append(f"row 1: column {name} appears {n} times.")
+            problems.append(_("row 1: column {column} appears {n} times.").format(column=name, n=n))
     if "kind" not in names:
-        problems.append("row 1: there is no kind column.")
+        problems.append(_("row 1: there is no kind column."))
     if problems:
         raise InputError(
-            f"{path.name}: the header row is not usable:", details=problems,
-            hint=f"The first row names the columns: kind, then any of {', '.join(COLUMNS[1:])} "
-                 "('_' may stand for '-', case does not matter), or their Spanish names (tipo, monto, moneda, "
-                 "placa...; see docs/import.md).",
+            _("{file}: the header row is not usable:").format(file=path.name), details=problems,
+            hint=_("The first row names the columns: kind, then any of {columns} ('_' may stand for '-', case does "
+                   "not matter), or their Spanish names (tipo, monto, moneda, placa...; see docs/import.md).").format(
+                columns=", ".join(COLUMNS[1:])),
         )
     return names
 
 
-def _row_error(row: int, message: str) -> str:
+def _at_row(row: int, column: str | None, message: str) -> str:
+    """'row 7, column imei: ...' or 'row 7: ...', in the current language."""
+    if column:
+        return _("row {row}, column {column}: {message}").format(row=row, column=column, message=message)
+    return _("row {row}: {message}").format(row=row, message=message)
+
+
+def _row_error(row: int, message: str) -> tuple[int, str]:
     """'row 7, column imei: imei '123' has 3 digits...' from a validator's sentence about --imei."""
     match = re.match(r"--([a-z0-9-]+)", message)
     column = match.group(1) if match and match.group(1) in COLUMNS else None
     text = re.sub(r"--([a-z0-9-]+)", lambda m: m.group(1) if m.group(1) in COLUMNS else m.group(0), message)
-    return f"row {row}, column {column}: {text}" if column else f"row {row}: {text}"
+    return row, _at_row(row, column, text)
 
 
 def open_file(path: Path | str, *, parallel: bool | None = None) -> Plan:
@@ -385,11 +406,12 @@ def open_file(path: Path | str, *, parallel: bool | None = None) -> Plan:
     with collector_paused():
         names, rows, header_row = _table(path, data)
     if names is None:
-        raise InputError(f"{path.name} is empty.", hint="The first row names the columns; one item per row after it.")
+        raise InputError(_("{file} is empty.").format(file=path.name),
+                         hint=_("The first row names the columns; one item per row after it."))
     if not rows:
         raise InputError(
-            f"{path.name} has a header (row {header_row}) but no rows of items.",
-            hint="Add one item per row below the header.",
+            _("{file} has a header (row {row}) but no rows of items.").format(file=path.name, row=header_row),
+            hint=_("Add one item per row below the header."),
         )
     return Plan(path, sha256, names, rows, parallel)
 
@@ -399,28 +421,28 @@ def _table(path: Path, data: bytes) -> tuple[list[str | None] | None, list[tuple
     names: list[str | None] | None = None
     rows: list[tuple[int, list]] = []
     header_row = 0
-    for number, cells in _rows(path, data):
+    for row_no, cells in _rows(path, data):
         if names is None:
             if not any(cells):
                 continue  # blank lines above the header
             names = _header(path, cells)
-            header_row = number
+            header_row = row_no
             continue
         if not any(cells):
             continue
         if len(rows) >= MAX_ROWS:
             raise InputError(
-                f"{path.name} has more than {MAX_ROWS:,} rows.",
-                hint="Split it into several files of at most that many rows and import each.",
+                _("{file} has more than {most} rows.").format(file=path.name, most=number(MAX_ROWS)),
+                hint=_("Split it into several files of at most that many rows and import each."),
             )
-        rows.append((number, cells))
+        rows.append((row_no, cells))
     return names, rows, header_row
 
 
-def _validate_row(out: Checked, number: int, names: list[str | None], cells: list, base_dir: Path) -> None:
+def _validate_row(out: Checked, row: int, names: list[str | None], cells: list, base_dir: Path) -> None:
     formulas = [(i, c) for i, c in enumerate(cells) if isinstance(c, Formula)]
     if formulas:
-        out.errors.extend(_formula_error(number, names[i] if i < len(names) else None, f) for i, f in formulas)
+        out.errors.extend(_formula_error(row, names[i] if i < len(names) else None, f) for i, f in formulas)
         return
     raw: dict[str, str] = {}
     for i, cell in enumerate(cells):
@@ -428,44 +450,61 @@ def _validate_row(out: Checked, number: int, names: list[str | None], cells: lis
             continue
         name = names[i] if i < len(names) else None
         if name is None:
-            out.errors.append(
-                f"row {number}: the value {show_value(cell)} in column {i + 1} has no column name in the header.")
+            out.errors.append((row, _(
+                "row {row}: the value {value} in column {index} has no column name in the header.").format(
+                row=row, value=show_value(cell), index=i + 1)))
             return
         raw[name] = cell
     kind = kind_name(raw.pop("kind", None) or "")
     if not kind:
-        out.errors.append(f"row {number}, column kind: the kind is empty; give one of {', '.join(KINDS)}.")
+        out.errors.append((row, _("row {row}, column kind: the kind is empty; give one of {kinds}.").format(
+            row=row, kinds=", ".join(KINDS))))
         return
     try:
         spec = prepare_item(kind, raw, base_dir=base_dir)
     except LedgerError as exc:
         if kind not in KINDS:
-            out.errors.append(f"row {number}, column kind: {kind[:40]!r} is not a kind of item; "
-                                f"use one of {', '.join(KINDS)}.")
+            out.errors.append((row, _("row {row}, column kind: {kind!r} is not a kind of item; use one of "
+                                      "{kinds}.").format(row=row, kind=kind[:40], kinds=", ".join(KINDS))))
         else:
             for message in exc.details or [exc.render().replace("\n", " ")]:
-                out.errors.append(_row_error(number, message))
+                out.errors.append(_row_error(row, message))
         return
     out.specs.append(spec)
-    out.rows.append(number)
-    out.warnings.extend(f"row {number}: {w}" for w in spec.warnings)
+    out.rows.append(row)
+    out.warnings.extend(_at_row(row, None, w) for w in spec.warnings)
 
 
 # -- writing ---------------------------------------------------------------------------
 def _refuse(path: Path, errors: Sequence[str]) -> InputError:
     listed = list(errors[:MAX_LISTED])
     if len(errors) > MAX_LISTED:
-        listed.append(f"... and {len(errors) - MAX_LISTED} more errors not listed.")
+        left = len(errors) - MAX_LISTED
+        listed.append(ngettext("... and {n} more error not listed.", "... and {n} more errors not listed.",
+                               left).format(n=left))
     return InputError(
-        f"{path.name} has {len(errors)} error{'s' if len(errors) != 1 else ''}; nothing was imported:",
-        details=listed, hint="Correct these rows and import the whole file again.",
+        ngettext("{file} has {n} error; nothing was imported:", "{file} has {n} errors; nothing was imported:",
+                 len(errors)).format(file=path.name, n=len(errors)),
+        details=listed, hint=_("Correct these rows and import the whole file again."),
     )
 
 
-def _reference_error(message: str) -> str:
+def _row_label(row: int) -> str:
+    """What `check_references` puts in front of a row's sentence, for `_reference_error` to read
+    back and show in the officer's language."""
+    return f"row {row}"
+
+
+def _reference_error(message: str) -> tuple[int, str]:
     """'row 7: --counted-by: no officer ...' -> 'row 7, column counted-by: no officer ...'."""
-    match = re.match(r"(row \d+): --([a-z0-9-]+): (.*)", message)
-    return f"{match.group(1)}, column {match.group(2)}: {match.group(3)}" if match else message
+    match = re.match(r"row (\d+): --([a-z0-9-]+): (.*)", message, re.DOTALL)
+    if match:
+        return int(match.group(1)), _at_row(int(match.group(1)), match.group(2), match.group(3))
+    match = re.match(r"row (\d+): (.*)", message, re.DOTALL)
+    if match:
+        return int(match.group(1)), _at_row(int(match.group(1)), None, match.group(2))
+    match = re.search(r"row (\d+)", message)  # a sentence that moved the row's label: shown as it is
+    return (int(match.group(1)) if match else 0), message
 
 
 def import_file(
@@ -492,8 +531,8 @@ def _import(session, seizure: str, plan: Plan, *, by, at, tz, request_id, progre
         return Imported(**{k: previous[k] for k in Imported.__dataclass_fields__ if k in previous})
     require_actor(session, by, "item.register")
     found = get_seizure(session, seizure)
-    row_errors: list[str] = []
-    ref_errors: list[str] = []
+    row_errors: list[tuple[int, str]] = []
+    ref_errors: list[tuple[int, str]] = []
     warnings: list[str] = []
     specs: list[ItemSpec] = []
     rows: list[int] = []
@@ -512,7 +551,7 @@ def _import(session, seizure: str, plan: Plan, *, by, at, tz, request_id, progre
                 state["refusal"] = exc
                 return
         registered = register_items(session, seizure, chunk_specs, by=by, when=state["when"], check_duplicates=False,
-                                    label=lambda i: f"row {chunk_rows[i]}", last_data=last_data)
+                                    label=lambda i: _("row {row}").format(row=chunk_rows[i]), last_data=last_data)
         done.extend(registered)
         if progress:
             progress(len(chunk_specs))
@@ -521,7 +560,7 @@ def _import(session, seizure: str, plan: Plan, *, by, at, tz, request_id, progre
         row_errors += checked.errors
         warnings += checked.warnings
         ref_errors += [_reference_error(e) for e in
-                       check_references(session, checked.specs, lambda i, c=checked: f"row {c.rows[i]}")]
+                       check_references(session, checked.specs, lambda i, c=checked: _row_label(c.rows[i]))]
         specs += checked.specs
         rows += checked.rows
         if row_errors or ref_errors:
@@ -533,13 +572,13 @@ def _import(session, seizure: str, plan: Plan, *, by, at, tz, request_id, progre
         held = (checked.specs, checked.rows) if checked.specs else held
     errors = row_errors + ref_errors
     if errors:
-        errors.sort(key=lambda e: int(re.match(r"row (\d+)", e).group(1)))
-        raise _refuse(plan.path, errors)
+        errors.sort(key=lambda e: e[0])
+        raise _refuse(plan.path, [text for _row, text in errors])
     if state["refusal"] is not None:
         raise state["refusal"]
     first_no = state["first_no"] or _next_item_no(session)
     for i, notes in enumerate(duplicate_warnings(session, specs, before_no=first_no)):
-        warnings.extend(f"row {rows[i]}: {note}" for note in notes)
+        warnings.extend(_at_row(rows[i], None, note) for note in notes)
     # The last registration carries the request id and how many items the import registered.
     last_data = {**request_fields(request_id, fp), "request_items": len(specs)} if request_id else None
     write(*held, last_data=last_data)
@@ -552,7 +591,8 @@ def _import(session, seizure: str, plan: Plan, *, by, at, tz, request_id, progre
         warnings.insert(0, late)
     shown = warnings[:MAX_WARNINGS]
     if len(warnings) > MAX_WARNINGS:
-        shown.append(f"... and {len(warnings) - MAX_WARNINGS} more warnings.")
+        left = len(warnings) - MAX_WARNINGS
+        shown.append(ngettext("... and {n} more warning.", "... and {n} more warnings.", left).format(n=left))
     result = Imported(
         seizure=found.id, count=len(done), counts={k: counts[k] for k in KINDS if counts[k]},
         first=done[0].id, last=done[-1].id, first_seq=done[0].seq, last_seq=done[-1].seq,

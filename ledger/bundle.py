@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ledger import outputs
 from ledger.errors import InputError, RuleError, VerificationFailed
 from ledger.events import canonical_json
+from ledger.i18n import N_, _
 from ledger.log.merkle import RightEdge, Tree, leaf_commitment
 from ledger.models import Event, EventItem
 
@@ -42,7 +43,7 @@ def verifier_source() -> bytes:
 def _check_target(out: str | os.PathLike, force: bool, database) -> Path:
     """--force replaces only a folder holding an earlier bundle and nothing else."""
     return outputs.check_folder(os.fspath(out), force=force, names=ALL_NAMES, manifest=MANIFEST,
-                                what="log bundle", database=database)
+                                what=N_("log bundle"), database=database)
 
 
 def _snapshot(session: Session) -> None:
@@ -95,8 +96,9 @@ def _leaves(session: Session, size: int, batch: int) -> list[bytes]:
 
 def _not_the_log(root: bytes, expected: bytes, size: int) -> VerificationFailed:
     return VerificationFailed(
-        f"The events of the log give the root {root.hex()} at size {size}, not the chain head's {expected.hex()}; "
-        "no bundle was written.", hint="Run 'evidence verify' and explain its findings before exporting.")
+        _("The events of the log give the root {root} at size {size}, not the chain head's {expected}; no bundle "
+          "was written.").format(root=root.hex(), size=size, expected=expected.hex()),
+        hint=_("Run 'evidence verify' and explain its findings before exporting."))
 
 
 def _readme(kind: str, manifest: dict, head: str | None) -> str:
@@ -239,7 +241,8 @@ def _read_checkpoint_file(path: str):
         text = data.decode("utf-8")
         return text, note.parse_checkpoint(text)
     except UnicodeDecodeError:
-        raise InputError(f"--checkpoint {path} is not text. Give the file 'evidence checkpoint' wrote.") from None
+        raise InputError(_("--checkpoint {path} is not text. Give the file 'evidence checkpoint' wrote.").format(
+            path=path)) from None
     except note.NoteError as exc:
         raise type(exc)(f"--checkpoint {path}: {exc.message}", hint=exc.hint) from None
 
@@ -264,28 +267,32 @@ def prove_items(session: Session, refs: list[str], out: str | os.PathLike, *, ch
     else:
         text, checkpoint = _read_checkpoint_file(checkpoint_file)
         if checkpoint.origin != ledger_origin(session):
-            raise InputError(f"--checkpoint {checkpoint_file} is of the log {checkpoint.origin}, not of this ledger "
-                             f"({current.origin}).", hint="Give a checkpoint this ledger wrote.")
+            raise InputError(_("--checkpoint {path} is of the log {theirs}, not of this ledger ({ours}).").format(
+                path=checkpoint_file, theirs=checkpoint.origin, ours=current.origin),
+                hint=_("Give a checkpoint this ledger wrote."))
         if not 1 <= checkpoint.size <= current.size:
-            raise RuleError(f"--checkpoint {checkpoint_file} has tree size {checkpoint.size}, but this log has "
-                            f"{current.size} events.", hint="Give a checkpoint this ledger wrote, of a size from 1 "
-                            f"to {current.size}.")
+            raise RuleError(_("--checkpoint {path} has tree size {size}, but this log has {events} events.").format(
+                path=checkpoint_file, size=checkpoint.size, events=current.size),
+                hint=_("Give a checkpoint this ledger wrote, of a size from 1 to {events}.").format(
+                    events=current.size))
     size = checkpoint.size
     tree = Tree(_leaves(session, current.size, batch))
     if tree.root() != current.root:
         raise _not_the_log(tree.root(), current.root, current.size)
     if tree.root(size) != checkpoint.root:
         raise VerificationFailed(
-            f"--checkpoint {checkpoint_file}: this log's root at size {size} is {tree.root(size).hex()}, not the "
-            f"checkpoint's {checkpoint.root.hex()}: the log no longer extends that checkpoint; no bundle was written.",
-            hint="Run 'evidence verify --since' with that checkpoint and explain its findings.")
+            _("--checkpoint {path}: this log's root at size {size} is {root}, not the checkpoint's {kept}: the log no "
+              "longer extends that checkpoint; no bundle was written.").format(
+                path=checkpoint_file, size=size, root=tree.root(size).hex(), kept=checkpoint.root.hex()),
+            hint=_("Run 'evidence verify --since' with that checkpoint and explain its findings."))
     named = select(EventItem.seq).where(EventItem.item_no.in_(list(items)))
     late = [label for no, label in sorted(items.items()) if session.execute(
         select(EventItem.seq).where(EventItem.item_no == no, EventItem.seq <= size).limit(1)).first() is None]
     if late:
-        raise RuleError(f"Item(s) {', '.join(late)} were registered after the checkpoint of size {size}, so it "
-                        "holds none of their events.", hint="Prove them against a later checkpoint, or leave out "
-                        "--checkpoint to use the current one.")
+        raise RuleError(_("Item(s) {items} were registered after the checkpoint of size {size}, so it holds none of "
+                          "their events.").format(items=", ".join(late), size=size),
+                        hint=_("Prove them against a later checkpoint, or leave out --checkpoint to use the current "
+                               "one."))
     manifest = {"format": FORMAT, "kind": "items", "case": None, "items": sorted(items.values()),
                 "tree_size": size, "origin": checkpoint.origin, "root": checkpoint.root.hex()}
     where = or_(Event.seq.in_(named), Event.case_no.is_(None))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.errors import EnvironmentProblem
+from ledger.i18n import N_, _
 
 # The newest file in migrations/versions (a test keeps them equal). Here rather than in ledger.db
 # so that the stdlib read path (ledger.quickread) can check it without importing SQLAlchemy.
@@ -23,7 +24,12 @@ _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 # The URL schemes the program has drivers for; any other ends in a driver import error deep
 # inside SQLAlchemy, so it is refused up front with the forms that work.
 _SCHEMES = {"sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg"}
-SUPPORTED_FORMS = "sqlite:///path.db, a plain file path, or postgresql://user@host/db"
+SUPPORTED_FORMS = N_("sqlite:///path.db, a plain file path, or postgresql://user@host/db")
+
+
+def supported_forms() -> str:
+    """SUPPORTED_FORMS in the current language."""
+    return _(SUPPORTED_FORMS)
 
 
 def default_db_path() -> Path:
@@ -41,16 +47,18 @@ def resolve_db_url(db: str | None) -> str:
     if db is not None and not db.strip():
         # An empty value would otherwise fall back to the default ledger without a word.
         raise EnvironmentProblem(
-            f"{source} is set but empty, so it names no ledger.",
-            hint=f"Give {source} a ledger: {SUPPORTED_FORMS}; or unset it to use the default ledger.",
+            _("{source} is set but empty, so it names no ledger.").format(source=source),
+            hint=_("Give {source} a ledger: {forms}; or unset it to use the default ledger.").format(
+                source=source, forms=supported_forms()),
         )
     value = db or str(default_db_path())
     if _URL_RE.match(value):
         scheme, rest = value.split("://", 1)
         if scheme.lower() not in _SCHEMES:
             raise EnvironmentProblem(
-                f"{source} {hide_password(value)} is not a kind of database this program can use.",
-                hint=f"Give {SUPPORTED_FORMS}.",
+                _("{source} {url} is not a kind of database this program can use.").format(
+                    source=source, url=hide_password(value)),
+                hint=_("Give {forms}.").format(forms=supported_forms()),
             )
         if scheme.lower() in ("postgresql", "postgres"):
             # psycopg 3 is the PostgreSQL driver; a bare URL would ask for psycopg2.
@@ -71,9 +79,9 @@ def lock_timeout_s() -> float:
     # A wait of 0 would mean "forever" to PostgreSQL and "give up at once" to SQLite.
     if not (0 < value <= 86_400):
         raise EnvironmentProblem(
-            f"EVIDENCE_LOCK_TIMEOUT={raw!r} is not a number of seconds between 0 and 86400.",
-            hint=f"Set it to a number of seconds such as 30, or unset it for the default of "
-                 f"{DEFAULT_LOCK_TIMEOUT_S}.",
+            _("EVIDENCE_LOCK_TIMEOUT={raw!r} is not a number of seconds between 0 and 86400.").format(raw=raw),
+            hint=_("Set it to a number of seconds such as 30, or unset it for the default of "
+                   "{default}.").format(default=DEFAULT_LOCK_TIMEOUT_S),
         )
     return value
 

@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event, now_utc
+from ledger.i18n import N_, _, or_list
 from ledger.items import get_item, item_label, missing_item_hint, parse_item_ref
 from ledger.models import Assignment, Deposit, Event, EventItem, Item, Offer
 from ledger.registry import MAY_HOLD, get_location, get_officer, require_actor
 from ledger.replay import IN_TRANSIT, assignment_row, deposit_row, offer_row
 from ledger.requests import RequestEvent, record_request, request_fields, start_request
+from ledger.roundtrips import Reads, items_by_number, reads_under_lock, update_items
 from ledger.validate import check_code, clean_text, local_iso, parse_time, utc_iso
 
 DISPOSAL_ACTIONS = ("returned", "destroyed", "forfeited", "auctioned", "transferred-to-agency", "to-pronabi")
@@ -37,7 +39,7 @@ NO_SEAL = "none"
 
 
 def _history_hint(item_id: str) -> str:
-    return f"see 'evidence item history {item_id}'"
+    return _("see 'evidence item history {item}'").format(item=item_id)
 
 
 def _given_time(at: str | None, tz: str) -> str | None:
@@ -51,23 +53,26 @@ def _when(at: str | None, tz: str) -> str:
 
 def _not_before_last(item: Item, when: str, tz: str) -> str | None:
     if when < item.last_at:
-        return (f"item {item.id}: --at {local_iso(when, tz)} is before its last recorded event (seq {item.last_seq}"
-                f" at {local_iso(item.last_at, tz)}); custody cannot go back in time. Give a later --at, or {_history_hint(item.id)}.")
+        return _("item {item}: --at {at} is before its last recorded event (seq {seq} at {last}); custody cannot go "
+                 "back in time. Give a later --at, or {history}.").format(
+            item=item.id, at=local_iso(when, tz), seq=item.last_seq, last=local_iso(item.last_at, tz),
+            history=_history_hint(item.id))
     return None
 
 
 def _not_disposed(item: Item) -> str | None:
     if item.status == "disposed":
-        return (f"item {item.id}: was disposed of ({item.disposition}, {item.authority}) and can no longer "
-                f"change hands or seals; {_history_hint(item.id)}.")
+        return _("item {item}: was disposed of ({disposition}, {authority}) and can no longer change hands or "
+                 "seals; {history}.").format(item=item.id, disposition=item.disposition, authority=item.authority,
+                                             history=_history_hint(item.id))
     return None
 
 
 def _in_transit(item: Item) -> str | None:
     if item.status == IN_TRANSIT:
-        return (f"item {item.id}: is in transit from {item.holder} (a handover offered and not yet answered); "
-                f"the receiver accepts it with 'evidence custody accept {item.id}' or declines it first; "
-                f"{_history_hint(item.id)}.")
+        return _("item {item}: is in transit from {holder} (a handover offered and not yet answered); the receiver "
+                 "accepts it with 'evidence custody accept {item}' or declines it first; {history}.").format(
+            item=item.id, holder=item.holder, history=_history_hint(item.id))
     return None
 
 
@@ -77,11 +82,11 @@ def _not_away(item: Item) -> str | None:
     if item.status == IN_TRANSIT:
         return _in_transit(item)
     if item.status == "deposited":
-        return (f"item {item.id}: was deposited in a bank account, so nobody holds the cash any more; "
-                f"the voucher is the evidence now; {_history_hint(item.id)}.")
+        return _("item {item}: was deposited in a bank account, so nobody holds the cash any more; the voucher is "
+                 "the evidence now; {history}.").format(item=item.id, history=_history_hint(item.id))
     if item.status == "assigned":
-        return (f"item {item.id}: is assigned in temporary use; record its return first "
-                f"(evidence custody return {item.id} --by BADGE).")
+        return _("item {item}: is assigned in temporary use; record its return first "
+                 "(evidence custody return {item} --by BADGE).").format(item=item.id)
     return _not_disposed(item)
 
 
@@ -95,32 +100,59 @@ def _with_order(data: dict, order: str | None) -> dict:
     return {**data, "order": order} if order else data
 
 
+# What `_raise_all` says of an act refused for several reasons, one sentence per act.
+_REFUSED = {
+    "transfer": N_("The transfer was refused for {n} reasons; nothing was written:"),
+    "acceptance": N_("The acceptance was refused for {n} reasons; nothing was written:"),
+    "decline": N_("The decline was refused for {n} reasons; nothing was written:"),
+    "reseal": N_("The reseal was refused for {n} reasons; nothing was written:"),
+    "disposition": N_("The disposition was refused for {n} reasons; nothing was written:"),
+    "deposit": N_("The deposit was refused for {n} reasons; nothing was written:"),
+    "assignment": N_("The assignment was refused for {n} reasons; nothing was written:"),
+    "return": N_("The return was refused for {n} reasons; nothing was written:"),
+}
+
+
 def _raise_all(errors: list[str], what: str) -> None:
     if len(errors) == 1:
         raise RuleError(errors[0])
     if errors:
-        raise RuleError(f"The {what} was refused for {len(errors)} reasons; nothing was written:", details=errors)
+        raise RuleError(_(_REFUSED[what]).format(n=len(errors)), details=errors)
 
 
 # -- transfer ------------------------------------------------------------------------
+_NAME_ONE = {
+    "transfer": N_("Name at least one item to transfer."),
+    "accept": N_("Name at least one item to accept."),
+    "decline": N_("Name at least one item to decline."),
+    "deposit": N_("Name at least one item to deposit."),
+    "review": N_("Name at least one item to review."),
+}
+
+
+def _evidence_numbers_hint() -> str:
+    return _("Evidence numbers look like EV-000042; 'evidence item list' shows them.")
+
+
 def item_numbers(refs: Sequence[str], what: str = "transfer", example: str | None = None) -> list[int]:
     """The item numbers `refs` name, each once; refused when one names no item or one is named
     twice. `example` is the command shown when no item is named."""
     if not refs:
-        raise InputError(f"Name at least one item to {what}.",
-                         hint=f"e.g. {example or f'evidence custody {what} EV-000001 ...'}")
+        message = _NAME_ONE.get(what)
+        raise InputError(_(message) if message else _("Name at least one item to {what}.").format(what=what),
+                         hint=_("e.g. {command}").format(command=example or f"evidence custody {what} EV-000001 ..."))
     nos: list[int] = []
     for ref in refs:
         no = parse_item_ref(ref)
         if no is None:
-            raise NotFound(f"ITEM: no item {ref!r} is registered.",
-                           hint="Evidence numbers look like EV-000042; 'evidence item list' shows them.")
+            raise NotFound(_("ITEM: no item {ref!r} is registered.").format(ref=ref), hint=_evidence_numbers_hint())
         if no in nos:
-            raise InputError(f"Item {item_label(no)} is named twice; name each item once.")
+            raise InputError(_("Item {item} is named twice; name each item once.").format(item=item_label(no)))
         nos.append(no)
     return nos
 
 
+@reads_under_lock(lambda refs, *, from_badge, to_badge, by, **_: Reads((by, from_badge, to_badge), refs))
 def transfer_items(
     session: Session, refs: Sequence[str], *, from_badge: str, to_badge: str, reason: str, by: str | None,
     at: str | None = None, location: str | None = None, seal: str | None = None, request_id: str | None = None,
@@ -150,44 +182,49 @@ def transfer_items(
     sender = get_officer(session, from_badge, "--from")
     receiver = get_officer(session, to_badge, "--to")
     if receiver.badge == sender.badge:
-        raise RuleError(f"--from and --to are both {sender.badge}; a transfer hands items to another officer.",
-                        hint="Name the receiving officer with --to.")
+        raise RuleError(_("--from and --to are both {badge}; a transfer hands items to another officer.").format(
+            badge=sender.badge), hint=_("Name the receiving officer with --to."))
     if receiver.role not in MAY_HOLD:
         raise RuleError(
-            f"--to {receiver.badge} is registered as {receiver.role}, a role that may not hold evidence.",
-            hint=f"Hand the items to an officer registered as {' or '.join(sorted(MAY_HOLD))}.",
+            _("--to {badge} is registered as {role}, a role that may not hold evidence.").format(
+                badge=receiver.badge, role=receiver.role),
+            hint=_("Hand the items to an officer registered as {roles}.").format(roles=or_list(sorted(MAY_HOLD))),
         )
     if actor.badge != sender.badge:
-        how = ("the receiver accepts it afterwards with 'evidence custody accept'" if actor.badge == receiver.badge
-               else "nobody else can hand items on for them")
-        raise RuleError(
-            f"--by {actor.badge} is not the sender ({sender.badge}): a handover is offered and signed by the "
-            f"officer who holds the items, and {how}.",
-            hint=f"Run it with --by {sender.badge} and {sender.badge}'s key"
-                 + (f"; {receiver.badge} then runs 'evidence custody accept ITEM... --by {receiver.badge}'."
-                    if actor.badge == receiver.badge else "."),
-        )
+        names = {"actor": actor.badge, "sender": sender.badge, "receiver": receiver.badge}
+        if actor.badge == receiver.badge:
+            message = _("--by {actor} is not the sender ({sender}): a handover is offered and signed by the officer "
+                        "who holds the items, and the receiver accepts it afterwards with 'evidence custody "
+                        "accept'.")
+            hint = _("Run it with --by {sender} and {sender}'s key; {receiver} then runs 'evidence custody accept "
+                     "ITEM... --by {receiver}'.")
+        else:
+            message = _("--by {actor} is not the sender ({sender}): a handover is offered and signed by the officer "
+                        "who holds the items, and nobody else can hand items on for them.")
+            hint = _("Run it with --by {sender} and {sender}'s key.")
+        raise RuleError(message.format(**names), hint=hint.format(**names))
     if location:
         location = get_location(session, location).code
 
-    found = {i.no: i for i in session.scalars(select(Item).where(Item.no.in_(nos)))}
+    found = items_by_number(session, nos)
     missing = [item_label(n) for n in nos if n not in found]
     if missing:
-        raise NotFound(f"ITEM: no item {', '.join(missing)} is registered; nothing was transferred.",
-                       hint=missing_item_hint(session, missing))
+        raise NotFound(_("ITEM: no item {items} is registered; nothing was transferred.").format(
+            items=", ".join(missing)), hint=missing_item_hint(session, missing))
     items = [found[n] for n in nos]
     cases = sorted({i.case_no for i in items})
     if len(cases) > 1:
         raise RuleError(
-            f"The items belong to {len(cases)} cases ({', '.join(cases)}); one transfer moves the items of one case.",
-            hint="Run one transfer per case.",
+            _("The items belong to {n} cases ({cases}); one transfer moves the items of one case.").format(
+                n=len(cases), cases=", ".join(cases)),
+            hint=_("Run one transfer per case."),
         )
     errors: list[str] = []
     for item in items:
         problem = _not_away(item)
         if problem is None and item.holder != sender.badge:
-            problem = (f"item {item.id}: held by {item.holder}, not {sender.badge}; transfer it from "
-                       f"{item.holder}, or {_history_hint(item.id)}")
+            problem = _("item {item}: held by {holder}, not {sender}; transfer it from {holder}, or {history}").format(
+                item=item.id, holder=item.holder, sender=sender.badge, history=_history_hint(item.id))
         problem = problem or _not_before_last(item, when, tz)
         if problem:
             errors.append(problem)
@@ -211,7 +248,7 @@ def transfer_items(
     else:
         values["status"] = IN_TRANSIT
         session.execute(insert(Offer), [offer_row(ev.seq, cases[0], i.id, data) for i in items])
-    session.execute(update(Item).where(Item.no.in_(nos)).values(**values).execution_options(synchronize_session=False))
+    update_items(session, nos, values)
     record_request(session, ev.seq, kind, data)
     return _transfer_result(session, _as_event(ev, ids, data, kind))
 
@@ -221,8 +258,9 @@ def _open_offers(session: Session, refs: Sequence[str], what: str) -> tuple[list
     found = {i.no: i for i in session.scalars(select(Item).where(Item.no.in_(nos)))}
     missing = [item_label(n) for n in nos if n not in found]
     if missing:
-        raise NotFound(f"ITEM: no item {', '.join(missing)} is registered; nothing was {what}ed.",
-                       hint="Evidence numbers look like EV-000042; 'evidence item list' shows them.")
+        message = (_("ITEM: no item {items} is registered; nothing was accepted.") if what == "accept" else
+                   _("ITEM: no item {items} is registered; nothing was declined."))
+        raise NotFound(message.format(items=", ".join(missing)), hint=_evidence_numbers_hint())
     offers = {o.item_no: o for o in session.scalars(select(Offer).where(Offer.item_no.in_(nos),
                                                                        Offer.closed_seq.is_(None)))}
     return [found[n] for n in nos], offers
@@ -237,7 +275,7 @@ def accept_items(session: Session, refs: Sequence[str], *, by: str | None, seal_
     """The receiver takes items offered to them, signing that they have them now, and states
     what they saw of the seals (`--seal-ok`, or `--seal-broken` with what was wrong)."""
     if seal_ok and seal_broken is not None:
-        raise InputError("Give --seal-ok or --seal-broken, not both.")
+        raise InputError(_("Give --seal-ok or --seal-broken, not both."))
     seal_check = None
     if seal_ok:
         seal_check = "ok"
@@ -252,12 +290,17 @@ def accept_items(session: Session, refs: Sequence[str], *, by: str | None, seal_
     for item in items:
         offer = offers.get(item.no)
         if offer is None:
-            errors.append(f"item {item.id}: no handover of it is waiting for an answer (status {item.status}, "
-                          f"held by {item.holder or 'nobody'}); only an item offered to you can be accepted; "
-                          f"{_history_hint(item.id)}.")
+            if item.holder:
+                message = _("item {item}: no handover of it is waiting for an answer (status {status}, held by "
+                            "{holder}); only an item offered to you can be accepted; {history}.")
+            else:
+                message = _("item {item}: no handover of it is waiting for an answer (status {status}, held by "
+                            "nobody); only an item offered to you can be accepted; {history}.")
+            errors.append(message.format(item=item.id, status=item.status, holder=item.holder,
+                                         history=_history_hint(item.id)))
         elif offer.to_badge != actor.badge:
-            errors.append(f"item {item.id}: was offered to {offer.to_badge}, not to {actor.badge}; only "
-                          f"{offer.to_badge} can accept it.")
+            errors.append(_("item {item}: was offered to {to}, not to {actor}; only {to} can accept it.").format(
+                item=item.id, to=offer.to_badge, actor=actor.badge))
         else:
             problem = _not_before_last(item, when, tz)
             if problem:
@@ -280,11 +323,11 @@ def decline_items(session: Session, refs: Sequence[str], *, reason: str, by: str
     for item in items:
         offer = offers.get(item.no)
         if offer is None:
-            errors.append(f"item {item.id}: no handover of it is waiting for an answer; "
-                          f"{_history_hint(item.id)}.")
+            errors.append(_("item {item}: no handover of it is waiting for an answer; {history}.").format(
+                item=item.id, history=_history_hint(item.id)))
         elif actor.badge not in (offer.to_badge, offer.from_badge):
-            errors.append(f"item {item.id}: was offered by {offer.from_badge} to {offer.to_badge}; only they can "
-                          "decline or withdraw the offer.")
+            errors.append(_("item {item}: was offered by {from_} to {to}; only they can decline or withdraw the "
+                            "offer.").format(item=item.id, from_=offer.from_badge, to=offer.to_badge))
         else:
             problem = _not_before_last(item, when, tz)
             if problem:
@@ -367,15 +410,17 @@ def reseal_item(
         current = item.seal
         matches = old_seal == current if current is not None else old_seal.lower() == NO_SEAL
         if not matches:
-            shown = current if current is not None else f"{NO_SEAL} (it was never sealed)"
-            problem = (f"item {item.id}: its seal on record is {shown}, not {old_seal}; check the seal on the bag. "
-                       f"If the bag's seal differs from the record, do not reseal it: report the broken or "
-                       f"swapped seal to the officer in charge of the evidence; {_history_hint(item.id)}.")
+            shown = current if current is not None else _("{none} (it was never sealed)").format(none=NO_SEAL)
+            problem = _("item {item}: its seal on record is {shown}, not {old}; check the seal on the bag. If the "
+                        "bag's seal differs from the record, do not reseal it: report the broken or swapped seal to "
+                        "the officer in charge of the evidence; {history}.").format(
+                item=item.id, shown=shown, old=old_seal, history=_history_hint(item.id))
         elif new_seal == current:
-            problem = f"item {item.id}: --new-seal {new_seal} is already its seal; give the number of the new seal."
+            problem = _("item {item}: --new-seal {seal} is already its seal; give the number of the new seal.").format(
+                item=item.id, seal=new_seal)
     if problem is None and actor.badge != item.holder and actor.role not in RECORDS_ANY_HANDOVER:
-        problem = (f"item {item.id}: held by {item.holder}, so {actor.badge} may not reseal it; the holder "
-                   f"or a custodian reseals an item. Run it with --by {item.holder}.")
+        problem = _("item {item}: held by {holder}, so {actor} may not reseal it; the holder or a custodian reseals "
+                    "an item. Run it with --by {holder}.").format(item=item.id, holder=item.holder, actor=actor.badge)
     problem = problem or _not_before_last(item, when, tz)
     _raise_all([problem] if problem else [], "reseal")
 
@@ -404,28 +449,32 @@ def dispose_item(
     """End an item's custody for good (returned, destroyed, ...) on a named authority. A
     handover to PRONABI names its handover act (`act`); the receiver is PRONABI."""
     if action not in DISPOSAL_ACTIONS:
-        raise InputError(f"--action {action!r} is not a disposition.", hint=f"Use one of: {', '.join(DISPOSAL_ACTIONS)}.")
+        raise InputError(_("--action {action!r} is not a disposition.").format(action=action),
+                         hint=_("Use one of: {values}.").format(values=", ".join(DISPOSAL_ACTIONS)))
     if authority is None or not str(authority).strip():
         raise InputError(
-            f"--authority is required to dispose of {ref}: name the court order or resolution that allows it.",
-            hint='e.g. --authority "Resolución 12-2020, 1er Juzgado Penal de Arequipa".',
+            _("--authority is required to dispose of {item}: name the court order or resolution that allows "
+              "it.").format(item=ref),
+            hint=_('e.g. --authority "Resolución 12-2020, 1er Juzgado Penal de Arequipa".'),
         )
     authority = clean_text(authority, "--authority", max_len=200)
     to = clean_text(to, "--to", max_len=200, required=False)
     act = check_code(act, "--act") if act else None
     if action == "to-pronabi":
         if act is None:
-            raise InputError(f"--act is required to hand {ref} to PRONABI: give the number of the handover act "
-                             "(acta de entrega) PRONABI signed.", hint="e.g. --act AE-2021-0042.")
+            raise InputError(_("--act is required to hand {item} to PRONABI: give the number of the handover act "
+                               "(acta de entrega) PRONABI signed.").format(item=ref),
+                             hint=_("e.g. --act AE-2021-0042."))
         to = to or PRONABI
     elif act is not None:
-        raise InputError(f"--act names PRONABI's handover act, but --action is {action}; drop --act, or use "
-                         "--action to-pronabi.")
+        raise InputError(_("--act names PRONABI's handover act, but --action is {action}; drop --act, or use "
+                           "--action to-pronabi.").format(action=action))
     given = _given_time(at, tz)
     order = _order(order)
     if not witness:
-        raise InputError(f"--witness is required to dispose of {ref}: a disposal is signed by the holder and by a "
-                         "second officer who witnessed it.", hint="Add --witness BADGE; the witness's key signs too.")
+        raise InputError(_("--witness is required to dispose of {item}: a disposal is signed by the holder and by a "
+                           "second officer who witnessed it.").format(item=ref),
+                         hint=_("Add --witness BADGE; the witness's key signs too."))
     params = {"item": ref.strip().upper(), "action": action, "authority": authority, "to": to, "at": given, "by": by,
               "witness": witness}
     if act:
@@ -440,8 +489,8 @@ def dispose_item(
     item = get_item(session, ref)
     problem = _not_disposed(item) or _in_transit(item) or _not_before_last(item, when, tz)
     if problem is None and second.badge == actor.badge:
-        problem = (f"item {item.id}: --witness {second.badge} is the officer disposing of it; a second officer "
-                   "witnesses a disposal.")
+        problem = _("item {item}: --witness {badge} is the officer disposing of it; a second officer witnesses a "
+                    "disposal.").format(item=item.id, badge=second.badge)
     _raise_all([problem] if problem else [], "disposition")
 
     data = _with_order({"item": item.id, "action": action, "authority": authority, "to": to, "holder": item.holder,
@@ -471,8 +520,12 @@ def _dispose_result(_session: Session, ev: RequestEvent) -> dict:
 # -- Peru: deposits of cash, temporary use ----------------------------------------------
 def _already_deposited(session: Session, item: Item) -> str:
     dep = session.get(Deposit, item.no)
-    where = f" (voucher {dep.voucher}, {dep.bank} account {dep.account}, event {dep.seq})" if dep else ""
-    return f"item {item.id}: was already deposited{where}; cash is deposited once; {_history_hint(item.id)}."
+    if dep is None:
+        return _("item {item}: was already deposited; cash is deposited once; {history}.").format(
+            item=item.id, history=_history_hint(item.id))
+    return _("item {item}: was already deposited (voucher {voucher}, {bank} account {account}, event {seq}); cash is "
+             "deposited once; {history}.").format(item=item.id, voucher=dep.voucher, bank=dep.bank,
+                                                  account=dep.account, seq=dep.seq, history=_history_hint(item.id))
 
 
 def deposit_cash(
@@ -495,11 +548,12 @@ def deposit_cash(
         return done
     when = when or utc_iso(now_utc())
     actor = require_actor(session, by, "custody.transfer")
-    items = _items_of_one_case(session, nos, "deposit")
+    items = _items_of_one_case(session, nos)
     errors: list[str] = []
     for item in items:
         if item.kind != "cash":
-            problem = f"item {item.id}: is a {item.kind}, not cash; only seized cash is deposited in a bank."
+            problem = _("item {item}: is a {kind}, not cash; only seized cash is deposited in a bank.").format(
+                item=item.id, kind=item.kind)
         elif item.status == "deposited":
             problem = _already_deposited(session, item)
         else:
@@ -509,12 +563,14 @@ def deposit_cash(
     _raise_all(errors, "deposit")
     holders = sorted({i.holder for i in items})
     if len(holders) > 1:
-        raise RuleError(f"The cash is held by {len(holders)} officers ({', '.join(holders)}); one deposit takes "
-                        "the cash of one holder.", hint="Record one deposit per holder, each with its voucher.")
+        raise RuleError(_("The cash is held by {n} officers ({holders}); one deposit takes the cash of one "
+                          "holder.").format(n=len(holders), holders=", ".join(holders)),
+                        hint=_("Record one deposit per holder, each with its voucher."))
     holder = holders[0]
     if actor.badge != holder and actor.role not in RECORDS_ANY_HANDOVER:
-        raise RuleError(f"--by {actor.badge} does not hold the cash ({holder} does); the holder or a custodian "
-                        "records its deposit.", hint=f"Run it with --by {holder}.")
+        raise RuleError(_("--by {actor} does not hold the cash ({holder} does); the holder or a custodian records its "
+                          "deposit.").format(actor=actor.badge, holder=holder),
+                        hint=_("Run it with --by {holder}.").format(holder=holder))
     data = _with_order({"from": holder, "bank": bank, "account": account, "voucher": voucher,
                         **request_fields(request_id, fp)}, order)
     ev = append_event(session, "custody.deposited", data, actor=actor.badge, occurred_at=when,
@@ -527,17 +583,18 @@ def deposit_cash(
     return _deposit_result(session, _as_event(ev, [i.id for i in items], data))
 
 
-def _items_of_one_case(session: Session, nos: list[int], what: str) -> list[Item]:
+def _items_of_one_case(session: Session, nos: list[int]) -> list[Item]:
+    """The items of a deposit, all of one case."""
     found = {i.no: i for i in session.scalars(select(Item).where(Item.no.in_(nos)))}
     missing = [item_label(n) for n in nos if n not in found]
     if missing:
-        raise NotFound(f"ITEM: no item {', '.join(missing)} is registered; nothing was written.",
+        raise NotFound(_("ITEM: no item {items} is registered; nothing was written.").format(items=", ".join(missing)),
                        hint=missing_item_hint(session, missing))
     items = [found[n] for n in nos]
     cases = sorted({i.case_no for i in items})
     if len(cases) > 1:
-        raise RuleError(f"The items belong to {len(cases)} cases ({', '.join(cases)}); one {what} records the items "
-                        "of one case.", hint=f"Run one {what} per case.")
+        raise RuleError(_("The items belong to {n} cases ({cases}); one deposit records the items of one case.").format(
+            n=len(cases), cases=", ".join(cases)), hint=_("Run one deposit per case."))
     return items
 
 
@@ -552,12 +609,12 @@ def _until(text: str | None) -> str:
     import datetime
 
     if text is None or not str(text).strip():
-        raise InputError("--until is required: give the last day of the temporary use, as YYYY-MM-DD.")
+        raise InputError(_("--until is required: give the last day of the temporary use, as YYYY-MM-DD."))
     try:
         return datetime.date.fromisoformat(str(text).strip()).isoformat()
     except ValueError:
-        raise InputError(f"--until {str(text)[:40]!r} is not a date; write it as YYYY-MM-DD, "
-                         "e.g. 2021-12-31.") from None
+        raise InputError(_("--until {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2021-12-31.").format(
+            value=str(text)[:40])) from None
 
 
 def assign_item(
@@ -569,8 +626,9 @@ def assign_item(
     entity = clean_text(entity, "--to-entity", max_len=200)
     order = _order(order)
     if order is None:
-        raise InputError(f"--order is required to assign {ref}: name the court order or resolution that grants "
-                         "the temporary use.", hint='e.g. --order "Resolución 88-2021, 1er Juzgado Penal".')
+        raise InputError(_("--order is required to assign {item}: name the court order or resolution that grants "
+                           "the temporary use.").format(item=ref),
+                         hint=_('e.g. --order "Resolución 88-2021, 1er Juzgado Penal".'))
     until = _until(until)
     given = _given_time(at, tz)
     request_id, fp, done = start_request(session, request_id, "custody.assign", {
@@ -583,7 +641,8 @@ def assign_item(
     item = get_item(session, ref)
     problem = _not_away(item) or _not_before_last(item, when, tz)
     if problem is None and until < when[:10]:
-        problem = f"item {item.id}: --until {until} is before the assignment itself ({local_iso(when, tz)})."
+        problem = _("item {item}: --until {until} is before the assignment itself ({at}).").format(
+            item=item.id, until=until, at=local_iso(when, tz))
     _raise_all([problem] if problem else [], "assignment")
     data = {"item": item.id, "holder": item.holder, "entity": entity, "order": order, "until": until,
             **request_fields(request_id, fp)}
@@ -619,20 +678,21 @@ def return_item(
     item = get_item(session, ref)
     assignment = None
     if item.status != "assigned":
-        problem = (_not_disposed(item) if item.status == "disposed" else None) or (
-            f"item {item.id}: is not assigned in temporary use (it is {item.status}), so there is nothing to "
-            f"return; {_history_hint(item.id)}.")
+        problem = (_not_disposed(item) if item.status == "disposed" else None) or _(
+            "item {item}: is not assigned in temporary use (it is {status}), so there is nothing to return; "
+            "{history}.").format(item=item.id, status=item.status, history=_history_hint(item.id))
     else:
         assignment = session.scalars(select(Assignment).where(Assignment.item_no == item.no,
                                                               Assignment.returned_seq.is_(None))
                                      .order_by(Assignment.seq.desc()).limit(1)).first()
         problem = None
         if assignment is None:
-            problem = (f"item {item.id}: is marked assigned but no open assignment is recorded; run "
-                       "'evidence verify' and have the findings explained.")
+            problem = _("item {item}: is marked assigned but no open assignment is recorded; run 'evidence verify' "
+                        "and have the findings explained.").format(item=item.id)
         elif actor.badge != item.holder and actor.role not in RECORDS_ANY_HANDOVER:
-            problem = (f"item {item.id}: is answered for by {item.holder}, so {actor.badge} may not record its "
-                       f"return; run it with --by {item.holder} or ask a custodian.")
+            problem = _("item {item}: is answered for by {holder}, so {actor} may not record its return; run it with "
+                        "--by {holder} or ask a custodian.").format(item=item.id, holder=item.holder,
+                                                                     actor=actor.badge)
         problem = problem or _not_before_last(item, when, tz)
     _raise_all([problem] if problem else [], "return")
     data = _with_order({"item": item.id, "holder": item.holder, "assignment": assignment.seq,

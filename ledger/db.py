@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 from ledger.config import (
     SCHEMA_REVISION,
     SQLITE_HEADER,
-    SUPPORTED_FORMS,
     hide_password,
     lock_timeout_s,
     sqlite_path,
+    supported_forms,
 )
 from ledger.errors import EnvironmentProblem, LedgerError, VerificationFailed
+from ledger.i18n import _, ngettext
 
 WRITE_RETRIES = 8
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
@@ -86,13 +87,13 @@ def _check_sqlite_file(path) -> None:
     folder, or a file that is not a SQLite database (a CSV given as --db)."""
     if not path.parent.exists():
         raise EnvironmentProblem(
-            f"The folder {path.parent} for the ledger file does not exist.",
-            hint="Create the folder first, or give another path with --db.",
+            _("The folder {folder} for the ledger file does not exist.").format(folder=path.parent),
+            hint=_("Create the folder first, or give another path with --db."),
         )
     if path.is_dir():
         raise EnvironmentProblem(
-            f"{path} is a folder, not a ledger file.",
-            hint=f"Give --db {SUPPORTED_FORMS}.",
+            _("{path} is a folder, not a ledger file.").format(path=path),
+            hint=_("Give --db {forms}.").format(forms=supported_forms()),
         )
     if not path.exists():
         return
@@ -101,14 +102,14 @@ def _check_sqlite_file(path) -> None:
             header = f.read(len(SQLITE_HEADER))
     except OSError as exc:
         raise EnvironmentProblem(
-            f"The ledger file {path} cannot be read: {exc.strerror or exc}.",
-            hint="Check the file's permissions, or give another path with --db.",
+            _("The ledger file {path} cannot be read: {problem}.").format(path=path, problem=exc.strerror or exc),
+            hint=_("Check the file's permissions, or give another path with --db."),
         ) from exc
     # An empty file is a valid, empty SQLite database (SQLite writes the header on first use).
     if header and header != SQLITE_HEADER:
         raise EnvironmentProblem(
-            f"{path} is not a SQLite database, so it cannot be a ledger.",
-            hint=f"Give --db {SUPPORTED_FORMS}.",
+            _("{path} is not a SQLite database, so it cannot be a ledger.").format(path=path),
+            hint=_("Give --db {forms}.").format(forms=supported_forms()),
         )
 
 
@@ -122,20 +123,21 @@ def environment_error(exc: BaseException, url: str) -> EnvironmentProblem:
     if code == LOCK_NOT_AVAILABLE or "locked" in text_ or "busy" in text_:
         wait = lock_timeout_s()
         return EnvironmentProblem(
-            f"The ledger {hide_password(url)} stayed locked by another writer for more than "
-            f"{wait:g} second{'' if wait == 1 else 's'}.",
-            hint="Look for another evidence command still running, or a database session holding the "
-                 "ledger's lock, and try again when it has finished (EVIDENCE_LOCK_TIMEOUT sets the wait "
-                 "in seconds).",
+            ngettext("The ledger {url} stayed locked by another writer for more than {wait} second.",
+                     "The ledger {url} stayed locked by another writer for more than {wait} seconds.",
+                     1 if wait == 1 else 2).format(url=hide_password(url), wait=f"{wait:g}"),
+            hint=_("Look for another evidence command still running, or a database session holding the "
+                   "ledger's lock, and try again when it has finished (EVIDENCE_LOCK_TIMEOUT sets the wait "
+                   "in seconds)."),
         )
     if "file is not a database" in text_:
         return EnvironmentProblem(
-            f"{hide_password(url)} is not a SQLite database, so it cannot be a ledger.",
-            hint=f"Give --db {SUPPORTED_FORMS}.",
+            _("{path} is not a SQLite database, so it cannot be a ledger.").format(path=hide_password(url)),
+            hint=_("Give --db {forms}.").format(forms=supported_forms()),
         )
     return EnvironmentProblem(
-        f"The ledger database {hide_password(url)} cannot be used: {text_}.",
-        hint="Check --db / EVIDENCE_DB and that the database server is running.",
+        _("The ledger database {url} cannot be used: {problem}.").format(url=hide_password(url), problem=text_),
+        hint=_("Check --db / EVIDENCE_DB and that the database server is running."),
     )
 
 
@@ -149,9 +151,9 @@ def _integrity_error(exc: IntegrityError) -> VerificationFailed:
     # The ledger checks every rule before it writes, so a constraint the database still
     # refuses means the stored rows are not what the ledger left there.
     return VerificationFailed(
-        f"The database refused to record this change because it conflicts with rows already "
-        f"stored ({_first_line(exc)}); nothing was written.",
-        hint="The ledger may have been changed outside this program: run 'evidence verify'.",
+        _("The database refused to record this change because it conflicts with rows already "
+          "stored ({problem}); nothing was written.").format(problem=_first_line(exc)),
+        hint=_("The ledger may have been changed outside this program: run 'evidence verify'."),
     )
 
 
@@ -164,9 +166,9 @@ def _login_refusal(exc: DBAPIError) -> LedgerError | None:
 
     text_ = _first_line(exc)
     if getattr(getattr(exc, "orig", None), "sqlstate", None) == "42501" and any(m in text_ for m in LOGIN_REFUSALS):
-        return RuleError(f"The database refused the event: {text_}; nothing was written.",
-                         hint="Connect with your own database login (--db / EVIDENCE_DB), and act as your own "
-                              "badge (--by).")
+        return RuleError(_("The database refused the event: {problem}; nothing was written.").format(problem=text_),
+                         hint=_("Connect with your own database login (--db / EVIDENCE_DB), and act as your own "
+                                "badge (--by)."))
     return None
 
 
@@ -244,13 +246,14 @@ class Ledger:
         path = sqlite_path(self.url)
         if path is None:
             return EnvironmentProblem(
-                f"The database {hide_password(self.url)} holds no ledger yet.",
-                hint="Run 'evidence db upgrade' to create the schema.",
+                _("The database {url} holds no ledger yet.").format(url=hide_password(self.url)),
+                hint=_("Run 'evidence db upgrade' to create the schema."),
             )
         return EnvironmentProblem(
-            f"No ledger exists at {path}" + (" (the file is empty)." if path.exists() else "."),
-            hint="Check --db / EVIDENCE_DB for a mistake; to start a new ledger there, run a command "
-                 "that writes (such as 'evidence officer add') or 'evidence db upgrade'.",
+            (_("No ledger exists at {path} (the file is empty).") if path.exists()
+             else _("No ledger exists at {path}.")).format(path=path),
+            hint=_("Check --db / EVIDENCE_DB for a mistake; to start a new ledger there, run a command "
+                   "that writes (such as 'evidence officer add') or 'evidence db upgrade'."),
         )
 
     # -- transactions --------------------------------------------------------------
@@ -274,6 +277,7 @@ class Ledger:
     def write(self, fn: Callable[..., T], *args, **kwargs) -> T:
         """Run fn(session, ...) in one write transaction holding the chain-head lock; commit
         on success, roll back on any refusal. Serialization failures and deadlocks are retried."""
+        from ledger import roundtrips
         from ledger.events import lock_head
 
         if self._create_on_write:
@@ -287,11 +291,16 @@ class Ledger:
                 conn = self.engine.connect().execution_options(sqlite_begin="IMMEDIATE")
                 try:
                     with Session(bind=conn) as session:
-                        if self.keyring is not None:
-                            session.info["keyring"] = self.keyring
-                        lock_head(session)
+                        if self.keyring is None:
+                            from ledger.identity.signing import Keyring
+
+                            # Each signer's key file is opened once per ledger handle (as the CLI
+                            # does for one command), not again by every write it makes.
+                            self.keyring = Keyring()
+                        session.info["keyring"] = self.keyring
+                        lock_head(session, roundtrips.planned_reads(fn, args, kwargs))
                         result = fn(session, *args, **kwargs)
-                        session.commit()
+                        roundtrips.commit(session)
                         return result
                 finally:
                     conn.close()
@@ -321,23 +330,24 @@ def schema_problem(url: str, current: str | None, tables: list[str]) -> Environm
     if current is None:
         listed = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
         return EnvironmentProblem(
-            f"The database {shown} holds tables ({listed}) but no record of a ledger schema revision "
-            f"(the alembic_version table is missing or empty).",
-            hint="If it is a ledger, restore it from a backup; if it is not a ledger made by this program, "
-                 "give --db an empty database or a new file.",
+            _("The database {url} holds tables ({tables}) but no record of a ledger schema revision "
+              "(the alembic_version table is missing or empty).").format(url=shown, tables=listed),
+            hint=_("If it is a ledger, restore it from a backup; if it is not a ledger made by this program, "
+                   "give --db an empty database or a new file."),
         )
     from ledger.migrate import known_revisions
 
     if current not in known_revisions():
         return EnvironmentProblem(
-            f"The database {shown} is at schema revision {current}, which this version of evidence does "
-            f"not know (its newest is {SCHEMA_REVISION}).",
-            hint="If a newer evidence made or upgraded this ledger, upgrade this program; otherwise "
-                 "restore the ledger from a backup.",
+            _("The database {url} is at schema revision {current}, which this version of evidence does "
+              "not know (its newest is {newest}).").format(url=shown, current=current, newest=SCHEMA_REVISION),
+            hint=_("If a newer evidence made or upgraded this ledger, upgrade this program; otherwise "
+                   "restore the ledger from a backup."),
         )
     return EnvironmentProblem(
-        f"The ledger schema is at revision {current}, but this version of evidence needs {SCHEMA_REVISION}.",
-        hint="Run 'evidence db upgrade' (after a backup), then repeat the command.",
+        _("The ledger schema is at revision {current}, but this version of evidence needs {needed}.").format(
+            current=current, needed=SCHEMA_REVISION),
+        hint=_("Run 'evidence db upgrade' (after a backup), then repeat the command."),
     )
 
 

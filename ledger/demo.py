@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from ledger import demo_data as D
 from ledger.db import SCHEMA_REVISION, Ledger
 from ledger.errors import RuleError
-from ledger.i18n import count
+from ledger.i18n import _, ngettext, number
 from ledger.models import Event
 
 DEFAULT_DB = "evidence-demo.db"
@@ -63,9 +63,10 @@ def prepare_demo_ledger(url: str, *, tz: str, named: str) -> Ledger:
         events = None
     lg.dispose()
     raise RuleError(
-        f"{named} already holds a ledger" + (f" ({events} events)" if events else "")
-        + "; the demo never writes into an existing ledger.",
-        hint=f"Remove {named}, or run 'evidence --db NEW_EMPTY_DB demo'.",
+        (_("{named} already holds a ledger ({events} events); the demo never writes into an existing ledger.")
+         if events else _("{named} already holds a ledger; the demo never writes into an existing ledger.")).format(
+            named=named, events=events),
+        hint=_("Remove {named}, or run 'evidence --db NEW_EMPTY_DB demo'.").format(named=named),
     )
 
 
@@ -83,7 +84,7 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
     check_output_path(str(out), force=force_out)
     folder = demo_keys(lg, out.parent)
 
-    yield "== 1. The people, each with a key of their own =="
+    yield _("== 1. The people, each with a key of their own ==")
     admin, admin_name, admin_unit = D.ADMIN
     key = _demo_key(folder, admin)
     lg.write(registry.init_ledger, admin, name=admin_name, unit=admin_unit, public_key=key.public_key)
@@ -92,22 +93,23 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
         pub = base64.b64encode(_demo_key(folder, badge).public_key).decode("ascii")
         lg.write(registry.add_officer, badge, name=name, role=role, unit=unit, by=admin, public_key=pub)
         yield f"  {badge:<9} {role:<10} {name}"
-    yield f"  keys: {folder} (throwaway, passphrase '{D.KEY_PASSPHRASE}'); every event is signed by its officer"
+    yield _("  keys: {folder} (throwaway, passphrase '{passphrase}'); every event is signed by its officer").format(
+        folder=folder, passphrase=D.KEY_PASSPHRASE)
     for code, name, kind in D.LOCATIONS:
         lg.write(registry.add_location, code, name=name, kind=kind, by=admin)
         yield f"  {code:<13} {kind:<13} {name}"
 
     yield ""
-    yield "== 2. The case =="
+    yield _("== 2. The case ==")
     c = D.CASE
     lg.write(registry.open_case, c["case_no"], title=c["title"], prosecutor=c["prosecutor"], court=c["court"],
              by="DEMO-101", at=c["opened_at"], tz=tz)
     yield f"  {c['case_no']}: {c['title']}"
-    yield "  A ring bought newborns from mothers in poverty in Arequipa and sold them; on 6 October 2020"
-    yield "  the police raided three houses at dawn (names, places and numbers here are fictitious)."
+    yield _("  A ring bought newborns from mothers in poverty in Arequipa and sold them; on 6 October 2020")
+    yield _("  the police raided three houses at dawn (names, places and numbers here are fictitious).")
 
     yield ""
-    yield "== 3. The raids of 6 October 2020 and what they seized =="
+    yield _("== 3. The raids of 6 October 2020 and what they seized ==")
     held: dict[str, list[tuple[str, str, dict]]] = {}  # seizing officer -> (item id, kind, fields)
     for s in D.SEIZURES:
         sz = lg.write(registry.record_seizure, c["case_no"], at=s["at"], place=s["place"], by=s["by"],
@@ -120,20 +122,22 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
             yield f"    {reg.id}  {kind:<8} {_describe(kind, fields, money)}"
 
     yield ""
-    yield "== 4. The exchange rate of the seizure date =="
+    yield _("== 4. The exchange rate of the seizure date ==")
     r = D.RATE
     lg.write(rates.set_rate, r["date"], r["base"], r["quote"], r["rate"], source=r["source"], side=r["side"],
              by="DEMO-501")
-    yield f"  {r['date']}: 1 {r['base']} = {r['rate']} {r['quote']} ({r['side']}), source: {r['source']}"
-    yield "  This is an example value for the demonstration, not an official figure."
+    yield _("  {date}: 1 {base} = {rate} {quote} ({side}), source: {source}").format(
+        date=r["date"], base=r["base"], rate=r["rate"], quote=r["quote"], side=r["side"], source=r["source"])
+    yield _("  This is an example value for the demonstration, not an official figure.")
     amount, cur = D.PRICE_PER_BABY
     with lg.read() as session:
         conv = rates.convert(session, amount, cur, "USD", on=r["date"], side=r["side"], tz=tz)
-    yield (f"  The ring charged {money.show_money(conv['amount_minor'], cur)} per baby: "
-           f"{money.show_money(conv['converted_minor'], 'USD')} ({conv['formula']}, ROUND_HALF_UP)")
+    yield _("  The ring charged {amount} per baby: {converted} ({formula}, ROUND_HALF_UP)").format(
+        amount=money.show_money(conv["amount_minor"], cur), converted=money.show_money(conv["converted_minor"], "USD"),
+        formula=conv["formula"])
 
     yield ""
-    yield "== 5. Chain of custody =="
+    yield _("== 5. Chain of custody ==")
     for officer, entries in held.items():
         moves = [
             ([i for i, k, _ in entries if k == "cash"], "DEMO-VAULT", "Ingreso del dinero incautado a bóveda"),
@@ -144,56 +148,67 @@ def run_demo(lg: Ledger, out: str | Path, *, lang: str = "es", force_out: bool =
             if ids:
                 lg.write(custody.transfer_items, ids, from_badge=officer, to_badge="DEMO-201", reason=reason,
                          by=officer, at="2020-10-06T11:00", location=location, tz=tz, receiver_signs=True)
-                yield f"  2020-10-06 11:00  {officer} -> DEMO-201 at {location}: {', '.join(ids)} (both signed)"
+                yield _("  2020-10-06 11:00  {officer} -> DEMO-201 at {location}: {items} (both signed)").format(
+                    officer=officer, location=location, items=", ".join(ids))
     cash = [(i, f) for entries in held.values() for i, k, f in entries if k == "cash"]
     for n, (item_id, fields) in enumerate(cash, start=1):
         new_seal = f"DEMO-S-01{n:02d}"
         lg.write(custody.reseal_item, item_id, old_seal=fields["seal"], new_seal=new_seal,
                  reason="Recuento en bóveda y nuevo precinto", by="DEMO-201", at="2020-10-06T15:00", tz=tz)
-        yield f"  2020-10-06 15:00  {item_id} recounted in the vault and resealed {fields['seal']} -> {new_seal}"
+        yield _("  2020-10-06 15:00  {item} recounted in the vault and resealed {old} -> {new}").format(
+            item=item_id, old=fields["seal"], new=new_seal)
     phones = [i for entries in held.values() for i, k, _ in entries if k == "phone"]
     offer = lg.write(custody.transfer_items, phones, from_badge="DEMO-201", to_badge="DEMO-301",
                      reason="Pericia informática: extracción de datos", by="DEMO-201", at="2020-10-07T08:30",
                      location="DEMO-LAB", tz=tz)
-    yield f"  2020-10-07 08:30  DEMO-201 offers to DEMO-301 (forensic lab): {', '.join(phones)} (in transit)"
+    yield _("  2020-10-07 08:30  DEMO-201 offers to DEMO-301 (forensic lab): {items} (in transit)").format(
+        items=", ".join(phones))
     lg.write(custody.accept_items, phones, by="DEMO-301", seal_ok=True, at="2020-10-07T09:00", tz=tz)
-    yield f"  2020-10-07 09:00  DEMO-301 accepts offer {offer['seq']}, seals intact: {', '.join(phones)}"
+    yield _("  2020-10-07 09:00  DEMO-301 accepts offer {seq}, seals intact: {items}").format(
+        seq=offer["seq"], items=", ".join(phones))
     lg.write(custody.transfer_items, phones, from_badge="DEMO-301", to_badge="DEMO-201",
              reason="Devolución tras la pericia", by="DEMO-301", at="2020-10-14T16:00", location="DEMO-ER", tz=tz,
              receiver_signs=True)
-    yield f"  2020-10-14 16:00  DEMO-301 -> DEMO-201 (back in the evidence room): {', '.join(phones)}"
+    yield _("  2020-10-14 16:00  DEMO-301 -> DEMO-201 (back in the evidence room): {items}").format(
+        items=", ".join(phones))
     contracts = next(i for entries in held.values() for i, k, f in entries
                      if k == "document" and "Contratos" in f["title"])
     lg.write(custody.transfer_items, [contracts], from_badge="DEMO-201", to_badge="DEMO-501",
              reason="Para la formalización de la investigación preparatoria", by="DEMO-201",
              at="2020-10-20T10:00", location="DEMO-FISCALIA", tz=tz, receiver_signs=True)
-    yield f"  2020-10-20 10:00  DEMO-201 -> DEMO-501 (prosecutor): {contracts}"
+    yield _("  2020-10-20 10:00  DEMO-201 -> DEMO-501 (prosecutor): {item}").format(item=contracts)
 
     yield from _evidence_room(lg, held, tz)
 
     yield ""
-    yield "== 7. The auditor verifies =="
+    yield _("== 7. The auditor verifies ==")
     with lg.read() as session:
         report = verify_log(session)
     if not report.ok:  # the demo is a client like any other: say so if the ledger disagrees
-        raise RuleError(f"verify found {count(len(report.findings), 'problem')} in the demo ledger.",
+        n = len(report.findings)
+        raise RuleError(ngettext("verify found {n} problem in the demo ledger.",
+                                 "verify found {n} problems in the demo ledger.", n).format(n=number(n)),
                         details=[f.render() for f in report.findings])
-    yield f"  verify: clean, {count(report.events, 'event')} checked, {count(report.items_checked, 'item')} replayed"
-    yield f"  head to keep: {report.head_seq}:{report.head_hash}"
-    yield f"  (later: evidence verify --expect-head {report.head_seq}:{report.head_hash})"
+    yield _("  verify: clean, {events} checked, {items} replayed").format(
+        events=ngettext("{n} event", "{n} events", report.events).format(n=number(report.events)),
+        items=ngettext("{n} item", "{n} items", report.items_checked).format(n=number(report.items_checked)))
+    yield _("  head to keep: {head}").format(head=f"{report.head_seq}:{report.head_hash}")
+    yield _("  (later: evidence verify --expect-head {head})").format(head=f"{report.head_seq}:{report.head_hash}")
 
     yield ""
-    yield "== 8. The prosecutor's figures and workbook =="
+    yield _("== 8. The prosecutor's figures and workbook ==")
     with lg.read() as session:
         totals = rates.case_totals(session, c["case_no"], in_currency="USD", side=r["side"], tz=tz)
         for pc in totals.per_currency:
-            yield f"  cash {pc['currency']}: {money.show_money(pc['minor'], pc['currency'])} in {count(pc['items'], 'item')}"
-        yield f"  total in USD: {money.show_money(totals.total_minor, 'USD')}"
+            yield _("  cash {currency}: {amount} in {items}").format(
+                currency=pc["currency"], amount=money.show_money(pc["minor"], pc["currency"]),
+                items=ngettext("{n} item", "{n} items", pc["items"]).format(n=number(pc["items"])))
+        yield _("  total in USD: {amount}").format(amount=money.show_money(totals.total_minor, "USD"))
         for used in totals.rates:
-            yield f"  rate used: {used.citation()}"
+            yield _("  rate used: {rate}").format(rate=used.citation())
         inv = case_inventory(session, c["case_no"], in_currency="USD", side=r["side"], tz=tz, by="DEMO-501")
         written = write_case_workbook(inv, out, lang=lang, force=force_out)
-    yield f"  workbook ({lang}): {written.path}"
+    yield _("  workbook ({lang}): {path}").format(lang=lang, path=written.path)
     yield f"  sha256 {written.sha256}"
 
 
@@ -209,76 +224,89 @@ def _evidence_room(lg: Ledger, held: dict, tz: str) -> Iterator[str]:
 
     case_no = D.CASE["case_no"]
     yield ""
-    yield "== 6. The evidence room: deposit, review dates, audit, what is due =="
+    yield _("== 6. The evidence room: deposit, review dates, audit, what is due ==")
     d = D.DEPOSIT
     cash = [(i, f) for entries in held.values() for i, k, f in entries if k == "cash"]
     soles = [i for i, f in cash if f["currency"] == "PEN"]
     lg.write(custody.deposit_cash, soles, bank=d["bank"], account=d["account"], voucher=d["voucher"], by=d["by"],
              at=d["at"], tz=tz)
-    yield (f"  {d['at'].replace('T', ' ')}  {d['by']} deposits the soles ({', '.join(soles)}) in {d['bank']}, "
-           f"account {d['account']}, voucher {d['voucher']}")
-    yield f"  The dollars ({', '.join(i for i, f in cash if f['currency'] != 'PEN')}) stay in the vault."
+    yield _("  {at}  {by} deposits the soles ({items}) in {bank}, account {account}, voucher {voucher}").format(
+        at=d["at"].replace("T", " "), by=d["by"], items=", ".join(soles), bank=d["bank"], account=d["account"],
+        voucher=d["voucher"])
+    yield _("  The dollars ({items}) stay in the vault.").format(
+        items=", ".join(i for i, f in cash if f["currency"] != "PEN"))
     with lg.read() as session:
         totals = rates.case_totals(session, case_no, in_currency="USD", side=D.RATE["side"], tz=tz)
     for pc in totals.per_currency:
         code = pc["currency"]
-        yield (f"  case totals {code}: {money.show_money(pc['deposited_minor'], code)} deposited, "
-               f"{money.show_money(pc['undeposited_minor'], code)} not deposited")
+        yield _("  case totals {currency}: {deposited} deposited, {undeposited} not deposited").format(
+            currency=code, deposited=money.show_money(pc["deposited_minor"], code),
+            undeposited=money.show_money(pc["undeposited_minor"], code))
 
     r = D.REVIEW
     vehicles = [i for entries in held.values() for i, k, _ in entries if k == "vehicle"]
     lg.write(reviews.set_review, vehicles, on=r["on"], reason=r["reason"], by=r["by"], at=r["at"], tz=tz)
-    yield f"  {r['at'].replace('T', ' ')}  {r['by']} sets the review date of the vehicles ({', '.join(vehicles)}): {r['on']}"
+    yield _("  {at}  {by} sets the review date of the vehicles ({items}): {on}").format(
+        at=r["at"].replace("T", " "), by=r["by"], items=", ".join(vehicles), on=r["on"])
 
     a = D.AUDIT
     started = lg.write(audits.start_audit, a["location"], by=a["by"], sample=a["sample"])
     sample = started["sample"]
-    yield (f"  audit {started['id']} of {a['location']} by {a['by']}: {started['sample_size']} of "
-           f"{started['population']} item(s) drawn, seed {started['seed'][:16]}...")
+    yield _("  audit {audit} of {location} by {by}: {drawn} of {population} item(s) drawn, seed {seed}...").format(
+        audit=started["id"], location=a["location"], by=a["by"], drawn=started["sample_size"],
+        population=started["population"], seed=started["seed"][:16])
     with lg.read() as session:
         seals = {i: items.show_item(session, i)["seal"] for i in sample}
     for n, item_id in enumerate(sample):
         if n == 0:  # planted: the bag on the shelf carries another seal than the record
             lg.write(audits.check_item, started["id"], item_id, by=a["by"], found=True, missing=False,
                      seal=a["planted_seal"], note="Precinto distinto en el estante (plantado para la demostración)")
-            yield f"    {item_id}  found, sealed {a['planted_seal']} (planted: the record says {seals[item_id]})"
+            yield _("    {item}  found, sealed {seal} (planted: the record says {record})").format(
+                item=item_id, seal=a["planted_seal"], record=seals[item_id])
         elif n == 1:  # planted: the bag is not on the shelf
             lg.write(audits.check_item, started["id"], item_id, by=a["by"], found=False, missing=True,
                      note="No está en el estante (plantado para la demostración)")
-            yield f"    {item_id}  missing (planted)"
+            yield _("    {item}  missing (planted)").format(item=item_id)
         else:
             lg.write(audits.check_item, started["id"], item_id, by=a["by"], found=True, missing=False,
                      seal=seals[item_id])
-            yield f"    {item_id}  found, sealed {seals[item_id]} as on record"
-    closed = lg.write(audits.close_audit, started["id"], by=a["by"])
-    for f in closed["findings"]:
-        yield f"    finding: {f['item']} {f['kind']}, {f['detail']}"
+            yield _("    {item}  found, sealed {seal} as on record").format(item=item_id, seal=seals[item_id])
+    lg.write(audits.close_audit, started["id"], by=a["by"])
+    with lg.read() as session:
+        found = audits.finding_texts(session, started["id"])  # the recorded findings, in the reader's words
+    for f in found:
+        yield _("    finding: {item} {kind}, {detail}").format(item=f["item"], kind=f["kind"], detail=f["detail"])
     with tempfile.TemporaryDirectory() as folder:
         with lg.read() as session:
             bundle.export_log(session, Path(folder) / "log")
         again = audits.redraw_from_bundle(Path(folder) / "log", started["id"])
     if (again["seed"], again["sample"]) != (started["seed"], sample):
-        raise RuleError(f"the sample of {started['id']} re-drawn from an exported copy of the log differs: "
-                        f"{', '.join(again['sample'])}, not {', '.join(sample)}.")
-    yield (f"  Re-drawn from an exported copy of the log ({again['events']} events): the same seed and the same "
-           f"{len(sample)} item(s).")
+        raise RuleError(_("the sample of {audit} re-drawn from an exported copy of the log differs: {again}, not "
+                          "{sample}.").format(audit=started["id"], again=", ".join(again["sample"]),
+                                              sample=", ".join(sample)))
+    yield _("  Re-drawn from an exported copy of the log ({events} events): the same seed and the same {n} "
+            "item(s).").format(events=again["events"], n=len(sample))
 
     with lg.read() as session:
         report = due.due_report(session, case_no=case_no, at=D.DUE_AT, tz=tz)
     yield f"  evidence due --case {case_no} --at {D.DUE_AT}:"
     for rule in report["rules"]:
-        yield f"    rule {rule['rule']}: {rule['threshold']}"
+        yield _("    rule {rule}: {threshold}").format(rule=rule["rule"], threshold=rule["threshold"])
     for e in report["entries"]:
-        yield f"    {e['rule']:<16}  {e['item']}  due {local_iso(e['due_at'], tz)}  {e['detail']}"
+        yield _("    {rule:<16}  {item}  due {at}  {detail}").format(rule=e["rule"], item=e["item"],
+                                                                    at=local_iso(e["due_at"], tz), detail=e["detail"])
 
 
 def _describe(kind: str, f: dict, money) -> str:
     if kind == "cash":
         amount = money.parse_amount(f["amount"], f["currency"])
         minor = money.to_minor(amount, f["currency"])
-        return f"{money.show_money(minor, f['currency'])} ({f['denominations']}), seal {f['seal']}"
+        return _("{amount} ({denominations}), seal {seal}").format(
+            amount=money.show_money(minor, f["currency"]), denominations=f["denominations"], seal=f["seal"])
     if kind == "vehicle":
-        return f"{f['make']} {f['model']} {f['year']}, plate {f['plate']}, declared {f['value']}"
+        return _("{make} {model} {year}, plate {plate}, declared {value}").format(
+            make=f["make"], model=f["model"], year=f["year"], plate=f["plate"], value=f["value"])
     if kind == "phone":
-        return f"{f['make']} {f['model']}, IMEI {f['imei']}, seal {f['seal']}"
-    return f"{f['title']} ({f['pages']} pages), seal {f['seal']}"
+        return _("{make} {model}, IMEI {imei}, seal {seal}").format(make=f["make"], model=f["model"], imei=f["imei"],
+                                                                     seal=f["seal"])
+    return _("{title} ({pages} pages), seal {seal}").format(title=f["title"], pages=f["pages"], seal=f["seal"])

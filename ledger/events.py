@@ -18,7 +18,9 @@ from typing import NamedTuple
 from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.orm import Session
 
+from ledger import roundtrips
 from ledger.errors import RuleError, VerificationFailed
+from ledger.i18n import _
 from ledger.models import ChainHead, Event, EventItem, EventSignature
 
 FORMAT_VERSION = 2
@@ -82,23 +84,22 @@ class Appended(NamedTuple):
     recorded_at: str
 
 
-def lock_head(session: Session) -> ChainHead:
+def lock_head(session: Session, reads: roundtrips.Reads | None = None) -> ChainHead:
     """Take the writer's lock on the chain head (PostgreSQL row lock; SQLite already holds
-    its write lock from BEGIN IMMEDIATE) and remember the head for this transaction."""
+    its write lock from BEGIN IMMEDIATE) and remember the head for this transaction; read
+    the rows `reads` names right after it (see ledger.roundtrips)."""
     head = session.info.get("chain_head")
     if head is None:
-        row = session.execute(select(ChainHead.seq, ChainHead.hash, ChainHead.edge).where(ChainHead.id == 1)
-                              .with_for_update()).one()
+        row, last = roundtrips.head_and_last(session, reads)
         head = {"seq": row.seq, "hash": row.hash, "edge": row.edge}
         # A head moved by hand would make this write collide with an event already stored or
         # leave a gap; one primary-key lookup finds it before anything is written.
-        last = session.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).one_or_none()
         expected = (last.seq, last.hash) if last is not None else (0, GENESIS_HASH)
         if (row.seq, row.hash) != expected:
             raise VerificationFailed(
-                f"The chain head (seq {row.seq}) does not name the last event of the log (seq {expected[0]}); "
-                f"the ledger was changed outside this program, and nothing was written.",
-                hint="Run 'evidence verify', and restore the ledger from a backup.",
+                _("The chain head (seq {head}) does not name the last event of the log (seq {last}); the ledger was "
+                  "changed outside this program, and nothing was written.").format(head=row.seq, last=expected[0]),
+                hint=_("Run 'evidence verify', and restore the ledger from a backup."),
             )
         session.info["chain_head"] = head
     return head
@@ -163,8 +164,8 @@ class _Signer:
 
         signers = signing.required_signers(ev.actor, ev.data)
         if not signers:
-            raise RuleError(f"A {ev.type} event names no officer to sign it, and every event of this ledger is "
-                            "signed by the officer who acted.", hint="Run it with --by BADGE.")
+            raise RuleError(_("A {type} event names no officer to sign it, and every event of this ledger is signed "
+                              "by the officer who acted.").format(type=ev.type), hint=_("Run it with --by BADGE."))
         rows = []
         for badge in signers:
             key = self.keyring.key_for(badge, acting=badge == ev.actor)
@@ -182,11 +183,12 @@ class _Signer:
 
 def _unsigned_refusal(session: Session, head_seq: int, ev: NewEvent) -> RuleError:
     if head_seq == 0:
-        return RuleError("This ledger has no admin yet, so nobody is authorised to write in it.",
-                         hint="Start it with 'evidence init --admin BADGE --name NAME', which also makes the "
-                              "admin's key.")
-    return RuleError(f"This ledger was made before officers signed their events, and a {ev.type} event must now "
-                     "be signed.", hint="Run 'evidence db upgrade', then 'evidence init --admin BADGE --name NAME'.")
+        return RuleError(_("This ledger has no admin yet, so nobody is authorised to write in it."),
+                         hint=_("Start it with 'evidence init --admin BADGE --name NAME', which also makes the "
+                                "admin's key."))
+    return RuleError(_("This ledger was made before officers signed their events, and a {type} event must now be "
+                       "signed.").format(type=ev.type),
+                     hint=_("Run 'evidence db upgrade', then 'evidence init --admin BADGE --name NAME'."))
 
 
 def append_event(
@@ -268,15 +270,16 @@ def append_events(
             links.extend({"seq": seq, "item_no": no} for no, _ in ev.items)
         out.append(Appended(seq=seq, hash=digest, occurred_at=occurred, recorded_at=recorded))
         prev = digest
-    conn = session.connection()
-    insert_rows(conn, Event.__table__, rows)
-    conn.execute(update(ChainHead.__table__).where(ChainHead.__table__.c.id == 1)
-                 .values(seq=seq, hash=prev, root=edge.root().hex(), edge=edge.to_text()))
+    moved = {"seq": seq, "hash": prev, "root": edge.root().hex(), "edge": edge.to_text()}
+    if not roundtrips.append_rows(session, rows, moved, signatures, links):
+        conn = session.connection()
+        insert_rows(conn, Event.__table__, rows)
+        conn.execute(update(ChainHead.__table__).where(ChainHead.__table__.c.id == 1).values(**moved))
+        if signatures:
+            insert_rows(conn, EventSignature.__table__, signatures)
+        if links:
+            insert_rows(conn, EventItem.__table__, links)
     head["seq"], head["hash"], head["edge"] = seq, prev, edge
-    if signatures:
-        insert_rows(conn, EventSignature.__table__, signatures)
-    if links:
-        insert_rows(conn, EventItem.__table__, links)
     return out
 
 

@@ -90,3 +90,22 @@ def N_(message: str) -> str:
     """Marks a text for the catalogues where it is written (a table header, a constant) and
     leaves it as it is; `_` translates it where it is shown."""
     return message
+
+
+def or_list(values) -> str:
+    """'A', 'A or B', 'A or B or C' (each value as given), in the current language."""
+    return _joined(list(values), N_("{first} or {second}"))
+
+
+def and_list(values) -> str:
+    """'A', 'A and B', 'A and B and C', in the current language."""
+    return _joined(list(values), N_("{first} and {second}"))
+
+
+def _joined(values: list, pattern: str) -> str:
+    if not values:
+        return ""
+    listed = values[0]
+    for value in values[1:]:
+        listed = _(pattern).format(first=listed, second=value)
+    return listed

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, LedgerError, NotFound, RuleError
 from ledger.events import NewEvent, append_events, now_utc
+from ledger.i18n import N_, _, ngettext
 
 # The naming and showing of items lives in itemview (no SQLAlchemy), shared with quickread;
 # its names are re-exported here for the modules that have always imported them from items.
@@ -87,8 +88,8 @@ def _check_phone_number(value: str) -> str:
     body = digits[1:] if digits.startswith("+") else digits
     if not (body.isascii() and body.isdigit() and 6 <= len(body) <= 15):
         raise InputError(
-            f"--number {value!r} is not a telephone number.",
-            hint="Give 6 to 15 digits, optionally with a leading + and spaces or dashes, e.g. +51 959 123 456.",
+            _("--number {value!r} is not a telephone number.").format(value=value),
+            hint=_("Give 6 to 15 digits, optionally with a leading + and spaces or dashes, e.g. +51 959 123 456."),
         )
     return v
 
@@ -99,16 +100,18 @@ def prepare_item(kind: str, raw: dict[str, str | None], *, base_dir: Path | None
     from ledger import money
 
     if kind not in KINDS:
-        raise InputError(f"kind {kind!r} is not a kind of item.", hint=f"Use one of: {', '.join(KINDS)}.")
+        raise InputError(_("kind {kind!r} is not a kind of item.").format(kind=kind),
+                         hint=_("Use one of: {choices}.").format(choices=", ".join(KINDS)))
     known = set(KIND_FIELDS[kind])
     values = {k: (v.strip() if isinstance(v, str) else v) for k, v in raw.items() if v not in (None, "")}
     errors: list[str] = []
     unknown = sorted(set(values) - known)
     for name in unknown:
-        errors.append(f"--{name} does not apply to a {kind} item (its fields: {', '.join(KIND_FIELDS[kind])}).")
+        errors.append(_("--{name} does not apply to a {kind} item (its fields: {fields}).").format(
+            name=name, kind=kind, fields=", ".join(KIND_FIELDS[kind])))
     for name in REQUIRED[kind]:
         if name not in values:
-            errors.append(f"--{name} is required for a {kind} item.")
+            errors.append(_("--{name} is required for a {kind} item.").format(name=name, kind=kind))
 
     cols: dict = {"kind": kind}
     spec = ItemSpec(kind=kind, columns=cols, fields={})
@@ -145,8 +148,8 @@ def prepare_item(kind: str, raw: dict[str, str | None], *, base_dir: Path | None
                 spec.officers[f"--{opt}"] = badge
         if cols.get("counted_by") and cols.get("counted_by") == cols.get("verified_by"):
             errors.append(
-                f"--counted-by and --verified-by are both {cols['counted_by']}: cash is counted by one officer "
-                "and verified by another. Name a second officer with --verified-by."
+                _("--counted-by and --verified-by are both {badge}: cash is counted by one officer "
+                  "and verified by another. Name a second officer with --verified-by.").format(badge=cols["counted_by"])
             )
     else:
         cols["make"] = attempt("make", lambda v: clean_text(v, "--make", max_len=100))
@@ -171,15 +174,16 @@ def prepare_item(kind: str, raw: dict[str, str | None], *, base_dir: Path | None
     elif kind == "phone":
         no_imei = attempt("no-imei-reason", lambda v: clean_text(v, "--reason", max_len=500))
         if "imei" in values and "no-imei-reason" in values:
-            errors.append(f"--imei {values['imei']} and --no-imei are both given; give the IMEI if it can be "
-                          "read, or --no-imei --reason TEXT if it cannot.")
+            errors.append(_("--imei {imei} and --no-imei are both given; give the IMEI if it can be "
+                            "read, or --no-imei --reason TEXT if it cannot.").format(imei=values["imei"]))
         elif "imei" not in values and "no-imei-reason" not in values:
-            errors.append("--imei is required for a phone item. If the IMEI cannot be read (a broken or locked "
-                          "phone, no box), register it with --no-imei --reason TEXT.")
+            errors.append(_("--imei is required for a phone item. If the IMEI cannot be read (a broken or locked "
+                            "phone, no box), register it with --no-imei --reason TEXT."))
         cols["imei"] = attempt("imei", lambda v: check_imei(v, "--imei"))
         cols["imei2"] = attempt("imei2", lambda v: check_imei(v, "--imei2"))
         if cols["imei"] and cols["imei"] == cols["imei2"]:
-            errors.append(f"--imei2 repeats --imei {cols['imei']}; a dual-SIM phone has two different IMEIs.")
+            errors.append(_("--imei2 repeats --imei {imei}; a dual-SIM phone has two different IMEIs.").format(
+                imei=cols["imei"]))
         cols["number"] = attempt("number", _check_phone_number)
     elif kind == "document":
         cols["title"] = attempt("title", lambda v: clean_text(v, "--title", max_len=500))
@@ -191,7 +195,7 @@ def prepare_item(kind: str, raw: dict[str, str | None], *, base_dir: Path | None
     if errors:
         if len(errors) == 1:
             raise InputError(errors[0])
-        raise InputError(f"The {kind} item has {len(errors)} problems:", details=errors)
+        raise InputError(_("The {kind} item has {n} problems:").format(kind=kind, n=len(errors)), details=errors)
 
     cols = {k: v for k, v in cols.items() if v is not None}
     spec.columns = cols
@@ -208,7 +212,8 @@ def _hash_file(path_text: str, base_dir: Path | None) -> tuple[str, str, int]:
     if base_dir is not None and not path.is_absolute():
         path = base_dir / path
     if not path.is_file():
-        raise InputError(f"--file {path_text!r} is not a readable file.", hint="Give the path of the scanned document.")
+        raise InputError(_("--file {path!r} is not a readable file.").format(path=path_text),
+                         hint=_("Give the path of the scanned document."))
     h = hashlib.sha256()
     size = 0
     try:
@@ -217,7 +222,8 @@ def _hash_file(path_text: str, base_dir: Path | None) -> tuple[str, str, int]:
                 h.update(chunk)
                 size += len(chunk)
     except OSError as exc:
-        raise InputError(f"--file {path_text!r} cannot be read: {exc.strerror}.", hint="Check the path and its permissions.") from exc
+        raise InputError(_("--file {path!r} cannot be read: {problem}.").format(path=path_text, problem=exc.strerror),
+                         hint=_("Check the path and its permissions.")) from exc
     name = clean_text(path.name, "--file", max_len=255)
     return name, h.hexdigest(), size
 
@@ -258,13 +264,13 @@ def check_references(session: Session, specs: Sequence[ItemSpec], label=None) ->
             if badge not in known_badges:
                 if all_badges is None:
                     all_badges = list(session.scalars(select(Officer.badge)))
-                errors.append(f"{where}{opt}: no officer with badge {badge} is registered. "
-                              f"{did_you_mean(closest(badge, all_badges))}See 'evidence officer list'.")
+                errors.append(f"{where}{opt}: " + _("no officer with badge {badge} is registered.").format(badge=badge)
+                              + " " + did_you_mean(closest(badge, all_badges)) + _("See 'evidence officer list'."))
         if spec.location and spec.location not in known_codes:
             if all_codes is None:
                 all_codes = list(session.scalars(select(Location.code)))
-            errors.append(f"{where}--location: no location {spec.location} is registered. "
-                          f"{did_you_mean(closest(spec.location, all_codes))}See 'evidence location list'.")
+            errors.append(f"{where}--location: " + _("no location {code} is registered.").format(code=spec.location)
+                          + " " + did_you_mean(closest(spec.location, all_codes)) + _("See 'evidence location list'."))
     return errors
 
 
@@ -276,9 +282,9 @@ LATE_REGISTRATION = datetime.timedelta(days=1)
 def _span(delta: datetime.timedelta) -> str:
     days = delta.days
     if days >= 2:
-        return f"{days} days"
+        return ngettext("{n} day", "{n} days", days).format(n=days)
     hours = int(delta.total_seconds() // 3600)
-    return f"{hours} hours"
+    return ngettext("{n} hour", "{n} hours", hours).format(n=hours)
 
 
 def late_registration_warning(seizure: Seizure, when: str, given: bool, tz: str) -> str | None:
@@ -287,13 +293,14 @@ def late_registration_warning(seizure: Seizure, when: str, given: bool, tz: str)
     delta = from_utc_iso(when) - from_utc_iso(seizure.occurred_at)
     if delta <= LATE_REGISTRATION:
         return None
-    took = f"seizure {seizure.id} took place ({local_iso(seizure.occurred_at, tz)})"
     if given:
-        return (f"--at {local_iso(when, tz)} is {_span(delta)} after {took}; no custody before then can be "
-                "recorded for the item. Check the time if it was taken in earlier.")
-    return (f"no --at was given, so the item is registered now ({local_iso(when, tz)}), {_span(delta)} after "
-            f"{took}; no custody before now can be recorded for it. Give --at with the time it was taken in "
-            "when registering items after the day of the seizure.")
+        return _("--at {at} is {span} after seizure {seizure} took place ({seized_at}); no custody before then can "
+                 "be recorded for the item. Check the time if it was taken in earlier.").format(
+            at=local_iso(when, tz), span=_span(delta), seizure=seizure.id, seized_at=local_iso(seizure.occurred_at, tz))
+    return _("no --at was given, so the item is registered now ({at}), {span} after "
+             "seizure {seizure} took place ({seized_at}); no custody before now can be recorded for it. Give --at "
+             "with the time it was taken in when registering items after the day of the seizure.").format(
+        at=local_iso(when, tz), span=_span(delta), seizure=seizure.id, seized_at=local_iso(seizure.occurred_at, tz))
 
 
 @dataclass(frozen=True)
@@ -310,9 +317,9 @@ def registration_time(seizure: Seizure, at: str | None, tz: str) -> str:
     when = utc_iso(parse_time(at, tz, "--at")) if at else utc_iso(now_utc())
     if when < seizure.occurred_at:
         raise RuleError(
-            f"--at {local_iso(when, tz)} is before seizure {seizure.id} took place "
-            f"({local_iso(seizure.occurred_at, tz)}).",
-            hint="Items are registered at or after their seizure; check the time.",
+            _("--at {at} is before seizure {seizure} took place ({seized_at}).").format(
+                at=local_iso(when, tz), seizure=seizure.id, seized_at=local_iso(seizure.occurred_at, tz)),
+            hint=_("Items are registered at or after their seizure; check the time."),
         )
     return when
 
@@ -336,7 +343,7 @@ def register_items(
     if errors:
         if len(errors) == 1:
             raise NotFound(errors[0])
-        raise NotFound(f"{len(errors)} references do not exist:", details=errors)
+        raise NotFound(_("{n} references do not exist:").format(n=len(errors)), details=errors)
 
     dupes = duplicate_warnings(session, specs) if check_duplicates else [[] for _ in specs]
     first = (session.scalar(select(func.max(Item.no))) or 0) + 1
@@ -391,6 +398,9 @@ def bulk_insert(conn, table, columns: Sequence[str], rows: list[tuple]) -> None:
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(table.c[name].name) for name in columns)  # KeyError for a column the table lacks
     if conn.dialect.name == "postgresql":
+        from ledger.roundtrips import send_queued_on
+
+        send_queued_on(conn)  # the rows this COPY refers to may still be queued
         raw = conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
             for row in rows:
@@ -405,6 +415,18 @@ _CHUNK = 5000
 # Identifiers that name one physical object: seeing one twice is worth a warning (a phone
 # registered twice, or a typo), not a refusal (two raids can seize the same car over time).
 _UNIQUE_MARKS = (("imei", "IMEI"), ("imei2", "IMEI"), ("vin", "VIN"), ("plate", "plate"))
+# What is said of each: already registered as another item; twice in the same registration.
+_MARK_NOTES = {
+    "IMEI": (N_("IMEI {value} is already registered as {item}; check that this is "
+                "not the same phone registered twice."),
+             N_("IMEI {value} appears more than once in this registration.")),
+    "VIN": (N_("VIN {value} is already registered as {item}; check that this is "
+               "not the same vehicle registered twice."),
+            N_("VIN {value} appears more than once in this registration.")),
+    "plate": (N_("plate {value} is already registered as {item}; check that this is "
+                 "not the same vehicle registered twice."),
+              N_("plate {value} appears more than once in this registration.")),
+}
 
 
 def duplicate_warnings(session: Session, specs: Sequence[ItemSpec], *, before_no: int | None = None) -> list[list[str]]:
@@ -413,7 +435,7 @@ def duplicate_warnings(session: Session, specs: Sequence[ItemSpec], *, before_no
     before (an import that has already written part of its own batch)."""
     wanted: dict[str, set[str]] = {"imei": set(), "vin": set(), "plate": set()}
     for spec in specs:
-        for col, _ in _UNIQUE_MARKS:
+        for col, _word in _UNIQUE_MARKS:
             if spec.columns.get(col):
                 wanted["imei" if col == "imei2" else col].add(spec.columns[col])
     known: dict[tuple[str, str], str] = {}
@@ -438,10 +460,9 @@ def duplicate_warnings(session: Session, specs: Sequence[ItemSpec], *, before_no
                 continue
             key = ("imei" if col == "imei2" else col, value)
             if key in known:
-                notes.append(f"{word} {value} is already registered as {known[key]}; check that this is "
-                             f"not the same {'phone' if word == 'IMEI' else 'vehicle'} registered twice.")
+                notes.append(_(_MARK_NOTES[word][0]).format(value=value, item=known[key]))
             elif key in seen:
-                notes.append(f"{word} {value} appears more than once in this registration.")
+                notes.append(_(_MARK_NOTES[word][1]).format(value=value))
             seen.setdefault(key, i)
         out.append(notes)
     return out
@@ -460,7 +481,7 @@ def missing_item_hint(session: Session, refs: Sequence[str]) -> str:
         candidates = [no, *near_numbers(no)]
         found = set(session.scalars(select(Item.no).where(Item.no.in_(candidates))))
         near = [item_label(n) for n in sorted(found, key=lambda n: (abs(n - no), n))[:3]]
-    return did_you_mean(near) + "Evidence numbers look like EV-000042; 'evidence item list' shows them."
+    return did_you_mean(near) + _("Evidence numbers look like EV-000042; 'evidence item list' shows them.")
 
 
 def get_item(session: Session, ref: str, field: str = "ITEM") -> Item:
@@ -470,7 +491,8 @@ def get_item(session: Session, ref: str, field: str = "ITEM") -> Item:
     no = label[0] if label is not None else parse_item_ref(ref)
     item = session.get(Item, no) if no is not None else None
     if item is None:
-        raise NotFound(f"{field}: no item {ref!r} is registered.", hint=missing_item_hint(session, [ref]))
+        raise NotFound(_("{field}: no item {ref!r} is registered.").format(field=field, ref=ref),
+                       hint=missing_item_hint(session, [ref]))
     if label is not None:
         registration = session.get(Event, item.registered_seq)
         check_label(item.id, item.case_no, registration.hash if registration is not None else None,
@@ -495,9 +517,11 @@ def iter_items(
 ) -> Iterator[dict]:
     """Items matching the filters, oldest first, read in batches so a large ledger streams."""
     if kind is not None and kind not in KINDS:
-        raise InputError(f"--kind {kind!r} is not a kind of item.", hint=f"Use one of: {', '.join(KINDS)}.")
+        raise InputError(_("--kind {kind!r} is not a kind of item.").format(kind=kind),
+                         hint=_("Use one of: {choices}.").format(choices=", ".join(KINDS)))
     if status is not None and status not in STATUSES:
-        raise InputError(f"--status {status!r} is not an item status.", hint=f"Use one of: {', '.join(STATUSES)}.")
+        raise InputError(_("--status {status!r} is not an item status.").format(status=status),
+                         hint=_("Use one of: {choices}.").format(choices=", ".join(STATUSES)))
     conditions = []
     if case_no is not None:
         from ledger.registry import get_case

@@ -12,6 +12,7 @@ import re
 import urllib.parse
 
 from ledger.errors import NotFound, VerificationFailed
+from ledger.i18n import N_, _
 
 
 def item_label(no: int) -> str:
@@ -52,8 +53,8 @@ def parse_item_ref(ref: str) -> int | None:
 
 def unknown_item(ref: str, field: str = "ITEM") -> NotFound:
     return NotFound(
-        f"{field}: no item {ref!r} is registered.",
-        hint="Evidence numbers look like EV-000042; 'evidence item list' shows them.",
+        _("{field}: no item {ref!r} is registered.").format(field=field, ref=ref),
+        hint=_("Evidence numbers look like EV-000042; 'evidence item list' shows them."),
     )
 
 
@@ -63,13 +64,41 @@ def check_label(item_id: str, item_case_no: str, registration_hash: str | None, 
     a registration that this ledger's item does not have."""
     if case_no == item_case_no and registration_hash is not None and registration_hash.startswith(short_hash):
         return
-    what = (f"names case {case_no}, but {item_id} belongs to case {item_case_no}" if case_no != item_case_no
-            else f"carries the hash {short_hash.upper()}, but {item_id} was registered with "
-                 f"{registration_hash[:LABEL_HASH_LEN].upper() if registration_hash else 'no event'}")
+    if case_no != item_case_no:
+        message = _("{field}: the label {shown} names case {case_no}, but {item_id} belongs to case "
+                    "{item_case_no}; the label was not printed from this ledger.")
+    elif registration_hash:
+        message = _("{field}: the label {shown} carries the hash {short_hash}, but {item_id} was registered "
+                    "with {registered}; the label was not printed from this ledger.")
+    else:
+        message = _("{field}: the label {shown} carries the hash {short_hash}, but {item_id} was registered "
+                    "with no event; the label was not printed from this ledger.")
     raise VerificationFailed(
-        f"{field}: the label {shown} {what}; the label was not printed from this ledger.",
-        hint=f"Check the item by hand ('evidence item show {item_id}') and print a new label with "
-             f"'evidence label {item_id} --out FILE.pdf'.")
+        message.format(field=field, shown=shown, case_no=case_no, item_id=item_id, item_case_no=item_case_no,
+                       short_hash=short_hash.upper(),
+                       registered=(registration_hash or "")[:LABEL_HASH_LEN].upper()),
+        hint=_("Check the item by hand ('evidence item show {item_id}') and print a new label with "
+               "'evidence label {item_id} --out FILE.pdf'.").format(item_id=item_id))
+
+
+# The labels `item show` prints before an item's fields (the fields' keys, which --json keeps).
+FIELD_LABELS = {
+    "id": N_("id:"), "kind": N_("kind:"), "case_no": N_("case_no:"), "seizure": N_("seizure:"),
+    "status": N_("status:"), "holder": N_("holder:"), "location": N_("location:"), "seal": N_("seal:"),
+    "registered_seq": N_("registered_seq:"), "last_seq": N_("last_seq:"), "last_at": N_("last_at:"),
+    "currency": N_("currency:"), "amount": N_("amount:"), "denominations": N_("denominations:"),
+    "counted_by": N_("counted_by:"), "verified_by": N_("verified_by:"), "make": N_("make:"), "model": N_("model:"),
+    "plate": N_("plate:"), "plate_kind": N_("plate_kind:"), "vin": N_("vin:"), "year": N_("year:"),
+    "color": N_("color:"), "value": N_("value:"), "imei": N_("imei:"), "imei2": N_("imei2:"), "number": N_("number:"),
+    "title": N_("title:"), "pages": N_("pages:"), "file_name": N_("file_name:"), "file_sha256": N_("file_sha256:"),
+    "file_size": N_("file_size:"), "disposition": N_("disposition:"), "authority": N_("authority:"),
+    "disposed_to": N_("disposed_to:"), "review_on": N_("review_on:"), "imei_unreadable": N_("imei_unreadable:"),
+}
+
+
+def field_label(key: str) -> str:
+    """The label of an item's field as `item show` prints it ('case_no:'), in the current language."""
+    return _(FIELD_LABELS[key]) if key in FIELD_LABELS else key + ":"
 
 
 def shown_item(item, seizure_id: str, review_on: str | None, registration_body: str | None) -> dict:

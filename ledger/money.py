@@ -17,6 +17,7 @@ from babel import Locale
 from babel.numbers import format_currency
 
 from ledger.errors import InputError
+from ledger.i18n import N_, _, ngettext
 from ledger.validate import show_value
 
 # Largest amount accepted, in major units: far above any seizure, far below Decimal trouble.
@@ -53,22 +54,26 @@ _RATE_RE = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?", re.ASCII)
 _DENOM_RE = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]+))?[xX]([1-9][0-9]*)", re.ASCII)
 _LETTER_DIGIT_RE = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 
-_AMOUNT_FORMS = "4000, 4000.50, 4,000.50 or 4.000,50"
+_AMOUNT_FORMS = N_("4000, 4000.50, 4,000.50 or 4.000,50")
 
 
 def check_currency(code: str, field: str = "currency") -> str:
     """Return the upper-case ISO 4217 code, or raise InputError."""
-    how = "Use a three-letter ISO 4217 code such as PEN, USD, EUR."
     if not isinstance(code, str) or not _CODE_RE.fullmatch(code):
-        raise InputError(f"{field} {show_value(code)} is not a currency code. {how}")
+        raise InputError(_("{field} {value} is not a currency code.").format(field=field, value=show_value(code))
+                         + " " + _("Use a three-letter ISO 4217 code such as PEN, USD, EUR."))
     upper = code.upper()
     try:
         currency = moneyed.get_currency(upper)
     except moneyed.CurrencyDoesNotExist:
-        raise InputError(f"{field} {show_value(code)} is not an ISO 4217 currency code. {how}") from None
+        raise InputError(_("{field} {value} is not an ISO 4217 currency code.").format(
+            field=field, value=show_value(code))
+            + " " + _("Use a three-letter ISO 4217 code such as PEN, USD, EUR.")) from None
     # sub_unit 1 on a currency no country uses means py-moneyed does not know its minor unit.
     if upper in _NOT_MONEY or (currency.sub_unit == 1 and not currency.country_codes):
-        raise InputError(f"{field} {show_value(code)} is not a currency of notes and coins. {how}")
+        raise InputError(_("{field} {value} is not a currency of notes and coins.").format(
+            field=field, value=show_value(code))
+            + " " + _("Use a three-letter ISO 4217 code such as PEN, USD, EUR."))
     return upper
 
 
@@ -92,7 +97,7 @@ def _quantum(exponent: int) -> Decimal:
 # Currency symbols an officer writes before an amount. `S/.` is the older form of `S/`; `$` alone
 # is how Peru writes dollars (soles are always S/).
 _SYMBOLS = {"S/.": "PEN", "S/": "PEN", "US$": "USD", "$": "USD", "€": "EUR"}
-_SYMBOL_NAMES = {"PEN": "soles", "USD": "US dollars", "EUR": "euros"}
+_SYMBOL_NAMES = {"PEN": N_("soles"), "USD": N_("US dollars"), "EUR": N_("euros")}
 _DIGITS_RE = re.compile(r"[0-9]+", re.ASCII)
 _GROUPED_RE = re.compile(r"[1-9][0-9]{0,2}(?:[.,][0-9]{3})+", re.ASCII)
 
@@ -124,11 +129,12 @@ def _number(body: str, field: str, shown: str) -> tuple[Decimal, int, str | None
     if comma and _DIGITS_RE.fullmatch(frac) and len(frac) <= 2 and (
             whole == "0" or (_DIGITS_RE.fullmatch(whole) and whole[0] != "0")
             or (_GROUPED_RE.fullmatch(whole) and "," not in whole)):
-        how = "dots between thousands, comma for decimals" if "." in whole else "comma for decimals"
+        how = _("dots between thousands, comma for decimals") if "." in whole else _("comma for decimals")
         return Decimal(whole.replace(".", "") + "." + frac), len(frac), how
     if _GROUPED_RE.fullmatch(body) and "," not in body:
-        return Decimal(body.replace(".", "")), 0, "dots between thousands"
-    raise InputError(f"{field} {show_value(shown)} is not an amount. Write it as {_AMOUNT_FORMS}.")
+        return Decimal(body.replace(".", "")), 0, _("dots between thousands")
+    raise InputError(_("{field} {value} is not an amount. Write it as {forms}.").format(
+        field=field, value=show_value(shown), forms=_(_AMOUNT_FORMS)))
 
 
 def _refuse_ambiguous(field: str, text: str, body: str, code: str, exponent: int) -> None:
@@ -137,11 +143,15 @@ def _refuse_ambiguous(field: str, text: str, body: str, code: str, exponent: int
     as_thousands = f"{thousands:,.{exponent}f}"
     as_decimal = Decimal(body)
     fits = -as_decimal.normalize().as_tuple().exponent <= exponent
-    how = (f"Write {as_thousands} or {as_decimal.quantize(_quantum(exponent))} as you mean it." if fits else
-           f"Write {as_thousands} if you mean it; {body} has more decimals than {code} allows.")
+    how = (_("Write {thousands} or {decimal} as you mean it.").format(
+               thousands=as_thousands, decimal=as_decimal.quantize(_quantum(exponent))) if fits else
+           _("Write {thousands} if you mean it; {body} has more decimals than {code} allows.").format(
+               thousands=as_thousands, body=body, code=code))
     raise InputError(
-        f"{field} {show_value(text)} is ambiguous: with the dot between thousands it is {as_thousands} {code}; "
-        f"with the dot for decimals it is {body} {code}. {how}"
+        _("{field} {value} is ambiguous: with the dot between thousands it is {thousands} {code}; "
+          "with the dot for decimals it is {body} {code}.").format(
+            field=field, value=show_value(text), thousands=as_thousands, code=code, body=body)
+        + " " + how
     )
 
 
@@ -155,39 +165,55 @@ def read_amount(text: str, currency: str | None, field: str = "amount") -> Amoun
     `currency`, the symbol decides it.
     """
     if not isinstance(text, str):
-        raise InputError(f"{field} {show_value(text)} is not an amount. Write it as {_AMOUNT_FORMS}.")
+        raise InputError(_("{field} {value} is not an amount. Write it as {forms}.").format(
+            field=field, value=show_value(text), forms=_(_AMOUNT_FORMS)))
     symbol, body = _split_symbol(text)
     if symbol is not None:
         meant = _SYMBOLS[symbol]
         if currency is not None and check_currency(currency) != meant:
             raise InputError(
-                f"{field} {show_value(text)} is written in {_SYMBOL_NAMES[meant]} ({symbol}), but the currency "
-                f"given is {check_currency(currency)}. Give the currency {meant}, or write the amount without {symbol}."
+                _("{field} {value} is written in {name} ({symbol}), but the currency "
+                  "given is {given}. Give the currency {meant}, or write the amount without {symbol}.").format(
+                    field=field, value=show_value(text), name=_(_SYMBOL_NAMES[meant]), symbol=symbol,
+                    given=check_currency(currency), meant=meant)
             )
         currency = meant
     if currency is None:
-        raise InputError(f"{field} {show_value(text)} has no currency. Write it as 45000 PEN or S/ 45,000.00.")
+        raise InputError(_("{field} {value} has no currency. Write it as 45000 PEN or S/ 45,000.00.").format(
+            field=field, value=show_value(text)))
     code = check_currency(currency)
     exponent = minor_exponent(code)
     if exponent < 3 and re.fullmatch(r"[1-9][0-9]{0,2}\.[0-9]{3}", body, re.ASCII):
         _refuse_ambiguous(field, text, body, code, exponent)
     value, decimals, how = _number(body, field, text)
     if decimals > exponent:
-        allowed = "no decimals" if exponent == 0 else f"at most {exponent} decimals"
-        raise InputError(
-            f"{field} {show_value(text)} has {decimals} decimals, but {code} has {allowed}. "
-            f"Write the amount exactly as counted, with {allowed}; amounts are never rounded."
-        )
+        if exponent == 0:
+            refusal = ngettext(
+                "{field} {value} has {n} decimals, but {code} has no decimals. "
+                "Write the amount exactly as counted, with no decimals; amounts are never rounded.",
+                "{field} {value} has {n} decimals, but {code} has no decimals. "
+                "Write the amount exactly as counted, with no decimals; amounts are never rounded.", decimals)
+        else:
+            refusal = ngettext(
+                "{field} {value} has {n} decimals, but {code} has at most {exponent} decimals. "
+                "Write the amount exactly as counted, with at most {exponent} decimals; amounts are never rounded.",
+                "{field} {value} has {n} decimals, but {code} has at most {exponent} decimals. "
+                "Write the amount exactly as counted, with at most {exponent} decimals; amounts are never rounded.",
+                decimals)
+        raise InputError(refusal.format(field=field, value=show_value(text), n=decimals, code=code, exponent=exponent))
     if value == 0:
-        raise InputError(f"{field} {show_value(text)} is zero. Give a positive amount such as {_AMOUNT_FORMS}.")
+        raise InputError(_("{field} {value} is zero. Give a positive amount such as {forms}.").format(
+            field=field, value=show_value(text), forms=_(_AMOUNT_FORMS)))
     if value > MAX_AMOUNT:
-        raise InputError(f"{field} {show_value(text)} is above the largest accepted amount. Give at most 1,000,000,000,000.")
+        raise InputError(_("{field} {value} is above the largest accepted amount. Give at most 1,000,000,000,000.")
+                         .format(field=field, value=show_value(text)))
     value = value.quantize(_quantum(exponent))
     note = None
     if symbol is not None or how is not None:
-        parts = ([f"{symbol} is {code}"] if symbol is not None else []) + ([how] if how else [])
-        note = (f"{field} {show_value(text)} read as {show_money(to_minor(value, code), code)} "
-                f"({'; '.join(parts)}).")
+        parts = ([_("{symbol} is {code}").format(symbol=symbol, code=code)] if symbol is not None else []) \
+            + ([how] if how else [])
+        note = _("{field} {value} read as {amount} ({how}).").format(
+            field=field, value=show_value(text), amount=show_money(to_minor(value, code), code), how="; ".join(parts))
     return AmountReading(value, code, note)
 
 
@@ -234,7 +260,8 @@ def format_money(minor: int, currency: str, lang: str = "en") -> str:
     asks but Babel does not do.
     """
     if lang not in LOCALES:
-        raise InputError(f"language {show_value(lang)} is not supported. Use one of: {', '.join(sorted(LOCALES))}.")
+        raise InputError(_("language {value} is not supported. Use one of: {languages}.").format(
+            value=show_value(lang), languages=", ".join(sorted(LOCALES))))
     code = check_currency(currency)
     exponent = minor_exponent(code)
     locale = Locale.parse(LOCALES[lang])
@@ -254,14 +281,15 @@ def show_money(minor: int, currency: str) -> str:
 def read_money_value(text: str, field: str = "value") -> AmountReading:
     """Read "45000 PEN", "45,000.00 USD", "S/ 45.000" or "US$ 12,000": an amount with its
     currency, as a code after it or a symbol before it (see read_amount)."""
-    how = "Write it as 45000 PEN, 45,000.00 USD or S/ 45,000."
     if not isinstance(text, str) or not text.strip(" "):
-        raise InputError(f"{field} {show_value(text)} is not an amount with a currency. {how}")
-    number, _, code = text.strip(" ").rpartition(" ")
+        raise InputError(_("{field} {value} is not an amount with a currency.").format(
+            field=field, value=show_value(text)) + " " + _("Write it as 45000 PEN, 45,000.00 USD or S/ 45,000."))
+    number, _space, code = text.strip(" ").rpartition(" ")
     if number and _CODE_RE.fullmatch(code):
         return read_amount(number, check_currency(code, field=f"{field} currency"), field=field)
     if _split_symbol(text.strip(" "))[0] is None:
-        raise InputError(f"{field} {show_value(text)} is not an amount with a currency. {how}")
+        raise InputError(_("{field} {value} is not an amount with a currency.").format(
+            field=field, value=show_value(text)) + " " + _("Write it as 45000 PEN, 45,000.00 USD or S/ 45,000."))
     return read_amount(text.strip(" "), None, field=field)
 
 
@@ -290,36 +318,42 @@ def parse_denominations(text: str, currency: str, field: str = "denominations") 
     """
     code = check_currency(currency)
     exponent = minor_exponent(code)
-    forms = "Write face x count pairs separated by commas, such as 200x10,100x20,0.50x4."
+    forms = _("Write face x count pairs separated by commas, such as 200x10,100x20,0.50x4.")
     if not isinstance(text, str) or not text.strip(" "):
-        raise InputError(f"{field} {show_value(text)} is empty. {forms}")
+        raise InputError(_("{field} {value} is empty.").format(field=field, value=show_value(text)) + " " + forms)
     result: list[tuple[Decimal, int]] = []
     seen: dict[Decimal, str] = {}
     for raw in text.split(","):
         part = raw.strip(" ")
         match = _DENOM_RE.fullmatch(part)
         if not match:
-            raise InputError(f"{field}: {show_value(part)} is not a face x count pair. {forms}")
+            raise InputError(_("{field}: {value} is not a face x count pair.").format(
+                field=field, value=show_value(part)) + " " + forms)
         whole, frac, count_text = match.groups()
         if frac is not None and len(frac) > exponent:
             raise InputError(
-                f"{field}: face {show_value(whole + '.' + frac)} has more decimals than {code} allows. "
-                f"Write faces with at most {exponent} decimals."
+                _("{field}: face {value} has more decimals than {code} allows. "
+                  "Write faces with at most {exponent} decimals.").format(
+                    field=field, value=show_value(whole + "." + frac), code=code, exponent=exponent)
             )
         face = Decimal(whole + ("." + frac if frac else "")).quantize(_quantum(exponent))
         count = int(count_text)
         if face == 0:
-            raise InputError(f"{field}: face in {show_value(part)} is zero. Give the face value of the note or coin.")
+            raise InputError(_("{field}: face in {value} is zero. Give the face value of the note or coin.").format(
+                field=field, value=show_value(part)))
         if count > MAX_DENOMINATION_COUNT:
-            raise InputError(f"{field}: count in {show_value(part)} is above {MAX_DENOMINATION_COUNT:,}. Check the count.")
+            raise InputError(_("{field}: count in {value} is above {maximum:,}. Check the count.").format(
+                field=field, value=show_value(part), maximum=MAX_DENOMINATION_COUNT))
         allowed = FACES.get(code)
         if allowed is not None and face not in allowed:
             faces = ", ".join(_face_str(f) for f in sorted(allowed))
-            raise InputError(f"{field}: {code} has no note or coin of {_face_str(face)}. Its faces are {faces}.")
+            raise InputError(_("{field}: {code} has no note or coin of {face}. Its faces are {faces}.").format(
+                field=field, code=code, face=_face_str(face), faces=faces))
         if face in seen:
             raise InputError(
-                f"{field}: face {_face_str(face)} is given twice ({seen[face]} and {part}). "
-                f"Give each face once with the total count."
+                _("{field}: face {face} is given twice ({first} and {second}). "
+                  "Give each face once with the total count.").format(
+                    field=field, face=_face_str(face), first=seen[face], second=part)
             )
         seen[face] = part
         result.append((face, count))
@@ -339,8 +373,10 @@ def check_denominations(
     total = denominations_total(denoms)
     if total != amount:
         raise InputError(
-            f"{field} {denominations_str(denoms)} adds up to {total.quantize(quantum)} {code}, "
-            f"not {amount.quantize(quantum)} {code}. Correct the counts or the amount."
+            _("{field} {denominations} adds up to {total} {code}, "
+              "not {amount} {code}. Correct the counts or the amount.").format(
+                field=field, denominations=denominations_str(denoms), total=total.quantize(quantum), code=code,
+                amount=amount.quantize(quantum))
         )
 
 
@@ -355,14 +391,16 @@ def denominations_str(denoms: list[tuple[Decimal, int]]) -> str:
 
 def parse_rate(text: str, field: str = "rate") -> Decimal:
     """Parse an exchange rate such as "3.5870", keeping its digits as given."""
-    how = f"Write a plain decimal between {MIN_RATE} and {MAX_RATE:,} with at most {MAX_RATE_DECIMALS} decimals, such as 3.5870."
+    how = _("Write a plain decimal between {minimum} and {maximum:,} with at most {decimals} decimals, "
+            "such as 3.5870.").format(minimum=MIN_RATE, maximum=MAX_RATE, decimals=MAX_RATE_DECIMALS)
     if not isinstance(text, str) or not _RATE_RE.fullmatch(text):
-        raise InputError(f"{field} {show_value(text)} is not a rate. {how}")
+        raise InputError(_("{field} {value} is not a rate.").format(field=field, value=show_value(text)) + " " + how)
     if len(text.partition(".")[2]) > MAX_RATE_DECIMALS:
-        raise InputError(f"{field} {show_value(text)} has more than {MAX_RATE_DECIMALS} decimals. {how}")
+        raise InputError(_("{field} {value} has more than {decimals} decimals.").format(
+            field=field, value=show_value(text), decimals=MAX_RATE_DECIMALS) + " " + how)
     rate = Decimal(text)
     if not MIN_RATE <= rate <= MAX_RATE:
-        raise InputError(f"{field} {show_value(text)} is out of range. {how}")
+        raise InputError(_("{field} {value} is out of range.").format(field=field, value=show_value(text)) + " " + how)
     return rate
 
 

@@ -16,6 +16,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ledger.errors import InputError, RuleError
+from ledger.i18n import N_, _
+
+# What check_folder's callers name their output (`what=`), translated where it is shown.
+OUTPUT_NAMES = (N_("log bundle"),)
 
 # SQLite keeps these beside the ledger file while it is open; replacing one corrupts the ledger.
 SQLITE_SIDECARS = ("", "-wal", "-shm", "-journal")
@@ -41,8 +45,8 @@ def ledger_file(database) -> Path | None:
 
 def _no_nul(out: str, option: str, example: str) -> None:
     if "\x00" in out:
-        raise InputError(f"{option} {out!r} contains a NUL character, which no file name can hold.",
-                         hint=f"Give a name like {example}.")
+        raise InputError(_("{option} {out!r} contains a NUL character, which no file name can hold.").format(
+            option=option, out=out), hint=_("Give a name like {example}.").format(example=example))
 
 
 def _follow_link(path: Path, out: str, option: str) -> Path:
@@ -52,8 +56,9 @@ def _follow_link(path: Path, out: str, option: str) -> Path:
         return path
     real = Path(os.path.realpath(path))
     if real.parent != Path(os.path.realpath(path.parent)):
-        raise RuleError(f"{option} {out} is a symbolic link to {real}, outside its folder; nothing was written.",
-                        hint=f"Give the path of the real target, or a new name for {option}.")
+        raise RuleError(_("{option} {out} is a symbolic link to {real}, outside its folder; nothing was written.")
+                        .format(option=option, out=out, real=real),
+                        hint=_("Give the path of the real target, or a new name for {option}.").format(option=option))
     return real
 
 
@@ -76,34 +81,37 @@ def check_file(out: str, *, option: str = "--out", force: bool = False, suffix: 
     _no_nul(out, option, example)
     given = Path(out).expanduser()
     if suffix and given.suffix.lower() != suffix:
-        raise InputError(f"{option} {out}: the file name must end in {suffix}.", hint=f"Name the file like {example}.")
+        raise InputError(_("{option} {out}: the file name must end in {suffix}.").format(
+            option=option, out=out, suffix=suffix), hint=_("Name the file like {example}.").format(example=example))
     folder = given.parent if str(given.parent) else Path(".")
     if not folder.is_dir():
-        raise InputError(f"{option} {out}: the folder {folder} does not exist.",
-                         hint="Create the folder first, or give a path in an existing folder.")
+        raise InputError(_("{option} {out}: the folder {folder} does not exist.").format(
+            option=option, out=out, folder=folder),
+            hint=_("Create the folder first, or give a path in an existing folder."))
     path = _follow_link(given, out, option)
     if path.is_dir():
-        raise InputError(f"{option} {out} is a folder, not a file.", hint=f"Give a file name like {example}.")
+        raise InputError(_("{option} {out} is a folder, not a file.").format(option=option, out=out),
+                         hint=_("Give a file name like {example}.").format(example=example))
     if _is_ledger(path, ledger_file(database)):
-        raise RuleError(f"{option} {out} is the ledger's own database file; nothing was written.",
-                        hint="Choose another file name: an export never replaces the ledger.")
+        raise RuleError(_("{option} {out} is the ledger's own database file; nothing was written.").format(
+            option=option, out=out), hint=_("Choose another file name: an export never replaces the ledger."))
     if path.exists() and not path.is_file():
-        raise InputError(f"{option} {out} exists and is not a regular file; nothing was written.",
-                         hint="Choose another file name.")
+        raise InputError(_("{option} {out} exists and is not a regular file; nothing was written.").format(
+            option=option, out=out), hint=_("Choose another file name."))
     if path.exists() and not force:
-        raise RuleError(f"{option} {out} already exists; nothing was written.",
-                        hint="Pass --force to replace it, or choose another file name.")
+        raise RuleError(_("{option} {out} already exists; nothing was written.").format(option=option, out=out),
+                        hint=_("Pass --force to replace it, or choose another file name."))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"{option} {out}: no permission to write in the folder {folder}.",
-                         hint="Choose a folder you may write to.")
+        raise InputError(_("{option} {out}: no permission to write in the folder {folder}.").format(
+            option=option, out=out, folder=folder), hint=_("Choose a folder you may write to."))
     return path
 
 
 def move_file_into_place(tmp: Path, path: Path, *, force: bool, shown: str, option: str = "--out") -> None:
     """Rename the finished `tmp` onto `path`. Without `force`, a `path` that appeared since
     the check is left alone and the command is refused."""
-    taken = RuleError(f"{option} {shown} already exists; nothing was written.",
-                      hint="Pass --force to replace it, or choose another file name.")
+    taken = RuleError(_("{option} {out} already exists; nothing was written.").format(option=option, out=shown),
+                      hint=_("Pass --force to replace it, or choose another file name."))
     if force:
         os.replace(tmp, path)
         return
@@ -128,8 +136,8 @@ def staged_file(path: Path, *, out: str, force: bool) -> Iterator[Path]:
     try:
         fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
     except OSError as exc:
-        raise InputError(f"--out {out}: cannot create a file in {folder}: {exc.strerror}.",
-                         hint="Choose a folder you may write to.") from exc
+        raise InputError(_("--out {out}: cannot create a file in {folder}: {problem}.").format(
+            out=out, folder=folder, problem=exc.strerror), hint=_("Choose a folder you may write to.")) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -155,15 +163,16 @@ def _holds_only(folder: Path, names: frozenset[str], manifest: str) -> list[str]
         return strangers
     listed_file = folder / manifest
     if not listed_file.is_file():
-        return [f"(no {manifest})"]
+        return [_("(no {manifest})").format(manifest=manifest)]
     try:
         listed = {line.split(maxsplit=1)[1].lstrip("*") for line in listed_file.read_text("ascii").splitlines()
                   if line.strip()}
     except (UnicodeDecodeError, IndexError, OSError):
-        return [f"{manifest} (not a list of checksums)"]
+        return [_("{manifest} (not a list of checksums)").format(manifest=manifest)]
     present = {e.name for e in folder.iterdir()} - {manifest}
     if listed != present:
-        return [f"{manifest} (lists {', '.join(sorted(listed ^ present))} differently)"]
+        return [_("{manifest} (lists {names} differently)").format(manifest=manifest,
+                                                                   names=", ".join(sorted(listed ^ present)))]
     return []
 
 
@@ -174,35 +183,44 @@ def check_folder(out: str, *, option: str = "--out", force: bool = False, names:
     _no_nul(out, option, "audit-bundle")
     given = Path(out).expanduser().absolute()
     target = _follow_link(given, out, option)
+    shown_what = _(what)
     if target.exists() and not target.is_dir():
-        raise InputError(f"{option} {out} is a file, not a folder.", hint="Give the path of a new or empty folder.")
+        raise InputError(_("{option} {out} is a file, not a folder.").format(option=option, out=out),
+                         hint=_("Give the path of a new or empty folder."))
     if not target.parent.is_dir():
-        raise InputError(f"{option} {out}: the folder {target.parent} does not exist.", hint="Create it first.")
+        raise InputError(_("{option} {out}: the folder {folder} does not exist.").format(
+            option=option, out=out, folder=target.parent), hint=_("Create it first."))
     real = Path(os.path.realpath(target))
     ledger = ledger_file(database)
     if ledger is not None and ledger.is_relative_to(real):
-        raise RuleError(f"{option} {out} holds the ledger's own database file {ledger}; nothing was removed.",
-                        hint=f"Give a new or empty folder for the {what}.")
+        raise RuleError(_("{option} {out} holds the ledger's own database file {ledger}; nothing was removed.").format(
+            option=option, out=out, ledger=ledger),
+            hint=_("Give a new or empty folder for the {what}.").format(what=shown_what))
     try:
         here = Path(os.path.realpath(Path.cwd()))
     except OSError:  # the current folder was removed under us: it cannot be the target
         here = None
     if here is not None and here.is_relative_to(real):
-        raise RuleError(f"{option} {out} is the current folder or holds it, and the {what} replaces its folder "
-                        "whole; nothing was removed.", hint="Give a new folder's name, like --out audit-bundle.")
+        raise RuleError(_("{option} {out} is the current folder or holds it, and the {what} replaces its folder "
+                          "whole; nothing was removed.").format(option=option, out=out, what=shown_what),
+                        hint=_("Give a new folder's name, like --out audit-bundle."))
     if target.is_dir() and any(target.iterdir()):
         if not force:
-            raise InputError(f"{option} {out} already exists and is not empty.",
-                             hint=f"Give a new folder, or pass --force to replace an earlier {what} in it.")
+            raise InputError(_("{option} {out} already exists and is not empty.").format(option=option, out=out),
+                             hint=_("Give a new folder, or pass --force to replace an earlier {what} in it.").format(
+                                 what=shown_what))
         strangers = _holds_only(target, frozenset(names), manifest)
         if strangers:
-            shown = ", ".join(strangers[:5]) + (f" and {len(strangers) - 5} more" if len(strangers) > 5 else "")
-            raise RuleError(f"{option} {out} holds more than an earlier {what} ({shown}); nothing was removed.",
-                            hint=f"--force replaces only a folder that holds an earlier {what} and nothing else; "
-                                 "give a new or empty folder.")
+            shown = ", ".join(strangers[:5])
+            if len(strangers) > 5:
+                shown = _("{names} and {n} more").format(names=shown, n=len(strangers) - 5)
+            raise RuleError(_("{option} {out} holds more than an earlier {what} ({shown}); nothing was removed.")
+                            .format(option=option, out=out, what=shown_what, shown=shown),
+                            hint=_("--force replaces only a folder that holds an earlier {what} and nothing else; "
+                                   "give a new or empty folder.").format(what=shown_what))
     if not os.access(target.parent, os.W_OK | os.X_OK):
-        raise InputError(f"{option} {out}: no permission to write in the folder {target.parent}.",
-                         hint="Choose a folder you may write to.")
+        raise InputError(_("{option} {out}: no permission to write in the folder {folder}.").format(
+            option=option, out=out, folder=target.parent), hint=_("Choose a folder you may write to."))
     return target
 
 

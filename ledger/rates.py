@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ledger import money
 from ledger.errors import InputError, LedgerError, RuleError
 from ledger.events import append_event
-from ledger.i18n import count
+from ledger.i18n import N_, _, and_list, ngettext, number, or_list
 from ledger.models import Deposit, Item, Rate, Seizure
 from ledger.replay import rate_row
 from ledger.suggest import closest, did_you_mean
@@ -56,8 +56,9 @@ class RateUsed:
 
     def citation(self) -> str:
         """One line a person can check: "2020-10-06 1 USD = 3.3333 PEN, sell, source TEST (event 8)"."""
-        return (f"{self.date} 1 {self.base} = {self.rate} {self.quote}, {self.side}, "
-                f"source {self.source} (event {self.seq})")
+        return _("{date} 1 {base} = {rate} {quote}, {side}, source {source} (event {seq})").format(
+            date=self.date, base=self.base, rate=self.rate, quote=self.quote, side=self.side, source=self.source,
+            seq=self.seq)
 
 
 @dataclass(frozen=True)
@@ -130,13 +131,15 @@ def check_side(side: str | None, field: str = "--side") -> str:
     if side is None:
         return DEFAULT_SIDE
     if side not in SIDES:
-        raise InputError(f"{field} {side!r} is not a side of a rate. Use one of: buy, sell, mid.")
+        raise InputError(_("{field} {side!r} is not a side of a rate. Use one of: buy, sell, mid.").format(
+            field=field, side=side))
     return side
 
 
 def check_source(source: str | None, field: str = "--source") -> str:
     if source is None or not str(source).strip():
-        raise InputError(f"{field} is required: every rate names where it comes from, e.g. --source SBS or --source BCRP.")
+        raise InputError(_("{field} is required: every rate names where it comes from, e.g. --source SBS or --source "
+                           "BCRP.").format(field=field))
     return clean_text(source, field, max_len=100)
 
 
@@ -148,15 +151,16 @@ def _check_pair(base: str, quote: str, base_field: str = "BASE", quote_field: st
     base = money.check_currency(base, base_field)
     quote = money.check_currency(quote, quote_field)
     if base == quote:
-        raise InputError(f"{base_field} and {quote_field} are both {base}. A rate relates two different currencies.")
+        raise InputError(_("{base_field} and {quote_field} are both {code}. A rate relates two different "
+                           "currencies.").format(base_field=base_field, quote_field=quote_field, code=base))
     return base, quote
 
 
 def _check_reason(supersede: bool, reason: str | None) -> str | None:
     reason = clean_text(reason, "--reason", max_len=500, required=False)
     if supersede and reason is None:
-        raise InputError("--supersede needs --reason: say why the recorded rate is replaced, e.g. "
-                         "--reason \"SBS published a correction\".")
+        raise InputError(_("--supersede needs --reason: say why the recorded rate is replaced, e.g. "
+                           "--reason \"SBS published a correction\"."))
     return reason
 
 
@@ -223,15 +227,17 @@ def set_rate(
                 "status": "already-recorded", "supersedes": None}
     if existing is not None and not supersede:
         raise RuleError(
-            f"A {side} rate {base}/{quote} from {source} for {day} is already recorded as {existing.rate} "
-            f"(event {existing.seq}); {text} differs.",
-            hint=f"If {text} is right, record it with --supersede --reason TEXT; the old rate stays in the log.",
+            _("A {side} rate {base}/{quote} from {source} for {day} is already recorded as {recorded} (event {seq}); "
+              "{rate} differs.").format(side=side, base=base, quote=quote, source=source, day=day,
+                                        recorded=existing.rate, seq=existing.seq, rate=text),
+            hint=_("If {rate} is right, record it with --supersede --reason TEXT; the old rate stays in the "
+                   "log.").format(rate=text),
         )
     if existing is None and supersede:
         raise RuleError(
-            f"--supersede: no {side} rate {base}/{quote} from {source} is recorded for {day}, so nothing "
-            "would be superseded.",
-            hint="Check the date, pair, side and source with 'evidence rate list', or drop --supersede.",
+            _("--supersede: no {side} rate {base}/{quote} from {source} is recorded for {day}, so nothing would be "
+              "superseded.").format(side=side, base=base, quote=quote, source=source, day=day),
+            hint=_("Check the date, pair, side and source with 'evidence rate list', or drop --supersede."),
         )
     data = {**_rate_dict(day, base, quote, text, side), "source": source,
             "supersedes": existing.seq if existing else None, "reason": reason}
@@ -262,30 +268,34 @@ def import_rates(
         side = check_side(side)
     reason = _check_reason(supersede, reason)
     if len(data) > MAX_RATE_FILE_BYTES:
-        raise InputError(f"rate file {name!r} is {len(data):,} bytes, over the limit of {MAX_RATE_FILE_BYTES:,}. "
-                         "Split it into smaller files.")
+        raise InputError(_("rate file {file!r} is {size} bytes, over the limit of {most}. Split it into smaller "
+                           "files.").format(file=name, size=number(len(data)), most=number(MAX_RATE_FILE_BYTES)))
     fmt, rows = parse_rate_file(data, name)
     digest = file_sha256(data)
     if fmt.startswith("bcrp") and side is not None and rows[0].side is not None and rows[0].side != side:
         raise InputError(
-            f"--side {side} contradicts the BCRP series in {name!r}, whose title says {rows[0].side}. "
-            "Drop --side, or import the series of that side."
+            _("--side {side} contradicts the BCRP series in {file!r}, whose title says {title_side}. Drop --side, or "
+              "import the series of that side.").format(side=side, file=name, title_side=rows[0].side)
         )
     actor = require_actor(session, by, "rate.set")
 
     def where(row) -> str:
-        return f"period {row.line}" if fmt == "bcrp-json" else f"line {row.line}"
+        if fmt == "bcrp-json":
+            return _("period {index}").format(index=row.line)
+        return _("line {line}").format(line=row.line)
 
     # The days a file may carry are those `rate set` accepts: from 1990 up to tomorrow (UTC).
     bad_days: list[str] = []
     for row in rows:
         try:
-            parse_date(row.date.isoformat(), f"{where(row)}: date")
+            parse_date(row.date.isoformat(), _("{where}: date").format(where=where(row)))
         except InputError as exc:
             bad_days.append(exc.message)
     if bad_days:
-        raise InputError(f"rate file {name!r} has {len(bad_days)} day(s) the ledger cannot record; nothing was imported.",
-                         hint="Correct the listed lines and import the file again.", details=_cut(bad_days))
+        raise InputError(ngettext("rate file {file!r} has {n} day(s) the ledger cannot record; nothing was imported.",
+                                  "rate file {file!r} has {n} day(s) the ledger cannot record; nothing was imported.",
+                                  len(bad_days)).format(file=name, n=len(bad_days)),
+                         hint=_("Correct the listed lines and import the file again."), details=_cut(bad_days))
 
     # Sides are resolved now: row's own side, else --side, else sell. Two rows that become the
     # same key with different values are a contradiction within the file.
@@ -295,16 +305,19 @@ def import_rates(
         row_side = row.side or side or DEFAULT_SIDE
         key = (row.date.isoformat(), row.base, row.quote, row_side)
         if key in resolved:
-            earlier_row, _ = resolved[key]
+            earlier_row = resolved[key][0]
             if earlier_row.rate != row.rate:
-                problems.append(f"{where(row)}: {key[0]} {row.base}/{row.quote} {row_side} is "
-                                f"{money.rate_str(row.rate)} here but {money.rate_str(earlier_row.rate)} in "
-                                f"{where(earlier_row)}; keep one of them")
+                problems.append(_("{where}: {day} {base}/{quote} {side} is {rate} here but {earlier} in "
+                                  "{earlier_where}; keep one of them").format(
+                    where=where(row), day=key[0], base=row.base, quote=row.quote, side=row_side,
+                    rate=money.rate_str(row.rate), earlier=money.rate_str(earlier_row.rate),
+                    earlier_where=where(earlier_row)))
             continue
         resolved[key] = (row, row_side)
     if problems:
-        raise InputError(f"rate file {name!r} gives two values for the same day and side; nothing was imported.",
-                         hint="Correct the listed lines and import the file again.", details=_cut(problems))
+        raise InputError(_("rate file {file!r} gives two values for the same day and side; nothing was "
+                           "imported.").format(file=name),
+                         hint=_("Correct the listed lines and import the file again."), details=_cut(problems))
 
     # One query for the file's date range rather than one per row: a BCRP history can be years long.
     days = [key[0] for key in resolved]
@@ -319,7 +332,7 @@ def import_rates(
     superseded: list[Rate] = []
     same = 0
     conflicts: list[str] = []
-    for (day, base, quote, row_side), (row, _) in resolved.items():
+    for (day, base, quote, row_side), (row, _side) in resolved.items():
         text = money.rate_str(row.rate)
         existing = recorded.get((day, base, quote, row_side))
         if existing is not None and Decimal(existing.rate) == row.rate:
@@ -327,15 +340,19 @@ def import_rates(
             continue
         entry = _rate_dict(day, base, quote, text, row_side)
         if existing is not None:
-            conflicts.append(f"{where(row)}: {day} {base}/{quote} {row_side} is {text} in the file but "
-                             f"{existing.rate} is recorded from {source} (event {existing.seq})")
+            conflicts.append(_("{where}: {day} {base}/{quote} {side} is {rate} in the file but {recorded} is "
+                               "recorded from {source} (event {seq})").format(
+                where=where(row), day=day, base=base, quote=quote, side=row_side, rate=text,
+                recorded=existing.rate, source=source, seq=existing.seq))
             entry["supersedes"] = existing.seq
             superseded.append(existing)
         new.append(entry)
     if conflicts and not supersede:
         raise RuleError(
-            f"rate file {name!r} contradicts {len(conflicts)} recorded rate(s); nothing was imported.",
-            hint="If the file is right, import it with --supersede --reason TEXT; the old rates stay in the log.",
+            ngettext("rate file {file!r} contradicts {n} recorded rate(s); nothing was imported.",
+                     "rate file {file!r} contradicts {n} recorded rate(s); nothing was imported.",
+                     len(conflicts)).format(file=name, n=len(conflicts)),
+            hint=_("If the file is right, import it with --supersede --reason TEXT; the old rates stay in the log."),
             details=_cut(conflicts),
         )
     result = {"file_name": name, "file_sha256": digest, "format": fmt, "source": source,
@@ -357,7 +374,7 @@ def import_rates(
 def _cut(lines: list[str]) -> list[str]:
     if len(lines) <= MAX_LISTED:
         return lines
-    return [*lines[:MAX_LISTED], f"... and {len(lines) - MAX_LISTED} more"]
+    return [*lines[:MAX_LISTED], _("... and {n} more").format(n=len(lines) - MAX_LISTED)]
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -402,30 +419,37 @@ def choose_rate(
     if source is not None:
         chosen_source = source
         if source not in sources:
-            found = f" Rates in that window exist from: {', '.join(sources)}." if sources else ""
+            message = _("No {side} rate {base}/{quote} from {source} for {hi} or the {days} days before ({lo} to "
+                        "{hi}).").format(side=side, base=base, quote=quote, source=source, hi=hi, days=LOOKBACK_DAYS,
+                                         lo=lo)
+            if sources:
+                message += " " + _("Rates in that window exist from: {sources}.").format(sources=", ".join(sources))
             # A source typed another way (bcrp for BCRP) is named before a new one is suggested.
             near = closest(source, sorted(sources) or sorted({c.source for c in candidates}))
+            command = rate_set_command(hi, base, quote, side, source)
             raise RuleError(
-                f"No {side} rate {base}/{quote} from {source} for {hi} or the {LOOKBACK_DAYS} days before "
-                f"({lo} to {hi}).{found}",
+                message,
                 hint=did_you_mean([_arg(n) for n in near], "--source ")
-                + f"{'Otherwise add' if near else 'Add'} it with: {rate_set_command(hi, base, quote, side, source)}",
+                + (_("Otherwise add it with: {command}") if near else _("Add it with: {command}")).format(
+                    command=command),
             )
     elif len(sources) > 1:
-        options = " or ".join(f"--source {_arg(s)}" for s in sources)
+        options = or_list(f"--source {_arg(s)}" for s in sources)
         raise RuleError(
-            f"Several sources have a {side} rate {base}/{quote} for {hi} or the {LOOKBACK_DAYS} days before: "
-            f"{', '.join(sources)}.",
-            hint=f"Say which one to use: pass {options}.",
+            _("Several sources have a {side} rate {base}/{quote} for {hi} or the {days} days before: "
+              "{sources}.").format(side=side, base=base, quote=quote, hi=hi, days=LOOKBACK_DAYS,
+                                   sources=", ".join(sources)),
+            hint=_("Say which one to use: pass {options}.").format(options=options),
         )
     elif not sources:
-        others = ""
+        message = _("No {side} rate {base}/{quote} for {hi} or the {days} days before ({lo} to {hi}).").format(
+            side=side, base=base, quote=quote, hi=hi, days=LOOKBACK_DAYS, lo=lo)
         if other_sides:
-            others = (f" There are {' and '.join(other_sides)} rates in that window: pass "
-                      f"{' or '.join(f'--side {s}' for s in other_sides)} to use one.")
+            message += " " + _("There are {sides} rates in that window: pass {options} to use one.").format(
+                sides=and_list(other_sides), options=or_list(f"--side {s}" for s in other_sides))
         raise RuleError(
-            f"No {side} rate {base}/{quote} for {hi} or the {LOOKBACK_DAYS} days before ({lo} to {hi}).{others}",
-            hint=f"Add it with: {rate_set_command(hi, base, quote, side, None)}",
+            message,
+            hint=_("Add it with: {command}").format(command=rate_set_command(hi, base, quote, side, None)),
         )
     else:
         chosen_source = sources[0]
@@ -485,15 +509,15 @@ def convert(
     currency = money.check_currency(currency, "CURRENCY")
     to = money.check_currency(to, "--to")
     if currency == to:
-        raise InputError(f"CURRENCY and --to are both {currency}; there is nothing to convert. "
-                         "Give another currency with --to, e.g. --to USD.")
+        raise InputError(_("CURRENCY and --to are both {code}; there is nothing to convert. Give another currency "
+                           "with --to, e.g. --to USD.").format(code=currency))
     value = money.parse_amount(amount, currency, "AMOUNT")
     minor = money.to_minor(value, currency)
     day = parse_date(on, "--on") if on else today(tz)
     side = check_side(side)
     source = _optional_source(source)
     as_of = check_as_of(session, as_of)
-    require_verified(session, None, "the conversion")
+    require_verified(session, None, N_("the conversion"))
     rate, inverse = find_rate(session, day, currency, to, side, source, as_of=as_of)
     converted = money.convert_minor(minor, currency, to, Decimal(rate.rate), inverse=inverse)
     op = "/" if inverse else "*"
@@ -513,11 +537,11 @@ def check_as_of(session: Session, as_of: str | int | None) -> int | None:
     from ledger.events import head_of
 
     text = str(as_of).strip()
-    head, _ = head_of(session)
+    head = head_of(session)[0]
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= head:
         raise InputError(
-            f"--as-of {text[:40]!r} is not an event of this ledger.",
-            hint=f"Give an event sequence number from 1 to {head}, such as the one a report cites.",
+            _("--as-of {value!r} is not an event of this ledger.").format(value=text[:40]),
+            hint=_("Give an event sequence number from 1 to {head}, such as the one a report cites.").format(head=head),
         )
     return int(text)
 
@@ -547,7 +571,8 @@ def value_cash(
             rate, inverse = lookup(item.on_date, item.currency, in_currency)
         except LedgerError as exc:
             shown = f"{money.amount_str(item.amount_minor, item.currency)} {item.currency}"
-            problems.append(f"item {item.item_id} ({shown}, seized {item.on_date.isoformat()}): {exc.message}")
+            problems.append(_("item {item} ({amount}, seized {date}): {problem}").format(
+                item=item.item_id, amount=shown, date=item.on_date.isoformat(), problem=exc.message))
             if exc.hint and exc.hint not in commands:
                 commands.append(exc.hint)
             continue
@@ -558,7 +583,9 @@ def value_cash(
                                 item.on_date.isoformat(), converted, rate, inverse))
     if problems:
         raise RuleError(
-            f"Case {case_no}: {count(len(problems), 'cash item')} cannot be valued in {in_currency}; nothing was totalled.",
+            ngettext("Case {case}: {n} cash item cannot be valued in {currency}; nothing was totalled.",
+                     "Case {case}: {n} cash items cannot be valued in {currency}; nothing was totalled.",
+                     len(problems)).format(case=case_no, n=number(len(problems)), currency=in_currency),
             details=_cut(problems), hint="\n".join(commands) or None,
         )
     per: dict[str, dict] = {}
@@ -620,7 +647,7 @@ def case_totals(
     source = _optional_source(source)
     case = get_case(session, case_no)
     as_of = check_as_of(session, as_of)
-    require_verified(session, case.case_no, "the totals")
+    require_verified(session, case.case_no, N_("the totals"))
     items = cash_items(session, case.case_no, tz, as_of)
 
     def lookup(day: datetime.date, from_currency: str, to_currency: str) -> tuple[RateUsed, bool]:

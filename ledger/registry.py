@@ -15,9 +15,19 @@ from sqlalchemy.orm import Session
 from ledger import replay
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event
+from ledger.i18n import N_, _
 from ledger.models import Case, CaseOrder, Item, Location, Officer, OfficerKey, Seizure, Setting
 from ledger.suggest import closest, did_you_mean, near_numbers
-from ledger.validate import ID_SEPARATORS, check_badge, check_code, clean_text, identifier_key, parse_time, utc_iso
+from ledger.validate import (
+    ID_SEPARATORS,
+    check_badge,
+    check_code,
+    clean_text,
+    identifier_key,
+    or_list,
+    parse_time,
+    utc_iso,
+)
 
 ROLES = ("officer", "custodian", "auditor", "prosecutor", "admin")
 LOCATION_KINDS = ("evidence-room", "vault", "vehicle-lot", "lab", "court", "other")
@@ -40,19 +50,28 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.order": frozenset({"custodian", "prosecutor"}),
 }
 
+# English as written (verify's findings use them so); `_()` where a person reads them.
 ACT_WORDS = {
-    "case.open": "open cases",
-    "seizure.record": "record seizures",
-    "item.register": "register items",
-    "custody.transfer": "record custody transfers",
-    "custody.reseal": "reseal items",
-    "custody.dispose": "dispose of items",
-    "rate.set": "record exchange rates",
-    "audit": "audit the evidence room",
-    "officer.manage": "register officers, change their roles or enrol their keys",
-    "location.manage": "register locations",
-    "item.review": "set review dates",
-    "case.order": "record court orders",
+    "case.open": N_("open cases"),
+    "seizure.record": N_("record seizures"),
+    "item.register": N_("register items"),
+    "custody.transfer": N_("record custody transfers"),
+    "custody.reseal": N_("reseal items"),
+    "custody.dispose": N_("dispose of items"),
+    "rate.set": N_("record exchange rates"),
+    "audit": N_("audit the evidence room"),
+    "officer.manage": N_("register officers, change their roles or enrol their keys"),
+    "location.manage": N_("register locations"),
+    "item.review": N_("set review dates"),
+    "case.order": N_("record court orders"),
+}
+# A role named with its article, for "Run it with --by the badge of an admin or a custodian."
+ROLE_WORDS = {
+    "officer": N_("an officer"),
+    "custodian": N_("a custodian"),
+    "auditor": N_("an auditor"),
+    "prosecutor": N_("a prosecutor"),
+    "admin": N_("an admin"),
 }
 
 
@@ -110,14 +129,15 @@ def get_officer(session: Session, badge: str, field: str = "--by") -> Officer:
     badge = check_badge(badge, field)
     officer = _find(session, Officer, Officer.badge, badge)
     if officer is None and session.scalars(select(Officer.badge).limit(1)).first() is None:
-        raise NotFound(f"{field}: no officer with badge {badge} is registered: this ledger has no officers yet.",
-                       hint="Start it with 'evidence init --admin BADGE --name NAME'; the admin then registers "
-                            "the officers.")
+        raise NotFound(_("{field}: no officer with badge {badge} is registered: this ledger has no officers yet.")
+                       .format(field=field, badge=badge),
+                       hint=_("Start it with 'evidence init --admin BADGE --name NAME'; the admin then registers "
+                              "the officers."))
     if officer is None:
         raise NotFound(
-            f"{field}: no officer with badge {badge} is registered.",
+            _("{field}: no officer with badge {badge} is registered.").format(field=field, badge=badge),
             hint=_did_you_mean(session, Officer.badge, badge)
-            + "Check the badge with 'evidence officer list', or register it with 'evidence officer add'.",
+            + _("Check the badge with 'evidence officer list', or register it with 'evidence officer add'."),
         )
     return officer
 
@@ -126,15 +146,17 @@ def require_actor(session: Session, badge: str | None, act: str) -> Officer:
     """The acting officer (`--by`), who must exist and whose role must permit `act`."""
     if not badge:
         raise InputError(
-            "--by is required: every change records the officer who made it.",
-            hint="Pass --by BADGE or set EVIDENCE_OFFICER.",
+            _("--by is required: every change records the officer who made it."),
+            hint=_("Pass --by BADGE or set EVIDENCE_OFFICER."),
         )
     officer = get_officer(session, badge, "--by")
     allowed = PERMISSIONS[act]
     if officer.role not in allowed:
         raise RuleError(
-            f"Officer {officer.badge} is registered as {officer.role} and may not {ACT_WORDS[act]}.",
-            hint=f"Run it with --by the badge of {' or '.join(('an ' if r[0] in 'aeiou' else 'a ') + r for r in sorted(allowed))}.",
+            _("Officer {badge} is registered as {role} and may not {act}.").format(
+                badge=officer.badge, role=officer.role, act=_(ACT_WORDS[act])),
+            hint=_("Run it with --by the badge of {roles}.").format(
+                roles=or_list([_(ROLE_WORDS[r]) for r in sorted(allowed)])),
         )
     return officer
 
@@ -142,19 +164,22 @@ def require_actor(session: Session, badge: str | None, act: str) -> Officer:
 def _new_badge(session: Session, badge: str) -> None:
     existing = _look_alike(session, Officer.badge, badge)
     if existing == badge:
-        raise RuleError(f"Officer {badge} is already registered.", hint="See 'evidence officer list'.")
+        raise RuleError(_("Officer {badge} is already registered.").format(badge=badge),
+                        hint=_("See 'evidence officer list'."))
     if existing is not None:
         raise RuleError(
-            f"BADGE {badge} reads the same as officer {existing}, already registered: badges that differ "
-            "only in letter case or in separators (- _ . / space) are taken as one badge.",
-            hint=f"If it is the same officer, use {existing}; otherwise choose a badge that differs in a letter "
-                 "or digit. See 'evidence officer list'.",
+            _("BADGE {badge} reads the same as officer {existing}, already registered: badges that differ "
+              "only in letter case or in separators (- _ . / space) are taken as one badge.").format(
+                badge=badge, existing=existing),
+            hint=_("If it is the same officer, use {existing}; otherwise choose a badge that differs in a letter "
+                   "or digit. See 'evidence officer list'.").format(existing=existing),
         )
 
 
 def _check_role(role: str) -> str:
     if role not in ROLES:
-        raise InputError(f"--role {role!r} is not a role of the ledger.", hint=f"Use one of: {', '.join(ROLES)}.")
+        raise InputError(_("--role {role!r} is not a role of the ledger.").format(role=role),
+                         hint=_("Use one of: {choices}.").format(choices=", ".join(ROLES)))
     return role
 
 
@@ -168,9 +193,10 @@ def _new_key(session: Session, badge: str, public_key: str) -> dict:
     kid = key_id(raw)
     known = session.get(OfficerKey, kid)
     if known is not None:
-        raise RuleError(f"That public key (key id {kid}) is already enrolled for {known.badge}; one key answers for "
-                        "one officer.", hint=f"{badge} makes a key of their own with 'evidence key generate --badge "
-                                             f"{badge}'.")
+        raise RuleError(_("That public key (key id {kid}) is already enrolled for {owner}; one key answers for "
+                          "one officer.").format(kid=kid, owner=known.badge),
+                        hint=_("{badge} makes a key of their own with 'evidence key generate --badge "
+                               "{badge}'.").format(badge=badge))
     return {"key_id": kid, "public_key": raw.hex()}
 
 
@@ -178,8 +204,9 @@ def check_can_init(session: Session) -> None:
     """Refuse `init` on a ledger that already has an admin, before a key is made for nothing."""
     admin = session.scalars(select(Officer).where(Officer.role == "admin").limit(1)).first()
     if admin is not None:
-        raise RuleError(f"This ledger already has an admin ({admin.badge}); it is started once.",
-                        hint=f"Ask an admin to register officers: evidence officer add BADGE ... --by {admin.badge}.")
+        raise RuleError(_("This ledger already has an admin ({badge}); it is started once.").format(badge=admin.badge),
+                        hint=_("Ask an admin to register officers: evidence officer add BADGE ... --by {badge}.").format(
+                            badge=admin.badge))
 
 
 def init_ledger(session: Session, badge: str, *, name: str, unit: str | None, public_key: bytes) -> dict:
@@ -248,13 +275,14 @@ def update_officer(session: Session, badge: str, *, by: str | None, name: str | 
         changes["role"] = _check_role(role)
     changes = {k: v for k, v in changes.items() if getattr(officer, k) != v}
     if not changes:
-        raise InputError(f"Officer {officer.badge} already has what was given; nothing to change.",
-                         hint="Give --name, --unit or a role that differs from 'evidence officer list'.")
+        raise InputError(_("Officer {badge} already has what was given; nothing to change.").format(badge=officer.badge),
+                         hint=_("Give --name, --unit or a role that differs from 'evidence officer list'."))
     if changes.get("role") not in (None, "admin") and officer.role == "admin":
         admins = session.scalars(select(Officer.badge).where(Officer.role == "admin")).all()
         if len(admins) == 1:
-            raise RuleError(f"Officer {officer.badge} is the ledger's only admin; without an admin nobody could "
-                            "register officers or enrol keys.", hint="Make another officer an admin first.")
+            raise RuleError(_("Officer {badge} is the ledger's only admin; without an admin nobody could "
+                              "register officers or enrol keys.").format(badge=officer.badge),
+                            hint=_("Make another officer an admin first."))
     data = {"badge": officer.badge, **changes}
     ev = append_event(session, "officer.updated", data, actor=actor.badge)
     for key, value in changes.items():
@@ -288,11 +316,12 @@ def revoke_officer_key(session: Session, badge: str, kid: str, *, reason: str, b
     key = session.get(OfficerKey, kid)
     if key is None or key.badge != officer.badge:
         known = session.scalars(select(OfficerKey.key_id).where(OfficerKey.badge == officer.badge)).all()
-        raise NotFound(f"KEYID {kid} is not a key of {officer.badge}.",
-                       hint=f"{officer.badge}'s keys: {', '.join(known) or 'none'}; 'evidence officer list --keys' "
-                            "shows them.")
+        raise NotFound(_("KEYID {kid} is not a key of {badge}.").format(kid=kid, badge=officer.badge),
+                       hint=_("{badge}'s keys: {keys}; 'evidence officer list --keys' "
+                              "shows them.").format(badge=officer.badge, keys=", ".join(known) or _("none")))
     if key.revoked_seq is not None:
-        raise RuleError(f"Key {kid} of {officer.badge} was already revoked at seq {key.revoked_seq}.")
+        raise RuleError(_("Key {kid} of {badge} was already revoked at seq {seq}.").format(
+            kid=kid, badge=officer.badge, seq=key.revoked_seq))
     data = {"badge": officer.badge, "key_id": kid, "reason": reason}
     ev = append_event(session, "officer.key_revoked", data, actor=actor.badge)
     key.revoked_seq, key.revoked_reason = ev.seq, reason
@@ -309,12 +338,12 @@ def map_login(session: Session, badge: str, role_name: str, *, by: str | None) -
     officer = get_officer(session, badge, "BADGE")
     role_name = (role_name or "").strip()
     if not role_name or len(role_name) > 63 or not all(c.isalnum() or c in "_$" for c in role_name):
-        raise InputError(f"ROLE {role_name!r} is not a PostgreSQL login role name.",
-                         hint="Give the role as created with CREATE ROLE, e.g. evidence_b1001.")
+        raise InputError(_("ROLE {role!r} is not a PostgreSQL login role name.").format(role=role_name),
+                         hint=_("Give the role as created with CREATE ROLE, e.g. evidence_b1001."))
     known = session.get(OfficerLogin, role_name)
     if known is not None:
-        raise RuleError(f"Login role {role_name} is already mapped to {known.badge}.",
-                        hint="Create a login role of its own for each officer.")
+        raise RuleError(_("Login role {role} is already mapped to {badge}.").format(role=role_name, badge=known.badge),
+                        hint=_("Create a login role of its own for each officer."))
     data = {"badge": officer.badge, "role_name": role_name}
     ev = append_event(session, "officer.login_mapped", data, actor=actor.badge)
     session.add(OfficerLogin(**replay.login_row(ev.seq, data)))
@@ -344,9 +373,9 @@ def get_location(session: Session, code: str, field: str = "--location") -> Loca
     location = _find(session, Location, Location.code, code)
     if location is None:
         raise NotFound(
-            f"{field}: no location with code {code} is registered.",
+            _("{field}: no location with code {code} is registered.").format(field=field, code=code),
             hint=_did_you_mean(session, Location.code, code)
-            + "Check the code with 'evidence location list', or add it with 'evidence location add'.",
+            + _("Check the code with 'evidence location list', or add it with 'evidence location add'."),
         )
     return location
 
@@ -355,16 +384,19 @@ def add_location(session: Session, code: str, *, name: str, kind: str = "other",
     code = check_code(code, "CODE")
     name = clean_text(name, "--name")
     if kind not in LOCATION_KINDS:
-        raise InputError(f"--kind {kind!r} is not a kind of location.", hint=f"Use one of: {', '.join(LOCATION_KINDS)}.")
+        raise InputError(_("--kind {kind!r} is not a kind of location.").format(kind=kind),
+                         hint=_("Use one of: {choices}.").format(choices=", ".join(LOCATION_KINDS)))
     existing = _look_alike(session, Location.code, code)
     if existing == code:
-        raise RuleError(f"Location {code} is already registered.", hint="See 'evidence location list'.")
+        raise RuleError(_("Location {code} is already registered.").format(code=code),
+                        hint=_("See 'evidence location list'."))
     if existing is not None:
         raise RuleError(
-            f"CODE {code} reads the same as location {existing}, already registered: codes that differ "
-            "only in letter case or in separators (- _ . / # : space) are taken as one code.",
-            hint=f"If it is the same place, use {existing}; otherwise choose a code that differs in a letter "
-                 "or digit. See 'evidence location list'.",
+            _("CODE {code} reads the same as location {existing}, already registered: codes that differ "
+              "only in letter case or in separators (- _ . / # : space) are taken as one code.").format(
+                code=code, existing=existing),
+            hint=_("If it is the same place, use {existing}; otherwise choose a code that differs in a letter "
+                   "or digit. See 'evidence location list'.").format(existing=existing),
         )
     actor = require_actor(session, by, "location.manage")
     data = {"code": code, "name": name, "kind": kind}
@@ -387,9 +419,9 @@ def get_case(session: Session, case_no: str, field: str = "CASE_NO") -> Case:
     case = _find(session, Case, Case.case_no, case_no)
     if case is None:
         raise NotFound(
-            f"{field}: no case {case_no} is registered.",
+            _("{field}: no case {case_no} is registered.").format(field=field, case_no=case_no),
             hint=_did_you_mean(session, Case.case_no, case_no)
-            + "Check the number with 'evidence case list', or open it with 'evidence case open'.",
+            + _("Check the number with 'evidence case list', or open it with 'evidence case open'."),
         )
     return case
 
@@ -407,19 +439,22 @@ def open_case(
         p = get_officer(session, prosecutor, "--prosecutor")
         if p.role != "prosecutor":
             raise RuleError(
-                f"--prosecutor {p.badge} is registered as {p.role}, not as a prosecutor.",
-                hint="Name an officer registered with --role prosecutor.",
+                _("--prosecutor {badge} is registered as {role}, not as a prosecutor.").format(
+                    badge=p.badge, role=p.role),
+                hint=_("Name an officer registered with --role prosecutor."),
             )
         prosecutor = p.badge
     existing = _look_alike(session, Case.case_no, case_no)
     if existing == case_no:
-        raise RuleError(f"Case {case_no} is already open.", hint=f"See 'evidence case show {case_no}'.")
+        raise RuleError(_("Case {case_no} is already open.").format(case_no=case_no),
+                        hint=_("See 'evidence case show {case_no}'.").format(case_no=case_no))
     if existing is not None:
         raise RuleError(
-            f"CASE_NO {case_no} reads the same as case {existing}, already open: case numbers that differ "
-            "only in letter case or in separators (- _ . / # : space) are taken as one case.",
-            hint=f"If it is the same case, use {existing} (see 'evidence case show {existing}'); otherwise "
-                 "check the number.",
+            _("CASE_NO {case_no} reads the same as case {existing}, already open: case numbers that differ "
+              "only in letter case or in separators (- _ . / # : space) are taken as one case.").format(
+                case_no=case_no, existing=existing),
+            hint=_("If it is the same case, use {existing} (see 'evidence case show {existing}'); otherwise "
+                   "check the number.").format(existing=existing),
         )
     data = {"case_no": case_no, "title": title, "prosecutor": prosecutor, "court": court}
     ev = append_event(session, "case.opened", data, actor=actor.badge, occurred_at=occurred, case_no=case_no)
@@ -448,9 +483,9 @@ def get_seizure(session: Session, ref: str, field: str = "SEIZURE") -> Seizure:
     seizure = session.get(Seizure, no) if no is not None and no < 2**31 else None
     if seizure is None:
         raise NotFound(
-            f"{field}: no seizure {ref!r} is registered.",
+            _("{field}: no seizure {ref!r} is registered.").format(field=field, ref=ref),
             hint=did_you_mean(seizure_numbers_near(session, ref))
-            + "Seizure ids look like SZ-000001; 'evidence seizure list' lists them.",
+            + _("Seizure ids look like SZ-000001; 'evidence seizure list' lists them."),
         )
     return seizure
 
@@ -476,9 +511,10 @@ def record_seizure(
         twice = session.scalars(select(Seizure).where(_key_sql(Seizure.acta) == identifier_key(acta))
                                 .order_by(Seizure.no)).all()
         if twice:
-            where = ", ".join(f"{t.id} (case {t.case_no})" for t in twice)
-            warnings.append(f"acta {acta} is already the acta of {where}. If this is the same seizure typed again, "
-                            f"register its items under {twice[0].id}; otherwise check the acta number.")
+            where = ", ".join(_("{seizure} (case {case_no})").format(seizure=t.id, case_no=t.case_no) for t in twice)
+            warnings.append(_("acta {acta} is already the acta of {where}. If this is the same seizure typed again, "
+                              "register its items under {first}; otherwise check the acta number.").format(
+                acta=acta, where=where, first=twice[0].id))
     no = (session.scalar(select(func.max(Seizure.no))) or 0) + 1
     sid = seizure_label(no)
     data = {"seizure": sid, "case_no": case.case_no, "acta": acta, "place": place, "officer": actor.badge,

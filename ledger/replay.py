@@ -13,6 +13,7 @@ import json
 from decimal import Decimal
 
 from ledger.errors import LedgerError
+from ledger.i18n import N_
 from ledger.log.merkle import RightEdge
 from ledger.models import Base
 
@@ -181,10 +182,15 @@ def audit_check_row(seq: int, occurred_at: str, actor: str, data: dict, record_s
             "record_location": record_location}
 
 
-def audit_finding_rows(audit: dict, checks: list[dict]) -> list[dict]:
+def _as_recorded(text: str) -> str:
+    return text
+
+
+def audit_finding_rows(audit: dict, checks: list[dict], say=_as_recorded) -> list[dict]:
     """What an audit's close records: each checked item that differs from the record, and each
     item of the sample nobody checked. `audit` and `checks` are rows as the functions above
-    build them."""
+    build them. The details are recorded in English; `say` (e.g. ledger.i18n._) words them for
+    a reader instead."""
     out = []
     no, where = audit["no"], audit["location"]
 
@@ -195,21 +201,25 @@ def audit_finding_rows(audit: dict, checks: list[dict]) -> list[dict]:
     for c in sorted(checks, key=lambda c: c["item_no"]):
         checked.add(c["item_no"])
         if not c["in_scope"]:
-            finding(c["item_no"], "unexpected", f"found at {c['location'] or where}, but the record puts it at "
-                                                f"{c['record_location'] or 'no location'}")
+            text = (N_("found at {at}, but the record puts it at {record}") if c["record_location"] else
+                    N_("found at {at}, but the record puts it at no location"))
+            finding(c["item_no"], "unexpected", say(text).format(at=c["location"] or where,
+                                                                 record=c["record_location"]))
             continue
         if c["result"] == "missing":
-            finding(c["item_no"], "missing", f"not found at {where}")
+            finding(c["item_no"], "missing", say(N_("not found at {where}")).format(where=where))
             continue
         if c["seal"] is not None and c["seal"] != c["record_seal"]:
-            finding(c["item_no"], "seal-mismatch", f"seal {c['seal']} on the item, {c['record_seal'] or 'none'} "
-                                                   "on record")
+            text = (N_("seal {seal} on the item, {record} on record") if c["record_seal"] else
+                    N_("seal {seal} on the item, none on record"))
+            finding(c["item_no"], "seal-mismatch", say(text).format(seal=c["seal"], record=c["record_seal"]))
         if c["location"] is not None and c["location"] != c["record_location"]:
-            finding(c["item_no"], "wrong-location", f"found at {c['location']}, the record puts it at "
-                                                    f"{c['record_location'] or 'no location'}")
+            text = (N_("found at {at}, the record puts it at {record}") if c["record_location"] else
+                    N_("found at {at}, the record puts it at no location"))
+            finding(c["item_no"], "wrong-location", say(text).format(at=c["location"], record=c["record_location"]))
     for item in json.loads(audit["sample"]):
         if _number(item) not in checked:
-            finding(_number(item), "not-checked", "drawn for the audit but not checked before it closed")
+            finding(_number(item), "not-checked", say(N_("drawn for the audit but not checked before it closed")))
     return out
 
 

@@ -260,10 +260,11 @@ def case_inventory(
     exporter = get_officer(session, by, "--by") if by else None
     case = get_case(session, case_no)
     if verified:
+        from ledger.i18n import N_, _
         from ledger.verify import require_verified
 
-        require_verified(session, case.case_no, "the workbook",
-                         anyway="To make a workbook anyway, stamped NOT VERIFIED on every sheet, add --unverified.")
+        require_verified(session, case.case_no, N_("the workbook"),
+                         anyway=_("To make a workbook anyway, stamped NOT VERIFIED on every sheet, add --unverified."))
     head_seq, head_hash = head_of(session)
     in_currency = money.check_currency(in_currency, "--in")
     side = check_side(side)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, RuleError, VerificationFailed
 from ledger.events import canonical_json
+from ledger.i18n import _
 from ledger.models import Event, Request
 
 MAX_REQUEST_ID = 128
@@ -35,8 +36,9 @@ def check_request_id(request_id: str | None) -> str | None:
     rid = request_id.strip()
     if not rid or len(rid) > MAX_REQUEST_ID or not rid.isascii() or not rid.isprintable():
         raise InputError(
-            f"--request-id {request_id[:40]!r} is not a usable request id.",
-            hint=f"Use 1 to {MAX_REQUEST_ID} printable ASCII characters, e.g. a UUID or 'transfer-2020-10-06-001'.",
+            _("--request-id {value!r} is not a usable request id.").format(value=request_id[:40]),
+            hint=_("Use 1 to {most} printable ASCII characters, e.g. a UUID or 'transfer-2020-10-06-001'.").format(
+                most=MAX_REQUEST_ID),
         )
     return rid
 
@@ -70,17 +72,18 @@ def previous_result(session: Session, request_id: str | None, command: str, fp: 
         return None
     if req.command != command or req.fingerprint != fp:
         raise RuleError(
-            f"--request-id {request_id} was already used (event {req.seq}) for a different {req.command} request.",
-            hint="Use a new request id for a new request; reuse an id only to retry the very same command.",
+            _("--request-id {id} was already used (event {seq}) for a different {command} request.").format(
+                id=request_id, seq=req.seq, command=req.command),
+            hint=_("Use a new request id for a new request; reuse an id only to retry the very same command."),
         )
     row = session.execute(select(Event.seq, Event.hash, Event.body).where(Event.seq == req.seq)).one_or_none()
     doc = json.loads(row.body) if row is not None else None
     data = doc.get("data") if isinstance(doc, dict) else None
     if not isinstance(data, dict) or (data.get("request_id"), data.get("request_fingerprint")) != (request_id, fp):
         raise VerificationFailed(
-            f"The requests table says --request-id {request_id} was applied by event {req.seq}, but that event "
-            "does not carry it: the table was changed outside the ledger. Nothing was written.",
-            hint="Run 'evidence verify' and have the findings explained before writing to this ledger.",
+            _("The requests table says --request-id {id} was applied by event {seq}, but that event does not carry "
+              "it: the table was changed outside the ledger. Nothing was written.").format(id=request_id, seq=req.seq),
+            hint=_("Run 'evidence verify' and have the findings explained before writing to this ledger."),
         )
     result = rebuild(session, RequestEvent(row.seq, row.hash, doc))
     result["replayed"] = True

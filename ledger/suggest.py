@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from ledger.validate import identifier_key
+from ledger.i18n import _
+from ledger.validate import identifier_key, or_list
 
 MAX_SUGGESTIONS = 3
 # difflib's similarity ratio below which a name is not offered: 0.6 is its own default, and
@@ -44,12 +45,13 @@ def _distance(a: str, b: str) -> int:
 
 
 def did_you_mean(names: list[str], prefix: str = "") -> str:
-    """'Did you mean B-1001? ' or 'Did you mean B-1001 or B-1011? ', or '' for no names."""
+    """'Did you mean B-1001? ' or 'Did you mean B-1001 or B-1011? ', or '' for no names
+    (in the current language)."""
     if not names:
         return ""
     shown = [f"{prefix}{n}" for n in names]
-    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
-    return f"Did you mean {listed}? "
+    listed = shown[0] if len(shown) == 1 else or_list([", ".join(shown[:-1]), shown[-1]])
+    return _("Did you mean {names}?").format(names=listed) + " "
 
 
 def near_numbers(no: int) -> list[int]:

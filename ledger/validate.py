@@ -14,6 +14,7 @@ import zoneinfo
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from ledger.errors import InputError
+from ledger.i18n import N_, _, ngettext, or_list
 
 __all__ = [
     "check_badge",
@@ -28,6 +29,7 @@ __all__ = [
     "from_utc_iso",
     "identifier_key",
     "local_iso",
+    "or_list",
     "luhn_ok",
     "parse_date",
     "parse_time",
@@ -62,7 +64,8 @@ def _char_name(ch: str) -> str:
 
 
 def _missing(field: str, form: str) -> InputError:
-    return InputError(f"{field} is required. {form}")
+    """`form` is the translated sentence saying what is accepted."""
+    return InputError(_("{field} is required.").format(field=field) + " " + form)
 
 
 # --------------------------------------------------------------------------- free text
@@ -98,41 +101,45 @@ def _bad_char_reason(ch: str, multiline: bool) -> str | None:
         return None
     category = unicodedata.category(ch)
     if category == "Cc":
-        return "a control character"
+        return _("a control character")
     if category == "Cs":
-        return "a lone surrogate (broken encoding)"
+        return _("a lone surrogate (broken encoding)")
     if ch in _BIDI:
-        return "a bidirectional control character that can disguise text"
+        return _("a bidirectional control character that can disguise text")
     if ch in _ZERO_WIDTH:
-        return "an invisible zero-width character"
+        return _("an invisible zero-width character")
     if _invisible(ch):
-        return "an invisible character that makes the text differ from what is seen"
+        return _("an invisible character that makes the text differ from what is seen")
     if ch in _LINE_BREAKERS:
-        return "a line separator"
+        return _("a line separator")
     return None
 
 
 def _scan(value: str, field: str, *, multiline: bool = False) -> str:
     """NFC, stripped, and free of control, bidi, zero-width characters and lone surrogates."""
     if not isinstance(value, str):
-        raise InputError(f"{field} {show_value(value)} is not text. Give it as a string.")
+        raise InputError(_("{field} {value} is not text. Give it as a string.").format(
+            field=field, value=show_value(value)))
     if value.isascii() and value.isprintable():
         return value.strip()  # nothing to normalise or refuse: the common case, taken fast for bulk import
     # Surrogates are checked before NFC so that normalisation never sees broken input.
     for position, ch in enumerate(value, start=1):
         if unicodedata.category(ch) == "Cs":
             raise InputError(
-                f"{field} {show_value(value)} contains {_char_name(ch)} at position {position}, a lone surrogate "
-                "(broken encoding). Re-type the value or save the file as UTF-8."
+                _("{field} {value} contains {char} at position {position}, a lone surrogate "
+                  "(broken encoding). Re-type the value or save the file as UTF-8.").format(
+                    field=field, value=show_value(value), char=_char_name(ch), position=position)
             )
     text = unicodedata.normalize("NFC", value).strip()
     for position, ch in enumerate(text, start=1):
         reason = _bad_char_reason(ch, multiline)
         if reason:
-            allowed = "printable text and line breaks (\\n)" if multiline else "printable text on one line"
+            allowed = _("printable text and line breaks (\\n)") if multiline else _("printable text on one line")
             raise InputError(
-                f"{field} {show_value(text)} contains {_char_name(ch)} at position {position}, "
-                f"{reason}. Remove it; only {allowed} is accepted."
+                _("{field} {value} contains {char} at position {position}, "
+                  "{reason}. Remove it; only {allowed} is accepted.").format(
+                    field=field, value=show_value(text), char=_char_name(ch), position=position, reason=reason,
+                    allowed=allowed)
             )
     return text
 
@@ -152,16 +159,17 @@ def clean_text(
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise _missing(field, "Give a non-empty value.")
+            raise _missing(field, _("Give a non-empty value."))
         return None
     text = _scan(value, field, multiline=multiline)
     if not text:  # only characters that strip() removes, e.g. "\x1c"
         if required:
-            raise _missing(field, "Give a non-empty value.")
+            raise _missing(field, _("Give a non-empty value."))
         return None
     if len(text) > max_len:
         raise InputError(
-            f"{field} {show_value(text)} is {len(text)} characters long, over the maximum of {max_len}. Shorten it."
+            _("{field} {value} is {length} characters long, over the maximum of {maximum}. Shorten it.").format(
+                field=field, value=show_value(text), length=len(text), maximum=max_len)
         )
     return text
 
@@ -181,39 +189,47 @@ def identifier_key(text: str) -> str:
 
 
 _BADGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{0,31}")
-_BADGE_FORM = (
+_BADGE_FORM = N_(
     "A badge is 1 to 32 ASCII letters, digits, '-', '_', '.' or '/', starting with a letter or digit, e.g. B-1001 "
     "(letter case does not matter)."
 )
 
 
 def _refuse_non_ascii_identifier(text: str, field: str, form: str) -> None:
+    """`form`: the translated sentence saying what is accepted."""
     for position, ch in enumerate(text, start=1):
         if not ch.isascii():
             raise InputError(
-                f"{field} {show_value(text)} contains {show_value(ch)} ({_char_name(ch)}) at position {position}; "
-                f"identifiers are plain ASCII so that two that look the same are the same. {form}"
+                _("{field} {value} contains {char} ({name}) at position {position}; "
+                  "identifiers are plain ASCII so that two that look the same are the same.").format(
+                    field=field, value=show_value(text), char=show_value(ch), name=_char_name(ch), position=position)
+                + " " + form
             )
 
 
 def check_badge(value: str | None, field: str = "--by") -> str:
     """An officer's badge number, in capitals: b-1001 and B-1001 are one badge."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise _missing(field, _BADGE_FORM)
+        raise _missing(field, _(_BADGE_FORM))
     text = _scan(value, field)
-    _refuse_non_ascii_identifier(text, field, _BADGE_FORM)
+    _refuse_non_ascii_identifier(text, field, _(_BADGE_FORM))
     if not _BADGE_RE.fullmatch(text):
-        raise InputError(f"{field} {show_value(text)} is not a badge number. {_BADGE_FORM}")
+        raise InputError(_("{field} {value} is not a badge number.").format(field=field, value=show_value(text))
+                         + " " + _(_BADGE_FORM))
     return text.upper()
 
 
 _CODE_PUNCT = frozenset("-_./#:")
 _CODE_MAX = 64
 _CODE_PLAIN = re.compile(r"[A-Za-z0-9 _./#:-]*[A-Za-z0-9][A-Za-z0-9 _./#:-]*")
-_CODE_FORM = (
-    f"Use up to {_CODE_MAX} ASCII letters A-Z, digits 0-9, spaces and - _ . / # :, "
+_CODE_FORM = N_(
+    "Use up to {maximum} ASCII letters A-Z, digits 0-9, spaces and - _ . / # :, "
     "e.g. CF-2020-0456 or Carpeta 1306014500-2020-1234 (letter case does not matter)."
 )
+
+
+def _code_form() -> str:
+    return _(_CODE_FORM).format(maximum=_CODE_MAX)
 
 
 def check_code(value: str | None, field: str) -> str:
@@ -223,22 +239,27 @@ def check_code(value: str | None, field: str) -> str:
     letter would make a second code that reads like the first). Runs of spaces become one space.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise _missing(field, _CODE_FORM)
+        raise _missing(field, _code_form())
     text = re.sub(" {2,}", " ", _scan(value, field))
     if len(text) <= _CODE_MAX and _CODE_PLAIN.fullmatch(text):
         return text.upper()  # the common case; the loop below would accept it
-    _refuse_non_ascii_identifier(text, field, _CODE_FORM)
+    _refuse_non_ascii_identifier(text, field, _code_form())
     for position, ch in enumerate(text, start=1):
         if not (ch.isalnum() or ch == " " or ch in _CODE_PUNCT):
             raise InputError(
-                f"{field} {show_value(text)} contains {show_value(ch)} ({_char_name(ch)}) at position "
-                f"{position}, which a code cannot hold. {_CODE_FORM}"
+                _("{field} {value} contains {char} ({name}) at position "
+                  "{position}, which a code cannot hold.").format(
+                    field=field, value=show_value(text), char=show_value(ch), name=_char_name(ch), position=position)
+                + " " + _code_form()
             )
     if not any(ch.isalnum() for ch in text):
-        raise InputError(f"{field} {show_value(text)} has no letter or digit. {_CODE_FORM}")
+        raise InputError(_("{field} {value} has no letter or digit.").format(field=field, value=show_value(text))
+                         + " " + _code_form())
     if len(text) > _CODE_MAX:
         raise InputError(
-            f"{field} {show_value(text)} is {len(text)} characters long, over the maximum of {_CODE_MAX}. {_CODE_FORM}"
+            _("{field} {value} is {length} characters long, over the maximum of {maximum}.").format(
+                field=field, value=show_value(text), length=len(text), maximum=_CODE_MAX)
+            + " " + _code_form()
         )
     return text.upper()
 
@@ -257,8 +278,9 @@ def _refuse_non_ascii_digits(text: str, field: str) -> None:
     if found:
         position, ch = found
         raise InputError(
-            f"{field} {show_value(text)} contains the non-ASCII digit {show_value(ch)} ({_char_name(ch)}) "
-            f"at position {position}. Type the digits with 0-9."
+            _("{field} {value} contains the non-ASCII digit {char} ({name}) "
+              "at position {position}. Type the digits with 0-9.").format(
+                field=field, value=show_value(text), char=show_value(ch), name=_char_name(ch), position=position)
         )
 
 
@@ -277,31 +299,36 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-_IMEI_FORM = "An IMEI is 15 digits 0-9 (dial *#06# or read it from the box or the tray)."
+_IMEI_FORM = N_("An IMEI is 15 digits 0-9 (dial *#06# or read it from the box or the tray).")
 
 
 def check_imei(value: str | None, field: str = "--imei") -> str:
     """A phone's IMEI: 15 ASCII digits with a valid Luhn check digit, not all zeros."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise _missing(field, _IMEI_FORM)
+        raise _missing(field, _(_IMEI_FORM))
     text = _scan(value, field)
     _refuse_non_ascii_digits(text, field)
     for position, ch in enumerate(text, start=1):
         if not "0" <= ch <= "9":
             raise InputError(
-                f"{field} {show_value(text)} contains {show_value(ch)} at position {position}, not a digit. {_IMEI_FORM}"
+                _("{field} {value} contains {char} at position {position}, not a digit.").format(
+                    field=field, value=show_value(text), char=show_value(ch), position=position)
+                + " " + _(_IMEI_FORM)
             )
     if len(text) != 15:
-        raise InputError(f"{field} {show_value(text)} has {len(text)} digits, not 15. {_IMEI_FORM}")
+        raise InputError(ngettext("{field} {value} has {n} digits, not 15.", "{field} {value} has {n} digits, not 15.",
+                                  len(text)).format(field=field, value=show_value(text), n=len(text))
+                         + " " + _(_IMEI_FORM))
     if text == "0" * 15:
         raise InputError(
-            f"{field} {show_value(text)} is all zeros, which is no real IMEI. "
-            "Read the IMEI from the device or its box; if it cannot be read, register the phone with "
-            "--no-imei --reason TEXT."
+            _("{field} {value} is all zeros, which is no real IMEI. "
+              "Read the IMEI from the device or its box; if it cannot be read, register the phone with "
+              "--no-imei --reason TEXT.").format(field=field, value=show_value(text))
         )
     if not luhn_ok(text):
         raise InputError(
-            f"{field} {show_value(text)} fails the Luhn check. Re-read the 15 digits from the device or its box."
+            _("{field} {value} fails the Luhn check. Re-read the 15 digits from the device or its box.").format(
+                field=field, value=show_value(text))
         )
     return text
 
@@ -309,7 +336,7 @@ def check_imei(value: str | None, field: str = "--imei") -> str:
 # --------------------------------------------------------------------------- vehicles
 
 _VIN_CHARS = frozenset("ABCDEFGHJKLMNPRSTUVWXYZ0123456789")
-_VIN_FORM = "A VIN is 17 characters: digits 0-9 and letters A-Z except I, O and Q, with no spaces or dashes."
+_VIN_FORM = N_("A VIN is 17 characters: digits 0-9 and letters A-Z except I, O and Q, with no spaces or dashes.")
 _VIN_VALUES = {
     **{str(d): d for d in range(10)},
     **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
@@ -333,30 +360,36 @@ def check_vin(value: str | None, field: str = "--vin") -> tuple[str, list[str]]:
     for other markets, common in Peru, need not follow that rule.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise _missing(field, _VIN_FORM)
+        raise _missing(field, _(_VIN_FORM))
     text = _scan(value, field)
     for position, ch in enumerate(text, start=1):
         upper = ch.upper() if ch.isascii() else ch
         if upper in "IOQ":
             raise InputError(
-                f"{field} {show_value(text)} has the letter {upper} at position {position}, "
-                "which VINs never use. Re-read it: I is usually 1, O and Q are usually 0."
+                _("{field} {value} has the letter {letter} at position {position}, "
+                  "which VINs never use. Re-read it: I is usually 1, O and Q are usually 0.").format(
+                    field=field, value=show_value(text), letter=upper, position=position)
             )
         if upper not in _VIN_CHARS:
             raise InputError(
-                f"{field} {show_value(text)} contains {show_value(ch)} at position {position}, "
-                f"which a VIN cannot hold. {_VIN_FORM}"
+                _("{field} {value} contains {char} at position {position}, "
+                  "which a VIN cannot hold.").format(field=field, value=show_value(text), char=show_value(ch),
+                                                     position=position)
+                + " " + _(_VIN_FORM)
             )
     vin = text.upper()
     if len(vin) != 17:
-        raise InputError(f"{field} {show_value(vin)} has {len(vin)} characters, not 17. {_VIN_FORM}")
+        raise InputError(ngettext("{field} {value} has {n} characters, not 17.",
+                                  "{field} {value} has {n} characters, not 17.", len(vin)).format(
+                             field=field, value=show_value(vin), n=len(vin))
+                         + " " + _(_VIN_FORM))
     warnings = []
     expected = _vin_check_digit(vin)
     if vin[8] != expected:
         warnings.append(
-            f"{field} {vin}: the check digit at position 9 is {vin[8]}, the North American rule "
-            f"gives {expected}; that is normal for vehicles built for other markets, "
-            "otherwise re-read the VIN."
+            _("{field} {vin}: the check digit at position 9 is {digit}, the North American rule "
+              "gives {expected}; that is normal for vehicles built for other markets, "
+              "otherwise re-read the VIN.").format(field=field, vin=vin, digit=vin[8], expected=expected)
         )
     return vin, warnings
 
@@ -372,23 +405,23 @@ _PE_PLATES: tuple[tuple[re.Pattern[str], str, str], ...] = (
     # Motorcycles: four digits, then two letters or a digit and a letter.
     (re.compile(r"[0-9]{4}-[A-Z0-9][A-Z]"), "1234-AB, 1234-5A", "motorcycles"),
 )
-_PE_FORMS = ", ".join(example for _, example, _ in _PE_PLATES)
-_PE_FORM = f"Peruvian plates look like {_PE_FORMS}; for a foreign plate pass --plate-kind foreign."
+_PE_FORMS = ", ".join(example for _pattern, example, _what in _PE_PLATES)
+_PE_FORM = N_("Peruvian plates look like {forms}; for a foreign plate pass --plate-kind foreign.")
 _PLATE_KINDS = ("pe", "foreign")
 _FOREIGN_RE = re.compile(r"[A-Z0-9][A-Z0-9 -]{0,10}[A-Z0-9]")
-_FOREIGN_FORM = "A foreign plate is 2 to 12 ASCII letters, digits, hyphens or spaces."
+_FOREIGN_FORM = N_("A foreign plate is 2 to 12 ASCII letters, digits, hyphens or spaces.")
 
 
 def _pe_plate(text: str) -> str | None:
     """The plate in its hyphenated form, or None. Unhyphenated input is accepted when exactly
     one format fits; "AB1234" fits both AB1-234 and AB-1234 and is refused as ambiguous."""
     if "-" in text:
-        return text if any(p.fullmatch(text) for p, _, _ in _PE_PLATES) else None
+        return text if any(p.fullmatch(text) for p, _example, _what in _PE_PLATES) else None
     fits = {
         candidate
         for cut in range(1, len(text))
         for candidate in [f"{text[:cut]}-{text[cut:]}"]
-        if any(p.fullmatch(candidate) for p, _, _ in _PE_PLATES)
+        if any(p.fullmatch(candidate) for p, _example, _what in _PE_PLATES)
     }
     if len(fits) > 1:
         raise _Ambiguous(sorted(fits))
@@ -403,17 +436,20 @@ class _Ambiguous(Exception):
 def check_plate(value: str | None, kind: str = "pe", field: str = "--plate") -> str:
     """A licence plate, upper-cased, with a single inner space read as the hyphen."""
     if kind not in _PLATE_KINDS:
-        raise InputError(f"--plate-kind {show_value(kind)} is not a plate kind. Use one of: {', '.join(_PLATE_KINDS)}.")
-    form = _PE_FORM if kind == "pe" else _FOREIGN_FORM
+        raise InputError(_("--plate-kind {value} is not a plate kind. Use one of: {kinds}.").format(
+            value=show_value(kind), kinds=", ".join(_PLATE_KINDS)))
+    form = _(_PE_FORM).format(forms=_PE_FORMS) if kind == "pe" else _(_FOREIGN_FORM)
     if value is None or (isinstance(value, str) and not value.strip()):
         raise _missing(field, form)
     text = _scan(value, field)
     if not text.isascii():
-        raise InputError(f"{field} {show_value(text)} contains characters outside ASCII. {form}")
+        raise InputError(_("{field} {value} contains characters outside ASCII.").format(
+            field=field, value=show_value(text)) + " " + form)
     text = text.upper()
     if kind == "foreign":
         if not _FOREIGN_RE.fullmatch(text):
-            raise InputError(f"{field} {show_value(text)} is not a plate number. {form}")
+            raise InputError(_("{field} {value} is not a plate number.").format(field=field, value=show_value(text))
+                             + " " + form)
         return text
     if text.count(" ") == 1 and "-" not in text:
         text = text.replace(" ", "-")
@@ -421,11 +457,13 @@ def check_plate(value: str | None, kind: str = "pe", field: str = "--plate") -> 
         plate = _pe_plate(text)
     except _Ambiguous as ambiguous:
         raise InputError(
-            f"{field} {show_value(text)} could be read as {' or '.join(ambiguous.readings)}. "
-            "Write it with the hyphen where the plate has it."
+            _("{field} {value} could be read as {readings}. "
+              "Write it with the hyphen where the plate has it.").format(
+                field=field, value=show_value(text), readings=or_list(ambiguous.readings))
         ) from None
     if plate is None:
-        raise InputError(f"{field} {show_value(text)} is not a Peruvian plate. {form}")
+        raise InputError(_("{field} {value} is not a Peruvian plate.").format(field=field, value=show_value(text))
+                         + " " + form)
     return plate
 
 
@@ -433,8 +471,10 @@ def check_plate(value: str | None, kind: str = "pe", field: str = "--plate") -> 
 
 
 def _ascii_int(value: str | int | None, field: str, form: str) -> int:
+    """`form`: the translated sentence saying what is accepted."""
     if isinstance(value, bool):  # True is an int, but never a meant number
-        raise InputError(f"{field} {show_value(value)} is not a number. {form}")
+        raise InputError(_("{field} {value} is not a number.").format(field=field, value=show_value(value))
+                         + " " + form)
     if isinstance(value, int):
         return value
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -443,26 +483,29 @@ def _ascii_int(value: str | int | None, field: str, form: str) -> int:
     _refuse_non_ascii_digits(text, field)
     # The length cap keeps int() away from huge strings; such values are out of range anyway.
     if not re.fullmatch(r"[0-9]{1,18}", text):
-        raise InputError(f"{field} {show_value(text)} is not a whole number. {form}")
+        raise InputError(_("{field} {value} is not a whole number.").format(field=field, value=show_value(text))
+                         + " " + form)
     return int(text)
 
 
 def check_year(value: str | int | None, field: str = "--year", *, now_year: int | None = None) -> int:
     """A model or manufacturing year, 1900 to next year (next year's models sell this year)."""
     last = (now_year if now_year is not None else datetime.now(UTC).year) + 1
-    form = f"Give a year from 1900 to {last}, in digits 0-9."
+    form = _("Give a year from 1900 to {last}, in digits 0-9.").format(last=last)
     year = _ascii_int(value, field, form)
     if not 1900 <= year <= last:
-        raise InputError(f"{field} {show_value(value)} is out of range. {form}")
+        raise InputError(_("{field} {value} is out of range.").format(field=field, value=show_value(value))
+                         + " " + form)
     return year
 
 
 def check_positive_int(value: str | int | None, field: str, *, maximum: int) -> int:
     """A count such as pages or units: 1 to `maximum`."""
-    form = f"Give a whole number from 1 to {maximum}, in digits 0-9."
+    form = _("Give a whole number from 1 to {maximum}, in digits 0-9.").format(maximum=maximum)
     number = _ascii_int(value, field, form)
     if not 1 <= number <= maximum:
-        raise InputError(f"{field} {show_value(value)} is out of range. {form}")
+        raise InputError(_("{field} {value} is out of range.").format(field=field, value=show_value(value))
+                         + " " + form)
     return number
 
 
@@ -494,16 +537,16 @@ def _loads_as_zone(name: str) -> bool:
 
 def check_zone(tz: str | None, field: str = "--tz") -> str:
     """An IANA time zone name such as America/Lima."""
-    form = "Give an IANA time zone name, e.g. America/Lima or UTC."
     if tz is None or (isinstance(tz, str) and not tz.strip()):
-        raise _missing(field, form)
+        raise _missing(field, _("Give an IANA time zone name, e.g. America/Lima or UTC."))
     name = _scan(tz, field)
     if _loads_as_zone(name) or name in _zones():
         return name
     near = [zone for zone in _zones() if zone.lower() == name.lower()]
-    if near:
-        form = f"Did you mean {near[0]}?"
-    raise InputError(f"{field} {show_value(name)} is not a known time zone. {form}")
+    form = (_("Did you mean {names}?").format(names=near[0]) if near
+            else _("Give an IANA time zone name, e.g. America/Lima or UTC."))
+    raise InputError(_("{field} {value} is not a known time zone.").format(field=field, value=show_value(name))
+                     + " " + form)
 
 
 _TIME_RE = re.compile(
@@ -511,7 +554,7 @@ _TIME_RE = re.compile(
     r"(?:[Tt ](?P<h>[0-9]{2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?P<frac>[.,][0-9]{1,9})?)?"
     r"(?P<off>[Zz]|[+-][0-9]{2}:?[0-9]{2})?)?"
 )
-_TIME_FORM = (
+_TIME_FORM = N_(
     "Write it as YYYY-MM-DDTHH:MM, e.g. 2020-10-06T05:30, optionally with seconds and an offset such as -05:00 or Z."
 )
 
@@ -531,8 +574,8 @@ def _offset(text: str, field: str, shown: str) -> timezone:
     hours, minutes = int(text[1:3]), int(text[-2:])
     if minutes > 59 or hours * 60 + minutes > 14 * 60:
         raise InputError(
-            f"{field} {shown} has the offset {text}, which no place uses. "
-            "Offsets run from -12:00 to +14:00 (Lima is -05:00)."
+            _("{field} {value} has the offset {offset}, which no place uses. "
+              "Offsets run from -12:00 to +14:00 (Lima is -05:00).").format(field=field, value=shown, offset=text)
         )
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
@@ -554,14 +597,18 @@ def _local_moment(wall: datetime, zone_name: str, field: str, shown: str) -> dat
     typed = wall.strftime("%Y-%m-%dT%H:%M:%S" if wall.second else "%Y-%m-%dT%H:%M")
     if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
         raise InputError(
-            f"{field} {shown} never happened in {zone_name}: that night the clocks jumped forward from "
-            f"{_offset_text(before)} to {_offset_text(after)}, skipping that time. Check the time on the form; "
-            f"if it is right, give it with the offset the clock used, e.g. {typed}{_offset_text(before)}."
+            _("{field} {value} never happened in {zone}: that night the clocks jumped forward from "
+              "{before} to {after}, skipping that time. Check the time on the form; "
+              "if it is right, give it with the offset the clock used, e.g. {example}.").format(
+                field=field, value=shown, zone=zone_name, before=_offset_text(before), after=_offset_text(after),
+                example=typed + _offset_text(before))
         )
     raise InputError(
-        f"{field} {shown} happened twice in {zone_name}: the clocks went back that night, so it is either "
-        f"{typed}{_offset_text(before)} (the first time) or {typed}{_offset_text(after)} (the second). "
-        "Give it with the offset that was meant."
+        _("{field} {value} happened twice in {zone}: the clocks went back that night, so it is either "
+          "{first} (the first time) or {second} (the second). "
+          "Give it with the offset that was meant.").format(
+            field=field, value=shown, zone=zone_name, first=typed + _offset_text(before),
+            second=typed + _offset_text(after))
     )
 
 
@@ -575,36 +622,40 @@ def parse_time(text: str, tz: str, field: str = "--at", *, now: datetime | None 
     """
     zone_name = check_zone(tz, "--tz")
     if text is None or (isinstance(text, str) and not text.strip()):
-        raise _missing(field, _TIME_FORM)
+        raise _missing(field, _(_TIME_FORM))
     value = _scan(text, field)
     shown = show_value(value)
     _refuse_non_ascii_digits(value, field)
     match = _TIME_RE.fullmatch(value)
     if not match:
-        raise InputError(f"{field} {shown} is not a date and time. {_TIME_FORM}")
+        raise InputError(_("{field} {value} is not a date and time.").format(field=field, value=shown)
+                         + " " + _(_TIME_FORM))
     if match["h"] is None:
         raise InputError(
-            f"{field} {shown} is a date without a time of day. Give the time too, "
-            f"in the form {value}T05:30 (hours and minutes as on the form)."
+            _("{field} {value} is a date without a time of day. Give the time too, "
+              "in the form {example} (hours and minutes as on the form).").format(
+                field=field, value=shown, example=f"{value}T05:30")
         )
     if match["frac"] and match["frac"].strip(".,0"):
         whole = value[:match.start("frac")] + value[match.end("frac"):]
         raise InputError(
-            f"{field} {shown} has a fraction of a second ({match['frac']}); the ledger records whole seconds. "
-            f"Give the time to the second, e.g. {whole}."
+            _("{field} {value} has a fraction of a second ({fraction}); the ledger records whole seconds. "
+              "Give the time to the second, e.g. {whole}.").format(
+                field=field, value=shown, fraction=match["frac"], whole=whole)
         )
     year = int(match["y"])
     if year < _EARLIEST_YEAR:
         raise InputError(
-            f"{field} {shown} is before {_EARLIEST_YEAR}. Check the year; "
-            f"the ledger records acts from {_EARLIEST_YEAR} on."
+            _("{field} {value} is before {year}. Check the year; "
+              "the ledger records acts from {year} on.").format(field=field, value=shown, year=_EARLIEST_YEAR)
         )
     try:
         wall = datetime(year, int(match["mo"]), int(match["d"]), int(match["h"]), int(match["mi"]), int(match["s"] or 0))
     except ValueError as exc:
         raise InputError(
-            f"{field} {shown} is not a real date or time ({exc}). "
-            "Check the day of the month and that the hour is 00-23 and the minutes 00-59."
+            _("{field} {value} is not a real date or time ({problem}). "
+              "Check the day of the month and that the hour is 00-23 and the minutes 00-59.").format(
+                field=field, value=shown, problem=exc)
         ) from None
     if match["off"]:
         moment = wall.replace(tzinfo=_offset(match["off"], field, shown))
@@ -614,8 +665,9 @@ def parse_time(text: str, tz: str, field: str = "--at", *, now: datetime | None 
     clock = _now_utc(now)
     if result > clock + _CLOCK_SKEW:
         raise InputError(
-            f"{field} {shown} is in the future (the clock says {utc_iso(clock)}). "
-            "Give the time the act happened; if it is right, check this computer's clock."
+            _("{field} {value} is in the future (the clock says {clock}). "
+              "Give the time the act happened; if it is right, check this computer's clock.").format(
+                field=field, value=shown, clock=utc_iso(clock))
         )
     return result
 
@@ -629,7 +681,7 @@ def parse_date(text: str, field: str, *, now: datetime | None = None) -> date:
     The allowance of one day lets a date typed in Lima late in the evening pass while the UTC
     clock is already on the next day, and the other way round for zones east of UTC.
     """
-    form = "Write it as YYYY-MM-DD, e.g. 2020-10-06."
+    form = _("Write it as YYYY-MM-DD, e.g. 2020-10-06.")
     if text is None or (isinstance(text, str) and not text.strip()):
         raise _missing(field, form)
     value = _scan(text, field)
@@ -637,20 +689,22 @@ def parse_date(text: str, field: str, *, now: datetime | None = None) -> date:
     _refuse_non_ascii_digits(value, field)
     match = _DATE_RE.fullmatch(value)
     if not match:
-        raise InputError(f"{field} {shown} is not a date. {form}")
+        raise InputError(_("{field} {value} is not a date.").format(field=field, value=shown) + " " + form)
     try:
         day = date(int(match["y"]), int(match["mo"]), int(match["d"]))
     except ValueError as exc:
-        raise InputError(f"{field} {shown} is not a real date ({exc}). {form}") from None
+        raise InputError(_("{field} {value} is not a real date ({problem}).").format(
+            field=field, value=shown, problem=exc) + " " + form) from None
     if day.year < _EARLIEST_YEAR:
         raise InputError(
-            f"{field} {shown} is before {_EARLIEST_YEAR}. Check the year; "
-            f"the ledger records acts from {_EARLIEST_YEAR} on."
+            _("{field} {value} is before {year}. Check the year; "
+              "the ledger records acts from {year} on.").format(field=field, value=shown, year=_EARLIEST_YEAR)
         )
     today = _now_utc(now).date()
     if day > today + timedelta(days=1):
         raise InputError(
-            f"{field} {shown} is in the future (today is {today.isoformat()} UTC). Give the date the act happened."
+            _("{field} {value} is in the future (today is {today} UTC). Give the date the act happened.").format(
+                field=field, value=shown, today=today.isoformat())
         )
     return day
 

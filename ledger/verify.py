@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import EnvironmentProblem, InputError, VerificationFailed
 from ledger.findings import Finding
+from ledger.i18n import N_, _
 from ledger.identity.signing import check_event_signatures, new_signing_state, required_signers
 from ledger.log.checkpoints import origin_from_leaf
 from ledger.log.leaves import (
@@ -246,8 +247,21 @@ def check_custody(audit: Audit, batch: Batch, docs: list, described: dict[int, b
             _apply(audit, out, row[0], row[2], row[8], doc, data, described.get(row[0]))
         except (KeyError, TypeError, AttributeError, ValueError, ArithmeticError, IndexError) as exc:
             del out[done:]  # an event the replay cannot read gives this one finding
-            out.append(Finding("custody", row[0], None, f"{row[4]} event lacks a field it needs ({exc!r})."))
+            out.append(Finding("custody", row[0], None, _("{type} event lacks a field it needs ({error}).").format(
+                type=row[4], error=repr(exc))))
     return out
+
+
+# What _officer says of a badge that names nobody, by the part the badge plays in the event.
+_NOT_AN_OFFICER = {
+    "actor": N_("actor {badge} is not a registered officer at this point of the log."),
+    "first holder": N_("first holder {badge} is not a registered officer at this point of the log."),
+    "officer": N_("officer {badge} is not a registered officer at this point of the log."),
+    "prosecutor": N_("prosecutor {badge} is not a registered officer at this point of the log."),
+    "receiver": N_("receiver {badge} is not a registered officer at this point of the log."),
+    "sender": N_("sender {badge} is not a registered officer at this point of the log."),
+    "depositor": N_("depositor {badge} is not a registered officer at this point of the log."),
+}
 
 
 def _officer(audit: Audit, out: list, seq: int, case, badge, what: str, item: str | None = None) -> tuple | None:
@@ -255,8 +269,7 @@ def _officer(audit: Audit, out: list, seq: int, case, badge, what: str, item: st
         return None
     known = audit.replay.rows["officers"].get((badge,))
     if known is None:
-        out.append(Finding("reference", seq, item, f"{what} {badge} is not a registered officer at this point of "
-                           "the log.", case))
+        out.append(Finding("reference", seq, item, _(_NOT_AN_OFFICER[what]).format(badge=badge), case))
     return known
 
 
@@ -265,8 +278,8 @@ _ROLE = table_columns("officers").index("role")
 
 def _place(audit: Audit, out: list, seq: int, case, code, item: str | None = None) -> None:
     if code is not None and (code,) not in audit.replay.rows["locations"]:
-        out.append(Finding("reference", seq, item, f"location {code} is not registered at this point of the log.",
-                           case))
+        out.append(Finding("reference", seq, item, _("location {code} is not registered at this point of the "
+                                                     "log.").format(code=code), case))
 
 
 def _apply(audit: Audit, out: list, seq: int, occurred_at: str, digest: str, doc: dict, data: dict,
@@ -287,48 +300,59 @@ def _apply(audit: Audit, out: list, seq: int, occurred_at: str, digest: str, doc
         said = data["signatures_from"] if typ == "identity.initialized" else data["from"]
         expected = start if start is not None else (seq if typ == "identity.initialized" else seq + 1)
         if said != expected or (typ == "identity.signatures_required" and start is not None):
-            out.append(Finding("chain", seq, None, f"{typ} says events are signed from seq {said!r}, but the log "
-                               f"fixes seq {expected} (signing can start once, and never later).", case))
+            out.append(Finding("chain", seq, None, _("{type} says events are signed from seq {said}, but the log "
+                                                     "fixes seq {expected} (signing can start once, and never "
+                                                     "later).").format(type=typ, said=repr(said), expected=expected),
+                               case))
     if start is not None and seq >= start:
         _check_authority(audit, out, seq, typ, actor, case, items, data)
     if typ == "item.registered":
         item = data["item"]
         if items != [item]:
-            out.append(Finding("custody", seq, item, f"registration lists items {items}, not [{item}].", case))
+            out.append(Finding("custody", seq, item, _("registration lists items {items}, not [{item}].").format(
+                items=items, item=item), case))
         known = replay.items.get(item)
         if known is not None:
-            out.append(Finding("custody", seq, item, f"is registered a second time (first at seq "
-                               f"{known[I_REG_SEQ]}).", case))
+            out.append(Finding("custody", seq, item, _("is registered a second time (first at seq "
+                                                       "{seq}).").format(seq=known[I_REG_SEQ]), case))
             return
         seizure = data["seizure"]
         if audit.seizures.get(seizure, case) != case:
-            out.append(Finding("reference", seq, item, f"seizure {seizure} belongs to another case than {case}.", case))
+            out.append(Finding("reference", seq, item, _("seizure {seizure} belongs to another case than "
+                                                         "{case}.").format(seizure=seizure, case=case), case))
         elif seizure not in audit.seizures:
-            out.append(Finding("reference", seq, item, f"seizure {seizure} is not recorded before the item.", case))
+            out.append(Finding("reference", seq, item, _("seizure {seizure} is not recorded before the "
+                                                         "item.").format(seizure=seizure), case))
         holder = _officer(audit, out, seq, case, data["holder"], "first holder", item)
         if holder is not None and holder[_ROLE] not in MAY_HOLD:
-            out.append(Finding("custody", seq, item, f"first holder {data['holder']} is {holder[_ROLE]}, a role that "
-                               "may not hold evidence.", case))
+            out.append(Finding("custody", seq, item, _("first holder {badge} is {role}, a role that may not hold "
+                                                       "evidence.").format(badge=data["holder"], role=holder[_ROLE]),
+                               case))
         _place(audit, out, seq, case, data.get("location"), item)
     elif typ in ("officer.added", "identity.initialized"):
         if (data["badge"],) in replay.rows["officers"]:
-            out.append(Finding("reference", seq, None, f"officer {data['badge']} is added a second time.", case))
+            out.append(Finding("reference", seq, None, _("officer {badge} is added a second time.").format(
+                badge=data["badge"]), case))
         if data.get("key") and (data["key"]["key_id"],) in replay.rows["officer_keys"]:
-            out.append(Finding("reference", seq, None, f"key {data['key']['key_id']} is enrolled a second time.", case))
+            out.append(Finding("reference", seq, None, _("key {key} is enrolled a second time.").format(
+                key=data["key"]["key_id"]), case))
     elif typ in ("officer.updated", "officer.key_added", "officer.key_revoked", "officer.login_mapped"):
         _officer(audit, out, seq, case, data["badge"], "officer")
         if typ == "officer.key_revoked" and (data["key_id"],) not in replay.rows["officer_keys"]:
-            out.append(Finding("reference", seq, None, f"revokes key {data['key_id']}, never enrolled.", case))
+            out.append(Finding("reference", seq, None, _("revokes key {key}, never enrolled.").format(
+                key=data["key_id"]), case))
     elif typ == "location.added":
         if (data["code"],) in replay.rows["locations"]:
-            out.append(Finding("reference", seq, None, f"location {data['code']} is added a second time.", case))
+            out.append(Finding("reference", seq, None, _("location {code} is added a second time.").format(
+                code=data["code"]), case))
     elif typ == "case.opened":
         _officer(audit, out, seq, case, data.get("prosecutor"), "prosecutor")
         audit.cases.add(data["case_no"])
     elif typ == "seizure.recorded":
         if data["case_no"] not in audit.cases:
-            out.append(Finding("reference", seq, None, f"seizure {data['seizure']} names case {data['case_no']}, "
-                               "not opened before.", case))
+            out.append(Finding("reference", seq, None, _("seizure {seizure} names case {case}, not opened "
+                                                         "before.").format(seizure=data["seizure"],
+                                                                           case=data["case_no"]), case))
         audit.seizures[data["seizure"]] = data["case_no"]
     else:
         _check_custody_event(audit, out, seq, occurred_at, typ, case, items, data)
@@ -341,82 +365,101 @@ def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, ty
     for item in items:
         st = audit.replay.items.get(item)
         if st is None:
-            out.append(Finding("custody", seq, item, f"{typ} names an item that was never registered.", case))
+            out.append(Finding("custody", seq, item, _("{type} names an item that was never registered.").format(
+                type=typ), case))
             continue
         if occurred_at < st[I_LAST_AT]:
-            out.append(Finding("custody", seq, item, f"happened at {occurred_at}, before the item's previous event "
-                               f"(seq {st[I_LAST_SEQ]} at {st[I_LAST_AT]}): its times go backwards.", case))
+            out.append(Finding("custody", seq, item, _("happened at {at}, before the item's previous event "
+                                                       "(seq {last_seq} at {last_at}): its times go backwards.").format(
+                at=occurred_at, last_seq=st[I_LAST_SEQ], last_at=st[I_LAST_AT]), case))
         if st[I_STATUS] == "disposed" and typ.startswith("custody."):
-            out.append(Finding("custody", seq, item, f"{typ} after the item was disposed of ({st[I_DISPOSITION]}).",
-                               case))
+            out.append(Finding("custody", seq, item, _("{type} after the item was disposed of ({disposition}).").format(
+                type=typ, disposition=st[I_DISPOSITION]), case))
         elif st[I_STATUS] in _AWAY and typ.startswith("custody.") and typ not in _AWAY[st[I_STATUS]]:
-            out.append(Finding("custody", seq, item, f"{typ} while the item was {st[I_STATUS]} (since seq "
-                               f"{st[I_LAST_SEQ]}).", case))
+            out.append(Finding("custody", seq, item, _("{type} while the item was {status} (since seq "
+                                                       "{seq}).").format(type=typ, status=st[I_STATUS],
+                                                                         seq=st[I_LAST_SEQ]), case))
         states.append((item, st))
     if typ in ("custody.accepted", "custody.declined"):
         for item, _st in states:
             offer = audit.replay.open_offers.get(item)
             if offer != data["offer"]:
-                out.append(Finding("custody", seq, item, f"{typ} answers offer seq {data['offer']}, but the open "
-                                   f"offer of the item is {offer or 'none'}.", case))
+                out.append(Finding("custody", seq, item, (_("{type} answers offer seq {offer}, but the open offer "
+                                                            "of the item is {open}.") if offer else
+                                                          _("{type} answers offer seq {offer}, but the open offer "
+                                                            "of the item is none.")).format(
+                    type=typ, offer=data["offer"], open=offer), case))
         return
     if typ in ("custody.transferred", "custody.offered"):
         receiver = _officer(audit, out, seq, case, data["to"], "receiver")
         _officer(audit, out, seq, case, data["from"], "sender")
         if receiver is not None and receiver[_ROLE] not in MAY_HOLD:
-            out.append(Finding("custody", seq, None, f"receiver {data['to']} is {receiver[_ROLE]}, a role that may "
-                               "not hold evidence.", case))
+            out.append(Finding("custody", seq, None, _("receiver {badge} is {role}, a role that may not hold "
+                                                       "evidence.").format(badge=data["to"], role=receiver[_ROLE]),
+                               case))
         _place(audit, out, seq, case, data.get("location"))
         for item, st in states:
             if st[I_HOLDER] != data["from"]:
-                out.append(Finding("custody", seq, item, f"transferred from {data['from']}, but "
-                                   f"{st[I_HOLDER] or 'nobody'} held it then (since seq {st[I_LAST_SEQ]}).", case))
+                out.append(Finding("custody", seq, item, (_("transferred from {sender}, but {holder} held it then "
+                                                            "(since seq {seq}).") if st[I_HOLDER] else
+                                                          _("transferred from {sender}, but nobody held it then "
+                                                            "(since seq {seq}).")).format(
+                    sender=data["from"], holder=st[I_HOLDER], seq=st[I_LAST_SEQ]), case))
     elif typ == "custody.resealed":
         for item, st in states:
             if data["item"] != item:
-                out.append(Finding("custody", seq, item, f"reseal lists {item} but its data names {data['item']}.",
-                                   case))
+                out.append(Finding("custody", seq, item, _("reseal lists {item} but its data names {named}.").format(
+                    item=item, named=data["item"]), case))
             if data["old_seal"] != st[I_SEAL]:
-                out.append(Finding("custody", seq, item, f"resealed from seal {data['old_seal']}, but its seal was "
-                                   f"{st[I_SEAL]}.", case))
+                out.append(Finding("custody", seq, item, _("resealed from seal {old}, but its seal was "
+                                                           "{seal}.").format(old=data["old_seal"], seal=st[I_SEAL]),
+                                   case))
     elif typ == "custody.disposed":
         for item, st in states:
             if data["holder"] != st[I_HOLDER]:
-                out.append(Finding("custody", seq, item, f"disposition says {data['holder']} held it, but "
-                                   f"{st[I_HOLDER]} did.", case))
+                out.append(Finding("custody", seq, item, _("disposition says {said} held it, but {holder} "
+                                                           "did.").format(said=data["holder"], holder=st[I_HOLDER]),
+                                   case))
     elif typ == "custody.deposited":
         _officer(audit, out, seq, case, data["from"], "depositor")
         for item, st in states:
             if st[I_KIND] != "cash":
-                out.append(Finding("custody", seq, item, f"deposited in a bank, but it is a {st[I_KIND]}, not cash.",
-                                   case))
+                out.append(Finding("custody", seq, item, _("deposited in a bank, but it is a {kind}, not "
+                                                           "cash.").format(kind=st[I_KIND]), case))
             if st[I_HOLDER] != data["from"]:
-                out.append(Finding("custody", seq, item, f"deposited from {data['from']}, but "
-                                   f"{st[I_HOLDER] or 'nobody'} held it then (since seq {st[I_LAST_SEQ]}).", case))
+                out.append(Finding("custody", seq, item, (_("deposited from {sender}, but {holder} held it then "
+                                                            "(since seq {seq}).") if st[I_HOLDER] else
+                                                          _("deposited from {sender}, but nobody held it then "
+                                                            "(since seq {seq}).")).format(
+                    sender=data["from"], holder=st[I_HOLDER], seq=st[I_LAST_SEQ]), case))
     elif typ in ("audit.started", "audit.checked", "audit.closed"):
         _check_audit_event(audit, out, seq, typ, case, data)
     elif typ == "review.set":
         _check_review_event(audit, out, seq, case, states, data)
     elif typ == "case.ordered":
         if data["case_no"] != case or case not in audit.cases:
-            out.append(Finding("reference", seq, None, f"court order on case {data['case_no']}, not opened before "
-                               f"(the event's case is {case}).", case))
+            out.append(Finding("reference", seq, None, _("court order on case {named}, not opened before (the "
+                                                         "event's case is {case}).").format(named=data["case_no"],
+                                                                                            case=case), case))
     elif typ in ("custody.assigned", "custody.returned"):
         for item, st in states:
             if data["item"] != item:
-                out.append(Finding("custody", seq, item, f"{typ} lists {item} but its data names {data['item']}.",
-                                   case))
+                out.append(Finding("custody", seq, item, _("{type} lists {item} but its data names {named}.").format(
+                    type=typ, item=item, named=data["item"]), case))
             if data["holder"] != st[I_HOLDER]:
-                out.append(Finding("custody", seq, item, f"{typ} says {data['holder']} answered for it, but "
-                                   f"{st[I_HOLDER]} held it.", case))
+                out.append(Finding("custody", seq, item, _("{type} says {said} answered for it, but {holder} held "
+                                                           "it.").format(type=typ, said=data["holder"],
+                                                                         holder=st[I_HOLDER]), case))
             if typ == "custody.assigned" and not data["order"]:
-                out.append(Finding("custody", seq, item, "assigned in temporary use without a court order.", case))
+                out.append(Finding("custody", seq, item, _("assigned in temporary use without a court order."),
+                                   case))
             if typ == "custody.returned" and st[I_STATUS] != "assigned":
-                out.append(Finding("custody", seq, item, f"returned from temporary use, but it was "
-                                   f"{st[I_STATUS]}, not assigned.", case))
+                out.append(Finding("custody", seq, item, _("returned from temporary use, but it was {status}, not "
+                                                           "assigned.").format(status=st[I_STATUS]), case))
             if typ == "custody.returned" and audit.replay.open_assignments.get(item) != data["assignment"]:
-                out.append(Finding("custody", seq, item, f"return names assignment seq {data['assignment']}, but "
-                                   f"the open assignment is {audit.replay.open_assignments.get(item)}.", case))
+                out.append(Finding("custody", seq, item, _("return names assignment seq {named}, but the open "
+                                                           "assignment is {open}.").format(
+                    named=data["assignment"], open=audit.replay.open_assignments.get(item)), case))
 
 
 # Which act of registry.PERMISSIONS each event type is; officer and key management is an admin's.
@@ -442,43 +485,50 @@ def _check_authority(audit: Audit, out: list, seq: int, typ, actor, case, items:
     if typ == "identity.initialized":
         admins = [row for row in replay.rows["officers"].values() if row[_ROLE] == "admin"]
         if admins or actor != data.get("badge"):
-            out.append(Finding("custody", seq, None, "starts the ledger with an admin, but "
-                               + ("it already had one." if admins else f"its actor {actor} is not that admin."), case))
+            out.append(Finding("custody", seq, None, _("starts the ledger with an admin, but it already had one.")
+                               if admins else _("starts the ledger with an admin, but its actor {actor} is not that "
+                                                "admin.").format(actor=actor), case))
         return
     officer = replay.rows["officers"].get((actor,)) if actor is not None else None
     act = _TYPE_ACT.get(typ)
     if act is not None and officer is not None and officer[_ROLE] not in PERMISSIONS[act]:
-        out.append(Finding("custody", seq, None, f"{typ} by {actor}, registered as {officer[_ROLE]}, a role that may "
-                           f"not {ACT_WORDS[act]}.", case))
+        out.append(Finding("custody", seq, None, _("{type} by {actor}, registered as {role}, a role that may not "
+                                                   "{act}.").format(type=typ, actor=actor, role=officer[_ROLE],
+                                                                    act=_(ACT_WORDS[act])), case))
     states = [(i, replay.items[i]) for i in items if i in replay.items] if typ in _ITEM_STATE_TYPES else ()
     if typ in ("custody.transferred", "custody.offered"):
         if actor != data.get("from"):
-            out.append(Finding("custody", seq, None, f"handover from {data.get('from')} recorded by {actor}: the holder "
-                               "offers and signs a handover.", case))
+            out.append(Finding("custody", seq, None, _("handover from {sender} recorded by {actor}: the holder "
+                                                       "offers and signs a handover.").format(sender=data.get("from"),
+                                                                                              actor=actor), case))
         if typ == "custody.transferred" and data.get("to") not in (data.get("cosigners") or ()):
-            out.append(Finding("custody", seq, None, f"hands items to {data.get('to')} without their signature: a "
-                               "handover is completed only by the receiver's signature (custody accept).", case))
+            out.append(Finding("custody", seq, None, _("hands items to {receiver} without their signature: a "
+                                                       "handover is completed only by the receiver's signature "
+                                                       "(custody accept).").format(receiver=data.get("to")), case))
     elif typ == "custody.accepted":
         if actor != data.get("to"):
-            out.append(Finding("custody", seq, None, f"acceptance by {actor} of items offered to {data.get('to')}.",
+            out.append(Finding("custody", seq, None, _("acceptance by {actor} of items offered to "
+                                                       "{receiver}.").format(actor=actor, receiver=data.get("to")),
                                case))
         for item, _st in states:
             if replay.open_offers.get(item) is not None and replay.offered_to.get(item) != data.get("to"):
-                out.append(Finding("custody", seq, item, f"accepted by {data.get('to')}, but it was offered to "
-                                   "someone else.", case))
+                out.append(Finding("custody", seq, item, _("accepted by {receiver}, but it was offered to someone "
+                                                           "else.").format(receiver=data.get("to")), case))
     elif typ == "custody.declined":
         if actor not in (data.get("to"), data.get("from")):
-            out.append(Finding("custody", seq, None, f"offer declined by {actor}, who is neither its sender nor its "
-                               "receiver.", case))
+            out.append(Finding("custody", seq, None, _("offer declined by {actor}, who is neither its sender nor "
+                                                       "its receiver.").format(actor=actor), case))
     elif typ == "custody.disposed":
         witness = data.get("witness")
         if not witness or witness not in (data.get("cosigners") or ()) or witness == actor:
-            out.append(Finding("custody", seq, None, "disposal without a second officer's signature as witness.",
-                               case))
+            out.append(Finding("custody", seq, None, _("disposal without a second officer's signature as "
+                                                       "witness."), case))
         for item, st in states:
             if st[I_HOLDER] is not None and st[I_HOLDER] not in required_signers(actor, data):
-                out.append(Finding("custody", seq, item, f"disposed of by {actor} without the signature of "
-                                   f"{st[I_HOLDER]}, who held it.", case))
+                out.append(Finding("custody", seq, item, _("disposed of by {actor} without the signature of "
+                                                           "{holder}, who held it.").format(actor=actor,
+                                                                                            holder=st[I_HOLDER]),
+                                   case))
 
 
 _REVIEW_ON = table_columns("item_reviews").index("review_on")
@@ -490,14 +540,16 @@ def _check_review_event(audit: Audit, out: list, seq: int, case, states: list, d
     reviews = audit.replay.rows["item_reviews"]
     for item, st in states:
         if st[I_CASE] != case:
-            out.append(Finding("custody", seq, item, f"review date set in an event of case {case}, but the item "
-                               f"belongs to case {st[I_CASE]}.", case))
+            out.append(Finding("custody", seq, item, _("review date set in an event of case {case}, but the item "
+                                                       "belongs to case {other}.").format(case=case, other=st[I_CASE]),
+                               case))
         if st[I_STATUS] == "disposed":
-            out.append(Finding("custody", seq, item, f"review date set after the item was disposed of "
-                               f"({st[I_DISPOSITION]}).", case))
+            out.append(Finding("custody", seq, item, _("review date set after the item was disposed of "
+                                                       "({disposition}).").format(disposition=st[I_DISPOSITION]),
+                               case))
         pending = reviews.get((st[I_NO],))
         if data["review_on"] is None and (pending is None or pending[_REVIEW_ON] is None):
-            out.append(Finding("custody", seq, item, "review cleared, but none was pending.", case))
+            out.append(Finding("custody", seq, item, _("review cleared, but none was pending."), case))
 
 
 def _check_audit_event(audit: Audit, out: list, seq: int, typ: str, case, data: dict) -> None:
@@ -510,23 +562,28 @@ def _check_audit_event(audit: Audit, out: list, seq: int, typ: str, case, data: 
     if typ == "audit.started":
         _place(audit, out, seq, case, data["location"])
         if known is not None:
-            out.append(Finding("custody", seq, None, f"audit {data['audit']} is started a second time.", case))
+            out.append(Finding("custody", seq, None, _("audit {audit} is started a second time.").format(
+                audit=data["audit"]), case))
         return
     if known is None:
-        out.append(Finding("custody", seq, None, f"{typ} names audit {data['audit']}, never started.", case))
+        out.append(Finding("custody", seq, None, _("{type} names audit {audit}, never started.").format(
+            type=typ, audit=data["audit"]), case))
         return
     if known["row"]["closed_seq"] is not None:
-        out.append(Finding("custody", seq, None, f"{typ} after audit {data['audit']} was closed (seq "
-                           f"{known['row']['closed_seq']}).", case))
+        out.append(Finding("custody", seq, None, _("{type} after audit {audit} was closed (seq {seq}).").format(
+            type=typ, audit=data["audit"], seq=known["row"]["closed_seq"]), case))
         return
     if typ == "audit.checked":
         item = data["item"]
         if item in known["checks"]:
-            out.append(Finding("custody", seq, item, f"checked a second time in audit {data['audit']}.", case))
+            out.append(Finding("custody", seq, item, _("checked a second time in audit {audit}.").format(
+                audit=data["audit"]), case))
         if bool(data.get("unexpected")) == (item in json.loads(known["row"]["sample"])):
-            out.append(Finding("custody", seq, item, f"audit {data['audit']} check says unexpected="
-                               f"{bool(data.get('unexpected'))}, but the item is "
-                               f"{'' if data.get('unexpected') else 'not '}in its sample.", case))
+            out.append(Finding("custody", seq, item, (_("audit {audit} check says unexpected={said}, but the item "
+                                                        "is in its sample.") if data.get("unexpected") else
+                                                      _("audit {audit} check says unexpected={said}, but the item "
+                                                        "is not in its sample.")).format(
+                audit=data["audit"], said=bool(data.get("unexpected"))), case))
 
 
 # Statuses in which an item is away from the evidence room, and the acts it still admits: a
@@ -550,14 +607,15 @@ def check_expected_head(session: Session, audit: Audit) -> list[Finding]:
     seq, digest = audit.expect_head
     if audit.hash_at_expected is None:
         if seq > audit.last_seq:
-            return [Finding("head", seq, None, f"the expected head seq {seq} is beyond the end of the log, which "
-                            f"ends at seq {audit.last_seq}: the kept head is not of this ledger, or events were "
-                            "removed from its end.")]
-        return [Finding("head", seq, None, f"the expected head seq {seq} is not in the log, which ends at seq "
-                        f"{audit.last_seq}: events were removed.")]
+            return [Finding("head", seq, None, _("the expected head seq {seq} is beyond the end of the log, which "
+                                                 "ends at seq {last}: the kept head is not of this ledger, or events "
+                                                 "were removed from its end.").format(seq=seq, last=audit.last_seq))]
+        return [Finding("head", seq, None, _("the expected head seq {seq} is not in the log, which ends at seq "
+                                             "{last}: events were removed.").format(seq=seq, last=audit.last_seq))]
     if audit.hash_at_expected != digest:
-        return [Finding("head", seq, None, f"event seq {seq} has hash {audit.hash_at_expected[:16]}..., not the "
-                        f"expected {digest[:16]}...: the log up to seq {seq} was rewritten since that audit.")]
+        return [Finding("head", seq, None, _("event seq {seq} has hash {found}..., not the expected {expected}...: "
+                                             "the log up to seq {seq} was rewritten since that audit.").format(
+            seq=seq, found=audit.hash_at_expected[:16], expected=digest[:16]))]
     return []
 
 
@@ -571,8 +629,9 @@ def check_stray_signatures(session: Session, audit: Audit) -> list[Finding]:
         stray = [row[0] for row in cursor.fetchall()]
     finally:
         cursor.close()
-    return [Finding("signature", seq, None, f"event_signatures has a signature for seq {seq}, but the log has no "
-                    f"event seq {seq}: the row was inserted outside the ledger.", table=SIGNATURE_TABLE, key=str(seq))
+    return [Finding("signature", seq, None, _("event_signatures has a signature for seq {seq}, but the log has no "
+                                              "event seq {seq}: the row was inserted outside the ledger.").format(
+        seq=seq), table=SIGNATURE_TABLE, key=str(seq))
             for seq in stray]
 
 
@@ -580,13 +639,19 @@ def check_stray_links(session: Session, audit: Audit) -> list[Finding]:
     """event_items rows after the last event (the stream compared every row before it)."""
     out = []
     for seq, ids in sorted(_links_between(session, audit.links_hi, None).items()):
-        out.append(Finding("links", seq, None, f"event_items links seq {seq} to {ids}, but the log has no event "
-                           f"seq {seq}: the rows were inserted outside the ledger.", table="event_items", key=str(seq)))
+        out.append(Finding("links", seq, None, _("event_items links seq {seq} to {ids}, but the log has no event "
+                                                 "seq {seq}: the rows were inserted outside the ledger.").format(
+            seq=seq, ids=ids), table="event_items", key=str(seq)))
     return out
 
 
 def _shown(value) -> str:
     return "nothing" if value is None else value if isinstance(value, str) else repr(value)
+
+
+def _said(value) -> str:
+    """A value as a finding shows it: `_shown`, with "nothing" in the reader's language."""
+    return _("nothing") if value is None else _shown(value)
 
 
 def _key_text(key: tuple) -> str:
@@ -604,16 +669,20 @@ def compare_rows(table: str, stored: dict[tuple, tuple], replayed: dict[tuple, t
             continue
         shown = _key_text(key)
         if want is None:
-            out.append(Finding("projection", None, None, f"the {table} table has a row {shown} that the log never "
-                               "produced.", case_of(have), table, shown))
+            out.append(Finding("projection", None, None, _("the {table} table has a row {key} that the log never "
+                                                           "produced.").format(table=table, key=shown),
+                               case_of(have), table, shown))
         elif have is None:
-            out.append(Finding("projection", None, None, f"the log produces {table} row {shown}, but it is missing "
-                               "from the table.", case_of(want), table, shown))
+            out.append(Finding("projection", None, None, _("the log produces {table} row {key}, but it is missing "
+                                                           "from the table.").format(table=table, key=shown),
+                               case_of(want), table, shown))
         else:
             for col, a, b in zip(cols, have, want, strict=True):
                 if a != b:
-                    out.append(Finding("projection", None, None, f"the {table} table differs from the log for "
-                                       f"{shown}: {col} {_shown(a)} in the table, {_shown(b)} by the log.",
+                    out.append(Finding("projection", None, None, _("the {table} table differs from the log for "
+                                                                   "{key}: {column} {stored} in the table, {replayed} "
+                                                                   "by the log.").format(
+                        table=table, key=shown, column=col, stored=_said(a), replayed=_said(b)),
                                        case_of(want), table, shown, col))
     return out
 
@@ -688,9 +757,12 @@ def _item_findings(session: Session, row: tuple, st: list) -> list[Finding]:
 
 
 def _item_differs(item: str, case, col: str, table, log, seq: int, registration: bool = False) -> Finding:
-    which = "registration event seq" if registration else "last event seq"
-    return Finding("projection", None, item, f"the items table differs from the log for {item}: {col} "
-                   f"{_shown(table)} in the table, {_shown(log)} by the log ({which} {seq}).", case, "items", item, col)
+    text = (_("the items table differs from the log for {item}: {column} {stored} in the table, {replayed} by the "
+              "log (registration event seq {seq}).") if registration else
+            _("the items table differs from the log for {item}: {column} {stored} in the table, {replayed} by the "
+              "log (last event seq {seq})."))
+    return Finding("projection", None, item, text.format(item=item, column=col, stored=_said(table),
+                                                         replayed=_said(log), seq=seq), case, "items", item, col)
 
 
 def _with_digests(worker: LeafWorker | None, pages: Iterator[list[tuple]]) -> Iterator[tuple[list[tuple], list]]:
@@ -725,16 +797,18 @@ def check_items(session: Session, audit: Audit, *, case_no: str | None = None) -
             item = row[id_at]
             st = items.get(item)
             if st is None or item in seen:
-                out.append(Finding("projection", None, item, f"the items table has a row {item} (no {row[0]}) that "
-                                   "the log never produced.", row[_ITEM_COLUMNS.index("case_no")], "items", str(item)))
+                out.append(Finding("projection", None, item, _("the items table has a row {item} (no {no}) that the "
+                                                               "log never produced.").format(item=item, no=row[0]),
+                                   row[_ITEM_COLUMNS.index("case_no")], "items", str(item)))
                 continue
             seen.add(item)
             if _state_of(row) != tuple(st[:_NSTATE]) or digest != st[I_DIGEST]:
                 out += _item_findings(session, row, st)
     for item, st in items.items():
         if item not in seen and (case_no is None or st[I_CASE] == case_no):
-            out.append(Finding("projection", None, item, f"the log produces items row {item} (registered at seq "
-                               f"{st[I_REG_SEQ]}), but it is missing from the table.", st[I_CASE], "items", item))
+            out.append(Finding("projection", None, item, _("the log produces items row {item} (registered at seq "
+                                                           "{seq}), but it is missing from the table.").format(
+                item=item, seq=st[I_REG_SEQ]), st[I_CASE], "items", item))
     return out
 
 
@@ -804,12 +878,13 @@ class Report:
 def parse_expect_head(text: str | None) -> tuple[int, str] | None:
     if text is None:
         return None
-    seq, _, digest = text.strip().partition(":")
+    seq, _colon, digest = text.strip().partition(":")
     digest = digest.strip().lower()
     if not (seq.isascii() and seq.isdigit() and len(seq) <= 18 and len(digest) == 64
             and all(c in "0123456789abcdef" for c in digest)):
-        raise InputError(f"--expect-head {text[:80]!r} is not SEQ:HASH.",
-                         hint="Give the head printed by an earlier 'evidence verify', e.g. 1234:9f86d081...(64 hex digits).")
+        raise InputError(_("--expect-head {text} is not SEQ:HASH.").format(text=repr(text[:80])),
+                         hint=_("Give the head printed by an earlier 'evidence verify', e.g. 1234:9f86d081...(64 hex "
+                                "digits)."))
     return int(seq), digest
 
 
@@ -855,9 +930,9 @@ def verify_log(session: Session, *, case_no: str | None = None, expect_head: str
         if since is not None:
             findings.extend(check_since(audit, since))
     except WorkerFailed as exc:
-        raise EnvironmentProblem(f"verify could not finish: {exc}",
-                                 hint="Run it again; if it fails again, run it in one process "
-                                      "(EVIDENCE_VERIFY_PROCESSES=1) and report the message.") from exc
+        raise EnvironmentProblem(_("verify could not finish: {error}").format(error=exc),
+                                 hint=_("Run it again; if it fails again, run it in one process "
+                                        "(EVIDENCE_VERIFY_PROCESSES=1) and report the message.")) from exc
     finally:
         if audit.worker is not None:
             audit.worker.close()
@@ -950,17 +1025,20 @@ def check_since(audit: Audit, since) -> list[Finding]:
     out = []
     origin = origin_from_leaf(audit.first_leaf) if audit.first_leaf else None
     if origin is not None and since.origin != origin:
-        out.append(Finding("head", None, None, f"the checkpoint is of log {since.origin}, not of this ledger "
-                           f"({origin})."))
+        out.append(Finding("head", None, None, _("the checkpoint is of log {theirs}, not of this ledger "
+                                                 "({ours}).").format(theirs=since.origin, ours=origin)))
     if since.size > audit.replay.edge.size:
-        out.append(Finding("head", audit.replay.edge.size + 1, None, f"the checkpoint's tree has {since.size} "
-                           f"leaves but the log has {audit.replay.edge.size}: events were removed since it was kept."))
+        out.append(Finding("head", audit.replay.edge.size + 1, None, _("the checkpoint's tree has {size} leaves but "
+                                                                       "the log has {log}: events were removed since "
+                                                                       "it was kept.").format(
+            size=since.size, log=audit.replay.edge.size)))
         return out
     root = EMPTY_ROOT if since.size == 0 else audit.root_at_since
     if root != since.root:
-        out.append(Finding("head", since.size, None, f"the root of the log's first {since.size} events is "
-                           f"{root.hex()[:16]}..., not the checkpoint's {since.root.hex()[:16]}...: the log up to "
-                           f"seq {since.size} was rewritten since that checkpoint."))
+        out.append(Finding("head", since.size, None, _("the root of the log's first {size} events is {root}..., "
+                                                       "not the checkpoint's {kept}...: the log up to seq {size} was "
+                                                       "rewritten since that checkpoint.").format(
+            size=since.size, root=root.hex()[:16], kept=since.root.hex()[:16])))
     return out
 
 
@@ -975,9 +1053,10 @@ def open_since(signed_text: str, trusted: list[str]) -> list[Finding]:
     try:
         opened = note.open_note(signed_text, verifiers)
     except note.NoteError as exc:
-        return [Finding("head", None, None, f"the --since checkpoint's signatures: {exc.message}")]
+        return [Finding("head", None, None, _("the --since checkpoint's signatures: {problem}").format(
+            problem=exc.message))]
     if not opened.verified:
-        return [Finding("head", None, None, "no trusted key signed the --since checkpoint.")]
+        return [Finding("head", None, None, _("no trusted key signed the --since checkpoint."))]
     return []
 
 
@@ -1025,11 +1104,14 @@ def check_case(session: Session, case_no: str | None, *, batch: int = BATCH) -> 
             select(EventItem.seq, EventItem.item_no).join(Item, Item.no == EventItem.item_no)
             .where(Item.case_no == case_no))}
         for seq, no in sorted(stored - links):
-            out.append(Finding("links", seq, _label(no), f"event_items links {_label(no)} to event seq {seq}, but no "
-                               "event of the case names it.", case_no, "event_items", f"{seq}/{no}"))
+            out.append(Finding("links", seq, _label(no), _("event_items links {item} to event seq {seq}, but no "
+                                                           "event of the case names it.").format(item=_label(no),
+                                                                                                 seq=seq),
+                               case_no, "event_items", f"{seq}/{no}"))
         for seq, no in sorted(links - stored):
-            out.append(Finding("links", seq, _label(no), f"event seq {seq} names {_label(no)}, but event_items does "
-                               "not link them.", case_no, "event_items", f"{seq}/{no}"))
+            out.append(Finding("links", seq, _label(no), _("event seq {seq} names {item}, but event_items does not "
+                                                           "link them.").format(seq=seq, item=_label(no)),
+                               case_no, "event_items", f"{seq}/{no}"))
     return out
 
 
@@ -1041,7 +1123,7 @@ def _case_event(out: list, row) -> dict | None:
     """One event's body, if it hashes to its row's hash and says what the row's columns say."""
     seq = row.seq
     if seq < 1 or hashlib.sha256((row.prev_hash + row.body).encode("utf-8")).hexdigest() != row.hash:
-        out.append(Finding("chain", seq, None, "the event's body or hash was changed after it was written."))
+        out.append(Finding("chain", seq, None, _("the event's body or hash was changed after it was written.")))
         return None
     try:
         doc = _DECODE(row.body)
@@ -1049,7 +1131,7 @@ def _case_event(out: list, row) -> dict | None:
         doc = None
     if type(doc) is not dict or (doc.get("seq"), doc.get("type"), doc.get("case"), doc.get("occurred_at")) != (
             seq, row.type, row.case_no, row.occurred_at):
-        out.append(Finding("chain", seq, None, "the event's columns do not say what its body says."))
+        out.append(Finding("chain", seq, None, _("the event's columns do not say what its body says.")))
         return None
     return doc
 
@@ -1061,9 +1143,11 @@ def require_verified(session: Session, case_no: str | None, what: str, *, anyway
     if findings:
         shown = [f.render() for f in findings[:20]]
         if len(findings) > 20:
-            shown.append(f"... and {len(findings) - 20} more.")
-        scope = f"case {case_no}" if case_no else "the exchange rates"
+            shown.append(_("... and {n} more.").format(n=len(findings) - 20))
+        text = (_("The tables {what} would use for case {case} differ from the log ({n} finding(s)); nothing was "
+                  "made from them.") if case_no else
+                _("The tables {what} would use for the exchange rates differ from the log ({n} finding(s)); nothing "
+                  "was made from them."))
         raise VerificationFailed(
-            f"The tables {what} would use for {scope} differ from the log ({len(findings)} finding(s)); "
-            "nothing was made from them.", details=shown,
-            hint="Run 'evidence verify' and have the findings explained." + (f" {anyway}" if anyway else ""))
+            text.format(what=_(what), case=case_no, n=len(findings)), details=shown,
+            hint=_("Run 'evidence verify' and have the findings explained.") + (f" {anyway}" if anyway else ""))

@@ -35,13 +35,16 @@ def matches(expected: str, actual: str) -> bool:
 
 
 def run_console(steps: list[tuple[str, list[str]]], cwd: Path) -> dict[int, list[str]]:
-    """Run the commands in order in one shell in `cwd`, with a fresh home and no EVIDENCE_
-    settings; each command's output lines (stdout and stderr as a terminal shows them)."""
+    """Run the commands in order in one shell in `cwd`, with a fresh home, no EVIDENCE_
+    settings and an English locale; each command's output lines (stdout and stderr as a
+    terminal shows them). An `export NAME=VALUE` step holds for the commands after it."""
     script = []
     for i, (command, _) in enumerate(steps):
         script.append(f"echo '@@@ {i}'")
         script.append(f"{command} 2>&1")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("EVIDENCE_") and k not in ("LC_ALL", "LC_MESSAGES", "LANGUAGE")}
+    env["LANG"] = "C.UTF-8"  # English unless the text itself sets EVIDENCE_LANG or --lang
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env["HOME"] = str(cwd)
     env["XDG_DATA_HOME"] = str(cwd / "data")

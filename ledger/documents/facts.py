@@ -119,13 +119,14 @@ def _description(item, lang: str, names: dict[str, str]) -> tuple[str, list[tupl
 def item_facts(session: Session, items: Sequence, lang: str, tz: str) -> list[ItemFacts]:
     """`ItemFacts` of `items` (ledger.models.Item rows), after checking their cases' rows
     against the log."""
+    from ledger.i18n import N_
     from ledger.items import label_payload
     from ledger.models import Case, Event, Officer, Seizure
     from ledger.validate import local_iso
     from ledger.verify import require_verified
 
     for case_no in dict.fromkeys(i.case_no for i in items):
-        require_verified(session, case_no, "the document")
+        require_verified(session, case_no, N_("the document"))
     names = dict(session.execute(select(Officer.badge, Officer.name)).all())
     out = []
     for item in items:
@@ -151,14 +152,15 @@ def select_items(session: Session, refs: Sequence[str] = (), *, case_no: str | N
     """The items named by evidence numbers (or scanned labels), or all of a case's or a
     seizure's items, in evidence-number order, each once."""
     from ledger.errors import InputError, NotFound
+    from ledger.i18n import _
     from ledger.items import get_item
     from ledger.models import Item
     from ledger.registry import get_case, get_seizure
 
     chosen = [bool(refs), case_no is not None, seizure is not None]
     if sum(chosen) != 1:
-        raise InputError("Name the items one way: evidence numbers, or --case CASE_NO, or --seizure ID.",
-                         hint="For example: evidence label EV-000001 EV-000002 --out labels.pdf")
+        raise InputError(_("Name the items one way: evidence numbers, or --case CASE_NO, or --seizure ID."),
+                         hint=_("For example: evidence label EV-000001 EV-000002 --out labels.pdf"))
     if refs:
         found = {}
         for ref in refs:
@@ -168,12 +170,11 @@ def select_items(session: Session, refs: Sequence[str] = (), *, case_no: str | N
     if case_no is not None:
         case = get_case(session, case_no, "--case")
         rows = session.scalars(select(Item).where(Item.case_no == case.case_no).order_by(Item.no)).all()
-        where = f"case {case.case_no}"
+        empty = _("case {case} has no items registered; nothing was written.").format(case=case.case_no)
     else:
         sz = get_seizure(session, seizure, "--seizure")
         rows = session.scalars(select(Item).where(Item.seizure_no == sz.no).order_by(Item.no)).all()
-        where = f"seizure {sz.id}"
+        empty = _("seizure {seizure} has no items registered; nothing was written.").format(seizure=sz.id)
     if not rows:
-        raise NotFound(f"{where} has no items registered; nothing was written.",
-                       hint="Register items first, or name other items.")
+        raise NotFound(empty, hint=_("Register items first, or name other items."))
     return list(rows)

@@ -55,8 +55,10 @@ TEXT: dict[str, tuple[str, str]] = {
 def check_layout(name: str) -> Layout:
     layout = LAYOUTS.get(name)
     if layout is None:
-        raise InputError(f"--layout {name!r} is not a label layout; nothing was written.",
-                         hint=f"Use one of: {', '.join(LAYOUTS)}.")
+        from ledger.i18n import _
+
+        raise InputError(_("--layout {name} is not a label layout; nothing was written.").format(name=repr(name)),
+                         hint=_("Use one of: {choices}.").format(choices=", ".join(LAYOUTS)))
     return layout
 
 

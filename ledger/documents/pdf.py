@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.errors import InputError
+from ledger.i18n import _
 
 FONT = "EvidenceSans"
 FONT_BOLD = "EvidenceSans-Bold"
@@ -43,7 +44,8 @@ def register_fonts() -> None:
 
 def check_lang(lang: str) -> str:
     if lang not in LANGS:
-        raise InputError(f"--lang {lang!r} is not a language of the documents.", hint="Use es or en.")
+        raise InputError(_("--lang {lang} is not a language of the documents.").format(lang=repr(lang)),
+                         hint=_("Use es or en."))
     return lang
 
 

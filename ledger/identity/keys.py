@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger.errors import InputError
+from ledger.i18n import _
 from ledger.validate import check_badge, show_value
 
 KEY_HEADER = "# evidence key: "
@@ -26,7 +27,10 @@ SIGNATURE_SIZE = 64
 # A key file is a header line and one PEM block; anything much larger is something else.
 _MAX_KEY_FILE = 16 * 1024
 _NAME_MAX = 128
-_PASSPHRASE_HOW = "type it at the prompt, or set EVIDENCE_KEY_PASSPHRASE for scripts"
+
+
+def _passphrase_how() -> str:
+    return _("type it at the prompt, or set EVIDENCE_KEY_PASSPHRASE for scripts")
 
 
 @dataclass(frozen=True)
@@ -50,26 +54,26 @@ def key_name_problem(name: object) -> str | None:
     Signature lines are split on spaces and verifier keys on '+', so a name holding either
     would be read back as something else."""
     if not isinstance(name, str) or not name:
-        return "is empty"
+        return _("is empty")
     if len(name) > _NAME_MAX:
-        return f"is longer than {_NAME_MAX} characters"
+        return _("is longer than {most} characters").format(most=_NAME_MAX)
     for ch in name:
         category = unicodedata.category(ch)
         if ch.isspace() or category == "Zs":
-            return "contains a space"
+            return _("contains a space")
         if ch == "+":
-            return "contains '+'"
+            return _("contains '+'")
         if category in ("Cc", "Cf", "Cs", "Zl", "Zp"):
-            return f"contains the invisible or control character U+{ord(ch):04X}"
+            return _("contains the invisible or control character U+{code:04X}").format(code=ord(ch))
     return None
 
 
 def check_key_name(name: str | None, field: str = "--name") -> str:
     problem = key_name_problem(name)
     if problem:
-        raise InputError(f"{field} {show_value(name)} {problem}, so it cannot name a key. "
-                         "Use letters, digits and punctuation other than '+', without spaces, "
-                         "e.g. auditoria.example/arequipa.")
+        raise InputError(_("{field} {value} {problem}, so it cannot name a key. Use letters, digits and punctuation "
+                           "other than '+', without spaces, e.g. auditoria.example/arequipa.").format(
+            field=field, value=show_value(name), problem=problem))
     return name
 
 
@@ -82,8 +86,8 @@ def default_key_path(badge: str) -> Path:
     badge = check_badge(badge, "--badge")
     if "/" in badge:
         # A slash would place the file outside the keys folder, or in one that does not exist.
-        raise InputError(f"--badge {show_value(badge)} contains '/', which cannot be part of a key file name. "
-                         "Give the file with --out.")
+        raise InputError(_("--badge {value} contains '/', which cannot be part of a key file name. Give the file "
+                           "with --out.").format(value=show_value(badge)))
     return config_home() / "evidence" / "keys" / f"{badge}.key"
 
 
@@ -121,8 +125,8 @@ def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> boo
 
 def _passphrase_bytes(passphrase: str | None) -> bytes:
     if not passphrase:
-        raise InputError(f"The key passphrase is empty, and a key file is never left unprotected. "
-                         f"Choose a passphrase: {_PASSPHRASE_HOW}.")
+        raise InputError(_("The key passphrase is empty, and a key file is never left unprotected. Choose a "
+                           "passphrase: {how}.").format(how=_passphrase_how()))
     # The same words typed on two keyboards may arrive composed or decomposed.
     return unicodedata.normalize("NFC", passphrase).encode("utf-8")
 
@@ -130,13 +134,14 @@ def _passphrase_bytes(passphrase: str | None) -> bytes:
 def check_new_key_path(path: str | os.PathLike, *, make_parents: bool = False) -> Path:
     """Refuse a key file path that cannot be written, before anyone is asked for a passphrase."""
     if "\x00" in str(path):
-        raise InputError(f"--out {show_value(str(path))} contains a NUL character, which no file name can hold. "
-                         "Choose another --out.")
+        raise InputError(_("--out {value} contains a NUL character, which no file name can hold. Choose another "
+                           "--out.").format(value=show_value(str(path))))
     path = Path(path)
     if os.path.lexists(path):
         raise _exists(path)
     if not make_parents and not path.parent.is_dir():
-        raise InputError(f"Folder {path.parent} for the key file does not exist. Create it, or choose another --out.")
+        raise InputError(_("Folder {folder} for the key file does not exist. Create it, or choose another "
+                           "--out.").format(folder=path.parent))
     return path
 
 
@@ -160,8 +165,8 @@ def write_key_file(path: str | os.PathLike, private_key: Ed25519PrivateKey, name
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError(f"Cannot create folder {path.parent} for the key file: {exc.strerror}. "
-                             "Choose another --out.") from None
+            raise InputError(_("Cannot create folder {folder} for the key file: {reason}. Choose another "
+                               "--out.").format(folder=path.parent, reason=exc.strerror)) from None
     pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.BestAvailableEncryption(password))
     data = (KEY_HEADER + name + "\n").encode("utf-8") + pem
@@ -170,7 +175,8 @@ def write_key_file(path: str | os.PathLike, private_key: Ed25519PrivateKey, name
     except FileExistsError:
         raise _exists(path) from None
     except OSError as exc:
-        raise InputError(f"Cannot create key file {path}: {exc.strerror}. Choose another --out.") from None
+        raise InputError(_("Cannot create key file {path}: {reason}. Choose another --out.").format(
+            path=path, reason=exc.strerror)) from None
     try:
         os.fchmod(fd, 0o600)  # the umask may only take bits away; this makes the mode exact
         with os.fdopen(fd, "wb") as out:
@@ -194,8 +200,8 @@ def write_public_key_file(key: KeyFile) -> Path:
 
 
 def _exists(path: Path) -> InputError:
-    return InputError(f"Key file {path} already exists, and a key file is never overwritten. "
-                      "Choose another --out, or move the old file away first if you mean to replace it.")
+    return InputError(_("Key file {path} already exists, and a key file is never overwritten. Choose another --out, "
+                        "or move the old file away first if you mean to replace it.").format(path=path))
 
 
 def read_key_name(path: str | os.PathLike) -> str:
@@ -213,19 +219,19 @@ def load_key_file(path: str | os.PathLike, passphrase: str) -> KeyFile:
     except ValueError as exc:
         # cryptography tells a failed decryption from damaged data only in its message.
         if "password" not in str(exc).lower():
-            raise _not_a_key(path, "its key block is damaged or not of the form evidence writes") from None
-        raise InputError(f"The passphrase does not open key file {path}. "
-                         f"Give the passphrase chosen when the key was made: {_PASSPHRASE_HOW}.") from None
+            raise _not_a_key(path, _("its key block is damaged or not of the form evidence writes")) from None
+        raise InputError(_("The passphrase does not open key file {path}. Give the passphrase chosen when the key was "
+                           "made: {how}.").format(path=path, how=_passphrase_how())) from None
     except (TypeError, UnsupportedAlgorithm):
-        raise _not_a_key(path, "it does not hold a passphrase-encrypted Ed25519 key") from None
+        raise _not_a_key(path, _("it does not hold a passphrase-encrypted Ed25519 key")) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise _not_a_key(path, "it holds a key of another kind than Ed25519")
+        raise _not_a_key(path, _("it holds a key of another kind than Ed25519"))
     return KeyFile(path=path, name=name, private_key=key)
 
 
 def _not_a_key(path: Path, why: str) -> InputError:
-    return InputError(f"{path} is not an evidence key file: {why}. "
-                      "Give the file that 'evidence key generate' wrote.")
+    return InputError(_("{path} is not an evidence key file: {why}. Give the file that 'evidence key generate' "
+                        "wrote.").format(path=path, why=why))
 
 
 def _check_private(path: Path) -> None:
@@ -239,8 +245,9 @@ def _check_private(path: Path) -> None:
     except OSError:
         return
     if mode & 0o077:
-        raise InputError(f"Key file {path} can be read or written by others (mode {mode:04o}); a private key must "
-                         "be its owner's alone.", hint=f"Run: chmod 600 {shlex.quote(str(path))}")
+        raise InputError(_("Key file {path} can be read or written by others (mode {mode:04o}); a private key must be "
+                           "its owner's alone.").format(path=path, mode=mode),
+                         hint=_("Run: chmod 600 {path}").format(path=shlex.quote(str(path))))
 
 
 def _read_key_file(path: Path) -> tuple[str, bytes]:
@@ -248,29 +255,29 @@ def _read_key_file(path: Path) -> tuple[str, bytes]:
         with open(path, "rb") as handle:
             data = handle.read(_MAX_KEY_FILE + 1)
     except FileNotFoundError:
-        raise InputError(f"Key file {path} does not exist. Give the file that 'evidence key generate' wrote, "
-                         "or make one with 'evidence key generate'.") from None
+        raise InputError(_("Key file {path} does not exist. Give the file that 'evidence key generate' wrote, or make "
+                           "one with 'evidence key generate'.").format(path=path)) from None
     except IsADirectoryError:
-        raise _not_a_key(path, "it is a folder") from None
+        raise _not_a_key(path, _("it is a folder")) from None
     except ValueError:  # a NUL in the path
-        raise InputError(f"Key file {show_value(str(path))} is not a usable file name. Give the key file's path.") \
-            from None
+        raise InputError(_("Key file {path} is not a usable file name. Give the key file's path.").format(
+            path=show_value(str(path)))) from None
     except OSError as exc:
-        raise InputError(f"Cannot read key file {path}: {exc.strerror}. Check the path and its permissions.") \
-            from None
+        raise InputError(_("Cannot read key file {path}: {reason}. Check the path and its permissions.").format(
+            path=path, reason=exc.strerror)) from None
     if len(data) > _MAX_KEY_FILE:
-        raise _not_a_key(path, "it is far larger than a key file")
+        raise _not_a_key(path, _("it is far larger than a key file"))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise _not_a_key(path, "it is not text") from None
-    header, _, rest = text.partition("\n")
+        raise _not_a_key(path, _("it is not text")) from None
+    header, _newline, rest = text.partition("\n")
     if not header.startswith(KEY_HEADER):
-        raise _not_a_key(path, f"its first line is not '{KEY_HEADER}NAME'")
+        raise _not_a_key(path, _("its first line is not '{header}NAME'").format(header=KEY_HEADER))
     name = header[len(KEY_HEADER):]
     if key_name_problem(name):
-        raise _not_a_key(path, f"the name on its first line {key_name_problem(name)}")
+        raise _not_a_key(path, _("the name on its first line {problem}").format(problem=key_name_problem(name)))
     if not rest.startswith(PEM_BEGIN) or not rest.isascii():
-        raise _not_a_key(path, "no encrypted private key follows its first line")
+        raise _not_a_key(path, _("no encrypted private key follows its first line"))
     _check_private(path)
     return name, rest.encode("ascii")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.errors import InputError, RuleError
+from ledger.i18n import _
 
 # Domain separation: an event signature can never be mistaken for a note or checkpoint signature.
 SIGNATURE_CONTEXT = b"evidence-ledger event signature v1\n"
@@ -61,8 +62,9 @@ def parse_public_key(text: str, field: str = "PUBKEY") -> bytes:
             with open(value, encoding="ascii") as handle:
                 value = handle.read(200).strip()
         except (OSError, UnicodeDecodeError):
-            raise InputError(f"{field} {show_value(text)} cannot be read as a public key file.",
-                             hint="Give the .pub file 'evidence key generate' wrote, or the key itself.") from None
+            raise InputError(_("{field} {value} cannot be read as a public key file.").format(
+                field=field, value=show_value(text)),
+                hint=_("Give the .pub file 'evidence key generate' wrote, or the key itself.")) from None
     if len(value) == 2 * PUBLIC_KEY_SIZE:
         try:
             raw = bytes.fromhex(value)
@@ -74,9 +76,9 @@ def parse_public_key(text: str, field: str = "PUBKEY") -> bytes:
         except (binascii.Error, ValueError):
             raw = None
     if raw is None or len(raw) != PUBLIC_KEY_SIZE:
-        raise InputError(f"{field} {show_value(value)} is not an Ed25519 public key.",
-                         hint="Give the public key 'evidence key generate --badge BADGE' printed (44 characters of "
-                              "base64, or its 64 hex digits), or the KEYFILE.pub file it wrote.")
+        raise InputError(_("{field} {value} is not an Ed25519 public key.").format(field=field, value=show_value(value)),
+                         hint=_("Give the public key 'evidence key generate --badge BADGE' printed (44 characters of "
+                                "base64, or its 64 hex digits), or the KEYFILE.pub file it wrote."))
     return raw
 
 
@@ -117,21 +119,27 @@ class Keyring:
             path = next((p for p in self.candidates(badge) if p.exists()), None)
         if path is None:
             looked = ", ".join(str(p) for p in self.candidates(badge))
+            if acting:
+                hint = _("Give the key file with --key FILE or EVIDENCE_KEY; an officer without a key makes one with "
+                         "'evidence key generate --badge {badge}' and has an admin enrol it.")
+            else:
+                hint = _("Give that officer's key file with the option that names it (--receiver-key, --witness-key); "
+                         "an officer without a key makes one with 'evidence key generate --badge {badge}' and has an "
+                         "admin enrol it.")
             raise InputError(
-                f"Acting as {badge} needs {badge}'s own key, and none was found (looked for {looked}).",
-                hint=("Give the key file with --key FILE or EVIDENCE_KEY" if acting else
-                      "Give that officer's key file with the option that names it (--receiver-key, --witness-key)")
-                + f"; an officer without a key makes one with 'evidence key generate --badge {badge}' and has an "
-                  "admin enrol it.")
+                _("Acting as {badge} needs {badge}'s own key, and none was found (looked for {looked}).").format(
+                    badge=badge, looked=looked),
+                hint=hint.format(badge=badge))
         name = keys.read_key_name(path)
         if name != badge:
-            raise InputError(f"Key file {path} holds the key of {name}, not of {badge}; nobody signs with "
-                             "another officer's key.",
-                             hint=f"Give {badge}'s own key file, or act as {name} with --by {name}.")
+            raise InputError(_("Key file {path} holds the key of {name}, not of {badge}; nobody signs with another "
+                               "officer's key.").format(path=path, name=name, badge=badge),
+                             hint=_("Give {badge}'s own key file, or act as {name} with --by {name}.").format(
+                                 badge=badge, name=name))
         secret = self.passphrase(badge, path) if self.passphrase else os.environ.get(PASSPHRASE_ENV)
         if secret is None:
-            raise InputError(f"The key of {badge} ({path}) needs its passphrase.",
-                             hint=f"Type it at the prompt, or set {PASSPHRASE_ENV} for scripts.")
+            raise InputError(_("The key of {badge} ({path}) needs its passphrase.").format(badge=badge, path=path),
+                             hint=_("Type it at the prompt, or set {env} for scripts.").format(env=PASSPHRASE_ENV))
         opened = keys.load_key_file(path, secret)
         self._open[badge] = opened
         return opened
@@ -184,31 +192,43 @@ def signature_problems(seq: int, leaf: bytes, signers: list[str], stored: dict[s
     for badge in signers:
         got = stored.get(badge)
         if got is None:
-            out.append((None, f"has no signature by {badge}, who " + ("acted" if badge == signers[0] else
-                                                                             "had to co-sign")
-                        + ": the event was written without that officer's key, or the signature was removed."))
+            if badge == signers[0]:
+                text = _("has no signature by {badge}, who acted: the event was written without that officer's key, "
+                         "or the signature was removed.")
+            else:
+                text = _("has no signature by {badge}, who had to co-sign: the event was written without that "
+                         "officer's key, or the signature was removed.")
+            out.append((None, text.format(badge=badge)))
             continue
         kid, sig_hex = got
         key = keys(kid) if isinstance(kid, str) else None
         if key is None or key.badge != badge:
-            owner = f", a key of {key.badge}" if key is not None else ", a key no officer has enrolled"
-            out.append(("key_id", f"is signed for {badge} with key {str(kid)[:16]}{owner}: mis-attributed."))
+            if key is not None:
+                text = _("is signed for {badge} with key {kid}, a key of {owner}: mis-attributed.")
+            else:
+                text = _("is signed for {badge} with key {kid}, a key no officer has enrolled: mis-attributed.")
+            out.append(("key_id", text.format(badge=badge, kid=str(kid)[:16], owner=key.badge if key else None)))
             continue
         if not key_valid_at(key, seq):
-            when = (f"enrolled only at seq {key.added_seq}" if seq < key.added_seq
-                    else f"revoked at seq {key.revoked_seq}")
-            out.append(("key_id", f"is signed by {badge} with key {kid}, {when}."))
+            if seq < key.added_seq:
+                text = _("is signed by {badge} with key {kid}, enrolled only at seq {seq}.").format(
+                    badge=badge, kid=kid, seq=key.added_seq)
+            else:
+                text = _("is signed by {badge} with key {kid}, revoked at seq {seq}.").format(
+                    badge=badge, kid=kid, seq=key.revoked_seq)
+            out.append(("key_id", text))
             continue
         try:
             sig = bytes.fromhex(sig_hex)
         except (TypeError, ValueError):
             sig = b""
         if len(sig) != 64 or not verify_event_signature(key.public_key, leaf, sig):
-            out.append(("signature", f"signature of {badge} (key {kid}) does not verify over this event: forged, "
-                        "copied from another event, or the event was changed after it was signed."))
+            out.append(("signature", _("signature of {badge} (key {kid}) does not verify over this event: forged, "
+                                       "copied from another event, or the event was changed after it was "
+                                       "signed.").format(badge=badge, kid=kid)))
     for badge in sorted(set(stored) - set(signers)):
-        out.append((None, f"carries a signature by {badge}, who is neither its actor nor a co-signer its body "
-                    "names."))
+        out.append((None, _("carries a signature by {badge}, who is neither its actor nor a co-signer its body "
+                            "names.").format(badge=badge)))
     return out
 
 
@@ -219,16 +239,17 @@ def enrolled_key(session, badge: str, kid: str, seq: int) -> KeyRecord:
     row = session.get(OfficerKey, kid)
     if row is None or row.badge != badge:
         raise RuleError(
-            f"The key in {badge}'s key file (key id {kid}) is not enrolled for {badge} in this ledger, so it cannot "
-            "sign for them.",
-            hint=f"Ask an admin to enrol it: evidence officer key add {badge} PUBKEY --by ADMIN (PUBKEY as "
-                 "'evidence key generate' printed it).")
+            _("The key in {badge}'s key file (key id {kid}) is not enrolled for {badge} in this ledger, so it cannot "
+              "sign for them.").format(badge=badge, kid=kid),
+            hint=_("Ask an admin to enrol it: evidence officer key add {badge} PUBKEY --by ADMIN (PUBKEY as "
+                   "'evidence key generate' printed it).").format(badge=badge))
     record = KeyRecord(row.key_id, row.badge, bytes.fromhex(row.public_key), row.added_seq, row.revoked_seq)
     if not key_valid_at(record, seq):
         raise RuleError(
-            f"Key {kid} of {badge} was revoked at seq {row.revoked_seq} ({row.revoked_reason}); it signs nothing "
-            "after that.",
-            hint=f"Make a new key with 'evidence key generate --badge {badge}' and have an admin enrol it.")
+            _("Key {kid} of {badge} was revoked at seq {seq} ({reason}); it signs nothing after that.").format(
+                kid=kid, badge=badge, seq=row.revoked_seq, reason=row.revoked_reason),
+            hint=_("Make a new key with 'evidence key generate --badge {badge}' and have an admin enrol it.").format(
+                badge=badge))
     return record
 
 
@@ -282,17 +303,21 @@ def check_event_signatures(state, seq: int, leaf: bytes, doc: dict | None, extra
     start = signing["start"]
     case = doc.get("case")
     if start is None or seq < start:
-        return [Finding("signature", seq, None, f"carries a signature by {signer}, but events before seq "
-                        f"{start or '(none yet)'} are not signed.", case=case, table=SIGNATURE_TABLE,
-                        key=f"{seq}, {signer}") for signer in sorted(stored)]
+        if start:
+            text = _("carries a signature by {signer}, but events before seq {start} are not signed.")
+        else:
+            text = _("carries a signature by {signer}, but events before seq (none yet) are not signed.")
+        return [Finding("signature", seq, None, text.format(signer=signer, start=start), case=case,
+                        table=SIGNATURE_TABLE, key=f"{seq}, {signer}") for signer in sorted(stored)]
     data = doc.get("data") if type(doc.get("data")) is dict else {}
     try:
         signers = required_signers(doc.get("actor"), data)
     except TypeError:
         signers = []
     if not signers:
-        return [Finding("signature", seq, None, f"{doc.get('type')} names no officer who signed it, but every "
-                        f"event from seq {start} is signed.", case=case)]
+        return [Finding("signature", seq, None, _("{type} names no officer who signed it, but every event from seq "
+                                                  "{start} is signed.").format(type=doc.get("type"), start=start),
+                        case=case)]
     # The Ed25519 checks are the costly part: handed on as work either process may do, with
     # the keys as the log has them at this seq.
     keys = {kid: signing["keys"].get(kid) for kid, _sig in stored.values() if isinstance(kid, str)}

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.errors import RuleError
+from ledger.i18n import _
 from ledger.log.merkle import leaf_commitment
 from ledger.models import ChainHead, Event
 
@@ -34,6 +35,6 @@ def current_checkpoint(session: Session):
     head = session.execute(select(ChainHead.seq, ChainHead.root).where(ChainHead.id == 1)).one()
     origin = ledger_origin(session)
     if origin is None:
-        raise RuleError("The log is empty, so it has no checkpoint yet.",
-                        hint="Record something first (evidence officer add ...), then ask for the checkpoint.")
+        raise RuleError(_("The log is empty, so it has no checkpoint yet."),
+                        hint=_("Record something first (evidence officer add ...), then ask for the checkpoint."))
     return Checkpoint(origin, head.seq, bytes.fromhex(head.root))

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from ledger.events import FORMAT_VERSION, GENESIS_HASH, MAX_SAFE_INTEGER, SALT_BYTES
 from ledger.findings import Finding
+from ledger.i18n import _
 from ledger.log.merkle import LEAF_PREFIX, RightEdge
 from ledger.replay import LOG_TABLE, canonical_text, description_digest
 
@@ -110,7 +111,8 @@ class LeafResult:
 
 
 def _link_finding(seq: int, linked, items) -> Finding:
-    return Finding("links", seq, None, f"event_items links {linked} but the body names {items}.",
+    return Finding("links", seq, None, _("event_items links {linked} but the body names {items}.").format(
+        linked=linked, items=items),
                    table="event_items", key=str(seq), column="item_no")
 
 
@@ -135,8 +137,8 @@ def check_leaves(state: LeafState, batch: Batch, keep_docs: bool = False) -> Lea
     for row in rows:
         seq, recorded_at, occurred_at, actor, typ, case_no, body, prev_hash, digest, salt = row
         if seq < 1:
-            out.append(Finding("chain", seq, None, f"an event row has seq {seq}, but sequence numbers start at 1: "
-                               "the row was inserted outside the ledger."))
+            out.append(Finding("chain", seq, None, _("an event row has seq {seq}, but sequence numbers start at 1: "
+                                                     "the row was inserted outside the ledger.").format(seq=seq)))
             if seq in links:
                 out.append(_link_finding(seq, links[seq], None))
             canonical.append(False)
@@ -145,25 +147,28 @@ def check_leaves(state: LeafState, batch: Batch, keep_docs: bool = False) -> Lea
             continue
         if seq != last_seq + 1:
             expected_seq = last_seq + 1
-            gap = f"seq {expected_seq}" if seq == expected_seq + 1 else f"seq {expected_seq} to {seq - 1}"
+            gap = (_("seq {first} missing: the log jumps from seq {last} to {seq} (events deleted).")
+                   if seq == expected_seq + 1 else
+                   _("seq {first} to {end} missing: the log jumps from seq {last} to {seq} (events deleted)."))
             out.append(Finding("chain", expected_seq, None,
-                               f"{gap} missing: the log jumps from seq {last_seq} to {seq} (events deleted)."))
+                               gap.format(first=expected_seq, end=seq - 1, last=last_seq, seq=seq)))
         if prev_hash != last_hash:
-            out.append(Finding("chain", seq, None, f"prev_hash {prev_hash[:16]}... does not link to the hash "
-                               f"of the event before it (seq {last_seq}, {last_hash[:16]}...)."))
+            out.append(Finding("chain", seq, None, _("prev_hash {prev}... does not link to the hash of the event "
+                                                     "before it (seq {last}, {hash}...).").format(
+                prev=prev_hash[:16], last=last_seq, hash=last_hash[:16])))
         # prev_hash is ASCII hex in every row that links (checked above); encoding the pair
         # as UTF-8 gives the bytes chain_hash hashes, and cannot fail on a forged one.
         body_bytes = body.encode("utf-8", "surrogatepass")
         if sha256(prev_hash.encode("utf-8", "surrogatepass") + body_bytes).hexdigest() != digest:
-            out.append(Finding("chain", seq, None, "hash does not match the event's body: the body or the hash "
-                               "was changed after it was written."))
+            out.append(Finding("chain", seq, None, _("hash does not match the event's body: the body or the hash "
+                                                     "was changed after it was written.")))
         try:
             salt_bytes = bytes.fromhex(salt)
             if len(salt_bytes) != SALT_BYTES or salt_bytes.hex() != salt:
                 raise ValueError
         except (ValueError, TypeError):
-            out.append(Finding("chain", seq, None, f"salt {str(salt)[:16]!r} is not {SALT_BYTES} bytes in lower-case "
-                               "hex.", table=LOG_TABLE, key=str(seq), column="salt"))
+            out.append(Finding("chain", seq, None, _("salt {salt} is not {n} bytes in lower-case hex.").format(
+                salt=repr(str(salt)[:16]), n=SALT_BYTES), table=LOG_TABLE, key=str(seq), column="salt"))
             salt_bytes = b""
         leaf = sha256(leaf_prefix + salt_bytes + body_bytes).digest()
         edge.append(leaf)
@@ -187,7 +192,7 @@ def check_leaves(state: LeafState, batch: Batch, keep_docs: bool = False) -> Lea
             docs.append(doc)
         linked = links.get(seq, _NO_LINKS)
         if doc is None:
-            out.append(Finding("chain", seq, None, "body is not canonical JSON of an event."))
+            out.append(Finding("chain", seq, None, _("body is not canonical JSON of an event.")))
             if linked:
                 out.append(_link_finding(seq, linked, None))
         else:
@@ -197,9 +202,11 @@ def check_leaves(state: LeafState, batch: Batch, keep_docs: bool = False) -> Lea
                 if state.format_2_from is None:
                     state.format_2_from = seq
             elif version != FORMAT_1 or type(version) is not int or state.format_2_from is not None:
-                out.append(Finding("chain", seq, None, f"body has format version {version!r}, not {FORMAT_VERSION}"
-                                   + (f" (format 2 began at seq {state.format_2_from})." if state.format_2_from
-                                      else " or 1.")))
+                out.append(Finding("chain", seq, None, (_("body has format version {version}, not {format} (format "
+                                                          "2 began at seq {seq}).") if state.format_2_from else
+                                                        _("body has format version {version}, not {format} or "
+                                                          "1.")).format(version=repr(version), format=FORMAT_VERSION,
+                                                                        seq=state.format_2_from)))
             try:
                 said = _said(doc)
             except KeyError:
@@ -208,14 +215,17 @@ def check_leaves(state: LeafState, batch: Batch, keep_docs: bool = False) -> Lea
                 for (key, col), have in zip(BODY_COLUMNS, (seq, typ, recorded_at, occurred_at, actor, case_no),
                                             strict=True):
                     if get(key) != have:
-                        out.append(Finding("chain", seq, None, f"column {col} is {have!r} but the body "
-                                           f"says {get(key)!r}.", table=LOG_TABLE, key=str(seq), column=col))
+                        out.append(Finding("chain", seq, None, _("column {column} is {have} but the body says "
+                                                                 "{said}.").format(column=col, have=repr(have),
+                                                                                   said=repr(get(key))),
+                                           table=LOG_TABLE, key=str(seq), column=col))
             if typ == "log.upgraded":
                 data = get("data")
                 said = data.get("format_1_head") if type(data) is dict else None
                 if said != f"{last_seq}:{last_hash}":
-                    out.append(Finding("chain", seq, None, f"log.upgraded says the format 1 head was {said!r}, but the "
-                                       f"event before it is {last_seq}:{last_hash}."))
+                    out.append(Finding("chain", seq, None, _("log.upgraded says the format 1 head was {said}, but "
+                                                             "the event before it is {seq}:{hash}.").format(
+                        said=repr(said), seq=last_seq, hash=last_hash)))
             elif typ == "item.registered":  # the replay keeps a registration's description as this digest
                 data = get("data")
                 if type(data) is dict:
@@ -232,8 +242,9 @@ def check_leaves(state: LeafState, batch: Batch, keep_docs: bool = False) -> Lea
             state.hash_at_expected = digest
         last_seq, last_hash = seq, digest
     for seq in sorted(set(links) - seen):
-        out.append(Finding("links", seq, None, f"event_items links seq {seq} to {links[seq]}, but the log has no "
-                           f"event seq {seq}: the rows were inserted outside the ledger.",
+        out.append(Finding("links", seq, None, _("event_items links seq {seq} to {ids}, but the log has no event "
+                                                 "seq {seq}: the rows were inserted outside the ledger.").format(
+            seq=seq, ids=links[seq]),
                            table="event_items", key=str(seq)))
     state.last_seq, state.last_hash = last_seq, last_hash
     state.events += len(rows)
@@ -337,11 +348,11 @@ class LeafWorker:
                 got = self._outbox.get(timeout=1.0)
             except queue.Empty:
                 if not self._process.is_alive():
-                    raise WorkerFailed(f"verify's second process ended with exit code "
-                                       f"{self._process.exitcode}") from None
+                    raise WorkerFailed(_("verify's second process ended with exit code {code}").format(
+                        code=self._process.exitcode)) from None
                 continue
             if type(got) is tuple and got[:1] == ("failed",):
-                raise WorkerFailed(f"verify's second process failed: {got[1]}")
+                raise WorkerFailed(_("verify's second process failed: {error}").format(error=got[1]))
             return got
 
     def receive(self):

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ledger.errors import InputError
+from ledger.i18n import N_, _
 from ledger.identity import keys
 
 ED25519 = 0x01
@@ -63,18 +64,18 @@ class Checkpoint:
 
     def __post_init__(self):
         if not isinstance(self.origin, str) or not self.origin or _bad_line(self.origin):
-            raise MalformedCheckpoint(f"Checkpoint origin {self.origin!r} is empty or not one line of text. "
-                                      "Give the log's name, e.g. evidence.example/arequipa.")
+            raise MalformedCheckpoint(_("Checkpoint origin {origin} is empty or not one line of text. Give the "
+                                        "log's name, e.g. evidence.example/arequipa.").format(origin=repr(self.origin)))
         if isinstance(self.size, bool) or not isinstance(self.size, int) or not 0 <= self.size <= _MAX_SIZE:
-            raise MalformedCheckpoint(f"Checkpoint size {self.size!r} is not a count of leaves. "
-                                      "Give a whole number from 0 up.")
+            raise MalformedCheckpoint(_("Checkpoint size {size} is not a count of leaves. Give a whole number from "
+                                        "0 up.").format(size=repr(self.size)))
         if not isinstance(self.root, bytes) or len(self.root) != ROOT_SIZE:
-            raise MalformedCheckpoint(f"Checkpoint root hash is not {ROOT_SIZE} bytes. "
-                                      "Give the SHA-256 root of the log's Merkle tree.")
+            raise MalformedCheckpoint(_("Checkpoint root hash is not {n} bytes. Give the SHA-256 root of the log's "
+                                        "Merkle tree.").format(n=ROOT_SIZE))
         for line in self.extensions:
             if not isinstance(line, str) or not line or _bad_line(line):
-                raise MalformedCheckpoint(f"Checkpoint extension line {line!r} is empty or not one line of text. "
-                                          "Leave it out or give it as one non-empty line.")
+                raise MalformedCheckpoint(_("Checkpoint extension line {line} is empty or not one line of text. "
+                                            "Leave it out or give it as one non-empty line.").format(line=repr(line)))
 
     def to_text(self) -> str:
         lines = [self.origin, str(self.size), base64.b64encode(self.root).decode("ascii"), *self.extensions]
@@ -83,25 +84,26 @@ class Checkpoint:
 
 def parse_checkpoint(text: str) -> Checkpoint:
     """The checkpoint in the text of a note (the signatures already split off)."""
-    _check_text(text, "Checkpoint", MalformedCheckpoint)
+    _check_text(text, N_("Checkpoint"), MalformedCheckpoint)
     lines = text[:-1].split("\n")
     if len(lines) < 3:
-        raise MalformedCheckpoint(f"Checkpoint has {len(lines)} line(s), not the 3 it needs "
-                                  "(origin, tree size, root hash). Give the whole checkpoint file.")
+        raise MalformedCheckpoint(_("Checkpoint has {n} line(s), not the 3 it needs (origin, tree size, root "
+                                    "hash). Give the whole checkpoint file.").format(n=len(lines)))
     origin, size, root, *extensions = lines
     if not origin:
-        raise MalformedCheckpoint("Checkpoint origin (line 1) is empty. Give the checkpoint as the log wrote it.")
+        raise MalformedCheckpoint(_("Checkpoint origin (line 1) is empty. Give the checkpoint as the log wrote "
+                                    "it."))
     if not _SIZE_RE.fullmatch(size) or int(size) > _MAX_SIZE:
-        raise MalformedCheckpoint(f"Checkpoint tree size (line 2) {size!r} is not a decimal number without "
-                                  "leading zeros. Give the checkpoint as the log wrote it.")
+        raise MalformedCheckpoint(_("Checkpoint tree size (line 2) {size} is not a decimal number without leading "
+                                    "zeros. Give the checkpoint as the log wrote it.").format(size=repr(size)))
     digest = _b64decode(root)
     if digest is None or len(digest) != ROOT_SIZE or base64.b64encode(digest).decode("ascii") != root:
-        raise MalformedCheckpoint(f"Checkpoint root hash (line 3) {root!r} is not the base64 of a "
-                                  f"{ROOT_SIZE}-byte hash. Give the checkpoint as the log wrote it.")
+        raise MalformedCheckpoint(_("Checkpoint root hash (line 3) {root} is not the base64 of a {n}-byte hash. "
+                                    "Give the checkpoint as the log wrote it.").format(root=repr(root), n=ROOT_SIZE))
     for number, line in enumerate(extensions, start=4):
         if not line:
-            raise MalformedCheckpoint(f"Checkpoint line {number} is empty; extension lines may not be. "
-                                      "Give the checkpoint text without its signatures.")
+            raise MalformedCheckpoint(_("Checkpoint line {number} is empty; extension lines may not be. Give the "
+                                        "checkpoint text without its signatures.").format(number=number))
     return Checkpoint(origin, int(size), digest, tuple(extensions))
 
 
@@ -129,36 +131,38 @@ def verifier_key(name: str, public_key: bytes) -> str:
     """The verifier key line auditors exchange: name+keyid+base64(0x01||public key)."""
     _check_name(name)
     if len(public_key) != keys.PUBLIC_KEY_SIZE:
-        raise MalformedVerifierKey(f"An Ed25519 public key has {keys.PUBLIC_KEY_SIZE} bytes, not {len(public_key)}. "
-                                   "Give the key that 'evidence key generate' printed.")
+        raise MalformedVerifierKey(_("An Ed25519 public key has {n} bytes, not {got}. Give the key that 'evidence "
+                                     "key generate' printed.").format(n=keys.PUBLIC_KEY_SIZE, got=len(public_key)))
     encoded = base64.b64encode(bytes([ED25519]) + public_key).decode("ascii")
     return f"{name}+{key_id(name, public_key):08x}+{encoded}"
 
 
 def parse_verifier_key(text: str) -> Verifier:
     shown = _show(text)
-    how = "Give the verifier key as 'evidence key generate' printed it: NAME+KEYID+KEY."
+    how = _("Give the verifier key as 'evidence key generate' printed it: NAME+KEYID+KEY.")
     parts = text.split("+") if isinstance(text, str) else []
     # base64 may itself hold '+', so the name and key id are the first two fields only.
     if len(parts) < 3:
-        raise MalformedVerifierKey(f"Verifier key {shown} does not have the form NAME+KEYID+KEY. {how}")
+        raise MalformedVerifierKey(_("Verifier key {key} does not have the form NAME+KEYID+KEY. {how}").format(
+            key=shown, how=how))
     name, hex_id, encoded = parts[0], parts[1], "+".join(parts[2:])
     if key_name_problem := keys.key_name_problem(name):
-        raise MalformedVerifierKey(f"Verifier key {shown}: its name {key_name_problem}. {how}")
+        raise MalformedVerifierKey(_("Verifier key {key}: its name {problem}. {how}").format(
+            key=shown, problem=key_name_problem, how=how))
     if not re.fullmatch(r"[0-9a-f]{8}", hex_id):
-        raise MalformedVerifierKey(f"Verifier key {shown}: its key id {hex_id!r} is not 8 lower-case hex digits. "
-                                   f"{how}")
+        raise MalformedVerifierKey(_("Verifier key {key}: its key id {id} is not 8 lower-case hex digits. "
+                                     "{how}").format(key=shown, id=repr(hex_id), how=how))
     raw = _b64decode(encoded)
     if raw is None or len(raw) != 1 + keys.PUBLIC_KEY_SIZE:
-        raise MalformedVerifierKey(f"Verifier key {shown}: its key is not the base64 of a type byte and a "
-                                   f"{keys.PUBLIC_KEY_SIZE}-byte public key. {how}")
+        raise MalformedVerifierKey(_("Verifier key {key}: its key is not the base64 of a type byte and a {n}-byte "
+                                     "public key. {how}").format(key=shown, n=keys.PUBLIC_KEY_SIZE, how=how))
     if raw[0] != ED25519:
-        raise MalformedVerifierKey(f"Verifier key {shown}: signature type 0x{raw[0]:02x} is not Ed25519 (0x01), "
-                                   f"the only type evidence checks. {how}")
+        raise MalformedVerifierKey(_("Verifier key {key}: signature type 0x{type:02x} is not Ed25519 (0x01), the "
+                                     "only type evidence checks. {how}").format(key=shown, type=raw[0], how=how))
     public_key = raw[1:]
     if key_id(name, public_key) != int(hex_id, 16):
-        raise MalformedVerifierKey(f"Verifier key {shown}: its key id does not match its name and key, so it was "
-                                   f"altered or mistyped. {how}")
+        raise MalformedVerifierKey(_("Verifier key {key}: its key id does not match its name and key, so it was "
+                                     "altered or mistyped. {how}").format(key=shown, how=how))
     return Verifier(name, int(hex_id, 16), public_key)
 
 
@@ -185,7 +189,7 @@ class OpenedNote:
 
 def sign_note(text: str, name: str, private_key) -> str:
     """A signed note: the text, a blank line and `name`'s signature line."""
-    _check_text(text, "Note text", MalformedNote)
+    _check_text(text, N_("Note text"), MalformedNote)
     return text + "\n" + _signature(text, name, private_key).line
 
 
@@ -200,13 +204,13 @@ def add_signature(signed_note: str, name: str, private_key) -> str:
         if (existing.name, existing.key_id) == (mine.name, mine.key_id):
             if existing.signature != mine.signature and not keys.verify_signature(
                     keys.public_key_bytes(private_key), text.encode("utf-8"), existing.signature):
-                raise BadSignature(f"The note carries a signature by {name} ({mine.key_id:08x}) that does not "
-                                   "verify with this very key: the note was altered after it was signed. "
-                                   "Do not cosign it; get the checkpoint again from its source.")
+                raise BadSignature(_("The note carries a signature by {name} ({id:08x}) that does not verify with "
+                                     "this very key: the note was altered after it was signed. Do not cosign it; get "
+                                     "the checkpoint again from its source.").format(name=name, id=mine.key_id))
             return signed_note
     if len(signatures) >= MAX_SIGNATURES:
-        raise MalformedNote(f"The note already has {len(signatures)} signatures, the most a note may carry. "
-                            "Cosign a copy that holds only the signatures you need.")
+        raise MalformedNote(_("The note already has {n} signatures, the most a note may carry. Cosign a copy that "
+                              "holds only the signatures you need.").format(n=len(signatures)))
     return signed_note + mine.line
 
 
@@ -216,26 +220,26 @@ def split_note(signed_note: str) -> tuple[str, list[Signature]]:
         try:
             signed_note = signed_note.decode("utf-8")
         except UnicodeDecodeError:
-            raise MalformedNote("The signed note is not valid UTF-8. Give the note as it was written.") from None
-    _check_text(signed_note, "Signed note", MalformedNote)
+            raise MalformedNote(_("The signed note is not valid UTF-8. Give the note as it was written.")) from None
+    _check_text(signed_note, N_("Signed note"), MalformedNote)
     cut = signed_note.rfind("\n\n")
     if cut < 0:
-        raise MalformedNote("The note has no blank line followed by signature lines, so it is not signed. "
-                            "Give the signed note, not its bare text.")
+        raise MalformedNote(_("The note has no blank line followed by signature lines, so it is not signed. Give "
+                              "the signed note, not its bare text."))
     text, block = signed_note[:cut + 1], signed_note[cut + 2:]
     lines = block[:-1].split("\n") if block else []
     if not lines:
-        raise MalformedNote("The note ends with a blank line but no signature lines after it. "
-                            "Give the signed note as it was written.")
+        raise MalformedNote(_("The note ends with a blank line but no signature lines after it. Give the signed "
+                              "note as it was written."))
     if len(lines) > MAX_SIGNATURES:
-        raise MalformedNote(f"The note has {len(lines)} signature lines, more than the {MAX_SIGNATURES} "
-                            "a note may carry. Give a copy with only the signatures you need.")
+        raise MalformedNote(_("The note has {n} signature lines, more than the {most} a note may carry. Give a "
+                              "copy with only the signatures you need.").format(n=len(lines), most=MAX_SIGNATURES))
     seen: dict[str, int] = {}
     signatures = []
     for number, line in enumerate(lines, start=1):
         if line in seen:
-            raise MalformedNote(f"Signature line {number} repeats line {seen[line]}; a note lists each signature "
-                                "once. Remove the repeated line.")
+            raise MalformedNote(_("Signature line {number} repeats line {first}; a note lists each signature once. "
+                                  "Remove the repeated line.").format(number=number, first=seen[line]))
         seen[line] = number
         signatures.append(_parse_signature_line(line, number))
     return text, signatures
@@ -250,8 +254,9 @@ def open_note(signed_note: str, verifiers: Iterable[Verifier]) -> OpenedNote:
     for verifier in verifiers:
         known = by_id.setdefault((verifier.name, verifier.key_id), verifier)
         if known.public_key != verifier.public_key:
-            raise NoteError(f"Two trusted keys share the name {verifier.name} and key id "
-                            f"{verifier.key_id:08x}, so a signature cannot tell them apart. Trust only one of them.")
+            raise NoteError(_("Two trusted keys share the name {name} and key id {id:08x}, so a signature cannot "
+                              "tell them apart. Trust only one of them.").format(name=verifier.name,
+                                                                                  id=verifier.key_id))
     text, signatures = split_note(signed_note)
     message = text.encode("utf-8")
     opened = OpenedNote(text)
@@ -260,59 +265,65 @@ def open_note(signed_note: str, verifiers: Iterable[Verifier]) -> OpenedNote:
         if verifier is None:
             opened.unknown.append((sig.name, sig.key_id))
         elif not verifier.verifies(message, sig.signature):
-            raise BadSignature(f"The signature by {sig.name} ({sig.key_id:08x}) does not verify: the note was "
-                               "altered after it was signed, or was signed by another key of that name. "
-                               "Do not trust it; get the checkpoint again from its source.")
+            raise BadSignature(_("The signature by {name} ({id:08x}) does not verify: the note was altered after "
+                                 "it was signed, or was signed by another key of that name. Do not trust it; get the "
+                                 "checkpoint again from its source.").format(name=sig.name, id=sig.key_id))
         elif sig.name not in opened.verified:
             opened.verified.append(sig.name)
     if not opened.verified:
         signers = ", ".join(f"{n}+{k:08x}" for n, k in opened.unknown)
-        raise UnverifiedNote(f"No trusted key signed this note (it is signed by {signers}). Add the signer's "
-                             "verifier key with --trust if you trust it, or get a note your keys signed.")
+        raise UnverifiedNote(_("No trusted key signed this note (it is signed by {signers}). Add the signer's "
+                               "verifier key with --trust if you trust it, or get a note your keys signed.").format(
+            signers=signers))
     return opened
 
 
 # --------------------------------------------------------------------------- helpers
 
 def _signature(text: str, name: str, private_key) -> Signature:
-    _check_text(text, "Note text", MalformedNote)
+    _check_text(text, N_("Note text"), MalformedNote)
     _check_name(name)
     public_key = keys.public_key_bytes(private_key)
     return Signature(name, key_id(name, public_key), keys.sign(private_key, text.encode("utf-8")))
 
 
 def _parse_signature_line(line: str, number: int) -> Signature:
-    where = f"Signature line {number}"
-    how = "Give the signed note as it was written."
+    how = _("Give the signed note as it was written.")
     if not line.startswith(SIGNATURE_PREFIX):
-        raise MalformedNote(f"{where} does not start with an em dash and a space. {how}")
+        raise MalformedNote(_("Signature line {number} does not start with an em dash and a space. {how}").format(
+            number=number, how=how))
     fields = line[len(SIGNATURE_PREFIX):].split(" ")
     if len(fields) != 2:
-        raise MalformedNote(f"{where} is not '\u2014 NAME SIGNATURE' with single spaces. {how}")
+        raise MalformedNote(_("Signature line {number} is not '\u2014 NAME SIGNATURE' with single spaces. "
+                              "{how}").format(number=number, how=how))
     name, encoded = fields
     if problem := keys.key_name_problem(name):
-        raise MalformedNote(f"{where}: the key name {problem}. {how}")
+        raise MalformedNote(_("Signature line {number}: the key name {problem}. {how}").format(
+            number=number, problem=problem, how=how))
     blob = _b64decode(encoded)
     if blob is None or len(blob) < 5:
-        raise MalformedNote(f"{where}: the signature is not base64 of a key id and a signature. {how}")
+        raise MalformedNote(_("Signature line {number}: the signature is not base64 of a key id and a signature. "
+                              "{how}").format(number=number, how=how))
     return Signature(name, int.from_bytes(blob[:4], "big"), blob[4:])
 
 
 def _check_name(name: str) -> None:
     if problem := keys.key_name_problem(name):
-        raise MalformedNote(f"Key name {_show(name)} {problem}, so it cannot sign a note. "
-                            "Use a name without spaces or '+', e.g. auditoria.example/arequipa.")
+        raise MalformedNote(_("Key name {name} {problem}, so it cannot sign a note. Use a name without spaces or "
+                              "'+', e.g. auditoria.example/arequipa.").format(name=_show(name), problem=problem))
 
 
 def _check_text(text: str, what: str, error: type[NoteError]) -> None:
     if not isinstance(text, str) or not text:
-        raise error(f"{what} is empty. Give the text as it was written.")
+        raise error(_("{what} is empty. Give the text as it was written.").format(what=_(what)))
     if not text.endswith("\n"):
-        raise error(f"{what} does not end with a newline, so it was cut short. Give the whole text.")
+        raise error(_("{what} does not end with a newline, so it was cut short. Give the whole text.").format(
+            what=_(what)))
     for position, ch in enumerate(text, start=1):
         if ch != "\n" and (ch < " " or unicodedata.category(ch) == "Cs"):
-            raise error(f"{what} contains the control character U+{ord(ch):04X} at position {position}; "
-                        "only printable text and newlines may be signed. Give the text as it was written.")
+            raise error(_("{what} contains the control character U+{code:04X} at position {position}; only "
+                          "printable text and newlines may be signed. Give the text as it was written.").format(
+                what=_(what), code=ord(ch), position=position))
 
 
 def _bad_line(value: str) -> bool:
@@ -345,21 +356,22 @@ def read_signed_checkpoint(path) -> tuple[str, Checkpoint]:
         with open(path, "rb") as handle:
             data = handle.read(_MAX_NOTE_FILE + 1)
     except FileNotFoundError:
-        raise InputError(f"Checkpoint file {path} does not exist. Give the file 'evidence checkpoint' wrote.") \
-            from None
+        raise InputError(_("Checkpoint file {path} does not exist. Give the file 'evidence checkpoint' "
+                           "wrote.").format(path=path)) from None
     except IsADirectoryError:
-        raise InputError(f"Checkpoint file {path} is a folder. Give the signed checkpoint file in it.") from None
+        raise InputError(_("Checkpoint file {path} is a folder. Give the signed checkpoint file in it.").format(
+            path=path)) from None
     except ValueError:  # a NUL in the path
-        raise InputError(f"Checkpoint file {_show(str(path))} is not a usable file name. Give the file's path.") \
-            from None
+        raise InputError(_("Checkpoint file {path} is not a usable file name. Give the file's path.").format(
+            path=_show(str(path)))) from None
     except OSError as exc:
-        raise InputError(f"Cannot read checkpoint file {path}: {exc.strerror}. Check the path and its permissions.") \
-            from None
+        raise InputError(_("Cannot read checkpoint file {path}: {reason}. Check the path and its "
+                           "permissions.").format(path=path, reason=exc.strerror)) from None
     if len(data) > _MAX_NOTE_FILE:
-        raise MalformedNote(f"{path} is far larger than a signed checkpoint. Give the file 'evidence checkpoint' "
-                            "wrote.")
+        raise MalformedNote(_("{path} is far larger than a signed checkpoint. Give the file 'evidence checkpoint' "
+                              "wrote.").format(path=path))
     try:
-        text, _ = split_note(data)
+        text, _signatures = split_note(data)
         checkpoint = parse_checkpoint(text)
     except NoteError as exc:
         raise type(exc)(f"{path}: {exc.message}", hint=exc.hint) from None
@@ -381,8 +393,8 @@ def read_checkpoint_file(path) -> tuple[str, Checkpoint]:
         text = head.decode("utf-8")
         return text, parse_checkpoint(text)
     except UnicodeDecodeError:
-        raise MalformedCheckpoint(f"{path} is not UTF-8 text, so it is not a checkpoint. Give the file "
-                                  "'evidence checkpoint' wrote.") from None
+        raise MalformedCheckpoint(_("{path} is not UTF-8 text, so it is not a checkpoint. Give the file "
+                                    "'evidence checkpoint' wrote.").format(path=path)) from None
     except NoteError as exc:
         raise type(exc)(f"{path}: {exc.message}", hint=exc.hint) from None
 
@@ -394,16 +406,17 @@ def write_note_file(path, text: str, *, may_replace=None) -> None:
     from pathlib import Path
 
     if "\x00" in str(path):
-        raise InputError(f"--out {_show(str(path))} contains a NUL character, which no file name can hold. "
-                         "Choose another --out.")
+        raise InputError(_("--out {path} contains a NUL character, which no file name can hold. Choose another "
+                           "--out.").format(path=_show(str(path))))
     path = Path(path)
     exists = os.path.lexists(path)
     same = exists and may_replace is not None and Path(may_replace).resolve() == path.resolve()
     if exists and not same:
-        raise InputError(f"--out {path} already exists. Choose a new file name, or give the checkpoint file "
-                         "itself to add the signature in place.")
+        raise InputError(_("--out {path} already exists. Choose a new file name, or give the checkpoint file "
+                           "itself to add the signature in place.").format(path=path))
     if not path.parent.is_dir():
-        raise InputError(f"--out {path}: folder {path.parent} does not exist. Create it, or choose another --out.")
+        raise InputError(_("--out {path}: folder {folder} does not exist. Create it, or choose another "
+                           "--out.").format(path=path, folder=path.parent))
     temp = path.with_name(f".{path.name}.tmp")
     try:
         with open(temp, "x", encoding="utf-8", newline="") as out:
@@ -413,4 +426,5 @@ def write_note_file(path, text: str, *, may_replace=None) -> None:
         os.replace(temp, path)
     except OSError as exc:
         temp.unlink(missing_ok=True)
-        raise InputError(f"Cannot write --out {path}: {exc.strerror}. Choose another --out.") from None
+        raise InputError(_("Cannot write --out {path}: {reason}. Choose another --out.").format(
+            path=path, reason=exc.strerror)) from None

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event, now_utc
+from ledger.i18n import _
 from ledger.items import get_item
 from ledger.log.checkpoints import current_checkpoint
 from ledger.models import AuditCheck, AuditFinding, InventoryAudit, Item
@@ -34,24 +35,24 @@ def audit_label(no: int) -> str:
 def _percent(value, field: str, low: int, high: int) -> int:
     text = str(value).strip().rstrip("%")
     if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
-        raise InputError(f"{field} {str(value)[:20]!r} is not a whole percentage from {low} to {high}.",
-                         hint="e.g. --confidence 95 --tolerance 2.")
+        raise InputError(_("{field} {value} is not a whole percentage from {low} to {high}.").format(
+            field=field, value=repr(str(value)[:20]), low=low, high=high), hint=_("e.g. --confidence 95 --tolerance 2."))
     return int(text)
 
 
 def _method(sample, confidence, tolerance) -> tuple[int | None, int | None, int | None]:
     if sample is not None and (confidence is not None or tolerance is not None):
-        raise InputError("Give either --sample N or --confidence and --tolerance, not both.",
-                         hint="e.g. --sample 30, or --confidence 95 --tolerance 2; neither counts every item.")
+        raise InputError(_("Give either --sample N or --confidence and --tolerance, not both."),
+                         hint=_("e.g. --sample 30, or --confidence 95 --tolerance 2; neither counts every item."))
     if sample is not None:
         text = str(sample).strip()
         if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 1_000_000:
-            raise InputError(f"--sample {text[:20]!r} is not a number of items from 1 to 1000000.",
-                             hint="e.g. --sample 30; leave it out to count every item.")
+            raise InputError(_("--sample {value} is not a number of items from 1 to 1000000.").format(
+                value=repr(text[:20])), hint=_("e.g. --sample 30; leave it out to count every item."))
         return int(text), None, None
     if (confidence is None) != (tolerance is None):
-        raise InputError("--confidence and --tolerance go together: the sample size follows from both.",
-                         hint="e.g. --confidence 95 --tolerance 2.")
+        raise InputError(_("--confidence and --tolerance go together: the sample size follows from both."),
+                         hint=_("e.g. --confidence 95 --tolerance 2."))
     if confidence is None:
         return None, None, None
     return None, _percent(confidence, "--confidence", 50, 99), _percent(tolerance, "--tolerance", 1, 50)
@@ -97,9 +98,19 @@ def get_audit(session: Session, ref: str, field: str = "AUDIT") -> InventoryAudi
     if digits.isascii() and digits.isdigit() and len(digits) <= 9:
         found = session.get(InventoryAudit, int(digits))
     if found is None:
-        raise NotFound(f"{field}: no audit {str(ref)[:40]!r} was started.",
-                       hint="Audit numbers look like AU-000001; 'evidence audit start' prints them.")
+        raise NotFound(_("{field}: no audit {ref} was started.").format(field=field, ref=repr(str(ref)[:40])),
+                       hint=_("Audit numbers look like AU-000001; 'evidence audit start' prints them."))
     return found
+
+
+def finding_texts(session: Session, audit_ref: str) -> list[dict]:
+    """An audit's findings as `show_audit` lists them ({"item", "kind", "detail"}), with each
+    detail worded in the reader's language: derived again from the checks, as the close and
+    `verify` derive them (what is recorded stays in English)."""
+    audit = get_audit(session, audit_ref)
+    checks = [_row_of(c) for c in session.scalars(select(AuditCheck).where(AuditCheck.audit_no == audit.no))]
+    return [{"item": f"EV-{f['item_no']:06d}", "kind": f["kind"], "detail": f["detail"]}
+            for f in sorted(audit_finding_rows(_row_of(audit), checks, say=_), key=lambda f: (f["item_no"], f["kind"]))]
 
 
 def _row_of(model_obj) -> dict:
@@ -112,35 +123,38 @@ def check_item(session: Session, audit_ref: str, item_ref: str, *, by: str | Non
     """Record what the auditor found for one item (a scanned label's payload names it too). An
     item outside the audit's sample is refused unless flagged --unexpected."""
     if found == missing:
-        raise InputError("Say what the check found: --found or --missing (one of them).",
-                         hint="e.g. evidence audit check AU-000001 EV-000042 --found --seal S-0042 --by A-4001")
+        raise InputError(_("Say what the check found: --found or --missing (one of them)."),
+                         hint=_("e.g. evidence audit check AU-000001 EV-000042 --found --seal S-0042 --by A-4001"))
     if missing and (seal or location or unexpected):
-        raise InputError("--missing records an item that is not there: --seal, --location and --unexpected go "
-                         "with --found.")
+        raise InputError(_("--missing records an item that is not there: --seal, --location and --unexpected go "
+                           "with --found."))
     seal = check_code(seal, "--seal") if seal else None
     location = check_code(location, "--location") if location else None
     note = clean_text(note, "--note", max_len=NOTE_MAX, required=False) or None
     actor = require_actor(session, by, "audit")
     audit = get_audit(session, audit_ref)
     if audit.closed_seq is not None:
-        raise RuleError(f"audit {audit.id} was closed (event {audit.closed_seq}); a closed audit takes no more "
-                        "checks.", hint="Start a new audit for a new count.")
+        raise RuleError(_("audit {audit} was closed (event {seq}); a closed audit takes no more checks.").format(
+            audit=audit.id, seq=audit.closed_seq), hint=_("Start a new audit for a new count."))
     item = get_item(session, item_ref)
     if location:
         location = get_location(session, location).code
     in_sample = item.id in json.loads(audit.sample)
     if unexpected and in_sample:
-        raise RuleError(f"item {item.id} is in audit {audit.id}'s sample, so it is not unexpected; drop "
-                        "--unexpected.")
+        raise RuleError(_("item {item} is in audit {audit}'s sample, so it is not unexpected; drop "
+                          "--unexpected.").format(item=item.id, audit=audit.id))
     if not unexpected and not in_sample:
-        where = item.location or "no location"
-        raise RuleError(f"item {item.id} is not in audit {audit.id}'s sample (the record puts it at {where}, "
-                        f"{item.status}); if it was found at {audit.location}, record it with --unexpected.",
-                        hint=f"'evidence audit show {audit.id}' lists the items drawn.")
+        text = (_("item {item} is not in audit {audit}'s sample (the record puts it at {where}, {status}); if it was "
+                  "found at {location}, record it with --unexpected.") if item.location else
+                _("item {item} is not in audit {audit}'s sample (the record puts it at no location, {status}); if it "
+                  "was found at {location}, record it with --unexpected."))
+        raise RuleError(text.format(item=item.id, audit=audit.id, where=item.location, status=item.status,
+                                    location=audit.location),
+                        hint=_("'evidence audit show {audit}' lists the items drawn.").format(audit=audit.id))
     done = session.get(AuditCheck, (audit.no, item.no))
     if done is not None:
-        raise RuleError(f"item {item.id} was already checked in audit {audit.id} (event {done.seq}: "
-                        f"{done.result}); each item is checked once.")
+        raise RuleError(_("item {item} was already checked in audit {audit} (event {seq}: {result}); each item is "
+                          "checked once.").format(item=item.id, audit=audit.id, seq=done.seq, result=done.result))
     data = {"audit": audit.id, "item": item.id, "result": "found" if found else "missing",
             "unexpected": bool(unexpected)}
     for key, value in (("seal", seal), ("location", location), ("note", note)):
@@ -162,8 +176,9 @@ def close_audit(session: Session, audit_ref: str, *, by: str | None) -> dict:
     actor = require_actor(session, by, "audit")
     audit = get_audit(session, audit_ref)
     if audit.closed_seq is not None:
-        raise RuleError(f"audit {audit.id} was already closed (event {audit.closed_seq}); an audit is closed once.",
-                        hint=f"'evidence audit show {audit.id}' shows its findings.")
+        raise RuleError(_("audit {audit} was already closed (event {seq}); an audit is closed once.").format(
+            audit=audit.id, seq=audit.closed_seq),
+                        hint=_("'evidence audit show {audit}' shows its findings.").format(audit=audit.id))
     ev = append_event(session, "audit.closed", {"audit": audit.id}, actor=actor.badge)
     when = ev.occurred_at
     session.execute(update(InventoryAudit).where(InventoryAudit.no == audit.no)
@@ -256,12 +271,13 @@ def redraw_from_bundle(folder, audit_ref: str) -> dict:
                              doc["items"], doc["data"])
                 events += 1
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{path} is not the events file of a full log bundle ({exc.__class__.__name__}: {exc}).",
-                         hint="Export one with 'evidence export log --out DIR' (without --case).") from None
+        raise InputError(_("{path} is not the events file of a full log bundle ({error}).").format(
+            path=path, error=f"{exc.__class__.__name__}: {exc}"),
+                         hint=_("Export one with 'evidence export log --out DIR' (without --case).")) from None
     label = str(audit_ref).strip().upper()
     drawn = replay.audits.get(label)
     if drawn is None:
-        raise NotFound(f"AUDIT: the bundle at {folder} holds no audit {label}.",
-                       hint="Export the log again after the audit started.")
+        raise NotFound(_("AUDIT: the bundle at {folder} holds no audit {audit}.").format(folder=folder, audit=label),
+                       hint=_("Export the log again after the audit started."))
     return {"audit": label, "seed": drawn["row"]["seed"], "sample": json.loads(drawn["row"]["sample"]),
             "events": events}

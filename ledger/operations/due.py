@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import InputError
 from ledger.events import now_utc
+from ledger.i18n import N_, _
 from ledger.models import Assignment, CaseOrder, Item, ItemReview, Seizure
 from ledger.validate import from_utc_iso, local_iso, parse_time, utc_iso
 
@@ -50,7 +51,8 @@ class DueEntry:
 def _whole(value, field: str, low: int, high: int, hint: str) -> int:
     text = str(value).strip()
     if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
-        raise InputError(f"{field} {text[:20]!r} is not a whole number from {low} to {high}.", hint=hint)
+        raise InputError(_("{field} {value} is not a whole number from {low} to {high}.").format(
+            field=field, value=repr(text[:20]), low=low, high=high), hint=_(hint))
     return int(text)
 
 
@@ -65,20 +67,20 @@ def _setting(value, option: str, env: str, default: int, low: int, high: int, hi
 def cash_hours_setting(value=None) -> int:
     """--cash-hours, else $EVIDENCE_DUE_CASH_HOURS, else the default."""
     return _setting(value, "--cash-hours", CASH_HOURS_ENV, DEFAULT_CASH_HOURS, 1, 24 * 365,
-                    "Give the hours within which seized cash must be deposited, e.g. 48.")
+                    N_("Give the hours within which seized cash must be deposited, e.g. 48."))
 
 
 def review_days_setting(value=None) -> int:
     """--review-days, else $EVIDENCE_DUE_REVIEW_DAYS, else 0: days of grace after a review date."""
     return _setting(value, "--review-days", REVIEW_DAYS_ENV, DEFAULT_REVIEW_DAYS, 0, MAX_WITHIN_DAYS,
-                    "Give the days an item may go past its review date before it is listed, e.g. 0.")
+                    N_("Give the days an item may go past its review date before it is listed, e.g. 0."))
 
 
 def order_days_setting(value=None) -> int:
     """--order-days, else $EVIDENCE_DUE_ORDER_DAYS, else 30: days after a final order."""
     return _setting(value, "--order-days", ORDER_DAYS_ENV, DEFAULT_ORDER_DAYS, 0, MAX_WITHIN_DAYS,
-                    "Give the days within which a case's items must be disposed of after its final order, "
-                    "e.g. 30.")
+                    N_("Give the days within which a case's items must be disposed of after its final order, "
+                       "e.g. 30."))
 
 
 def rules_setting(values=None) -> tuple[str, ...]:
@@ -89,8 +91,9 @@ def rules_setting(values=None) -> tuple[str, ...]:
     chosen = [str(v).strip().lower() for v in values or () if str(v).strip()]
     unknown = [v for v in chosen if v not in RULES]
     if unknown:
-        raise InputError(f"{field} {unknown[0][:40]!r} is not a rule of 'evidence due'.",
-                         hint=f"Use one or more of: {', '.join(RULES)}.")
+        raise InputError(_("{field} {value} is not a rule of 'evidence due'.").format(
+            field=field, value=repr(unknown[0][:40])), hint=_("Use one or more of: {rules}.").format(
+                rules=", ".join(RULES)))
     return tuple(r for r in RULES if r in chosen) if chosen else RULES
 
 
@@ -108,7 +111,7 @@ def due_report(session: Session, *, within: int | str | None = None, case_no: st
     from ledger.registry import get_case, get_location
 
     days = _whole(within if within is not None else 0, "--within", 0, MAX_WITHIN_DAYS,
-                  "Give a number of days, e.g. --within 7.")
+                  N_("Give a number of days, e.g. --within 7."))
     hours = cash_hours_setting(cash_hours)
     grace = review_days_setting(review_days)
     after_order = order_days_setting(order_days)
@@ -134,7 +137,8 @@ def due_report(session: Session, *, within: int | str | None = None, case_no: st
         for item, kind, case_of, loc, holder, seized, seizure in cash:
             add("cash-undeposited", item, kind, case_of, loc, holder,
                 from_utc_iso(seized) + datetime.timedelta(hours=hours),
-                f"seized {local_iso(seized, tz)} ({seizure}), not deposited within {hours} hours")
+                _("seized {at} ({seizure}), not deposited within {hours} hours").format(
+                    at=local_iso(seized, tz), seizure=seizure, hours=hours))
 
     if "assignment-ended" in chosen:
         lent = session.execute(
@@ -145,7 +149,8 @@ def due_report(session: Session, *, within: int | str | None = None, case_no: st
         for item, kind, case_of, loc, holder, until, entity, order in lent:
             # The use ends with its last day.
             add("assignment-ended", item, kind, case_of, loc, holder, _day_after(until, 0, zone),
-                f"in temporary use by {entity} until {until} ({order}), not returned")
+                _("in temporary use by {entity} until {until} ({order}), not returned").format(
+                    entity=entity, until=until, order=order))
 
     if "review-passed" in chosen:
         reviewed = session.execute(
@@ -155,7 +160,9 @@ def due_report(session: Session, *, within: int | str | None = None, case_no: st
             .where(ItemReview.review_on.is_not(None), Item.status != "disposed", *scope).order_by(Item.no))
         for item, kind, case_of, loc, holder, status, review_on, reason, seq in reviewed:
             add("review-passed", item, kind, case_of, loc, holder, _day_after(review_on, grace, zone),
-                f"review date {review_on} (event {seq}{': ' + reason if reason else ''}) passed; {status}")
+                (_("review date {on} (event {seq}: {reason}) passed; {status}") if reason else
+                 _("review date {on} (event {seq}) passed; {status}")).format(on=review_on, seq=seq, reason=reason,
+                                                                              status=status))
 
     if "held-after-final-order" in chosen:
         finals: dict[str, tuple] = {}  # case -> its latest recorded final order
@@ -172,22 +179,27 @@ def due_report(session: Session, *, within: int | str | None = None, case_no: st
                 final = finals[case_of]
                 add("held-after-final-order", item, kind, case_of, loc, holder,
                     from_utc_iso(final.ordered_at) + datetime.timedelta(days=after_order),
-                    f"final order {final.court_order} of {local_iso(final.ordered_at, tz)} (event {final.seq}); "
-                    f"still {status}, not disposed of")
+                    _("final order {order} of {at} (event {seq}); still {status}, not disposed of").format(
+                        order=final.court_order, at=local_iso(final.ordered_at, tz), seq=final.seq, status=status))
 
     entries.sort(key=lambda e: (e.due_at, e.item, e.rule))
     stated = {
-        "cash-undeposited": {"threshold": f"{hours} hours", "setting": f"--cash-hours, ${CASH_HOURS_ENV}",
-                             "text": f"seized cash not deposited within {hours} hours of its seizure"},
-        "assignment-ended": {"threshold": "the --until date", "setting": "the assignment's --until",
-                             "text": "an item in temporary use not returned after the last day of its assignment"},
-        "review-passed": {"threshold": "the review date" if not grace else f"{grace} day(s) after the review date",
+        "cash-undeposited": {"threshold": _("{hours} hours").format(hours=hours),
+                             "setting": f"--cash-hours, ${CASH_HOURS_ENV}",
+                             "text": _("seized cash not deposited within {hours} hours of its seizure").format(
+                                 hours=hours)},
+        "assignment-ended": {"threshold": _("the --until date"), "setting": _("the assignment's --until"),
+                             "text": _("an item in temporary use not returned after the last day of its assignment")},
+        "review-passed": {"threshold": _("the review date") if not grace else
+                          _("{days} day(s) after the review date").format(days=grace),
                           "setting": f"--review-days, ${REVIEW_DAYS_ENV}",
-                          "text": "an item not disposed of whose review date has passed"
-                                  + (f" by more than {grace} day(s)" if grace else "")},
-        "held-after-final-order": {"threshold": f"{after_order} days", "setting": f"--order-days, ${ORDER_DAYS_ENV}",
-                                   "text": f"an item not disposed of {after_order} days after its case's final "
-                                           "disposition order"},
+                          "text": _("an item not disposed of whose review date has passed by more than {days} "
+                                    "day(s)").format(days=grace) if grace else
+                          _("an item not disposed of whose review date has passed")},
+        "held-after-final-order": {"threshold": _("{days} days").format(days=after_order),
+                                   "setting": f"--order-days, ${ORDER_DAYS_ENV}",
+                                   "text": _("an item not disposed of {days} days after its case's final disposition "
+                                             "order").format(days=after_order)},
     }
     return {"at": utc_iso(now), "within_days": days, "case": case, "location": place,
             "rules": [{"rule": r, **stated[r]} for r in chosen], "entries": [asdict(e) for e in entries]}

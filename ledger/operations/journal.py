@@ -159,6 +159,7 @@ def render_journal(journal: Journal) -> str:
 def export_journal(session: Session, out: str, *, case_no: str | None = None, force: bool = False,
                    database=None, tz: str = "America/Lima") -> dict:
     """Write the cash journal to `out` (a new file ending in .journal), all or nothing."""
+    from ledger.i18n import N_
     from ledger.outputs import check_file, staged_file
     from ledger.registry import get_case
     from ledger.verify import require_verified
@@ -166,7 +167,7 @@ def export_journal(session: Session, out: str, *, case_no: str | None = None, fo
     path = check_file(out, force=force, suffix=".journal", example="AQP-2020-0147.journal", database=database)
     if case_no is not None:
         case_no = get_case(session, case_no, "--case").case_no
-    require_verified(session, None, "the journal")  # its P directives come from the rates table
+    require_verified(session, None, N_("the journal"))  # its P directives come from the rates table
     journal = cash_journal(session, case_no, tz=tz)
     text = render_journal(journal).encode("utf-8")
     with staged_file(path, out=out, force=force) as tmp:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import InputError
 from ledger.events import append_event, now_utc
+from ledger.i18n import _
 from ledger.models import CaseOrder
 from ledger.registry import get_case, require_actor
 from ledger.replay import case_order_row
@@ -24,8 +25,9 @@ def record_order(session: Session, case_no: str, *, order: str | None, final: bo
     """Record a court order on a case, given at `at` (default now); `final` marks the final
     disposition order. A custodian or a prosecutor records it."""
     if order is None or not str(order).strip():
-        raise InputError(f"--order is required to record an order on case {case_no}: name the court order or "
-                         "resolution.", hint='e.g. --order "Sentencia 4-2022, 1er Juzgado Penal de Arequipa".')
+        raise InputError(_("--order is required to record an order on case {case}: name the court order or "
+                           "resolution.").format(case=case_no),
+                         hint=_('e.g. --order "Sentencia 4-2022, 1er Juzgado Penal de Arequipa".'))
     order = clean_text(order, "--order", max_len=200)
     note = clean_text(note, "--note", max_len=NOTE_MAX, required=False) or None
     when = utc_iso(parse_time(at, tz, "--at")) if at else utc_iso(now_utc())

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event, now_utc
+from ledger.i18n import _
 from ledger.items import item_label
 from ledger.models import Item, ItemReview
 from ledger.registry import require_actor
@@ -24,11 +25,12 @@ REASON_MAX = 500
 
 def _review_date(text: str | None) -> str:
     if text is None or not str(text).strip():
-        raise InputError("--on is required: give the review date as YYYY-MM-DD, or --clear to end the review.")
+        raise InputError(_("--on is required: give the review date as YYYY-MM-DD, or --clear to end the review."))
     try:
         return datetime.date.fromisoformat(str(text).strip()).isoformat()
     except ValueError:
-        raise InputError(f"--on {str(text)[:40]!r} is not a date; write it as YYYY-MM-DD, e.g. 2021-04-06.") from None
+        raise InputError(_("--on {value} is not a date; write it as YYYY-MM-DD, e.g. 2021-04-06.").format(
+            value=repr(str(text)[:40]))) from None
 
 
 def _items(session: Session, refs: Sequence[str]) -> list[Item]:
@@ -38,13 +40,13 @@ def _items(session: Session, refs: Sequence[str]) -> list[Item]:
     found = {i.no: i for i in session.scalars(select(Item).where(Item.no.in_(nos)))}
     missing = [item_label(n) for n in nos if n not in found]
     if missing:
-        raise NotFound(f"ITEM: no item {', '.join(missing)} is registered; nothing was written.",
-                       hint="Evidence numbers look like EV-000042; 'evidence item list' shows them.")
+        raise NotFound(_("ITEM: no item {items} is registered; nothing was written.").format(items=", ".join(missing)),
+                       hint=_("Evidence numbers look like EV-000042; 'evidence item list' shows them."))
     items = [found[n] for n in nos]
     cases = sorted({i.case_no for i in items})
     if len(cases) > 1:
-        raise RuleError(f"The items belong to {len(cases)} cases ({', '.join(cases)}); one review date is set on "
-                        "the items of one case.", hint="Run it once per case.")
+        raise RuleError(_("The items belong to {n} cases ({cases}); one review date is set on the items of one "
+                          "case.").format(n=len(cases), cases=", ".join(cases)), hint=_("Run it once per case."))
     return items
 
 
@@ -54,8 +56,8 @@ def set_review(session: Session, refs: Sequence[str], *, on: str | None = None, 
     """Set (or move) the review date of items, or clear it once the review is done. A custodian
     or a prosecutor records it; disposed items need no review."""
     if clear and on is not None:
-        raise InputError("Give either --on DATE (set or move the review date) or --clear (the review is done), "
-                         "not both.")
+        raise InputError(_("Give either --on DATE (set or move the review date) or --clear (the review is done), "
+                           "not both."))
     review_on = None if clear else _review_date(on)
     reason = clean_text(reason, "--reason", max_len=REASON_MAX, required=False) or None
     when = utc_iso(parse_time(at, tz, "--at")) if at else utc_iso(now_utc())
@@ -69,23 +71,25 @@ def set_review(session: Session, refs: Sequence[str], *, on: str | None = None, 
         current = pending.get(item.no)
         current_on = current.review_on if current is not None else None
         if item.status == "disposed":
-            errors.append(f"item {item.id}: was disposed of ({item.disposition}, {item.authority}); a disposed item "
-                          "needs no review.")
+            errors.append(_("item {item}: was disposed of ({disposition}, {authority}); a disposed item needs no "
+                            "review.").format(item=item.id, disposition=item.disposition, authority=item.authority))
         elif when < item.last_at:
-            errors.append(f"item {item.id}: --at {local_iso(when, tz)} is before its last recorded event (seq "
-                          f"{item.last_seq} at {local_iso(item.last_at, tz)}); give a later --at.")
+            errors.append(_("item {item}: --at {at} is before its last recorded event (seq {seq} at {last}); give a "
+                            "later --at.").format(item=item.id, at=local_iso(when, tz), seq=item.last_seq,
+                                                  last=local_iso(item.last_at, tz)))
         elif review_on is None and current_on is None:
-            errors.append(f"item {item.id}: has no review date to clear; see 'evidence item show {item.id}'.")
+            errors.append(_("item {item}: has no review date to clear; see 'evidence item show {item}'.").format(
+                item=item.id))
         elif review_on is not None and review_on == current_on:
-            errors.append(f"item {item.id}: its review date is already {review_on}; give another date, or --clear "
-                          "once the review is done.")
+            errors.append(_("item {item}: its review date is already {on}; give another date, or --clear once the "
+                            "review is done.").format(item=item.id, on=review_on))
         elif review_on is not None and review_on < day:
-            errors.append(f"item {item.id}: --on {review_on} is before the day it is set ({day}); a review date "
-                          "lies ahead.")
+            errors.append(_("item {item}: --on {on} is before the day it is set ({day}); a review date lies "
+                            "ahead.").format(item=item.id, on=review_on, day=day))
     if len(errors) == 1:
         raise RuleError(errors[0])
     if errors:
-        raise RuleError(f"The review date was refused for {len(errors)} reasons; nothing was written:",
+        raise RuleError(_("The review date was refused for {n} reasons; nothing was written:").format(n=len(errors)),
                         details=errors)
 
     data = {"review_on": review_on, "reason": reason}

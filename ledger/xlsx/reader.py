@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ledger.errors import InputError
+from ledger.i18n import _, number
 
 # An .xlsx is a zip archive of XML parts. Limits checked on the archive's directory before any
 # part is unpacked, so that a small file that unpacks to gigabytes is refused at once. Python's
@@ -25,7 +26,10 @@ MAX_TOTAL_MB = 64  # all parts together
 MAX_RATIO = 100  # unpacked size over packed size; spreadsheets stay well below
 _RATIO_FROM = 1 << 20  # parts smaller than this unpack to little whatever their ratio
 _MB = 1 << 20
-_TOO_BIG_HINT = "Save the sheet as CSV UTF-8 and import that, or split the list into several workbooks."
+
+
+def _too_big_hint() -> str:
+    return _("Save the sheet as CSV UTF-8 and import that, or split the list into several workbooks.")
 
 
 @dataclass(frozen=True)
@@ -59,9 +63,12 @@ def cell_text(value: object) -> str | None:
 
 
 def _unreadable(path: Path, exc: Exception) -> InputError:
+    why = str(exc).strip(chr(34))
+    message = (_("{file} is not a readable .xlsx workbook ({why}).") if why else
+               _("{file} is not a readable .xlsx workbook (damaged or not a workbook)."))
     return InputError(
-        f"{path.name} is not a readable .xlsx workbook ({str(exc).strip(chr(34)) or 'damaged or not a workbook'}).",
-        hint="Open it in a spreadsheet program and save it again as .xlsx, or save it as CSV UTF-8.",
+        message.format(file=path.name, why=why),
+        hint=_("Open it in a spreadsheet program and save it again as .xlsx, or save it as CSV UTF-8."),
     )
 
 
@@ -76,21 +83,25 @@ def check_archive(path: Path) -> None:
     for part in parts:
         if part.file_size > MAX_PART_MB * _MB:
             raise InputError(
-                f"{path.name}: its part {part.filename} unpacks to {part.file_size / _MB:,.0f} MB, over the limit "
-                f"of {MAX_PART_MB} MB for one part of an .xlsx import.", hint=_TOO_BIG_HINT,
+                _("{file}: its part {part} unpacks to {size:,.0f} MB, over the limit of {most} MB for one part of an "
+                  ".xlsx import.").format(file=path.name, part=part.filename, size=part.file_size / _MB,
+                                          most=MAX_PART_MB),
+                hint=_too_big_hint(),
             )
         if part.file_size > _RATIO_FROM and part.file_size > MAX_RATIO * max(part.compress_size, 1):
             raise InputError(
-                f"{path.name}: its part {part.filename} is packed {part.file_size // max(part.compress_size, 1):,} "
-                f"to 1, beyond the {MAX_RATIO} to 1 any spreadsheet reaches; the file is built to exhaust "
-                "memory, not to hold a list.",
-                hint="Ask for the list again, saved by a spreadsheet program as .xlsx or as CSV UTF-8.",
+                _("{file}: its part {part} is packed {ratio} to 1, beyond the {most} to 1 any spreadsheet reaches; the "
+                  "file is built to exhaust memory, not to hold a list.").format(
+                    file=path.name, part=part.filename, ratio=number(part.file_size // max(part.compress_size, 1)),
+                    most=MAX_RATIO),
+                hint=_("Ask for the list again, saved by a spreadsheet program as .xlsx or as CSV UTF-8."),
             )
         total += part.file_size
     if total > MAX_TOTAL_MB * _MB:
         raise InputError(
-            f"{path.name} unpacks to {total / _MB:,.0f} MB, over the limit of {MAX_TOTAL_MB} MB for an .xlsx import.",
-            hint=_TOO_BIG_HINT,
+            _("{file} unpacks to {size:,.0f} MB, over the limit of {most} MB for an .xlsx import.").format(
+                file=path.name, size=total / _MB, most=MAX_TOTAL_MB),
+            hint=_too_big_hint(),
         )
 
 

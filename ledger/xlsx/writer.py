@@ -30,6 +30,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from ledger.errors import InputError, LedgerError
+from ledger.i18n import _
 from ledger.reports import ITEM_KINDS, SHEET_COLUMNS, CaseInventory, Column
 
 LANGS = ("en", "es")
@@ -254,9 +255,9 @@ class _Cells:
 
 def _too_long(value: str) -> LedgerError:
     return LedgerError(
-        f"A text of {len(value)} characters does not fit in a spreadsheet cell ({EXCEL_CELL_MAX} at most); "
-        "the workbook was not written.",
-        hint="Report this: the ledger should have refused such a text when it was typed.",
+        _("A text of {n} characters does not fit in a spreadsheet cell ({most} at most); "
+          "the workbook was not written.").format(n=len(value), most=EXCEL_CELL_MAX),
+        hint=_("Report this: the ledger should have refused such a text when it was typed."),
     )
 
 
@@ -791,7 +792,8 @@ def _set_properties(wb: Workbook, inv: CaseInventory, lang: str) -> None:
 def build_workbook(wb: Workbook, inv: CaseInventory, lang: str, progress: Callable[[int], None] | None = None) -> dict:
     """Fill a write-only workbook; returns the data rows written per sheet."""
     if lang not in LANGS:
-        raise InputError(f"--lang {lang!r} is not a language of the workbook.", hint="Use en or es.")
+        raise InputError(_("--lang {lang!r} is not a language of the workbook.").format(lang=lang),
+                         hint=_("Use en or es."))
     _set_properties(wb, inv, lang)
     _write_summary(wb, inv, lang)
     return {sheet: _write_table_sheet(wb, inv, sheet, lang, progress) for sheet in (*ITEM_KINDS, "custody")}

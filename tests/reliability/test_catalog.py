@@ -12,6 +12,7 @@ starts from the same state, which the snapshot comparison proves.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -765,3 +766,48 @@ def test_legal_odd_text_is_stored_and_shown_literally(seeded, text, tmp_path):
     assert cli.ok("verify", json_out=True)["ok"]
     out = cli("--json", "item", "history", doc)
     assert json.loads(out.stdout)["events"][-1]["reason"].startswith("returned (")
+
+
+# --- the same refusals in Spanish (--lang es) ----------------------------------------------
+# A few common Spanish words, any one of which (as a whole word of the message, not of a value
+# the message repeats from the arguments) shows that a refusal speaks Spanish; none is English.
+SPANISH_WORDS = frozenset(
+    "el la los las del al un una es está están debe deben para con por que se sin hay su sus este esta "
+    "o y ni como más pero ya".split()
+)
+
+
+def _field_is_an_argument(field: str, args: list[str]) -> bool:
+    """Whether the case's `field` is a value the officer typed (an option, an identifier, a
+    file name), which a translated message names as it is, rather than English words of the
+    message (which a translation does not keep)."""
+    if field in args:
+        return True
+    # Otherwise only a value made of tokens such as "--by", "B-1002" or "cp1252.csv": a word of
+    # letters alone ("column", "or") would be English.
+    return all(not t.isalpha() for t in field.split()) and field in " ".join(args)
+
+
+def _speaks_spanish(text: str, args: list[str]) -> bool:
+    typed = {w.lower() for a in args for w in re.findall(r"\w+", a)}
+    return any(w.lower() in SPANISH_WORDS - typed for w in re.findall(r"\w+", text))
+
+
+@pytest.mark.parametrize(("args", "code", "field"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_catalog_case_is_refused_cleanly_in_spanish(world, args, code, field):
+    """Each refusal of the catalog, with `--lang es`: the same exit code, nothing written, no
+    traceback, and a sentence in Spanish that names the field when the officer typed it."""
+    typed = _argv(world.files, args)
+    result = world.cli("--lang", "es", *typed)
+    codes = code if isinstance(code, tuple) else (code,)
+    shown = f"exit {result.exit_code}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+    assert result.exit_code in codes, shown
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout, shown
+    assert result.stdout == "", shown
+    if world.cli.snapshot() != world.baseline:
+        world.reset()
+        pytest.fail(f"the refused command wrote something\n{shown}")
+    assert result.stderr.startswith(("error: ", "Uso: ")), shown
+    if _field_is_an_argument(field, typed):
+        assert field in result.stderr, shown
+    assert _speaks_spanish(result.stderr, typed), f"not in Spanish\n{shown}"
