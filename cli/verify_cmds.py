@@ -20,8 +20,11 @@ from .output import emit, progress
               help="A checkpoint kept earlier ('evidence checkpoint'): proves the log only grew since.")
 @click.option("--trust", "trusted", multiple=True, metavar="VERIFIER_KEY",
               help="A verifier key (NAME+ID+KEY) whose signature the --since checkpoint must carry; repeatable.")
+@click.option("--new-only", "new_only", is_flag=True,
+              help="With --since: check in full only the events after the checkpoint; the ones before are "
+                   "re-hashed against its root, and the tables are not replayed (the whole verify does that).")
 @pass_state
-def verify_command(state, case_no, expect_head, since_file, trusted):
+def verify_command(state, case_no, expect_head, since_file, trusted, new_only):
     """Check the whole log: hashes, links, projections and custody continuity.
 
     Every finding is listed with its event sequence number and item; exit 0 when clean,
@@ -40,6 +43,9 @@ def verify_command(state, case_no, expect_head, since_file, trusted):
     if trusted and not since_file:
         raise InputError(_("--trust names the keys that must have signed the --since checkpoint, but no --since "
                            "was given."), hint=_("Add --since CHECKPOINT_FILE, or drop --trust."))
+    if new_only and (not since_file or case_no or expect_head):
+        raise InputError(_("--new-only checks the events after a --since checkpoint, and only with it."),
+                         hint=_("Add --since CHECKPOINT_FILE (without --case or --expect-head), or drop --new-only."))
     if since_file:
         from ledger.log import note
 
@@ -52,10 +58,15 @@ def verify_command(state, case_no, expect_head, since_file, trusted):
             return verify.head_seq(session)
 
     with progress(_("verifying"), events, show=not state.json) as tick, state.ledger().read() as session:
-        report = verify.verify_log(session, case_no=case_no, expect_head=expect_head, since=since,
-                                   since_findings=since_findings, progress=tick)
+        if new_only:
+            report = verify.verify_new(session, since=since, since_findings=since_findings, progress=tick)
+        else:
+            report = verify.verify_log(session, case_no=case_no, expect_head=expect_head, since=since,
+                                       since_findings=since_findings, progress=tick)
     scope = (" " + _("(case {case_no}: {items})").format(case_no=report.case, items=items_count(report.items_checked))
              if report.case else "")
+    if new_only:
+        scope = " " + _("after the checkpoint's {n}, whose root the log still has").format(n=number(since.size))
     if report.ok:
         emit(state, report.as_dict(), [
             ngettext("verify: clean. {n} event checked{scope}.", "verify: clean. {n} events checked{scope}.",
