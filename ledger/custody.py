@@ -20,20 +20,17 @@ from ledger.events import append_event, now_utc
 from ledger.i18n import N_, _, or_list
 from ledger.items import get_item, item_label, missing_item_hint, parse_item_ref
 from ledger.models import Assignment, Deposit, Event, EventItem, Item, Offer
-from ledger.registry import MAY_HOLD, get_location, get_officer, require_actor
-from ledger.replay import IN_TRANSIT, assignment_row, deposit_row, offer_row
+from ledger.registry import get_location, get_officer, require_actor
 from ledger.requests import RequestEvent, record_request, request_fields, start_request
 from ledger.roundtrips import Reads, items_by_number, reads_under_lock, update_items
+from ledger.rules import MAY_HOLD, RECORDS_ANY_HANDOVER
+from ledger.rules.custody import HOLDER_EVENTS
+from ledger.rules.state import IN_TRANSIT, assignment_row, deposit_row, offer_row
 from ledger.validate import check_code, clean_text, local_iso, parse_time, utc_iso
 
 DISPOSAL_ACTIONS = ("returned", "destroyed", "forfeited", "auctioned", "transferred-to-agency", "to-pronabi")
 # Peru's programme that administers seized assets; a handover to it is recorded with its act.
 PRONABI = "PRONABI"
-# Event types that change who holds an item; `holdings_at` replays only these.
-HOLDER_EVENTS = ("item.registered", "custody.transferred", "custody.accepted", "custody.disposed",
-                 "custody.deposited")
-# Roles that may record a handover they were not part of (the evidence room's keepers).
-RECORDS_ANY_HANDOVER = frozenset({"custodian"})
 REASON_MAX = 500
 NO_SEAL = "none"
 

@@ -139,7 +139,7 @@ class NewEvent:
 def signatures_from(session: Session) -> int | None:
     """The first seq every event must be signed from (None: the log has no admin yet, or it
     predates signatures and `db upgrade` has not fixed that seq), once per transaction."""
-    from ledger.identity.signing import SIGNATURES_FROM
+    from ledger.rules.state import SIGNATURES_FROM
     from ledger.models import Setting
 
     if "signatures_from" not in session.info:
@@ -231,7 +231,7 @@ def append_events(
     head = lock_head(session)
     if session.new or session.dirty or session.deleted:
         session.flush()  # keep the order of writes the ORM would have kept
-    from ledger.identity.signing import UNSIGNED_TYPES
+    from ledger.rules.identity import UNSIGNED_TYPES
     from ledger.log.merkle import RightEdge, leaf_commitment
 
     seq, prev = head["seq"], head["hash"]
@@ -323,8 +323,8 @@ def record_signatures_required(session: Session) -> dict | None:
     """After the migration to signed events: a log made before them records from which seq
     every event must be signed (the next one). Nothing when already done, or for a new ledger
     (its first event, `evidence init`, starts the signed log)."""
-    from ledger import replay
     from ledger.models import Setting
+    from ledger.rules import state as replay
 
     if signatures_from(session) is not None:
         return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Finding:
-    check: str  # chain, head, links, custody, reference, projection
+    check: str  # chain, head, links, rule, reference, signature, projection
     seq: int | None
     item: str | None
     message: str
@@ -19,6 +19,7 @@ class Finding:
     table: str | None = None
     key: str | None = None
     column: str | None = None
+    rule: str | None = None  # for a rule finding, the rule it names (ledger.rules, FORMAT.md section 5)
 
     def render(self) -> str:
         where = " ".join(x for x in (f"seq {self.seq}" if self.seq is not None else None, self.item) if x)
@@ -26,4 +27,4 @@ class Finding:
 
     def as_dict(self) -> dict:
         return {"check": self.check, "seq": self.seq, "item": self.item, "case": self.case, "table": self.table,
-                "key": self.key, "column": self.column, "message": self.message}
+                "key": self.key, "column": self.column, "rule": self.rule, "message": self.message}

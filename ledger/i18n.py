@@ -109,3 +109,10 @@ def _joined(values: list, pattern: str) -> str:
     for value in values[1:]:
         listed = _(pattern).format(first=listed, second=value)
     return listed
+
+
+# The rulebook (ledger.rules) imports only the standard library, so that every bundle can
+# carry it; here it is given the catalogues, to speak the reader's language like the rest.
+from ledger.rules import text as _rules_text  # noqa: E402
+
+_rules_text.install(_)

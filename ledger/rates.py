@@ -24,7 +24,7 @@ from ledger.errors import InputError, LedgerError, RuleError
 from ledger.events import append_event
 from ledger.i18n import N_, _, and_list, ngettext, number, or_list
 from ledger.models import Deposit, Item, Rate, Seizure
-from ledger.replay import rate_row
+from ledger.rules.state import rate_row
 from ledger.suggest import closest, did_you_mean
 from ledger.validate import check_zone, clean_text, from_utc_iso, parse_date
 

@@ -12,11 +12,12 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import replay
 from ledger.errors import InputError, NotFound, RuleError
 from ledger.events import append_event
 from ledger.i18n import N_, _
 from ledger.models import Case, CaseOrder, Item, Location, Officer, OfficerKey, Seizure, Setting
+from ledger.rules import ACT_WORDS, PERMISSIONS, ROLES
+from ledger.rules import state as replay
 from ledger.suggest import closest, did_you_mean, near_numbers
 from ledger.validate import (
     ID_SEPARATORS,
@@ -29,42 +30,7 @@ from ledger.validate import (
     utc_iso,
 )
 
-ROLES = ("officer", "custodian", "auditor", "prosecutor", "admin")
 LOCATION_KINDS = ("evidence-room", "vault", "vehicle-lot", "lab", "court", "other")
-MAY_HOLD = frozenset({"officer", "custodian", "prosecutor"})
-
-# Which roles may perform each act. Auditors read and verify; the one thing they write is
-# their audits of the evidence room.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "case.open": frozenset({"officer", "custodian", "prosecutor"}),
-    "seizure.record": frozenset({"officer", "custodian"}),
-    "item.register": frozenset({"officer", "custodian"}),
-    "custody.transfer": frozenset({"officer", "custodian", "prosecutor"}),
-    "custody.reseal": frozenset({"officer", "custodian", "prosecutor"}),
-    "custody.dispose": frozenset({"custodian", "prosecutor"}),
-    "rate.set": frozenset({"officer", "custodian", "prosecutor"}),
-    "audit": frozenset({"auditor"}),
-    "officer.manage": frozenset({"admin"}),
-    "location.manage": frozenset({"admin"}),
-    "item.review": frozenset({"custodian", "prosecutor"}),
-    "case.order": frozenset({"custodian", "prosecutor"}),
-}
-
-# English as written (verify's findings use them so); `_()` where a person reads them.
-ACT_WORDS = {
-    "case.open": N_("open cases"),
-    "seizure.record": N_("record seizures"),
-    "item.register": N_("register items"),
-    "custody.transfer": N_("record custody transfers"),
-    "custody.reseal": N_("reseal items"),
-    "custody.dispose": N_("dispose of items"),
-    "rate.set": N_("record exchange rates"),
-    "audit": N_("audit the evidence room"),
-    "officer.manage": N_("register officers, change their roles or enrol their keys"),
-    "location.manage": N_("register locations"),
-    "item.review": N_("set review dates"),
-    "case.order": N_("record court orders"),
-}
 # A role named with its article, for "Run it with --by the badge of an admin or a custodian."
 ROLE_WORDS = {
     "officer": N_("an officer"),

@@ -102,8 +102,9 @@ def start_request(session: Session, request_id: str | None, command: str, params
 
 def record_request(session: Session, seq: int, event_type: str, data: dict) -> None:
     """The requests row of an event whose data carries a request id (none otherwise)."""
-    from ledger.replay import request_row
+    from ledger.rules import RULES
 
-    row = request_row(seq, event_type, data)
-    if row is not None:
-        session.execute(insert(Request), [row])
+    command = RULES[event_type].request
+    if command is not None and data.get("request_id") is not None:
+        session.execute(insert(Request), [{"request_id": data["request_id"], "command": command,
+                                           "fingerprint": data["request_fingerprint"], "seq": seq}])

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from ledger.errors import EnvironmentProblem, InputError, VerificationFailed
 from ledger.events import GENESIS_HASH
 from ledger.findings import Finding
-from ledger.i18n import N_, _
-from ledger.identity.signing import check_event_signatures, new_signing_state, required_signers
+from ledger.i18n import _
+from ledger.identity.signing import check_event_signatures, new_signing_state
 from ledger.log import merkle
 from ledger.log.checkpoints import origin_from_leaf
 from ledger.log.leaves import (
@@ -43,40 +43,28 @@ from ledger.log.leaves import (
     encode,
     run_handed,
 )
-from ledger.models import Base, ChainHead, Event, EventItem, Item
-from ledger.registry import ACT_WORDS, MAY_HOLD, PERMISSIONS
-from ledger.replay import (
+from ledger.models import Base, ChainHead, EventItem, Item
+from ledger.models import Event as EventRow
+from ledger.replay import ITEM_COLUMNS, item_row, primary_key, row_description_digest, table_columns
+from ledger.rules import Event, Problem, State, step
+from ledger.rules.state import (
     DERIVED,
     I_CASE,
     I_DIGEST,
-    I_DISPOSITION,
-    I_HOLDER,
-    I_KIND,
-    I_LAST_AT,
     I_LAST_SEQ,
-    I_NO,
     I_REG_SEQ,
-    I_SEAL,
-    I_STATUS,
-    IN_TRANSIT,
-    ITEM_COLUMNS,
     ITEM_DESCRIPTIVE,
     ITEM_STATE,
     LOG_TABLE,
     SIGNATURE_TABLE,
-    Replay,
-    item_row,
-    primary_key,
-    row_description_digest,
-    table_columns,
 )
 
 BATCH = 5000
 # Findings about the log itself; "projection" findings are about the tables that show the
 # current state, and never name a "first bad event".
-LOG_CHECKS = ("chain", "head", "links", "custody", "reference", "signature")
-EVENT_COLUMNS = (Event.seq, Event.recorded_at, Event.occurred_at, Event.actor, Event.type, Event.case_no, Event.body,
-                 Event.prev_hash, Event.hash, Event.salt)
+LOG_CHECKS = ("chain", "head", "links", "rule", "reference", "signature")
+EVENT_COLUMNS = (EventRow.seq, EventRow.recorded_at, EventRow.occurred_at, EventRow.actor, EventRow.type,
+                 EventRow.case_no, EventRow.body, EventRow.prev_hash, EventRow.hash, EventRow.salt)
 # Tables no replay can produce: Alembic's record of the schema revision.
 NOT_DERIVED = ("alembic_version",)
 # With more events than this the leaf checks run in a second process (when a core is free):
@@ -100,7 +88,7 @@ class Audit:
 
     expect_head: tuple[int, str] | None = None
     leaves: LeafState = field(default_factory=LeafState)
-    replay: Replay = field(default_factory=Replay)
+    replay: State = field(default_factory=State)
     seizures: dict[str, str] = field(default_factory=dict)  # seizure id -> case
     cases: set[str] = field(default_factory=set)
     links_hi: int | None = None  # event_items rows up to this seq have been compared
@@ -232,373 +220,23 @@ def read_batches(session: Session, batch: int = BATCH, audit: Audit | None = Non
 
 
 def check_custody(audit: Audit, batch: Batch, docs: list, described: dict[int, bytes] | None = None) -> list[Finding]:
-    """Replays the batch: every item registered once, every transfer's sender held the item
-    at that moment, nothing moves after a disposition, an item's times never go back, and
-    the officers, locations, cases and seizures an event names exist by then. `described`
-    holds the registrations' description digests where the leaf checks computed them."""
+    """Folds the rulebook over the batch (ledger.rules): each event is checked against the
+    state so far and then applied; each rule it breaks is a finding. `described` holds the
+    registrations' description digests where the leaf checks computed them."""
     out: list[Finding] = []
     described = described or {}
+    state = audit.replay
     for row, doc in zip(batch[0], docs, strict=True):
         if doc is None:
             continue
-        data = doc.get("data")
-        if type(data) is not dict:
-            data = {}
-        done = len(out)
-        try:
-            _apply(audit, out, row[0], row[2], row[8], doc, data, described.get(row[0]))
-        except (KeyError, TypeError, AttributeError, ValueError, ArithmeticError, IndexError) as exc:
-            del out[done:]  # an event the replay cannot read gives this one finding
-            out.append(Finding("custody", row[0], None, _("{type} event lacks a field it needs ({error}).").format(
-                type=row[4], error=repr(exc))))
+        for p in step(state, Event.from_body(doc, row[8]), described=described.get(row[0])):
+            out.append(rule_finding(p))
     return out
 
 
-# What _officer says of a badge that names nobody, by the part the badge plays in the event.
-_NOT_AN_OFFICER = {
-    "actor": N_("actor {badge} is not a registered officer at this point of the log."),
-    "first holder": N_("first holder {badge} is not a registered officer at this point of the log."),
-    "officer": N_("officer {badge} is not a registered officer at this point of the log."),
-    "prosecutor": N_("prosecutor {badge} is not a registered officer at this point of the log."),
-    "receiver": N_("receiver {badge} is not a registered officer at this point of the log."),
-    "sender": N_("sender {badge} is not a registered officer at this point of the log."),
-    "depositor": N_("depositor {badge} is not a registered officer at this point of the log."),
-}
-
-
-def _officer(audit: Audit, out: list, seq: int, case, badge, what: str, item: str | None = None) -> tuple | None:
-    if badge is None:
-        return None
-    known = audit.replay.rows["officers"].get((badge,))
-    if known is None:
-        out.append(Finding("reference", seq, item, _(_NOT_AN_OFFICER[what]).format(badge=badge), case))
-    return known
-
-
-_ROLE = table_columns("officers").index("role")
-
-
-def _place(audit: Audit, out: list, seq: int, case, code, item: str | None = None) -> None:
-    if code is not None and (code,) not in audit.replay.rows["locations"]:
-        out.append(Finding("reference", seq, item, _("location {code} is not registered at this point of the "
-                                                     "log.").format(code=code), case))
-
-
-def _apply(audit: Audit, out: list, seq: int, occurred_at: str, digest: str, doc: dict, data: dict,
-           described: bytes | None = None) -> None:
-    """Check one event whose body parsed against the state so far (findings go to `out`),
-    then replay it. `occurred_at` is the column (checked equal to the body by check_chain)."""
-    replay = audit.replay
-    case = doc.get("case")
-    actor = doc.get("actor")
-    typ = doc.get("type")
-    if actor is not None and (actor,) not in replay.rows["officers"] and typ != "identity.initialized":
-        _officer(audit, out, seq, case, actor, "actor")
-    items = doc.get("items") or []
-    start = _signatures_from(audit)
-    if typ in ("identity.initialized", "identity.signatures_required"):
-        # Where signing starts is fixed by the event itself: its own seq for a new ledger, the
-        # next one for an upgraded log; a rewritten value would exempt later events.
-        said = data["signatures_from"] if typ == "identity.initialized" else data["from"]
-        expected = start if start is not None else (seq if typ == "identity.initialized" else seq + 1)
-        if said != expected or (typ == "identity.signatures_required" and start is not None):
-            out.append(Finding("chain", seq, None, _("{type} says events are signed from seq {said}, but the log "
-                                                     "fixes seq {expected} (signing can start once, and never "
-                                                     "later).").format(type=typ, said=repr(said), expected=expected),
-                               case))
-    if start is not None and seq >= start:
-        _check_authority(audit, out, seq, typ, actor, case, items, data)
-    if typ == "item.registered":
-        item = data["item"]
-        if items != [item]:
-            out.append(Finding("custody", seq, item, _("registration lists items {items}, not [{item}].").format(
-                items=items, item=item), case))
-        known = replay.items.get(item)
-        if known is not None:
-            out.append(Finding("custody", seq, item, _("is registered a second time (first at seq "
-                                                       "{seq}).").format(seq=known[I_REG_SEQ]), case))
-            return
-        seizure = data["seizure"]
-        if audit.seizures.get(seizure, case) != case:
-            out.append(Finding("reference", seq, item, _("seizure {seizure} belongs to another case than "
-                                                         "{case}.").format(seizure=seizure, case=case), case))
-        elif seizure not in audit.seizures:
-            out.append(Finding("reference", seq, item, _("seizure {seizure} is not recorded before the "
-                                                         "item.").format(seizure=seizure), case))
-        holder = _officer(audit, out, seq, case, data["holder"], "first holder", item)
-        if holder is not None and holder[_ROLE] not in MAY_HOLD:
-            out.append(Finding("custody", seq, item, _("first holder {badge} is {role}, a role that may not hold "
-                                                       "evidence.").format(badge=data["holder"], role=holder[_ROLE]),
-                               case))
-        _place(audit, out, seq, case, data.get("location"), item)
-    elif typ in ("officer.added", "identity.initialized"):
-        if (data["badge"],) in replay.rows["officers"]:
-            out.append(Finding("reference", seq, None, _("officer {badge} is added a second time.").format(
-                badge=data["badge"]), case))
-        if data.get("key") and (data["key"]["key_id"],) in replay.rows["officer_keys"]:
-            out.append(Finding("reference", seq, None, _("key {key} is enrolled a second time.").format(
-                key=data["key"]["key_id"]), case))
-    elif typ in ("officer.updated", "officer.key_added", "officer.key_revoked", "officer.login_mapped"):
-        _officer(audit, out, seq, case, data["badge"], "officer")
-        if typ == "officer.key_revoked" and (data["key_id"],) not in replay.rows["officer_keys"]:
-            out.append(Finding("reference", seq, None, _("revokes key {key}, never enrolled.").format(
-                key=data["key_id"]), case))
-    elif typ == "location.added":
-        if (data["code"],) in replay.rows["locations"]:
-            out.append(Finding("reference", seq, None, _("location {code} is added a second time.").format(
-                code=data["code"]), case))
-    elif typ == "case.opened":
-        _officer(audit, out, seq, case, data.get("prosecutor"), "prosecutor")
-        audit.cases.add(data["case_no"])
-    elif typ == "seizure.recorded":
-        if data["case_no"] not in audit.cases:
-            out.append(Finding("reference", seq, None, _("seizure {seizure} names case {case}, not opened "
-                                                         "before.").format(seizure=data["seizure"],
-                                                                           case=data["case_no"]), case))
-        audit.seizures[data["seizure"]] = data["case_no"]
-    else:
-        _check_custody_event(audit, out, seq, occurred_at, typ, case, items, data)
-    replay.apply(seq, digest, typ, occurred_at, actor, case, items, data, described)
-
-
-def _check_custody_event(audit: Audit, out: list, seq: int, occurred_at: str, typ, case, items: list,
-                         data: dict) -> None:
-    states: list[tuple[str, list]] = []
-    for item in items:
-        st = audit.replay.items.get(item)
-        if st is None:
-            out.append(Finding("custody", seq, item, _("{type} names an item that was never registered.").format(
-                type=typ), case))
-            continue
-        if occurred_at < st[I_LAST_AT]:
-            out.append(Finding("custody", seq, item, _("happened at {at}, before the item's previous event "
-                                                       "(seq {last_seq} at {last_at}): its times go backwards.").format(
-                at=occurred_at, last_seq=st[I_LAST_SEQ], last_at=st[I_LAST_AT]), case))
-        if st[I_STATUS] == "disposed" and typ.startswith("custody."):
-            out.append(Finding("custody", seq, item, _("{type} after the item was disposed of ({disposition}).").format(
-                type=typ, disposition=st[I_DISPOSITION]), case))
-        elif st[I_STATUS] in _AWAY and typ.startswith("custody.") and typ not in _AWAY[st[I_STATUS]]:
-            out.append(Finding("custody", seq, item, _("{type} while the item was {status} (since seq "
-                                                       "{seq}).").format(type=typ, status=st[I_STATUS],
-                                                                         seq=st[I_LAST_SEQ]), case))
-        states.append((item, st))
-    if typ in ("custody.accepted", "custody.declined"):
-        for item, _st in states:
-            offer = audit.replay.open_offers.get(item)
-            if offer != data["offer"]:
-                out.append(Finding("custody", seq, item, (_("{type} answers offer seq {offer}, but the open offer "
-                                                            "of the item is {open}.") if offer else
-                                                          _("{type} answers offer seq {offer}, but the open offer "
-                                                            "of the item is none.")).format(
-                    type=typ, offer=data["offer"], open=offer), case))
-        return
-    if typ in ("custody.transferred", "custody.offered"):
-        receiver = _officer(audit, out, seq, case, data["to"], "receiver")
-        _officer(audit, out, seq, case, data["from"], "sender")
-        if receiver is not None and receiver[_ROLE] not in MAY_HOLD:
-            out.append(Finding("custody", seq, None, _("receiver {badge} is {role}, a role that may not hold "
-                                                       "evidence.").format(badge=data["to"], role=receiver[_ROLE]),
-                               case))
-        _place(audit, out, seq, case, data.get("location"))
-        for item, st in states:
-            if st[I_HOLDER] != data["from"]:
-                out.append(Finding("custody", seq, item, (_("transferred from {sender}, but {holder} held it then "
-                                                            "(since seq {seq}).") if st[I_HOLDER] else
-                                                          _("transferred from {sender}, but nobody held it then "
-                                                            "(since seq {seq}).")).format(
-                    sender=data["from"], holder=st[I_HOLDER], seq=st[I_LAST_SEQ]), case))
-    elif typ == "custody.resealed":
-        for item, st in states:
-            if data["item"] != item:
-                out.append(Finding("custody", seq, item, _("reseal lists {item} but its data names {named}.").format(
-                    item=item, named=data["item"]), case))
-            if data["old_seal"] != st[I_SEAL]:
-                out.append(Finding("custody", seq, item, _("resealed from seal {old}, but its seal was "
-                                                           "{seal}.").format(old=data["old_seal"], seal=st[I_SEAL]),
-                                   case))
-    elif typ == "custody.disposed":
-        for item, st in states:
-            if data["holder"] != st[I_HOLDER]:
-                out.append(Finding("custody", seq, item, _("disposition says {said} held it, but {holder} "
-                                                           "did.").format(said=data["holder"], holder=st[I_HOLDER]),
-                                   case))
-    elif typ == "custody.deposited":
-        _officer(audit, out, seq, case, data["from"], "depositor")
-        for item, st in states:
-            if st[I_KIND] != "cash":
-                out.append(Finding("custody", seq, item, _("deposited in a bank, but it is a {kind}, not "
-                                                           "cash.").format(kind=st[I_KIND]), case))
-            if st[I_HOLDER] != data["from"]:
-                out.append(Finding("custody", seq, item, (_("deposited from {sender}, but {holder} held it then "
-                                                            "(since seq {seq}).") if st[I_HOLDER] else
-                                                          _("deposited from {sender}, but nobody held it then "
-                                                            "(since seq {seq}).")).format(
-                    sender=data["from"], holder=st[I_HOLDER], seq=st[I_LAST_SEQ]), case))
-    elif typ in ("audit.started", "audit.checked", "audit.closed"):
-        _check_audit_event(audit, out, seq, typ, case, data)
-    elif typ == "review.set":
-        _check_review_event(audit, out, seq, case, states, data)
-    elif typ == "case.ordered":
-        if data["case_no"] != case or case not in audit.cases:
-            out.append(Finding("reference", seq, None, _("court order on case {named}, not opened before (the "
-                                                         "event's case is {case}).").format(named=data["case_no"],
-                                                                                            case=case), case))
-    elif typ in ("custody.assigned", "custody.returned"):
-        for item, st in states:
-            if data["item"] != item:
-                out.append(Finding("custody", seq, item, _("{type} lists {item} but its data names {named}.").format(
-                    type=typ, item=item, named=data["item"]), case))
-            if data["holder"] != st[I_HOLDER]:
-                out.append(Finding("custody", seq, item, _("{type} says {said} answered for it, but {holder} held "
-                                                           "it.").format(type=typ, said=data["holder"],
-                                                                         holder=st[I_HOLDER]), case))
-            if typ == "custody.assigned" and not data["order"]:
-                out.append(Finding("custody", seq, item, _("assigned in temporary use without a court order."),
-                                   case))
-            if typ == "custody.returned" and st[I_STATUS] != "assigned":
-                out.append(Finding("custody", seq, item, _("returned from temporary use, but it was {status}, not "
-                                                           "assigned.").format(status=st[I_STATUS]), case))
-            if typ == "custody.returned" and audit.replay.open_assignments.get(item) != data["assignment"]:
-                out.append(Finding("custody", seq, item, _("return names assignment seq {named}, but the open "
-                                                           "assignment is {open}.").format(
-                    named=data["assignment"], open=audit.replay.open_assignments.get(item)), case))
-
-
-# Which act of registry.PERMISSIONS each event type is; officer and key management is an admin's.
-_TYPE_ACT = {
-    "case.opened": "case.open", "seizure.recorded": "seizure.record", "item.registered": "item.register",
-    "custody.transferred": "custody.transfer", "custody.offered": "custody.transfer",
-    "custody.resealed": "custody.reseal", "custody.disposed": "custody.dispose", "rate.set": "rate.set",
-    "rate.imported": "rate.set", "audit.started": "audit", "audit.checked": "audit", "audit.closed": "audit",
-    "officer.added": "officer.manage", "officer.updated": "officer.manage", "officer.key_added": "officer.manage",
-    "officer.key_revoked": "officer.manage", "officer.login_mapped": "officer.manage",
-    "location.added": "location.manage", "review.set": "item.review", "case.ordered": "case.order",
-}
-
-
-_ITEM_STATE_TYPES = ("custody.accepted", "custody.disposed")  # the acts _check_authority checks item by item
-
-
-def _check_authority(audit: Audit, out: list, seq: int, typ, actor, case, items: list, data: dict) -> None:
-    """In the signed part of the log: the actor's role permits the act, a handover is signed
-    by the holder (and completed only by the receiver's signature), a disposal by the holder
-    with a second officer as witness, and the ledger is started once, by its first admin."""
-    replay = audit.replay
-    if typ == "identity.initialized":
-        admins = [row for row in replay.rows["officers"].values() if row[_ROLE] == "admin"]
-        if admins or actor != data.get("badge"):
-            out.append(Finding("custody", seq, None, _("starts the ledger with an admin, but it already had one.")
-                               if admins else _("starts the ledger with an admin, but its actor {actor} is not that "
-                                                "admin.").format(actor=actor), case))
-        return
-    officer = replay.rows["officers"].get((actor,)) if actor is not None else None
-    act = _TYPE_ACT.get(typ)
-    if act is not None and officer is not None and officer[_ROLE] not in PERMISSIONS[act]:
-        out.append(Finding("custody", seq, None, _("{type} by {actor}, registered as {role}, a role that may not "
-                                                   "{act}.").format(type=typ, actor=actor, role=officer[_ROLE],
-                                                                    act=_(ACT_WORDS[act])), case))
-    states = [(i, replay.items[i]) for i in items if i in replay.items] if typ in _ITEM_STATE_TYPES else ()
-    if typ in ("custody.transferred", "custody.offered"):
-        if actor != data.get("from"):
-            out.append(Finding("custody", seq, None, _("handover from {sender} recorded by {actor}: the holder "
-                                                       "offers and signs a handover.").format(sender=data.get("from"),
-                                                                                              actor=actor), case))
-        if typ == "custody.transferred" and data.get("to") not in (data.get("cosigners") or ()):
-            out.append(Finding("custody", seq, None, _("hands items to {receiver} without their signature: a "
-                                                       "handover is completed only by the receiver's signature "
-                                                       "(custody accept).").format(receiver=data.get("to")), case))
-    elif typ == "custody.accepted":
-        if actor != data.get("to"):
-            out.append(Finding("custody", seq, None, _("acceptance by {actor} of items offered to "
-                                                       "{receiver}.").format(actor=actor, receiver=data.get("to")),
-                               case))
-        for item, _st in states:
-            if replay.open_offers.get(item) is not None and replay.offered_to.get(item) != data.get("to"):
-                out.append(Finding("custody", seq, item, _("accepted by {receiver}, but it was offered to someone "
-                                                           "else.").format(receiver=data.get("to")), case))
-    elif typ == "custody.declined":
-        if actor not in (data.get("to"), data.get("from")):
-            out.append(Finding("custody", seq, None, _("offer declined by {actor}, who is neither its sender nor "
-                                                       "its receiver.").format(actor=actor), case))
-    elif typ == "custody.disposed":
-        witness = data.get("witness")
-        if not witness or witness not in (data.get("cosigners") or ()) or witness == actor:
-            out.append(Finding("custody", seq, None, _("disposal without a second officer's signature as "
-                                                       "witness."), case))
-        for item, st in states:
-            if st[I_HOLDER] is not None and st[I_HOLDER] not in required_signers(actor, data):
-                out.append(Finding("custody", seq, item, _("disposed of by {actor} without the signature of "
-                                                           "{holder}, who held it.").format(actor=actor,
-                                                                                            holder=st[I_HOLDER]),
-                                   case))
-
-
-_REVIEW_ON = table_columns("item_reviews").index("review_on")
-
-
-def _check_review_event(audit: Audit, out: list, seq: int, case, states: list, data: dict) -> None:
-    """A review date is set on items of the event's case not yet disposed of; one is cleared
-    only where a review was pending."""
-    reviews = audit.replay.rows["item_reviews"]
-    for item, st in states:
-        if st[I_CASE] != case:
-            out.append(Finding("custody", seq, item, _("review date set in an event of case {case}, but the item "
-                                                       "belongs to case {other}.").format(case=case, other=st[I_CASE]),
-                               case))
-        if st[I_STATUS] == "disposed":
-            out.append(Finding("custody", seq, item, _("review date set after the item was disposed of "
-                                                       "({disposition}).").format(disposition=st[I_DISPOSITION]),
-                               case))
-        pending = reviews.get((st[I_NO],))
-        if data["review_on"] is None and (pending is None or pending[_REVIEW_ON] is None):
-            out.append(Finding("custody", seq, item, _("review cleared, but none was pending."), case))
-
-
-def _check_audit_event(audit: Audit, out: list, seq: int, typ: str, case, data: dict) -> None:
-    """An audit starts once at a registered location; its checks and its close name an open
-    audit; each item is checked once, flagged unexpected exactly when it is not in the sample."""
-    audits = audit.replay.audits
-    known = audits.get(data["audit"])
-    if known is None and data["audit"] in audits:
-        return  # started where the replay has no tree (one case's events): nothing to check it against
-    if typ == "audit.started":
-        _place(audit, out, seq, case, data["location"])
-        if known is not None:
-            out.append(Finding("custody", seq, None, _("audit {audit} is started a second time.").format(
-                audit=data["audit"]), case))
-        return
-    if known is None:
-        out.append(Finding("custody", seq, None, _("{type} names audit {audit}, never started.").format(
-            type=typ, audit=data["audit"]), case))
-        return
-    if known["row"]["closed_seq"] is not None:
-        out.append(Finding("custody", seq, None, _("{type} after audit {audit} was closed (seq {seq}).").format(
-            type=typ, audit=data["audit"], seq=known["row"]["closed_seq"]), case))
-        return
-    if typ == "audit.checked":
-        item = data["item"]
-        if item in known["checks"]:
-            out.append(Finding("custody", seq, item, _("checked a second time in audit {audit}.").format(
-                audit=data["audit"]), case))
-        if bool(data.get("unexpected")) == (item in json.loads(known["row"]["sample"])):
-            out.append(Finding("custody", seq, item, (_("audit {audit} check says unexpected={said}, but the item "
-                                                        "is in its sample.") if data.get("unexpected") else
-                                                      _("audit {audit} check says unexpected={said}, but the item "
-                                                        "is not in its sample.")).format(
-                audit=data["audit"], said=bool(data.get("unexpected"))), case))
-
-
-# Statuses in which an item is away from the evidence room, and the acts it still admits: a
-# deposit ends custody of the cash (only a final disposition may follow); lent items come back.
-_AWAY = {"deposited": ("custody.disposed",), "assigned": ("custody.returned", "custody.disposed"),
-         IN_TRANSIT: ("custody.accepted", "custody.declined")}
-
-
-def _signatures_from(audit: Audit) -> int | None:
-    row = audit.replay.rows["settings"].get(("signatures_from",))
-    return int(row[1]) if row is not None else None
-
-
+def rule_finding(p: Problem) -> Finding:
+    """A problem the rulebook found, as verify reports it."""
+    return Finding(p.check, p.seq, p.item, p.message, p.case, rule=p.rule)
 
 
 # -- final checks: (session, audit) -> findings ---------------------------------------
@@ -707,7 +345,7 @@ _CASE_COLUMN = {t: table_columns(t).index("case_no") for t in _CASE_TABLES}
 def check_tables(session: Session, audit: Audit) -> list[Finding]:
     """Every table but the log and event_items equals its replay (items apart, below)."""
     out: list[Finding] = []
-    audit.replay.finish(audit.last_seq, audit.last_hash)
+    audit.replay.finish(audit.last_seq, audit.last_hash, audit.replay.edge.root(), audit.replay.edge.to_text())
     for table, replayed in audit.replay.rows.items():
         index = _CASE_COLUMN.get(table)
         stored = _read_table(session, table)
@@ -750,7 +388,7 @@ def _item_findings(session: Session, row: tuple, st: list) -> list[Finding]:
             if have != want:
                 out.append(_item_differs(item, case, col, have, want, st[I_LAST_SEQ]))
     if row_description_digest(_description_of(row)) != st[I_DIGEST]:
-        reg = session.execute(select(Event.occurred_at, Event.body).where(Event.seq == st[I_REG_SEQ])).one()
+        reg = session.execute(select(EventRow.occurred_at, EventRow.body).where(EventRow.seq == st[I_REG_SEQ])).one()
         want = item_row(st[I_REG_SEQ], reg.occurred_at, case, json.loads(reg.body)["data"])
         for col, at in zip(ITEM_DESCRIPTIVE, _DESC_AT, strict=True):
             if row[at] != want[col]:
@@ -1117,11 +755,11 @@ def check_case(session: Session, case_no: str | None, *, batch: int = BATCH) -> 
     audit = Audit()
     out: list[Finding] = []
     links: set[tuple[int, int]] = set()
-    where = Event.case_no.is_(None) if case_no is None else or_(Event.case_no == case_no, Event.case_no.is_(None))
+    where = EventRow.case_no.is_(None) if case_no is None else or_(EventRow.case_no == case_no, EventRow.case_no.is_(None))
     last = None
     while True:
-        stmt = select(*EVENT_COLUMNS).where(where).order_by(Event.seq).limit(batch)
-        rows = session.execute(stmt if last is None else stmt.where(Event.seq > last)).all()
+        stmt = select(*EVENT_COLUMNS).where(where).order_by(EventRow.seq).limit(batch)
+        rows = session.execute(stmt if last is None else stmt.where(EventRow.seq > last)).all()
         if not rows:
             break
         docs = []

@@ -16,16 +16,15 @@ from pathlib import Path
 
 from ledger.errors import InputError, RuleError
 from ledger.i18n import _
+from ledger.rules.custody import required_signers
+from ledger.rules.identity import ENROLS_KEY
 
 # Domain separation: an event signature can never be mistaken for a note or checkpoint signature.
 SIGNATURE_CONTEXT = b"evidence-ledger event signature v1\n"
 KEY_ID_BYTES = 8
-SIGNATURES_FROM = "signatures_from"  # settings row: the first seq every event must be signed from
 DEMO_KEYS_DIR = "evidence-demo-keys"
 KEY_ENV = "EVIDENCE_KEY"
 PASSPHRASE_ENV = "EVIDENCE_KEY_PASSPHRASE"
-# Events the program itself records, with no officer acting (before signatures are required).
-UNSIGNED_TYPES = frozenset({"log.upgraded", "identity.signatures_required"})
 
 
 def key_id(public_key: bytes) -> str:
@@ -35,16 +34,6 @@ def key_id(public_key: bytes) -> str:
 
 def signed_message(leaf: bytes) -> bytes:
     return SIGNATURE_CONTEXT + leaf
-
-
-def required_signers(actor: str | None, data: dict) -> list[str]:
-    """Whose signatures an event needs: its actor, then the co-signers its body names (the
-    receiver of a handover signed at one terminal, the witness of a disposal)."""
-    out = [actor] if actor else []
-    for badge in data.get("cosigners") or ():
-        if badge not in out:
-            out.append(badge)
-    return out
 
 
 def parse_public_key(text: str, field: str = "PUBKEY") -> bytes:
@@ -269,7 +258,7 @@ def _learn(signing: dict, seq: int, doc: dict) -> None:
     typ, data = doc.get("type"), doc.get("data")
     if type(data) is not dict:
         return
-    key = data.get("key") if typ in ("identity.initialized", "officer.added", "officer.key_added") else None
+    key = data.get("key") if typ in ENROLS_KEY else None
     if type(key) is dict and type(key.get("key_id")) is str and type(key.get("public_key")) is str:
         try:
             public = bytes.fromhex(key["public_key"])
@@ -293,7 +282,7 @@ def check_event_signatures(state, seq: int, leaf: bytes, doc: dict | None, extra
     and valid at that seq, over this leaf; and no other signature (FORMAT.md 1.6)."""
     from ledger.findings import Finding
     from ledger.log.leaves import Later
-    from ledger.replay import SIGNATURE_TABLE
+    from ledger.rules.state import SIGNATURE_TABLE
 
     if doc is None:
         return []
@@ -331,7 +320,7 @@ def signature_findings(seq: int, leaf: bytes, signers: list[str], stored: dict[s
     """The findings of `signature_problems` for one event, given the keys its signatures name as
     the log had them at that seq."""
     from ledger.findings import Finding
-    from ledger.replay import SIGNATURE_TABLE
+    from ledger.rules.state import SIGNATURE_TABLE
 
     return [Finding("signature", seq, None, problem, case=case, table=SIGNATURE_TABLE, key=str(seq), column=column)
             for column, problem in signature_problems(seq, leaf, signers, stored, keys.get)]

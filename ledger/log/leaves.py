@@ -21,7 +21,7 @@ from ledger.events import FORMAT_VERSION, GENESIS_HASH, MAX_SAFE_INTEGER, SALT_B
 from ledger.findings import Finding
 from ledger.i18n import _
 from ledger.log.merkle import LEAF_PREFIX, RightEdge
-from ledger.replay import LOG_TABLE, canonical_text, description_digest
+from ledger.rules.state import LOG_TABLE, canonical_text, description_digest
 
 BODY_COLUMNS = (("seq", "seq"), ("type", "type"), ("recorded_at", "recorded_at"),
                 ("occurred_at", "occurred_at"), ("actor", "actor"), ("case", "case_no"))

@@ -21,7 +21,7 @@ from ledger.items import get_item
 from ledger.log.checkpoints import current_checkpoint
 from ledger.models import AuditCheck, AuditFinding, InventoryAudit, Item
 from ledger.registry import get_location, require_actor
-from ledger.replay import AUDITED_STATUS, audit_check_row, audit_finding_rows, audit_row
+from ledger.rules.state import AUDITED_STATUS, audit_check_row, audit_finding_rows, audit_row
 from ledger.validate import check_code, clean_text, utc_iso
 
 AUDIT_PREFIX = "AU-"
@@ -254,11 +254,12 @@ def redraw_from_bundle(folder, audit_ref: str) -> dict:
     but from the copy alone. Returns {"audit", "seed", "sample", "events"}."""
     from pathlib import Path
 
-    from ledger.log.merkle import leaf_commitment
-    from ledger.replay import Replay
+    from ledger.log.merkle import RightEdge, leaf_commitment
+    from ledger.rules import Event, State, step
 
     path = Path(folder) / "events.jsonl"
-    replay = Replay()
+    replay = State()
+    replay.edge = RightEdge()
     events = 0
     try:
         with path.open(encoding="utf-8") as lines:
@@ -267,8 +268,7 @@ def redraw_from_bundle(folder, audit_ref: str) -> dict:
                 body = entry["body"]
                 replay.edge.append(leaf_commitment(bytes.fromhex(entry["salt"]), body.encode("utf-8")))
                 doc = json.loads(body)
-                replay.apply(doc["seq"], entry["hash"], doc["type"], doc["occurred_at"], doc["actor"], doc["case"],
-                             doc["items"], doc["data"])
+                step(replay, Event.from_body(doc, entry["hash"]), check=False)
                 events += 1
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(_("{path} is not the events file of a full log bundle ({error}).").format(

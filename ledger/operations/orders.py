@@ -13,7 +13,7 @@ from ledger.events import append_event, now_utc
 from ledger.i18n import _
 from ledger.models import CaseOrder
 from ledger.registry import get_case, require_actor
-from ledger.replay import case_order_row
+from ledger.rules.state import case_order_row
 from ledger.validate import clean_text, parse_time, utc_iso
 
 NOTE_MAX = 500

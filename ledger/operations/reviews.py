@@ -17,7 +17,7 @@ from ledger.i18n import _
 from ledger.items import item_label
 from ledger.models import Item, ItemReview
 from ledger.registry import require_actor
-from ledger.replay import review_row
+from ledger.rules.state import review_row
 from ledger.validate import clean_text, local_iso, parse_time, utc_iso
 
 REASON_MAX = 500

@@ -121,7 +121,7 @@ SIZES = [
 
 @pytest.mark.parametrize(("population", "confidence", "tolerance", "size"), SIZES)
 def test_sample_sizes_against_the_table(population, confidence, tolerance, size):
-    from ledger.operations.sampling import sample_size
+    from ledger.rules.sampling import sample_size
 
     assert sample_size(population, confidence, tolerance) == size
     if population < 2:
@@ -134,7 +134,7 @@ def test_sample_sizes_against_the_table(population, confidence, tolerance, size)
 
 
 def test_large_populations_approach_the_binomial_table():
-    from ledger.operations.sampling import sample_size
+    from ledger.rules.sampling import sample_size
 
     for confidence, tolerance in ((95, 5), (95, 2), (90, 10)):
         binomial = -(-log(1 - confidence / 100) // log(1 - tolerance / 100))
