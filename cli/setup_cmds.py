@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ledger.i18n import _
+from ledger.i18n import _, ngettext, number
 
 from .app import by_option, pass_state
 from .output import FLEX, Col, emit, labelled, table
@@ -98,6 +98,44 @@ def init_command(state, admin, name, unit, out):
                              badge=badge, name=name, key_id=result["key_id"], path=key.path),
                          _("every event from seq {seq} on is signed by the officer who acted").format(
                              seq=result["signatures_from"])])
+
+
+@db_group.command("rebuild")
+@click.option("--check", is_flag=True, help="Compare the tables with the log and report; write nothing.")
+@pass_state
+def db_rebuild(state, check):
+    """Rebuild every current-state table from the log, through the rulebook.
+
+    The whole log is verified first; a log that breaks a rule or its chain is refused (exit 3,
+    naming the first bad seq) and nothing is written. With --check the tables are compared
+    with the log and every difference is listed (exit 3 when any).
+
+    Example:
+
+    \b
+        evidence db rebuild --check
+        evidence db rebuild
+    """
+    from ledger.errors import VerificationFailed
+    from ledger.rebuild import rebuild_tables
+
+    state.ledger().require_existing()
+    if check:
+        with state.ledger().read() as session:
+            done = rebuild_tables(session, check=True)
+    else:
+        done = state.ledger().write(rebuild_tables)
+    rows = sum(done.rows.values())
+    if done.findings:
+        emit(state, done.as_dict(), [f.render() for f in done.findings])
+        raise VerificationFailed(
+            ngettext("db rebuild --check: {n} difference between the tables and the log.",
+                     "db rebuild --check: {n} differences between the tables and the log.",
+                     len(done.findings)).format(n=number(len(done.findings))),
+            hint=_("Run 'evidence db rebuild' to write the tables again from the log."))
+    text = (_("db rebuild --check: the tables are the log ({rows} rows from {events} events, head {head}).")
+            if check else _("db rebuild: {rows} rows written from {events} events (head {head})."))
+    emit(state, done.as_dict(), [text.format(rows=number(rows), events=number(done.events), head=done.head)])
 
 
 @db_group.command("status")

@@ -23,8 +23,13 @@ from .output import emit, progress
 @click.option("--new-only", "new_only", is_flag=True,
               help="With --since: check in full only the events after the checkpoint; the ones before are "
                    "re-hashed against its root, and the tables are not replayed (the whole verify does that).")
+@click.option("--save-state", "save_state", metavar="FILE",
+              help="Save the rulebook's state at the head, bound to its checkpoint, for the next --new-only check.")
+@click.option("--state", "state_file", metavar="FILE",
+              help="With --new-only: the state saved (--save-state) when the --since checkpoint was verified; "
+                   "without it the log is replayed up to the checkpoint.")
 @pass_state
-def verify_command(state, case_no, expect_head, since_file, trusted, new_only):
+def verify_command(state, case_no, expect_head, since_file, trusted, new_only, save_state, state_file):
     """Check the whole log: hashes, links, projections and custody continuity.
 
     Every finding is listed with its event sequence number and item; exit 0 when clean,
@@ -35,6 +40,8 @@ def verify_command(state, case_no, expect_head, since_file, trusted, new_only):
 
     \b
         evidence verify --expect-head 1234:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+        evidence verify --save-state state.json && evidence checkpoint --out kept.txt
+        evidence verify --since kept.txt --new-only --state state.json
     """
     from ledger import verify
     from ledger.errors import InputError, VerificationFailed
@@ -46,6 +53,12 @@ def verify_command(state, case_no, expect_head, since_file, trusted, new_only):
     if new_only and (not since_file or case_no or expect_head):
         raise InputError(_("--new-only checks the events after a --since checkpoint, and only with it."),
                          hint=_("Add --since CHECKPOINT_FILE (without --case or --expect-head), or drop --new-only."))
+    if state_file and not new_only:
+        raise InputError(_("--state is the saved state a --new-only check starts from, and only for it."),
+                         hint=_("Add --since CHECKPOINT_FILE --new-only, or drop --state."))
+    if save_state and (new_only or case_no):
+        raise InputError(_("--save-state saves the state of the whole log, which only the whole verify replays."),
+                         hint=_("Drop --new-only and --case, or drop --save-state."))
     if since_file:
         from ledger.log import note
 
@@ -59,7 +72,8 @@ def verify_command(state, case_no, expect_head, since_file, trusted, new_only):
 
     with progress(_("verifying"), events, show=not state.json) as tick, state.ledger().read() as session:
         if new_only:
-            report = verify.verify_new(session, since=since, since_findings=since_findings, progress=tick)
+            report = verify.verify_new(session, since=since, since_findings=since_findings, progress=tick,
+                                       state_file=state_file)
         else:
             report = verify.verify_log(session, case_no=case_no, expect_head=expect_head, since=since,
                                        since_findings=since_findings, progress=tick)
@@ -67,6 +81,8 @@ def verify_command(state, case_no, expect_head, since_file, trusted, new_only):
              if report.case else "")
     if new_only:
         scope = " " + _("after the checkpoint's {n}, whose root the log still has").format(n=number(since.size))
+    if report.ok and save_state:
+        verify.save_state(report, report.state, save_state)
     if report.ok:
         emit(state, report.as_dict(), [
             ngettext("verify: clean. {n} event checked{scope}.", "verify: clean. {n} events checked{scope}.",

@@ -139,8 +139,8 @@ class NewEvent:
 def signatures_from(session: Session) -> int | None:
     """The first seq every event must be signed from (None: the log has no admin yet, or it
     predates signatures and `db upgrade` has not fixed that seq), once per transaction."""
-    from ledger.rules.state import SIGNATURES_FROM
     from ledger.models import Setting
+    from ledger.rules.state import SIGNATURES_FROM
 
     if "signatures_from" not in session.info:
         row = session.get(Setting, SIGNATURES_FROM)
@@ -231,8 +231,8 @@ def append_events(
     head = lock_head(session)
     if session.new or session.dirty or session.deleted:
         session.flush()  # keep the order of writes the ORM would have kept
-    from ledger.rules.identity import UNSIGNED_TYPES
     from ledger.log.merkle import RightEdge, leaf_commitment
+    from ledger.rules.identity import UNSIGNED_TYPES
 
     seq, prev = head["seq"], head["hash"]
     required_from = signatures_from(session)

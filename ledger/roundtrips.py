@@ -102,8 +102,8 @@ def head_and_last(session: Session, reads: Reads | None = None) -> tuple[HeadRow
     names it) and the rows `reads` names, which stay in the session for the write's checks.
     On PostgreSQL all in one round trip, with the seq from which events are signed
     (`ledger.events.signatures_from` then reads no more)."""
-    from ledger.rules.state import SIGNATURES_FROM
     from ledger.models import ChainHead, Event
+    from ledger.rules.state import SIGNATURES_FROM
 
     badges, nos = _names(reads)
     if not is_postgresql(session):

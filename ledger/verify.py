@@ -475,6 +475,7 @@ class Report:
     root: str | None = None  # the Merkle tree's root over every leaf, hex
     origin: str | None = None
     tree_size: int = 0
+    state: State | None = field(default=None, repr=False, compare=False)  # the rulebook's, at the head
 
     @property
     def ok(self) -> bool:
@@ -588,27 +589,45 @@ def verify_log(session: Session, *, case_no: str | None = None, expect_head: str
     root = audit.replay.edge.root()
     origin = origin_from_leaf(audit.first_leaf) if audit.first_leaf else None
     return Report(audit.events, audit.last_seq, audit.last_hash, case_no, checked, findings, root.hex(), origin,
-                  audit.replay.edge.size)
+                  audit.replay.edge.size, audit.replay)
 
 
 def verify_new(session: Session, *, since, since_findings: list[Finding] | None = None,
-               progress: Callable[[int], None] | None = None, batch: int = BATCH) -> Report:
+               progress: Callable[[int], None] | None = None, batch: int = BATCH, state_file=None) -> Report:
     """`verify --since CHECKPOINT --new-only`: what an auditor who verified the log whole when
     the checkpoint was made checks next time. Every event is re-hashed into the chain and the
     tree, so the checkpoint's root proves the first `since.size` events unchanged and the chain
     head must be where the log ends; the events after the checkpoint get every check of the log
-    (canonical bodies, columns, links, salts, signatures). The tables are not replayed: that is
-    the whole verify's work."""
+    (canonical bodies, columns, links, salts, signatures) and the rulebook, applied from the
+    state at the checkpoint: the one saved when it was verified (`state_file`, see
+    `save_state`), or else the replay of the events up to it. The tables are not compared:
+    that is the whole verify's work."""
     _snapshot(session)
     leaves = LeafState(since_size=since.size, event_checks=EVENT_CHECKS, light_until=since.size,
                        tables={name: read(session) for name, read in EVENT_TABLES.items()})
+    state = load_state(state_file, since) if state_file is not None else State()
+    replaying = state_file is None
     audit = Audit(leaves=leaves)
     audit.replay.edge = leaves.edge
     findings: list[Finding] = list(since_findings or [])
     for got in read_batches(session, batch, audit):
-        result = check_leaves(leaves, got)
+        result = check_leaves(leaves, got, keep_docs=True)
         run_handed(result)
         findings.extend(result.findings)
+        state.audit_roots.update(result.audit_roots)
+        for row, doc in zip(got[0], result.docs, strict=True):
+            seq = row[0]
+            if seq <= since.size:
+                if replaying and seq >= 1:
+                    try:
+                        old = _parse_canonical(row[6])
+                    except (ValueError, RecursionError):
+                        continue  # the checkpoint's root proves the prefix; verify whole explains it
+                    if type(old) is dict:
+                        step(state, Event.from_body(old, row[8]), check=False)
+            elif doc is not None:
+                findings.extend(rule_finding(p) for p in step(state, Event.from_body(doc, row[8]),
+                                                               described=result.described.get(seq)))
         if progress:
             progress(len(got[0]))
     findings.extend(check_stray_links(session, audit))
@@ -627,6 +646,51 @@ def verify_new(session: Session, *, since, since_findings: list[Finding] | None 
     origin = origin_from_leaf(leaves.first_leaf) if leaves.first_leaf else None
     new = max(leaves.events - since.size, 0)
     return Report(new, leaves.last_seq, leaves.last_hash, None, 0, findings, root.hex(), origin, leaves.edge.size)
+
+
+# -- the state at a checkpoint, saved by one audit for the next ---------------------------------
+STATE_FORMAT = "evidence-verify-state/1"
+
+
+def save_state(report: Report, state: State, path) -> None:
+    """Write the rulebook's state at the head `report` verified, bound to its checkpoint (origin,
+    size, root) by a digest, for `verify --since CHECKPOINT --new-only --state FILE`."""
+    from ledger.outputs import check_file, staged_file
+
+    body = state.to_doc()
+    text = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    doc = {"format": STATE_FORMAT, "origin": report.origin, "size": report.tree_size, "root": report.root,
+           "digest": hashlib.sha256(text).hexdigest(), "state": body}
+    target = check_file(str(path), option="--save-state", force=True, example="state.json")
+    with staged_file(target, out=str(path), force=True) as tmp:
+        tmp.write_bytes(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS))
+
+
+def load_state(path, since) -> State:
+    """A state `save_state` wrote, if it is the state at checkpoint `since`; refused otherwise."""
+    try:
+        doc = orjson.loads(open(path, "rb").read())
+        body = doc["state"]
+        ok = (doc["format"] == STATE_FORMAT and hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS))
+              .hexdigest() == doc["digest"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(_("--state {path} is not a state saved by 'evidence verify --save-state' ({error}).").format(
+            path=path, error=exc.__class__.__name__), hint=_("Give the file verify --save-state wrote, or leave "
+                                                              "--state out to replay the log up to the checkpoint.")) from None
+    if not ok:
+        raise InputError(_("--state {path} was changed after verify saved it (its digest does not match).").format(
+            path=path), hint=_("Leave --state out to replay the log up to the checkpoint."))
+    if (doc["origin"], doc["size"], doc["root"]) != (since.origin, since.size, since.root.hex()):
+        raise InputError(_("--state {path} is the state at {size} events of {origin}, not at the --since checkpoint "
+                           "({since_size} events of {since_origin}).").format(
+            path=path, size=doc["size"], origin=doc["origin"], since_size=since.size, since_origin=since.origin),
+            hint=_("Give the state saved with that checkpoint, or leave --state out."))
+    try:
+        return State.from_doc(body)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise InputError(_("--state {path} is not a state saved by 'evidence verify --save-state' ({error}).").format(
+            path=path, error=exc.__class__.__name__), hint=_("Leave --state out to replay the log up to the "
+                                                              "checkpoint.")) from None
 
 
 def _stream(session: Session, audit: Audit, batch: int, progress: Callable[[int], None] | None,

@@ -340,3 +340,31 @@ class State:
         """The chain head's row, once every event has been applied: the last event's seq and
         hash (parsed or not), and the tree over every leaf."""
         self.put("chain_head", {"id": 1, "seq": seq, "hash": digest, "root": root.hex(), "edge": edge_text})
+
+    # -- a saved state (`verify --save-state`, `verify --new-only --state`) ---------------------
+    def to_doc(self) -> dict:
+        """The state as plain JSON values (the tree is not part of it)."""
+        return {
+            "head": list(self.head),
+            "rows": {t: [list(r) for r in rows.values()] for t, rows in self.rows.items()},
+            "items": {i: [*st[:-1], st[-1].hex()] for i, st in self.items.items()},
+            "open_assignments": self.open_assignments,
+            "open_offers": {i: list(o) for i, o in self.open_offers.items()},
+            "seizures": self.seizures,
+            "audits": {a: v for a, v in self.audits.items()},
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict) -> State:
+        state = cls()
+        state.head = (doc["head"][0], doc["head"][1])
+        for table, rows in doc["rows"].items():
+            cols, key = state._cols[table], state._keys[table]
+            at = [cols.index(k) for k in key]
+            state.rows[table] = {tuple(r[i] for i in at): tuple(r) for r in rows}
+        state.items = {i: [*st[:-1], bytes.fromhex(st[-1])] for i, st in doc["items"].items()}
+        state.open_assignments = dict(doc["open_assignments"])
+        state.open_offers = {i: tuple(o) for i, o in doc["open_offers"].items()}
+        state.seizures = dict(doc["seizures"])
+        state.audits = dict(doc["audits"])
+        return state
