@@ -36,8 +36,22 @@ ALL_NAMES = ("HEAD", *COMMON, MANIFEST)
 
 
 def verifier_source() -> bytes:
-    """The standalone verify.py shipped in every bundle (ledger/bundle_verify.py)."""
-    return resources.files("ledger").joinpath("bundle_verify.py").read_bytes()
+    """The standalone verify.py shipped in every bundle: ledger/bundle_verify.py with the
+    rulebook's source (every module of ledger.rules) written into its RULEBOOK."""
+    import json
+
+    package = resources.files("ledger")
+    sources = {"ledger": "", "ledger.rules": package.joinpath("rules/__init__.py").read_text("utf-8")}
+    for entry in sorted(package.joinpath("rules").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".py") and entry.name != "__init__.py":
+            sources[f"ledger.rules.{entry.name[:-3]}"] = entry.read_text("utf-8")
+    text = package.joinpath("bundle_verify.py").read_text("utf-8")
+    marker = "\nRULEBOOK = {}\n"
+    if marker not in text:  # pragma: no cover - the source ships with its marker
+        raise RuntimeError("bundle_verify.py has no RULEBOOK to fill")
+    embedded = "\nRULEBOOK = {\n" + "".join(f"    {json.dumps(name)}: {json.dumps(source)},\n"
+                                             for name, source in sources.items()) + "}\n"
+    return text.replace(marker, embedded, 1).encode("utf-8")
 
 
 def _check_target(out: str | os.PathLike, force: bool, database) -> Path:

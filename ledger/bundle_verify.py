@@ -4,17 +4,21 @@
 
     python3 verify.py DIR [--trust VERIFIER_KEY]... [--expect-head SEQ:HASH] [--since CHECKPOINT_FILE]
 
-Exit 0: every rule of docs/FORMAT.md sections 1 and 4 holds. Exit 3: the findings are listed,
+Exit 0: every rule of docs/FORMAT.md sections 1, 4 and 5 holds. Exit 3: the findings are listed,
 one per line. Exit 2: the command line is wrong. A bundle is hostile input: this file reads
 only regular files inside DIR, never follows a link or opens a FIFO or device, bounds every
 size and depth, and turns every problem into a finding instead of a crash. Ed25519
 signatures are checked when the `cryptography` package is importable; otherwise it says so.
-This file is copied unchanged into every bundle and imports nothing of the ledger.
+The rules of section 5 are the ledger's own rulebook (the package ledger.rules, standard library
+only), whose source the export writes into RULEBOOK below: auditors run the very code the ledger
+decides with. This file imports nothing else of the ledger.
 """
 
 import base64
 import binascii
 import hashlib
+import importlib.abc
+import importlib.util
 import json
 import os
 import re
@@ -50,6 +54,38 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 TIME = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z")
 SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
 HEAD_LINE = re.compile(r"([1-9][0-9]{0,15}):([0-9a-f]{64})\n")
+
+
+# The rulebook's modules, {module name: source}, written in by `evidence export log` and
+# `evidence prove` (ledger.bundle.verifier_source). Empty in the ledger's own copy, which
+# imports the installed package instead.
+RULEBOOK = {}
+RULEBOOK_PACKAGES = ("ledger", "ledger.rules")
+
+
+class _Rulebook(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves the modules in RULEBOOK to `import`, ahead of anything installed."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name in RULEBOOK:
+            return importlib.util.spec_from_loader(name, self, is_package=name in RULEBOOK_PACKAGES)
+        return None
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        name = module.__spec__.name
+        exec(compile(RULEBOOK[name], f"<verify.py: {name}>", "exec"), module.__dict__)  # noqa: S102
+
+
+def load_rulebook():
+    """The ledger.rules package: from RULEBOOK when this file carries it, else the installed one."""
+    if RULEBOOK and not any(isinstance(f, _Rulebook) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Rulebook())
+    import ledger.rules as rules
+
+    return rules
 
 
 class Bad(Exception):
@@ -521,6 +557,10 @@ def check_events(folder, manifest, checkpoint_root, report, since):
     keys = LINE_KEYS[kind]
     items = set(manifest.get("items") or ())
     signed = Signatures(report)
+    rules = load_rulebook()
+    book = rules.State()
+    if kind == "full":
+        book.edge = state["edge"]  # an audit's sample is drawn from the root right after its start
 
     def on_line(number, raw):
         where = f"events.jsonl line {number}"
@@ -564,6 +604,7 @@ def check_events(folder, manifest, checkpoint_root, report, since):
             state["edge"].append(leaf)
             if since is not None and seq == since[1]:
                 state["since_root"] = state["edge"].root()
+            check_rules(rules, book, body, digest, where, report)
         else:
             if body["case"] is not None:
                 if kind == "case" and body["case"] != manifest["case"]:
@@ -578,6 +619,9 @@ def check_events(folder, manifest, checkpoint_root, report, since):
             if root != checkpoint_root:
                 raise Bad(f"{where}: the inclusion proof leads to root {root.hex()}, not the checkpoint's "
                           f"{checkpoint_root.hex()}: the salt, the body or the proof was changed")
+            if kind == "items":  # the other items an event names have no history in this bundle
+                body = dict(body, items=[i for i in body["items"] if i in items])
+            check_rules(rules, book, body, "", where, report)
         state["seq"] = seq
 
     count, digest = read_lines(folder, report, on_line)
@@ -592,6 +636,15 @@ def check_events(folder, manifest, checkpoint_root, report, since):
                                    f"checkpoint's root {checkpoint_root.hex()}")
         state["head"] = f"{state['seq']}:{state['prev']}"
     return state, digest
+
+
+def check_rules(rules, book, body, digest, where, report):
+    """FORMAT.md section 5: the event against the rulebook's state so far, then applied to it.
+    A case bundle holds its case's events and every ledger-wide one (officers, keys, places,
+    rates), which is all its rules read."""
+    for problem in rules.step(book, rules.Event.from_body(body, digest)):
+        item = f" {problem.item}" if problem.item else ""
+        report.findings.append(f"{where}{item}: breaks rule {problem.rule}: {problem.message}")
 
 
 class Signatures:

@@ -251,6 +251,7 @@ def append_events(
             case_no=ev.case_no, items=[item_id for _, item_id in ev.items], data=ev.data,
         )
         digest = chain_hash(prev, body)
+        _decide(session, seq, occurred, ev, digest)
         salt = token_bytes(SALT_BYTES)
         leaf = leaf_commitment(salt, body)
         edge.append(leaf)
@@ -281,6 +282,24 @@ def append_events(
             insert_rows(conn, EventItem.__table__, links)
     head["seq"], head["hash"], head["edge"] = seq, prev, edge
     return out
+
+
+def _decide(session: Session, seq: int, occurred: str, ev: NewEvent, digest: str) -> None:
+    """The act through the rulebook, on the state the tables hold (and this transaction's
+    events so far changed): refused, before anything is written, where a verifier would find
+    the event breaking a rule. The commands check first and explain in their own words; this
+    is the one decision every one of them goes through."""
+    from ledger.current import current_state
+    from ledger.rules import Event as RulesEvent
+    from ledger.rules import step
+
+    problems = step(current_state(session), RulesEvent(seq, ev.type, occurred, ev.actor, ev.case_no,
+                                                       [item_id for _, item_id in ev.items], ev.data, digest))
+    if problems:
+        shown = [f"{p.item + ': ' if p.item else ''}{p.message} [{p.rule}]" for p in problems]
+        raise RuleError(_("The ledger's rules refuse this {type} event, so nothing was written: {problem}").format(
+            type=ev.type, problem=shown[0]), details=shown[1:],
+            hint=_("See docs/FORMAT.md section 5 for the rule; 'evidence item history ITEM' shows the item's record."))
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict]) -> None:

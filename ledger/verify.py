@@ -812,13 +812,15 @@ _SHARED_TABLES = ("officers", "locations", "rates")
 
 
 def check_case(session: Session, case_no: str | None, *, batch: int = BATCH) -> list[Finding]:
-    """The rows a document about one case uses (the case, its seizures, items and their
-    event links, and the officers, locations and rates), against a replay of the case's
-    events and the ledger-wide ones. `case_no=None` checks only the ledger-wide tables (a
-    conversion). Cheaper than `verify_log`, which also checks the chain and every case."""
+    """The case's events and the ledger-wide ones through the rulebook, with their officers'
+    signatures, and the rows a document about the case uses (the case, its seizures, items and
+    their event links, and the officers, locations and rates) against that replay.
+    `case_no=None` checks only the ledger-wide events and tables (a conversion). Cheaper than
+    `verify_log`, which also checks the chain, the tree and every case."""
     audit = Audit()
     out: list[Finding] = []
     links: set[tuple[int, int]] = set()
+    signed: list[tuple[int, bytes, dict, dict]] = []  # (seq, leaf, body, its signatures), checked at the end
     where = EventRow.case_no.is_(None) if case_no is None else or_(EventRow.case_no == case_no, EventRow.case_no.is_(None))
     last = None
     while True:
@@ -827,13 +829,18 @@ def check_case(session: Session, case_no: str | None, *, batch: int = BATCH) -> 
         if not rows:
             break
         docs = []
+        stored = _signatures_between(session, (last or 0), rows[-1].seq)
         for row in rows:
             doc = _case_event(out, row)
             docs.append(doc)
+            if doc is not None:
+                leaf = merkle.leaf_commitment(bytes.fromhex(row.salt), row.body.encode("utf-8"))
+                signed.append((row.seq, leaf, doc, stored.get(row.seq, {})))
             if doc is not None and case_no is not None:
                 links.update((row.seq, _item_no(i)) for i in doc.get("items") or ())
         out += check_custody(audit, (rows, {}), docs)
         last = rows[-1].seq
+    out += _case_signatures(audit.replay, signed)
     for table in _SHARED_TABLES:
         out += compare_rows(table, _read_table(session, table), audit.replay.rows[table])
     if case_no is not None:
@@ -854,6 +861,26 @@ def check_case(session: Session, case_no: str | None, *, batch: int = BATCH) -> 
             out.append(Finding("links", seq, _label(no), _("event seq {seq} names {item}, but event_items does not "
                                                            "link them.").format(seq=seq, item=_label(no)),
                                case_no, "event_items", f"{seq}/{no}"))
+    return out
+
+
+def _case_signatures(state: State, events: list[tuple[int, bytes, dict, dict]]) -> list[Finding]:
+    """Every event from the seq the log signs from carries its signers' valid signatures, with
+    the keys the replay enrolled (each valid from its enrolment to its revocation)."""
+    from ledger.identity.signing import KeyRecord, signature_problems
+    from ledger.rules.custody import required_signers
+
+    start = state.signatures_from()
+    keys = {k: KeyRecord(k, row[1], bytes.fromhex(row[2]), row[3], row[4])
+            for (k,), row in state.rows["officer_keys"].items()}
+    out = []
+    for seq, leaf, doc, stored in events:
+        if start is None or seq < start:
+            continue
+        data = doc.get("data") if type(doc.get("data")) is dict else {}
+        signers = required_signers(doc.get("actor"), data)
+        for column, problem in signature_problems(seq, leaf, signers, stored, keys.get):
+            out.append(Finding("signature", seq, None, problem, doc.get("case"), SIGNATURE_TABLE, str(seq), column))
     return out
 
 
