@@ -1,4 +1,4 @@
-"""docs/FORMAT.md section 5: its test vectors recomputed from the text with the standard
+"""docs/FORMAT.md section 6: its test vectors recomputed from the text with the standard
 library (leaves, an RFC 6962 tree written here from the RFC, proofs checked by hand) and
 `cryptography` for the signature, and reproduced by the ledger's own code."""
 
@@ -19,7 +19,7 @@ FORMAT = Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md"
 
 def _section():
     text = FORMAT.read_text(encoding="utf-8")
-    section = text[text.index("## 5. Test vectors"):]
+    section = text[text.index("## 6. Test vectors"):]
     blocks = re.findall(r"```\n(.*?)```", section, re.S)
     return blocks[0], blocks[1]
 
