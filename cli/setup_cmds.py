@@ -28,8 +28,8 @@ def db_upgrade(state):
         evidence --db postgresql+psycopg://evidence@dbhost/ledger db upgrade
     """
     from ledger.db import Ledger
+    from ledger.db import upgrade_schema as upgrade
     from ledger.events import record_format_upgrade, record_signatures_required
-    from ledger.migrate import upgrade
 
     ledger = Ledger(state.url, tz=state.tz)
     state._ledger = ledger

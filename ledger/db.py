@@ -281,9 +281,7 @@ class Ledger:
         from ledger.events import lock_head
 
         if self._create_on_write:
-            from ledger.migrate import upgrade
-
-            upgrade(self.engine)
+            upgrade_schema(self.engine)
             self._create_on_write = False
         delay = 0.02
         for attempt in range(WRITE_RETRIES):
@@ -335,7 +333,7 @@ def schema_problem(url: str, current: str | None, tables: list[str]) -> Environm
             hint=_("If it is a ledger, restore it from a backup; if it is not a ledger made by this program, "
                    "give --db an empty database or a new file."),
         )
-    from ledger.migrate import known_revisions
+    from ledger.migrate import known_revisions  # Alembic, only where a revision is in question
 
     if current not in known_revisions():
         return EnvironmentProblem(
@@ -355,3 +353,17 @@ def open_ledger(url: str, *, tz: str = "America/Lima", create_if_new: bool = Tru
     ledger = Ledger(url, tz=tz)
     ledger.ensure_schema(create_if_new=create_if_new)
     return ledger
+
+
+def upgrade_schema(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision`; refuse (exit 4) a database Alembic would fail on."""
+    from ledger.migrate import known_revisions, upgrade  # Alembic loads only for a schema change
+
+    probe = Ledger(engine.url.render_as_string(hide_password=False), engine=engine)
+    current = probe.current_revision()
+    if (current is None and not probe.is_empty()) or (current is not None and current not in known_revisions()):
+        raise schema_problem(probe.url, current, probe.table_names())
+    try:
+        upgrade(engine, revision)
+    except DBAPIError as exc:
+        raise environment_error(exc, probe.url) from exc

@@ -47,7 +47,7 @@ def _demo_key(folder: Path, badge: str):
 def prepare_demo_ledger(url: str, *, tz: str, named: str) -> Ledger:
     """A new, empty ledger at `url`, migrated. Refuses one that already holds events: the
     demo never writes into an existing ledger."""
-    from ledger.migrate import upgrade
+    from ledger.db import upgrade_schema as upgrade
 
     lg = Ledger(url, tz=tz)
     current = lg.current_revision()

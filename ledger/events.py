@@ -21,14 +21,8 @@ from sqlalchemy.orm import Session
 from ledger import roundtrips
 from ledger.errors import RuleError, VerificationFailed
 from ledger.i18n import _
+from ledger.log.format import FORMAT_VERSION, GENESIS_HASH, MAX_SAFE_INTEGER, SALT_BYTES
 from ledger.models import ChainHead, Event, EventItem, EventSignature
-
-FORMAT_VERSION = 2
-GENESIS_HASH = "0" * 64
-SALT_BYTES = 32
-# RFC 8785 writes numbers as ECMAScript does: integers beyond 2^53 would lose digits.
-MAX_SAFE_INTEGER = 2**53 - 1
-
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _PLAIN = (str, type(None))  # exact types that need no look inside

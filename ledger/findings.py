@@ -6,7 +6,9 @@ return findings too, and that process imports as little as it can.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -28,3 +30,12 @@ class Finding:
     def as_dict(self) -> dict:
         return {"check": self.check, "seq": self.seq, "item": self.item, "case": self.case, "table": self.table,
                 "key": self.key, "column": self.column, "rule": self.rule, "message": self.message}
+
+
+class Later(NamedTuple):
+    """Costly work an event check may return in place of its findings (an Ed25519 check): it
+    needs nothing more of the stream, so either process may run it. `run(*args)` returns the
+    findings; `run` is module-level and `args` plain data, so both travel between processes."""
+
+    run: Callable[..., list[Finding]]
+    args: tuple

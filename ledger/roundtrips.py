@@ -136,7 +136,7 @@ def head_and_last(session: Session, reads: Reads | None = None) -> tuple[HeadRow
 def _names(reads: Reads | None) -> tuple[list[str], list[int]]:
     """The badges and item numbers `reads` names, as the checks will look them up."""
     from ledger.errors import LedgerError
-    from ledger.items import parse_item_ref
+    from ledger.itemview import parse_item_ref
     from ledger.validate import check_badge
 
     if reads is None:

@@ -25,12 +25,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import EnvironmentProblem, InputError, VerificationFailed
-from ledger.events import GENESIS_HASH
 from ledger.findings import Finding
 from ledger.i18n import _
 from ledger.identity.signing import check_event_signatures, new_signing_state
 from ledger.log import merkle
 from ledger.log.checkpoints import origin_from_leaf
+from ledger.log.format import GENESIS_HASH
 from ledger.log.leaves import (
     DECODE,
     Batch,

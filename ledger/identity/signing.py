@@ -280,8 +280,7 @@ def check_event_signatures(state, seq: int, leaf: bytes, doc: dict | None, extra
     """From the seq the log says events are signed from: the event carries a valid signature by
     its actor and by every co-signer its body names, made with a key enrolled for that officer
     and valid at that seq, over this leaf; and no other signature (FORMAT.md 1.6)."""
-    from ledger.findings import Finding
-    from ledger.log.leaves import Later
+    from ledger.findings import Finding, Later
     from ledger.rules.state import SIGNATURE_TABLE
 
     if doc is None:

@@ -15,11 +15,10 @@ import queue
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import NamedTuple
 
-from ledger.events import FORMAT_VERSION, GENESIS_HASH, MAX_SAFE_INTEGER, SALT_BYTES
-from ledger.findings import Finding
+from ledger.findings import Finding, Later
 from ledger.i18n import _
+from ledger.log.format import FORMAT_VERSION, GENESIS_HASH, MAX_SAFE_INTEGER, SALT_BYTES
 from ledger.log.merkle import LEAF_PREFIX, RightEdge
 from ledger.rules.state import LOG_TABLE, canonical_text, description_digest
 
@@ -64,15 +63,6 @@ _NO_LINKS: list[str] = []
 # return Later work among its findings (the costly part, needing nothing more of the stream): the
 # second process hands a share of it back to the first (HAND_OVER), which runs it (`run_handed`).
 EventCheck = Callable[["LeafState", int, bytes, "dict | None", dict[str, object]], list["Finding | Later"]]
-
-
-class Later(NamedTuple):
-    """Costly work an event check may return in place of its findings (an Ed25519 check): it
-    needs nothing more of the stream, so either process may run it. `run(*args)` returns the
-    findings; `run` is module-level and `args` plain data, so both travel between processes."""
-
-    run: Callable[..., list[Finding]]
-    args: tuple
 
 
 @dataclass
