@@ -39,7 +39,7 @@ from ledger.rules.state import (
     number,
     offer_row,
 )
-from ledger.rules.text import _
+from ledger.rules.text import N_, _
 
 TRANSFERRED = "custody.transferred"
 OFFERED = "custody.offered"
@@ -179,7 +179,7 @@ def check_resealed(state: State, ev: Event, out: list, states: list) -> None:
         if ev.data["old_seal"] != st[I_SEAL]:
             problem(out, "old-seal", ev, _("resealed from seal {old}, but its seal was {seal}.").format(
                 old=ev.data["old_seal"], seal=st[I_SEAL]), item)
-    _holder_or_keeper(state, ev, out, states, "reseal")
+    _holder_or_keeper(state, ev, out, states, N_("a reseal"))
 
 
 def check_disposed(state: State, ev: Event, out: list, states: list) -> None:
@@ -210,7 +210,7 @@ def check_deposited(state: State, ev: Event, out: list, states: list) -> None:
                 kind=st[I_KIND]), item)
     _held_by(ev, out, states, ev.data["from"], "holder-deposits", "deposited from {sender}, but {holder} held it "
              "then (since seq {seq}).", "deposited from {sender}, but nobody held it then (since seq {seq}).")
-    _holder_or_keeper(state, ev, out, states, "deposit")
+    _holder_or_keeper(state, ev, out, states, N_("a deposit"))
 
 
 def check_assigned(state: State, ev: Event, out: list, states: list) -> None:
@@ -239,7 +239,7 @@ def check_returned(state: State, ev: Event, out: list, states: list) -> None:
                                                      "is {open}.").format(named=ev.data["assignment"],
                                                                           open=state.open_assignments.get(item)),
                     item)
-    _holder_or_keeper(state, ev, out, states, "return")
+    _holder_or_keeper(state, ev, out, states, N_("a return"))
 
 
 # -- effects ----------------------------------------------------------------------------------
