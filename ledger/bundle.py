@@ -29,6 +29,8 @@ from ledger.models import Event, EventItem
 
 BATCH = 5000
 FORMAT = 2
+# Events of an item's case an items bundle holds though they name no item: where it came from.
+PROVENANCE_TYPES = ("case.opened", "seizure.recorded")
 COMMON = ("README.txt", "checkpoint", "events.jsonl", "manifest.json", "verify.py")
 FILES = {"full": ("HEAD", *COMMON), "case": COMMON, "items": COMMON}
 MANIFEST = "SHA256SUMS"
@@ -309,7 +311,10 @@ def prove_items(session: Session, refs: list[str], out: str | os.PathLike, *, ch
                                "one."))
     manifest = {"format": FORMAT, "kind": "items", "case": None, "items": sorted(items.values()),
                 "tree_size": size, "origin": checkpoint.origin, "root": checkpoint.root.hex()}
-    where = or_(Event.seq.in_(named), Event.case_no.is_(None))
+    # The items' provenance too: the opening of their cases and the seizures they came from.
+    cases = {get_item(session, label, "ITEM").case_no for label in items.values()}
+    where = or_(Event.seq.in_(named), Event.case_no.is_(None),
+                Event.case_no.in_(cases) & Event.type.in_(PROVENANCE_TYPES))
     return _write(session, target, kind="items", manifest=manifest, checkpoint_text=text,
                   lines=lambda: _proof_lines(session, tree, size, where, batch), head_of=lambda: None,
                   force=force, database=database)

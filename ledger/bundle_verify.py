@@ -32,6 +32,8 @@ MAX_LINE = 1 << 20  # 1 MiB, a line of events.jsonl
 SMALL_FILE = {"manifest.json": 64 * 1024, "checkpoint": 1 << 20, "HEAD": 1024, "SHA256SUMS": 64 * 1024,
               "README.txt": 1 << 20, "verify.py": 4 << 20}
 MAX_DEPTH = 32
+# Events of an item's case that an items bundle holds though they name no item (FORMAT.md 4).
+PROVENANCE_TYPES = ("case.opened", "seizure.recorded")
 MAX_INT = 2 ** 53 - 1
 MAX_PROOF = 64
 MAX_SIGNATURES = 100
@@ -609,7 +611,8 @@ def check_events(folder, manifest, checkpoint_root, report, since):
             if body["case"] is not None:
                 if kind == "case" and body["case"] != manifest["case"]:
                     raise Bad(f"{where}: the body's case {show(body['case'])} is not the bundle's case")
-                if kind == "items" and not items.intersection(body["items"]):
+                if kind == "items" and not items.intersection(body["items"]) and (
+                        body["items"] or body["type"] not in PROVENANCE_TYPES):
                     raise Bad(f"{where}: the event names none of the bundle's items")
             proof = line["proof"]
             if not isinstance(proof, list) or len(proof) > MAX_PROOF or \

@@ -245,7 +245,6 @@ def append_events(
             case_no=ev.case_no, items=[item_id for _, item_id in ev.items], data=ev.data,
         )
         digest = chain_hash(prev, body)
-        _decide(session, seq, occurred, ev, digest)
         salt = token_bytes(SALT_BYTES)
         leaf = leaf_commitment(salt, body)
         edge.append(leaf)
@@ -256,6 +255,7 @@ def append_events(
             signatures.extend(signer.sign(seq, leaf, ev))
         elif ev.type not in UNSIGNED_TYPES:
             raise _unsigned_refusal(session, head["seq"], ev)
+        _decide(session, seq, occurred, ev, digest)
         rows.append({
             "seq": seq, "recorded_at": recorded, "occurred_at": occurred, "actor": ev.actor, "type": ev.type,
             "case_no": ev.case_no, "body": body.decode("utf-8"), "prev_hash": prev, "hash": digest,

@@ -20,8 +20,12 @@ def test_one_item_bundle_verifies_and_holds_only_its_events(seeded, tmp_path):
     bodies = [json.loads(line["body"]) for line in lines]
     named = {seq for seq, no in rows(seeded.db_url, "SELECT seq, item_no FROM event_items") if no == 2}
     wide = {seq for seq, case in rows(seeded.db_url, "SELECT seq, case_no FROM events") if case is None}
-    assert {b["seq"] for b in bodies} == named | wide and done["events"] == len(named | wide)
-    assert all("EV-000002" in b["items"] or b["case"] is None for b in bodies)
+    provenance = {seq for seq, kind in rows(seeded.db_url, "SELECT seq, type FROM events")
+                  if kind in ("case.opened", "seizure.recorded")}
+    assert provenance and {b["seq"] for b in bodies} == named | wide | provenance
+    assert done["events"] == len(named | wide | provenance)
+    assert all("EV-000002" in b["items"] or b["case"] is None or b["type"] in ("case.opened", "seizure.recorded")
+               for b in bodies)
     assert json.loads((out / "manifest.json").read_text())["items"] == ["EV-000002"]
 
 

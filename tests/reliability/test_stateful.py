@@ -291,6 +291,18 @@ class CustodyMachine(RuleBasedStateMachine):
             self.clock = max(self.clock, minutes)
 
     # -- checks after every step ----------------------------------------------------------
+    @rule()
+    def rebuild(self):
+        """`db rebuild` at any point writes every table back exactly as the commands left it."""
+        from ledger.rebuild import rebuild_tables
+        from tests.helpers import snapshot
+
+        before = snapshot(self.ledger.url)
+        done = self.ledger.write(rebuild_tables)
+        assert done.events == self.events
+        assert snapshot(self.ledger.url) == before
+        STATS["rebuild ok"] = STATS.get("rebuild ok", 0) + 1
+
     @invariant()
     def matches_the_model(self):
         from sqlalchemy import select

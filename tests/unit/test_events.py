@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from secrets import token_hex
 
 import pytest
 from sqlalchemy import select, text
@@ -40,7 +41,8 @@ def test_append_event_builds_a_gapless_chain(ledger, tmp_path):
 
     def write(session):
         for i in range(3):
-            append_event(session, "test.event", {"i": i, "amount": "4000.00"}, actor=ADMIN)
+            append_event(session, "location.added", {"code": f"L-{token_hex(4).upper()}", "name": f"Sala {i}",
+                                                     "kind": "other"}, actor=ADMIN)
 
     ledger.write(write)
     ledger.write(write)
@@ -115,7 +117,7 @@ def test_sqlite_writes_begin_immediate(backend, ledger, tmp_path):
             seen["error"] = str(exc)
         finally:
             other.close()
-        append_event(session, "test.event", {}, actor=ADMIN)
+        append_event(session, "location.added", {"code": "L-1", "name": "Sala", "kind": "other"}, actor=ADMIN)
 
     ledger.write(write)
     assert "locked" in seen.get("error", "")
