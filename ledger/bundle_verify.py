@@ -834,7 +834,7 @@ def check_bundle(folder, trusted=(), expect_head=None, since=None, proof=None):
                                    "another ledger")
         if since[1] > size:
             report.findings.append(f"--since: its size {since[1]} is larger than this bundle's tree ({size})")
-        elif kind != "full" and since[1] != size and proof is None and PROOF_FILE not in present:
+        elif kind != "full" and since[1] != size and proof is None and not proof_expected(folder, present):
             raise Usage("--since with a smaller checkpoint needs a full bundle: a case or items bundle holds no "
                         "other leaves to rebuild the older tree from")
         elif kind != "full" and since[1] == size and since[2] != root:
@@ -913,6 +913,17 @@ def read_since(path, trusted, report):
     if signatures:
         check_signatures(body, signatures, trusted, "--since checkpoint", report)
     return checkpoint
+
+
+def proof_expected(folder, present):
+    """The bundle has a consistency proof, or its SHA256SUMS says it had one (a removed proof
+    is then a finding, not a usage error)."""
+    if PROOF_FILE in present:
+        return True
+    try:
+        return f"  {PROOF_FILE}\n".encode("ascii") in read_small(folder, "SHA256SUMS")
+    except Bad:
+        return False
 
 
 def read_own_file(path, option, limit):
