@@ -123,7 +123,7 @@ Files
                  signatures of the officers who acted (over the event's leaf)
   HEAD           full bundles only: SEQ:HASH of the last event
   consistency-proof  when asked for (--from): the RFC 6962 consistency proof from an older
-                 checkpoint to this one (docs/FORMAT.md 1.7); --since OLD checks it
+                 checkpoint to this one (docs/FORMAT.md 1.4.1); --since OLD checks it
   SHA256SUMS     SHA-256 of the other files ('sha256sum -c SHA256SUMS' checks them)
   verify.py      the check, with the Python standard library alone
 

@@ -473,7 +473,7 @@ def consistency_roots(old_size, new_size, old_root, proof):
 
 
 def parse_proof(text, where):
-    """(old size, [hashes], (origin, size, root)) of a consistency proof file (FORMAT.md 1.7)."""
+    """(old size, [hashes], (origin, size, root)) of a consistency proof file (FORMAT.md 1.4.1)."""
     if not text.endswith("\n") or "\n\n" not in text:
         raise Bad(f"{where}: not an 'old SIZE' line, hashes, a blank line and a checkpoint")
     head, rest = text.split("\n\n", 1)

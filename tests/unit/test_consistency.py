@@ -334,3 +334,54 @@ def test_the_witness_checks_the_log_signature_and_its_own_folder(tmp_path):
     witness.state_file(damaged, ORIGIN).write_text("{}")
     with pytest.raises(InputError, match="damaged"):
         witness.cosign(_signed(5), WITNESS, damaged, log_keys=[], proof=None)
+
+
+# --- docs/FORMAT.md section 5.1 ------------------------------------------------------------------
+
+def _vectors():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md").read_text(encoding="utf-8")
+    section = text[text.index("### 5.1 A consistency proof and a cosignature"):]
+    import re
+
+    proof, pair, cosigned = re.findall(r"```\n(.*?)```", section, re.S)[:3]
+    vkey = re.search(r"verifier\s+key is `([^`]+)`", section).group(1)
+    return proof, pair, cosigned, vkey
+
+
+def test_format_vectors_for_a_proof_and_a_cosignature_recompute():
+    import ast
+
+    from ledger.identity.keys import private_key_from_seed
+
+    proof_text, pair, cosigned, vkey = _vectors()
+    proof = consistency.parse_proof(proof_text)
+    # leaf 3 of section 5 is the one hash: the tree of 2 is a perfect subtree, joined by it
+    assert proof.old_size == 2 and proof.checkpoint.size == 3
+    assert proof.hashes[0].hex() == "e08b3030d7739a79013c118398606f6d36fdb69cc4f9b966f3dad17e61798234"
+    root2 = bytes.fromhex("6cc4b43b1edbda2fe5a2bb2631d5f9dc2e947004e78fd9c5c8410d4be7646e9c")
+    assert h(b"\x01" + root2 + proof.hashes[0]) == proof.checkpoint.root
+    consistency.check_extends(Checkpoint(proof.checkpoint.origin, 2, root2), proof.checkpoint, proof)
+    assert proof.to_text() == proof_text
+
+    values = dict(line.split(" ", 1) if not line.startswith("consistency") else
+                  (line[:line.index(")") + 1], line[line.index(")") + 2:]) for line in pair.splitlines())
+    leaves = [h(b"\x00" + f"leaf {i}".encode()) for i in range(7)]
+    assert mth(leaves[:3]).hex() == values["root(3)"] and mth(leaves).hex() == values["root(7)"]
+    hashes = [bytes.fromhex(x) for x in ast.literal_eval(values["consistency(3 -> 7)"])]
+    assert hashes == subproof(3, leaves, True) == Tree(leaves).consistency_proof(3, 7)
+    assert go_check_tree(hashes, 7, mth(leaves), 3, mth(leaves[:3]))
+
+    witness_key = Ed25519PrivateKey.from_private_bytes(bytes(range(32, 64)))
+    public = witness_key.public_key().public_bytes_raw()
+    name, key_id_hex, encoded = vkey.split("+", 2)
+    assert base64.b64decode(encoded) == b"\x04" + public and h(name.encode() + b"\n\x04" + public)[:4].hex() == key_id_hex
+    text = cosigned.split("\n\n")[0] + "\n"
+    line = cosigned.splitlines()[-1]
+    raw = base64.b64decode(line.split(" ")[2])
+    assert raw[:4].hex() == key_id_hex and int.from_bytes(raw[4:12], "big") == 1700000000
+    Ed25519PublicKey.from_public_bytes(public).verify(raw[12:], b"cosignature/v1\ntime 1700000000\n" + text.encode())
+    log_signed = cosigned[:cosigned.index(line)]
+    assert note.add_cosignature(log_signed, name, private_key_from_seed(bytes(range(32, 64))), 1700000000) == cosigned
+    assert note.open_note(cosigned, [note.parse_verifier_key(vkey)]).cosigned == [(name, 1700000000)]
