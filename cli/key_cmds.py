@@ -51,12 +51,15 @@ def key_generate(state, badge, name, log, out):
     the public key and the verifier key line (NAME+KEYID+KEY) to give to whoever checks
     your signatures. An existing file is never overwritten.
 
+    With --log, the key is the ledger's own: it signs under the ledger's origin (C2SP names
+    a log's key so), and 'evidence checkpoint --sign' with it is the log's signature, which
+    witnesses check ('evidence witness cosign --log-key').
+
     Example:
 
     \b
         evidence key generate --name auditoria.example/arequipa --out auditoria.key
     """
-    # With --log the key signs under the ledger's origin (C2SP: the log's key is named by it).
     import base64
 
     from ledger.errors import InputError

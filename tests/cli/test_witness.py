@@ -169,6 +169,10 @@ def test_a_witness_cosigns_growth_with_a_proof_and_verifiers_trust_its_cosignatu
     assert out.splitlines() == [str(second), f"witness key: {witness_vkey}"]
     cosigned = second.read_text(encoding="utf-8")
     assert cosigned.count("\u2014 ") == 2 and "\u2014 fiscalia.example/testigo " in cosigned
+    # the same checkpoint again, to stdout: the cosigned note alone, its cosignature made afresh
+    again = cli("witness", "cosign", str(second), "--key", str(wkey), "--state", str(state), env=PASS)
+    assert again.exit_code == 0 and again.stdout.startswith(cosigned.split("\n\n")[0] + "\n\n")
+    assert again.stdout.count("\u2014 ") == 2 and "witness key" not in again.stdout
     # the witness's cosignature is what verify, prove and the bundle's verify.py trust
     assert cli.ok("verify", "--since", str(second), "--trust", witness_vkey, json_out=True)["ok"]
     bundle = tmp_path / "bundle"
