@@ -128,7 +128,7 @@ Files
   verify.py      the check, with the Python standard library alone
 
 How to check it
-  python3 verify.py .  [--trust VERIFIER_KEY]  [--expect-head SEQ:HASH]  [--since CHECKPOINT]
+  python3 verify.py .  [--trust VERIFIER_KEY]  [--expect-head SEQ:HASH]  [--since CHECKPOINT [--proof FILE]]
   Exit 0 and "OK: ..." when every rule holds; exit 3 and one FINDING line per problem.
   A bundle proves nothing on its own: compare its checkpoint with one you obtained
   independently (--since, --expect-head), and check its signature with --trust.
