@@ -115,7 +115,7 @@ def read_last(folder: Path, origin: str) -> LastCosigned | None:
             raise ValueError("format or origin")
         root = bytes.fromhex(doc["root"])
         last = LastCosigned(origin, int(doc["size"]), root, int(doc["time"]), tuple(doc["log_keys"]), doc["note"])
-        last.checkpoint  # noqa: B018 - checks size and root for form
+        _checked = last.checkpoint  # a Checkpoint refuses a size or root out of form
     except (ValueError, KeyError, TypeError, AttributeError, note.NoteError):
         raise InputError(_("The witness state file {path} is damaged: it is not what 'evidence witness cosign' "
                            "writes. Restore it from your backup; never cosign without it.").format(path=path)) from None
