@@ -14,6 +14,7 @@ from .prove_cmds import prove_command
 from .rate_cmds import convert_command, rate_group  # also adds `case totals`
 from .setup_cmds import db_group, init_command, location_group, officer_group
 from .verify_cmds import verify_command  # also adds `export log`
+from .witness_cmds import witness_group
 from .xlsx_cmds import export_xlsx
 
 for _command in (db_group, officer_group, location_group, case_group, seizure_group, cash_group,
@@ -32,6 +33,7 @@ main.add_command(init_command)
 main.add_command(key_group)
 main.add_command(checkpoint_group)
 main.add_command(prove_command)
+main.add_command(witness_group)
 main.add_command(audit_group)
 main.add_command(due_command)
 export_group.add_command(export_journal)

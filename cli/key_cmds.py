@@ -38,15 +38,22 @@ def key_group():
 @key_group.command("generate")
 @click.option("--badge", metavar="BADGE", help="An officer's key, signing under the badge number.")
 @click.option("--name", metavar="NAME", help="An auditor's or an office's key for signing checkpoints (needs --out).")
+@click.option("--log", "log", is_flag=True,
+              help="The ledger's own key, named by its origin: 'checkpoint --sign' with it is the log's signature.")
 @click.option("--out", metavar="KEYFILE",
-              help="The new key file [default with --badge: ~/.config/evidence/keys/BADGE.key].")
+              help="The new key file [default with --badge: ~/.config/evidence/keys/BADGE.key; with --log: "
+                   "~/.config/evidence/keys/log-ORIGIN_ID.key].")
 @pass_state
-def key_generate(state, badge, name, out):
+def key_generate(state, badge, name, log, out):
     """Make an Ed25519 key pair and write it to a new passphrase-encrypted file (mode 0600).
 
     The passphrase is asked twice, or read from EVIDENCE_KEY_PASSPHRASE. Prints the file,
     the public key and the verifier key line (NAME+KEYID+KEY) to give to whoever checks
     your signatures. An existing file is never overwritten.
+
+    With --log, the key is the ledger's own: it signs under the ledger's origin (C2SP names
+    a log's key so), and 'evidence checkpoint --sign' with it is the log's signature, which
+    witnesses check ('evidence witness cosign --log-key').
 
     Example:
 
@@ -60,13 +67,20 @@ def key_generate(state, badge, name, out):
     from ledger.log import note
     from ledger.validate import check_badge
 
-    if badge is not None and name is not None:
-        raise InputError(_("Give --badge or --name, not both: --badge makes an officer's key, --name an "
-                           "auditor's or an office's."))
-    if badge is None and name is None:
+    if (badge is not None) + (name is not None) + log > 1:
+        raise InputError(_("Give one of --badge, --name or --log: --badge makes an officer's key, --name an "
+                           "auditor's or an office's, --log the ledger's own."))
+    if badge is None and name is None and not log:
         raise InputError(_("Say whose key this is: --badge BADGE for an officer, or --name NAME --out KEYFILE "
-                           "for an auditor or an office."))
-    if badge is not None:
+                           "for an auditor or an office, or --log for the ledger itself."))
+    if log:
+        from ledger.log.checkpoints import log_key_name
+
+        with state.ledger(create_if_new=False).read() as session:
+            key_name = log_key_name(session)
+        path = keys.check_new_key_path(out) if out else keys.check_new_key_path(
+            keys.config_home() / "evidence" / "keys" / f"log-{key_name.rsplit('/', 1)[-1]}.key", make_parents=True)
+    elif badge is not None:
         key_name = keys.check_key_name(check_badge(badge, "--badge"), "--badge")
         path = keys.check_new_key_path(out) if out else keys.check_new_key_path(
             keys.default_key_path(key_name), make_parents=True)
@@ -116,6 +130,10 @@ def checkpoint_group(ctx, sign, out):
         key = keys.load_key_file(sign, _passphrase(_("Passphrase of key {name}").format(name=name), confirm=False))
     with state.ledger(create_if_new=False).read() as session:
         checkpoint = current_checkpoint(session)
+    if sign:
+        from ledger.log.checkpoints import check_log_key_name
+
+        check_log_key_name(key.name, checkpoint.origin, sign)
     text = checkpoint.to_text()
     if sign:
         text = note.sign_note(text, key.name, key.private_key)
@@ -137,10 +155,12 @@ def checkpoint_group(ctx, sign, out):
                                              "instead of to stdout.")
 @pass_state
 def checkpoint_cosign(state, file, key_file, out):
-    """Add your signature to a signed checkpoint you have verified.
+    """Add your signature to a signed checkpoint of this ledger.
 
-    The signatures already on it are kept; yours is added under the name in your key
-    file. Signing again with the same key changes nothing.
+    The checkpoint is checked against the ledger first: the root of its first SIZE events
+    must be the checkpoint's root, or it is refused (exit 3, naming both roots). The
+    signatures already on it are kept; yours is added under the name in your key file.
+    Signing again with the same key changes nothing.
 
     Example:
 
@@ -149,9 +169,13 @@ def checkpoint_cosign(state, file, key_file, out):
     """
     from ledger.identity import keys
     from ledger.log import note
+    from ledger.log.checkpoints import require_contained
 
     signed, checkpoint = note.read_signed_checkpoint(file)
     name = keys.read_key_name(key_file)  # a wrong --key is refused before the passphrase is asked
+    with state.ledger(create_if_new=False).read() as session:
+        # Never sign a tree this ledger does not hold (a random root, a size beyond the log).
+        require_contained(session, checkpoint, file)
     key = keys.load_key_file(key_file, _passphrase(_("Passphrase of key {name}").format(name=name), confirm=False))
     cosigned = note.add_signature(signed, key.name, key.private_key)
     if out:
@@ -164,3 +188,41 @@ def checkpoint_cosign(state, file, key_file, out):
         click.echo(out)
     else:
         click.echo(cosigned, nl=False)
+
+
+@checkpoint_group.command("prove")
+@click.option("--from", "old_file", required=True, metavar="OLD_CHECKPOINT",
+              help="A checkpoint of this ledger kept earlier (signed or not).")
+@click.option("--out", metavar="FILE", help="Write the proof to this new file instead of stdout.")
+@pass_state
+def checkpoint_prove(state, old_file, out):
+    """The consistency proof from an older checkpoint of this ledger to the current one.
+
+    The text is the C2SP tlog-witness form: 'old SIZE', the RFC 6962 proof hashes in
+    base64, one a line (RFC 9162 2.1.4 order), a blank line and the current checkpoint.
+    'evidence verify --since OLD --proof FILE', a bundle's verify.py and 'evidence witness
+    cosign' check it without the log's events. OLD must be of this ledger: a root that is
+    not the root of its first SIZE events is refused (exit 3, naming both roots).
+
+    Example:
+
+    \b
+        evidence checkpoint prove --from checkpoint-2020-10-20.txt --out proof.txt
+    """
+    from ledger.log import note
+    from ledger.log.checkpoints import prove_consistency
+
+    _text, old = note.read_checkpoint_file(old_file)
+    with state.ledger(create_if_new=False).read() as session:
+        proof = prove_consistency(session, old, old_file)
+    text = proof.to_text()
+    if out:
+        note.write_note_file(out, text)
+    if state.json:
+        emit_json({"id": out, "path": out, "origin": old.origin, "old_size": old.size, "old_root": old.root.hex(),
+                   "size": proof.checkpoint.size, "root": proof.checkpoint.root.hex(),
+                   "proof": [h.hex() for h in proof.hashes], "text": text})
+    elif out:
+        click.echo(out)
+    else:
+        click.echo(text, nl=False)

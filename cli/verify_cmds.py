@@ -28,8 +28,11 @@ from .output import emit, progress
 @click.option("--state", "state_file", metavar="FILE",
               help="With --new-only: the state saved (--save-state) when the --since checkpoint was verified; "
                    "without it the log is replayed up to the checkpoint.")
+@click.option("--proof", "proof_file", metavar="FILE",
+              help="With --since: check this consistency proof ('evidence checkpoint prove') from the checkpoint to "
+                   "the log's current checkpoint, from the two roots alone; no event is read.")
 @pass_state
-def verify_command(state, case_no, expect_head, since_file, trusted, new_only, save_state, state_file):
+def verify_command(state, case_no, expect_head, since_file, trusted, new_only, save_state, state_file, proof_file):
     """Check the whole log: hashes, links, projections and custody continuity.
 
     Every finding is listed with its event sequence number and item; exit 0 when clean,
@@ -59,11 +62,17 @@ def verify_command(state, case_no, expect_head, since_file, trusted, new_only, s
     if save_state and (new_only or case_no):
         raise InputError(_("--save-state saves the state of the whole log, which only the whole verify replays."),
                          hint=_("Drop --new-only and --case, or drop --save-state."))
+    if proof_file and (not since_file or case_no or expect_head or new_only):
+        raise InputError(_("--proof checks a consistency proof from a --since checkpoint, and only with it."),
+                         hint=_("Add --since CHECKPOINT_FILE (without --case, --expect-head or --new-only), or drop "
+                                "--proof."))
     if since_file:
         from ledger.log import note
 
         signed, since = note.read_checkpoint_file(since_file)
         since_findings = verify.open_since(signed, list(trusted))
+    if proof_file:
+        return _verify_proof(state, since, since_findings, proof_file)
 
     def events() -> int:
         # Counted in a session of its own: the check's session must start with its own snapshot.
@@ -95,6 +104,33 @@ def verify_command(state, case_no, expect_head, since_file, trusted, new_only, s
     raise VerificationFailed(_summary(report, scope), hint=hint)
 
 
+def _verify_proof(state, since, since_findings: list, proof_file: str) -> None:
+    """`verify --since OLD --proof FILE`: the proof checked against OLD's root and the log's
+    current root; the log's events are not read (the whole verify does that)."""
+    from ledger.errors import VerificationFailed
+    from ledger.log.checkpoints import proof_to_current
+    from ledger.log.consistency import read_proof_file
+
+    proof = read_proof_file(proof_file)
+    with state.ledger().read() as session:
+        current, findings = proof_to_current(session, since, proof)
+    findings = since_findings + findings
+    data = {"ok": not findings, "findings": [f.as_dict() for f in findings], "since_size": since.size,
+            "since_root": since.root.hex(), "size": current.size, "root": current.root.hex(),
+            "checkpoint": current.to_text()}
+    if not findings:
+        emit(state, data, [_("verify: the log of {size} events extends the checkpoint of {old}: the consistency proof "
+                             "leads from its root to the log's current root.").format(size=number(current.size),
+                                                                                       old=number(since.size)),
+                           _("root: {root}").format(root=current.root.hex())])
+        return
+    emit(state, data, [f.render() for f in findings])
+    raise VerificationFailed(ngettext("verify --proof found {n} problem: do not take the log to extend that "
+                                      "checkpoint.", "verify --proof found {n} problems: do not take the log to extend "
+                                      "that checkpoint.", len(findings)).format(n=number(len(findings))),
+                             hint=_("Keep the checkpoint and the proof: they are the evidence."))
+
+
 def _summary(report, scope: str) -> str:
     """One sentence: the first bad event comes only from findings about the log itself; a
     table that differs from the log is reported as such."""
@@ -119,8 +155,10 @@ def _summary(report, scope: str) -> str:
 @click.option("--force", is_flag=True,
               help="Replace a folder that holds an earlier bundle and nothing else (never any other folder).")
 @click.option("--sign", "sign", metavar="KEYFILE", help="Sign the bundle's checkpoint with this key file.")
+@click.option("--from", "from_file", metavar="OLD_CHECKPOINT",
+              help="Add a consistency proof from this checkpoint (one the court holds) to the bundle's.")
 @pass_state
-def export_log(state, out, case_no, force, sign):
+def export_log(state, out, case_no, force, sign, from_file):
     """Write a bundle an auditor verifies offline with the standard library alone.
 
     The folder holds manifest.json, checkpoint, events.jsonl, SHA256SUMS, README.txt,
@@ -137,7 +175,7 @@ def export_log(state, out, case_no, force, sign):
 
     key = _signing_key(sign) if sign else None
     with state.ledger().read() as session:
-        done = bundle.export_log(session, out, case_no=case_no, force=force, sign=key)
+        done = bundle.export_log(session, out, case_no=case_no, force=force, sign=key, from_file=from_file)
     emit(state, {"id": done["path"], **done}, [done["path"], _bundle_line(done)])
 
 

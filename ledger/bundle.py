@@ -34,7 +34,8 @@ PROVENANCE_TYPES = ("case.opened", "seizure.recorded")
 COMMON = ("README.txt", "checkpoint", "events.jsonl", "manifest.json", "verify.py")
 FILES = {"full": ("HEAD", *COMMON), "case": COMMON, "items": COMMON}
 MANIFEST = "SHA256SUMS"
-ALL_NAMES = ("HEAD", *COMMON, MANIFEST)
+PROOF = "consistency-proof"  # with --from: from a checkpoint the court holds to the bundle's
+ALL_NAMES = ("HEAD", *COMMON, MANIFEST, PROOF)
 
 
 def verifier_source() -> bytes:
@@ -137,11 +138,13 @@ Files
                  (full bundle) or its inclusion proof (case and items bundles), with the Ed25519
                  signatures of the officers who acted (over the event's leaf)
   HEAD           full bundles only: SEQ:HASH of the last event
+  consistency-proof  when asked for (--from): the RFC 6962 consistency proof from an older
+                 checkpoint to this one (docs/FORMAT.md 1.4.1); --since OLD checks it
   SHA256SUMS     SHA-256 of the other files ('sha256sum -c SHA256SUMS' checks them)
   verify.py      the check, with the Python standard library alone
 
 How to check it
-  python3 verify.py .  [--trust VERIFIER_KEY]  [--expect-head SEQ:HASH]  [--since CHECKPOINT]
+  python3 verify.py .  [--trust VERIFIER_KEY]  [--expect-head SEQ:HASH]  [--since CHECKPOINT [--proof FILE]]
   Exit 0 and "OK: ..." when every rule holds; exit 3 and one FINDING line per problem.
   A bundle proves nothing on its own: compare its checkpoint with one you obtained
   independently (--since, --expect-head), and check its signature with --trust.
@@ -150,7 +153,8 @@ How to check it
 
 
 def _write(session: Session, target: Path, *, kind: str, manifest: dict, checkpoint_text: str,
-           lines: Callable[[], Iterator[bytes]], head_of: Callable[[], str | None], force: bool, database) -> dict:
+           lines: Callable[[], Iterator[bytes]], head_of: Callable[[], str | None], force: bool, database,
+           extra: dict[str, bytes] | None = None) -> dict:
     tmp = outputs.temporary_folder(target)
     try:
         sums: dict[str, str] = {}
@@ -173,10 +177,12 @@ def _write(session: Session, target: Path, *, kind: str, manifest: dict, checkpo
         }
         if kind == "full":
             contents["HEAD"] = f"{head}\n".encode("ascii")
+        contents.update(extra or {})
         for name, content in contents.items():
             (tmp / name).write_bytes(content)
             sums[name] = hashlib.sha256(content).hexdigest()
-        (tmp / MANIFEST).write_text("".join(f"{sums[n]}  {n}\n" for n in sorted(FILES[kind])), encoding="ascii")
+        (tmp / MANIFEST).write_text("".join(f"{sums[n]}  {n}\n" for n in sorted((*FILES[kind], *(extra or {})))),
+                                    encoding="ascii")
         # The folder may have changed while the log was read: check it again just before.
         _check_target(target, force, database)
         outputs.swap_folder_into_place(tmp, target)
@@ -194,8 +200,18 @@ def _proof_lines(session: Session, tree: Tree, size: int, where, batch: int) -> 
                               "signatures": sigs}) + b"\n"
 
 
+def _proof_file(session: Session, from_file: str | None, checkpoint, tree: Tree | None = None) -> dict[str, bytes]:
+    """The bundle's consistency-proof file from `from_file` to `checkpoint`, when asked for."""
+    if from_file is None:
+        return {}
+    from ledger.log.checkpoints import prove_consistency
+
+    _text, old = _read_checkpoint_file(from_file, "--from")
+    return {PROOF: prove_consistency(session, old, from_file, to=checkpoint, tree=tree).to_text().encode("utf-8")}
+
+
 def export_log(session: Session, out: str | os.PathLike, case_no: str | None = None, force: bool = False,
-               sign=None, *, batch: int = BATCH) -> dict:
+               sign=None, *, batch: int = BATCH, from_file: str | None = None) -> dict:
     """Write the full bundle, or with `case_no` the case bundle, to `out` atomically; `sign`
     (a ledger.identity.keys.KeyFile) signs its checkpoint. Returns a summary."""
     from ledger.log import note
@@ -228,20 +244,21 @@ def export_log(session: Session, out: str | os.PathLike, case_no: str | None = N
                 raise _not_the_log(edge.root(), checkpoint.root, size)
 
         return _write(session, target, kind="full", manifest=manifest, checkpoint_text=text, lines=lines,
-                      head_of=lambda: last["head"], force=force, database=database)
+                      head_of=lambda: last["head"], force=force, database=database,
+                      extra=_proof_file(session, from_file, checkpoint))
     tree = Tree(_leaves(session, size, batch))
     if tree.size != size or tree.root() != checkpoint.root:
         raise _not_the_log(tree.root(), checkpoint.root, size)
     where = or_(Event.case_no == case_no, Event.case_no.is_(None))
     return _write(session, target, kind="case", manifest=manifest, checkpoint_text=text,
                   lines=lambda: _proof_lines(session, tree, size, where, batch), head_of=lambda: None,
-                  force=force, database=database)
+                  force=force, database=database, extra=_proof_file(session, from_file, checkpoint, tree))
 
 
 _MAX_CHECKPOINT_FILE = 1024 * 1024
 
 
-def _read_checkpoint_file(path: str):
+def _read_checkpoint_file(path: str, option: str = "--checkpoint"):
     """(the file's text, its Checkpoint): a signed note, or the bare checkpoint text."""
     from ledger.log import note
 
@@ -257,14 +274,14 @@ def _read_checkpoint_file(path: str):
         text = data.decode("utf-8")
         return text, note.parse_checkpoint(text)
     except UnicodeDecodeError:
-        raise InputError(_("--checkpoint {path} is not text. Give the file 'evidence checkpoint' wrote.").format(
-            path=path)) from None
+        raise InputError(_("{option} {path} is not text. Give the file 'evidence checkpoint' wrote.").format(
+            option=option, path=path)) from None
     except note.NoteError as exc:
-        raise type(exc)(f"--checkpoint {path}: {exc.message}", hint=exc.hint) from None
+        raise type(exc)(f"{option} {path}: {exc.message}", hint=exc.hint) from None
 
 
 def prove_items(session: Session, refs: list[str], out: str | os.PathLike, *, checkpoint_file: str | None = None,
-                force: bool = False, batch: int = BATCH) -> dict:
+                force: bool = False, batch: int = BATCH, from_file: str | None = None) -> dict:
     """Write an items bundle: the events that name these items and the ledger-wide ones, with
     inclusion proofs against the current checkpoint or the one in `checkpoint_file`."""
     from ledger.items import get_item
@@ -317,4 +334,4 @@ def prove_items(session: Session, refs: list[str], out: str | os.PathLike, *, ch
                 Event.case_no.in_(cases) & Event.type.in_(PROVENANCE_TYPES))
     return _write(session, target, kind="items", manifest=manifest, checkpoint_text=text,
                   lines=lambda: _proof_lines(session, tree, size, where, batch), head_of=lambda: None,
-                  force=force, database=database)
+                  force=force, database=database, extra=_proof_file(session, from_file, checkpoint, tree))

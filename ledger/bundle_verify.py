@@ -3,6 +3,7 @@
 """Verify an evidence log bundle (format 2) offline, with the Python standard library alone.
 
     python3 verify.py DIR [--trust VERIFIER_KEY]... [--expect-head SEQ:HASH] [--since CHECKPOINT_FILE]
+                          [--proof CONSISTENCY_PROOF_FILE]
 
 Exit 0: every rule of docs/FORMAT.md sections 1, 4 and 5 holds. Exit 3: the findings are listed,
 one per line. Exit 2: the command line is wrong. A bundle is hostile input: this file reads
@@ -30,7 +31,7 @@ MAX_FILE = 1 << 30  # 1 GiB, any file
 MAX_LINE = 1 << 20  # 1 MiB, a line of events.jsonl
 # The small files have far smaller honest sizes; a larger one is refused before it is read.
 SMALL_FILE = {"manifest.json": 64 * 1024, "checkpoint": 1 << 20, "HEAD": 1024, "SHA256SUMS": 64 * 1024,
-              "README.txt": 1 << 20, "verify.py": 4 << 20}
+              "README.txt": 1 << 20, "verify.py": 4 << 20, "consistency-proof": 64 * 1024}
 MAX_DEPTH = 32
 # Events of an item's case that an items bundle holds though they name no item (FORMAT.md 4).
 PROVENANCE_TYPES = ("case.opened", "seizure.recorded")
@@ -41,6 +42,9 @@ LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
 GENESIS = "0" * 64
 ED25519 = 0x01
+COSIGNATURE_V1 = 0x04  # a witness's timestamped cosignature (c2sp.org/tlog-cosignature)
+PROOF_FILE = "consistency-proof"
+MAX_CONSISTENCY = 63
 SIGNATURE_PREFIX = "\u2014 "
 ORIGIN_PREFIX = "evidence-ledger/"
 BODY_KEYS = ("v", "seq", "type", "recorded_at", "occurred_at", "actor", "case", "items", "data")
@@ -351,8 +355,8 @@ def b64(text):
     return raw if base64.b64encode(raw).decode("ascii") == text else None
 
 
-def key_id(name, public_key):
-    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ED25519]) + public_key).digest()[:4]
+def key_id(name, public_key, kind=ED25519):
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([kind]) + public_key).digest()[:4]
 
 
 def good_name(name):
@@ -366,11 +370,11 @@ def parse_verifier_key(text):
     name, hex_id, encoded = parts[0], parts[1], "+".join(parts[2:])
     raw = b64(encoded)
     if not good_name(name) or not re.fullmatch(r"[0-9a-f]{8}", hex_id) or raw is None or len(raw) != 33 \
-            or raw[0] != ED25519:
-        raise Usage(f"--trust {show(text)} is not NAME+KEYID+base64(0x01 || 32-byte Ed25519 key)")
-    if key_id(name, raw[1:]).hex() != hex_id:
+            or raw[0] not in (ED25519, COSIGNATURE_V1):
+        raise Usage(f"--trust {show(text)} is not NAME+KEYID+base64(0x01 or 0x04 || 32-byte Ed25519 key)")
+    if key_id(name, raw[1:], raw[0]).hex() != hex_id:
         raise Usage(f"--trust {show(text)}: the key id does not match the name and key (altered or mistyped)")
-    return name, bytes.fromhex(hex_id), raw[1:]
+    return name, bytes.fromhex(hex_id), raw[1:], raw[0]
 
 
 def split_note(text, where):
@@ -391,7 +395,8 @@ def split_note(text, where):
     for number, line in enumerate(lines, start=1):
         fields = line[len(SIGNATURE_PREFIX):].split(" ") if line.startswith(SIGNATURE_PREFIX) else []
         blob = b64(fields[1]) if len(fields) == 2 else None
-        if blob is None or len(blob) != 4 + 64 or not good_name(fields[0]):
+        # Any signature type: a line of a key nobody trusts is only parsed, then ignored.
+        if blob is None or len(blob) < 4 + 1 or not good_name(fields[0]):
             raise Bad(f"{where}: signature line {number} is not '\u2014 NAME base64(KEYID || SIGNATURE)'")
         signatures.append((fields[0], blob[:4], blob[4:]))
     return body, signatures
@@ -399,9 +404,11 @@ def split_note(text, where):
 
 def parse_checkpoint(text, where):
     lines = text[:-1].split("\n")
-    if len(lines) != 3:
-        raise Bad(f"{where}: the checkpoint has {len(lines)} lines, not 3 (origin, size, root)")
-    origin, size, root = lines
+    if len(lines) < 3:
+        raise Bad(f"{where}: the checkpoint has {len(lines)} lines, not at least 3 (origin, size, root)")
+    origin, size, root, *extensions = lines
+    if not all(extensions):
+        raise Bad(f"{where}: an extension line (after the root) is empty")
     if not origin:
         raise Bad(f"{where}: the origin line is empty")
     if not SIZE.fullmatch(size) or int(size) > MAX_INT:
@@ -441,10 +448,13 @@ def check_signatures(text, signatures, trusted, where, report):
         return
     good = []
     for name, kid, signature in signatures:
-        for t_name, t_id, public_key in trusted:
+        for t_name, t_id, public_key, kind in trusted:
             if (name, kid) == (t_name, t_id):
-                if check(public_key, text.encode("utf-8"), signature):
+                if signature_verifies(check, public_key, kind, text, signature):
                     good.append(name)
+                    if kind == COSIGNATURE_V1:
+                        report.notes.append(f"{where}: cosigned by witness {show(name)} at POSIX time "
+                                            f"{int.from_bytes(signature[:8], 'big')}")
                 else:
                     report.findings.append(f"{where}: the signature by {show(name)} ({kid.hex()}) does not verify")
     if not good:
@@ -452,6 +462,101 @@ def check_signatures(text, signatures, trusted, where, report):
         report.findings.append(f"{where}: no trusted key signed it (signed by {signers})")
     else:
         report.notes.append(f"{where}: signed by trusted {', '.join(sorted(set(good)))}")
+
+
+def signature_verifies(check, public_key, kind, text, signature):
+    """Ed25519 (type 0x01) over the note text, or a tlog-cosignature/v1 (type 0x04): an 8-byte
+    big-endian POSIX time, then Ed25519 over "cosignature/v1\ntime T\n" and the note text."""
+    if kind == ED25519:
+        return len(signature) == 64 and check(public_key, text.encode("utf-8"), signature)
+    if len(signature) != 8 + 64 or int.from_bytes(signature[:8], "big") >= 1 << 63:
+        return False
+    timestamp = int.from_bytes(signature[:8], "big")
+    message = f"cosignature/v1\ntime {timestamp}\n{text}".encode()
+    return check(public_key, message, signature[8:])
+
+
+# --------------------------------------------------------------------------- consistency proofs
+
+def consistency_roots(old_size, new_size, old_root, proof):
+    """RFC 9162 2.1.4.2: the (old, new) roots `proof` leads to from `old_root`, or Bad."""
+    if not 0 < old_size < new_size:
+        raise Bad(f"a consistency proof from {old_size} to {new_size} leaves is not one of a growing tree")
+    if old_size & (old_size - 1) == 0:
+        proof = [old_root] + list(proof)
+    if not proof:
+        raise Bad("the consistency proof is empty")
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            raise Bad("the consistency proof is longer than the trees need")
+        if fn & 1 or fn == sn:
+            fr = hash_children(c, fr)
+            sr = hash_children(c, sr)
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = hash_children(sr, c)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise Bad("the consistency proof is shorter than the trees need")
+    return fr, sr
+
+
+def parse_proof(text, where):
+    """(old size, [hashes], (origin, size, root)) of a consistency proof file (FORMAT.md 1.4.1)."""
+    if not text.endswith("\n") or "\n\n" not in text:
+        raise Bad(f"{where}: not an 'old SIZE' line, hashes, a blank line and a checkpoint")
+    head, rest = text.split("\n\n", 1)
+    lines = head.split("\n")
+    match = re.fullmatch(r"old (0|[1-9][0-9]{0,15})", lines[0])
+    if not match:
+        raise Bad(f"{where}: line 1 is not 'old SIZE'")
+    if len(lines) - 1 > MAX_CONSISTENCY:
+        raise Bad(f"{where}: more than {MAX_CONSISTENCY} hash lines")
+    hashes = []
+    for number, line in enumerate(lines[1:], start=2):
+        raw = b64(line)
+        if raw is None or len(raw) != 32:
+            raise Bad(f"{where}: line {number} is not the base64 of a 32-byte hash")
+        hashes.append(raw)
+    body, _signatures = split_note(rest, where)
+    return int(match.group(1)), hashes, parse_checkpoint(body, where)
+
+
+def check_consistency(text, where, checkpoint, since, report):
+    """The proof in `text` leads to the bundle's checkpoint and, with --since, from that
+    checkpoint's root: the log only grew between the two."""
+    old_size, hashes, target = parse_proof(text, where)
+    origin, size, root = checkpoint
+    if target != checkpoint:
+        raise Bad(f"{where}: it leads to size {target[1]} root {target[2].hex()}, not to this bundle's checkpoint "
+                  f"(size {size} root {root.hex()})")
+    if since is None:
+        report.notes.append(f"{where}: a consistency proof from size {old_size}, not checked: give --since with "
+                            "your checkpoint of that size")
+        return
+    if since[1] != old_size:
+        raise Bad(f"{where}: it starts at size {old_size}, but the --since checkpoint has size {since[1]}")
+    if old_size in (0, size):
+        good = not hashes and (since[2] == root if old_size == size else since[2] == hashlib.sha256(b"").digest())
+    else:
+        try:
+            good = consistency_roots(old_size, size, since[2], hashes) == (since[2], root)
+        except Bad:
+            good = False
+    if not good:
+        raise Bad(f"{where}: it does not lead from the --since root {since[2].hex()} (size {old_size}) to this "
+                  f"bundle's root {root.hex()} (size {size}): the log was rewritten or forked, or the proof changed")
+    report.notes.append(f"{where}: the log of {size} leaves extends the --since checkpoint of {old_size} "
+                        "(consistency proof checked)")
 
 
 # --------------------------------------------------------------------------- the bundle
@@ -736,8 +841,9 @@ class Signatures:
             self.report.notes.append(f"{self.checked} officers' signatures checked (Ed25519)")
 
 
-def check_bundle(folder, trusted=(), expect_head=None, since=None):
-    """Every finding about the bundle in `folder` (a Report)."""
+def check_bundle(folder, trusted=(), expect_head=None, since=None, proof=None):
+    """Every finding about the bundle in `folder` (a Report); `proof` is the text of a
+    consistency proof file given on the command line."""
     report = Report()
     report.expect_head = expect_head
     present = list_folder(folder)
@@ -747,7 +853,7 @@ def check_bundle(folder, trusted=(), expect_head=None, since=None):
         report.findings.append(str(exc))
         manifest = None
     kind = manifest["kind"] if manifest else ("full" if "HEAD" in present else "case")
-    expected = FILES[kind]
+    expected = FILES[kind] | ({PROOF_FILE} if PROOF_FILE in present else set())
     for name in present:
         if name not in expected:
             report.findings.append(f"{show(name)}: not a file of a {kind} bundle (not read)")
@@ -758,7 +864,7 @@ def check_bundle(folder, trusted=(), expect_head=None, since=None):
         sums = check_sums(folder, expected, report)
     except Bad as exc:
         report.findings.append(str(exc))
-    for name in ("README.txt", "verify.py", "HEAD", "checkpoint", "manifest.json"):
+    for name in ("README.txt", "verify.py", "HEAD", "checkpoint", "manifest.json", PROOF_FILE):
         if name in sums and name in present:
             try:
                 if digest_of(folder, name) != sums[name]:
@@ -784,12 +890,23 @@ def check_bundle(folder, trusted=(), expect_head=None, since=None):
                                    "another ledger")
         if since[1] > size:
             report.findings.append(f"--since: its size {since[1]} is larger than this bundle's tree ({size})")
-        elif kind != "full" and since[1] != size:
+        elif kind != "full" and since[1] != size and proof is None and not proof_expected(folder, present):
             raise Usage("--since with a smaller checkpoint needs a full bundle: a case or items bundle holds no "
                         "other leaves to rebuild the older tree from")
-        elif kind != "full" and since[2] != root:
+        elif kind != "full" and since[1] == size and since[2] != root:
             report.findings.append("--since: same size as this bundle's checkpoint but another root: the log was "
                                    "rewritten")
+    proofs = [("--proof", proof)] if proof is not None else []
+    if PROOF_FILE in present:
+        try:
+            proofs.append((PROOF_FILE, utf8(read_small(folder, PROOF_FILE), PROOF_FILE)))
+        except Bad as exc:
+            report.findings.append(str(exc))
+    for where, proof_text in proofs:
+        try:
+            check_consistency(proof_text, where, (origin, size, root), since, report)
+        except Bad as exc:
+            report.findings.append(str(exc))
     if expect_head is not None and kind != "full":
         raise Usage("--expect-head needs a full bundle: a case or items bundle carries no chain hashes")
     state = None
@@ -854,15 +971,46 @@ def read_since(path, trusted, report):
     return checkpoint
 
 
+def proof_expected(folder, present):
+    """The bundle has a consistency proof, or its SHA256SUMS says it had one (a removed proof
+    is then a finding, not a usage error)."""
+    if PROOF_FILE in present:
+        return True
+    try:
+        return f"  {PROOF_FILE}\n".encode("ascii") in read_small(folder, "SHA256SUMS")
+    except Bad:
+        return False
+
+
+def read_own_file(path, option, limit):
+    """A file the auditor names on the command line: a link to it is fine, a FIFO is not."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise Usage(f"{option} {show(path)}: not a regular file")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise Usage(f"{option} {show(path)}: not a regular file")
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise Usage(f"{option} {show(path)}: cannot be read ({exc.strerror})") from None
+    if len(data) > limit:
+        raise Usage(f"{option} {show(path)}: larger than the {limit} bytes it may have")
+    try:
+        return utf8(data, option)
+    except Bad as exc:
+        raise Usage(str(exc)) from None
+
+
 def parse_args(argv):
-    folder, trusted, expect_head, since = None, [], None, None
+    folder, trusted, expect_head, since, proof = None, [], None, None, None
     args = list(argv)
     while args:
         arg = args.pop(0)
         if arg in ("-h", "--help"):
             print(__doc__)
             sys.exit(0)
-        if arg in ("--trust", "--expect-head", "--since"):
+        if arg in ("--trust", "--expect-head", "--since", "--proof"):
             if not args:
                 raise Usage(f"{arg} needs a value")
             value = args.pop(0)
@@ -873,6 +1021,8 @@ def parse_args(argv):
                 if not match:
                     raise Usage(f"--expect-head {show(value)} is not SEQ:HASH (64 lowercase hex digits)")
                 expect_head = (int(match.group(1)), match.group(2))
+            elif arg == "--proof":
+                proof = value
             else:
                 since = value
         elif arg.startswith("-") and arg != "-":
@@ -883,14 +1033,17 @@ def parse_args(argv):
             raise Usage("give one bundle folder")
     if folder is None:
         raise Usage("give the bundle folder")
-    return folder, trusted, expect_head, since
+    if proof is not None and since is None:
+        raise Usage("--proof needs --since: the proof is checked from that checkpoint's root")
+    return folder, trusted, expect_head, since, proof
 
 
 def main(argv=None):
     try:
-        folder, trusted, expect_head, since_path = parse_args(sys.argv[1:] if argv is None else argv)
+        folder, trusted, expect_head, since_path, proof_path = parse_args(sys.argv[1:] if argv is None else argv)
         report = Report()
         since = read_since(since_path, trusted, report) if since_path else None
+        proof = read_own_file(proof_path, "--proof", SMALL_FILE[PROOF_FILE]) if proof_path else None
         try:
             info = os.stat(folder)
         except OSError as exc:
@@ -898,7 +1051,7 @@ def main(argv=None):
         if not stat.S_ISDIR(info.st_mode):
             raise Usage(f"{show(folder)} is not a folder")
         try:
-            result = check_bundle(folder, trusted, expect_head, since)
+            result = check_bundle(folder, trusted, expect_head, since, proof)
         except Usage:
             raise
         except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - hostile input is never a crash
@@ -909,7 +1062,7 @@ def main(argv=None):
     except Usage as exc:
         print(f"usage error: {exc}", file=sys.stderr)
         print("usage: python3 verify.py DIR [--trust VERIFIER_KEY]... [--expect-head SEQ:HASH] "
-              "[--since CHECKPOINT_FILE]", file=sys.stderr)
+              "[--since CHECKPOINT_FILE] [--proof FILE]", file=sys.stderr)
         return 2
     for note in result.notes:
         print(f"note: {note}")

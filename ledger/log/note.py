@@ -2,8 +2,10 @@
 world (Go's sumdb/note, Trillian, Tessera, witnesses) can read, check and cosign them.
 
 https://c2sp.org/tlog-checkpoint gives the text of a checkpoint: origin, tree size, root hash.
-https://c2sp.org/signed-note gives the signatures under it; only Ed25519 (type 0x01) is used.
-Parsing is strict: one text per checkpoint, and anything unexpected is refused, not repaired.
+https://c2sp.org/signed-note gives the signatures under it: Ed25519 (type 0x01) for the log and
+its auditors, and https://c2sp.org/tlog-cosignature (type 0x04, timestamped) for witnesses.
+Parsing is strict: one text per checkpoint, and anything unexpected is refused, not repaired;
+a signature line of a key nobody trusts is parsed for form only and then ignored, of any type.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from ledger.i18n import N_, _
 from ledger.identity import keys
 
 ED25519 = 0x01
+COSIGNATURE_V1 = 0x04  # c2sp.org/tlog-cosignature: timestamped Ed25519, signed by witnesses
+COSIGNATURE_HEADER = "cosignature/v1\n"
+TIMESTAMP_SIZE = 8
+_MAX_TIMESTAMP = 2**63 - 1
 SIGNATURE_PREFIX = "\u2014 "  # em dash and space open every signature line
 ROOT_SIZE = 32
 # The spec asks verifiers to accept at least 16; more than this is not a checkpoint but a flood.
@@ -111,30 +117,50 @@ def parse_checkpoint(text: str) -> Checkpoint:
 
 @dataclass(frozen=True)
 class Verifier:
-    """A trusted public key as a signed note names it."""
+    """A trusted public key as a signed note names it: an Ed25519 signer (type 0x01) or a
+    witness's timestamped cosigner key (type 0x04)."""
 
     name: str
     key_id: int
     public_key: bytes
+    kind: int = ED25519
 
     def verifies(self, message: bytes, signature: bytes) -> bool:
         return keys.verify_signature(self.public_key, message, signature)
 
+    def verifies_note(self, text: str, signature: bytes) -> tuple[bool, int | None]:
+        """Whether `signature` (without its key id) signs the note text, and for a witness's
+        cosignature the POSIX time it states."""
+        if self.kind != COSIGNATURE_V1:
+            return self.verifies(text.encode("utf-8"), signature), None
+        if len(signature) != TIMESTAMP_SIZE + keys.SIGNATURE_SIZE:
+            return False, None
+        timestamp = int.from_bytes(signature[:TIMESTAMP_SIZE], "big")
+        if timestamp > _MAX_TIMESTAMP:
+            return False, None
+        return self.verifies(cosignature_message(text, timestamp), signature[TIMESTAMP_SIZE:]), timestamp
 
-def key_id(name: str, public_key: bytes) -> int:
-    """SHA-256(name || 0x0A || 0x01 || public key)[:4] as a big-endian number."""
-    digest = hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ED25519]) + public_key).digest()
+
+def key_id(name: str, public_key: bytes, kind: int = ED25519) -> int:
+    """SHA-256(name || 0x0A || type || public key)[:4] as a big-endian number (type 0x01 for
+    Ed25519 signatures, 0x04 for a witness's cosignatures with the same key)."""
+    digest = hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([kind]) + public_key).digest()
     return int.from_bytes(digest[:4], "big")
 
 
-def verifier_key(name: str, public_key: bytes) -> str:
-    """The verifier key line auditors exchange: name+keyid+base64(0x01||public key)."""
+def verifier_key(name: str, public_key: bytes, kind: int = ED25519) -> str:
+    """The verifier key line auditors exchange: name+keyid+base64(type||public key)."""
     _check_name(name)
     if len(public_key) != keys.PUBLIC_KEY_SIZE:
         raise MalformedVerifierKey(_("An Ed25519 public key has {n} bytes, not {got}. Give the key that 'evidence "
                                      "key generate' printed.").format(n=keys.PUBLIC_KEY_SIZE, got=len(public_key)))
-    encoded = base64.b64encode(bytes([ED25519]) + public_key).decode("ascii")
-    return f"{name}+{key_id(name, public_key):08x}+{encoded}"
+    encoded = base64.b64encode(bytes([kind]) + public_key).decode("ascii")
+    return f"{name}+{key_id(name, public_key, kind):08x}+{encoded}"
+
+
+def cosignature_message(text: str, timestamp: int) -> bytes:
+    """What a tlog-cosignature/v1 signs: its header, the time line and the checkpoint text."""
+    return f"{COSIGNATURE_HEADER}time {timestamp}\n{text}".encode()
 
 
 def parse_verifier_key(text: str) -> Verifier:
@@ -156,14 +182,15 @@ def parse_verifier_key(text: str) -> Verifier:
     if raw is None or len(raw) != 1 + keys.PUBLIC_KEY_SIZE:
         raise MalformedVerifierKey(_("Verifier key {key}: its key is not the base64 of a type byte and a {n}-byte "
                                      "public key. {how}").format(key=shown, n=keys.PUBLIC_KEY_SIZE, how=how))
-    if raw[0] != ED25519:
-        raise MalformedVerifierKey(_("Verifier key {key}: signature type 0x{type:02x} is not Ed25519 (0x01), the "
-                                     "only type evidence checks. {how}").format(key=shown, type=raw[0], how=how))
+    if raw[0] not in (ED25519, COSIGNATURE_V1):
+        raise MalformedVerifierKey(_("Verifier key {key}: signature type 0x{type:02x} is neither Ed25519 (0x01) nor "
+                                     "a witness's cosignature (0x04), the types evidence checks. {how}").format(
+            key=shown, type=raw[0], how=how))
     public_key = raw[1:]
-    if key_id(name, public_key) != int(hex_id, 16):
+    if key_id(name, public_key, raw[0]) != int(hex_id, 16):
         raise MalformedVerifierKey(_("Verifier key {key}: its key id does not match its name and key, so it was "
                                      "altered or mistyped. {how}").format(key=shown, how=how))
-    return Verifier(name, int(hex_id, 16), public_key)
+    return Verifier(name, int(hex_id, 16), public_key, raw[0])
 
 
 # --------------------------------------------------------------------------- signed notes
@@ -185,6 +212,8 @@ class OpenedNote:
     text: str
     verified: list[str] = field(default_factory=list)
     unknown: list[tuple[str, int]] = field(default_factory=list)
+    # Witnesses' cosignatures that verified: (name, POSIX time they were made).
+    cosigned: list[tuple[str, int]] = field(default_factory=list)
 
 
 def sign_note(text: str, name: str, private_key) -> str:
@@ -212,6 +241,25 @@ def add_signature(signed_note: str, name: str, private_key) -> str:
         raise MalformedNote(_("The note already has {n} signatures, the most a note may carry. Cosign a copy that "
                               "holds only the signatures you need.").format(n=len(signatures)))
     return signed_note + mine.line
+
+
+def add_cosignature(signed_note: str, name: str, private_key, timestamp: int) -> str:
+    """The note with a witness's tlog-cosignature/v1 line (key type 0x04) for `timestamp`
+    added; an earlier cosignature of this key on it is replaced by the new one."""
+    text, signatures = split_note(signed_note)
+    _check_name(name)
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int) or not 0 <= timestamp <= _MAX_TIMESTAMP:
+        raise MalformedNote(_("A cosignature's time {time} is not a POSIX time from 0 to 2^63-1. Check the "
+                              "machine's clock.").format(time=_show(timestamp)))
+    public_key = keys.public_key_bytes(private_key)
+    mine = Signature(name, key_id(name, public_key, COSIGNATURE_V1),
+                     timestamp.to_bytes(TIMESTAMP_SIZE, "big") + keys.sign(private_key,
+                                                                          cosignature_message(text, timestamp)))
+    kept = [s for s in signatures if (s.name, s.key_id) != (mine.name, mine.key_id)]
+    if len(kept) >= MAX_SIGNATURES:
+        raise MalformedNote(_("The note already has {n} signatures, the most a note may carry. Cosign a copy that "
+                              "holds only the signatures you need.").format(n=len(kept)))
+    return text + "\n" + "".join(s.line for s in kept) + mine.line
 
 
 def split_note(signed_note: str) -> tuple[str, list[Signature]]:
@@ -258,18 +306,21 @@ def open_note(signed_note: str, verifiers: Iterable[Verifier]) -> OpenedNote:
                               "tell them apart. Trust only one of them.").format(name=verifier.name,
                                                                                   id=verifier.key_id))
     text, signatures = split_note(signed_note)
-    message = text.encode("utf-8")
     opened = OpenedNote(text)
     for sig in signatures:
         verifier = by_id.get((sig.name, sig.key_id))
+        good, timestamp = verifier.verifies_note(text, sig.signature) if verifier is not None else (False, None)
         if verifier is None:
             opened.unknown.append((sig.name, sig.key_id))
-        elif not verifier.verifies(message, sig.signature):
+        elif not good:
             raise BadSignature(_("The signature by {name} ({id:08x}) does not verify: the note was altered after "
                                  "it was signed, or was signed by another key of that name. Do not trust it; get the "
                                  "checkpoint again from its source.").format(name=sig.name, id=sig.key_id))
-        elif sig.name not in opened.verified:
-            opened.verified.append(sig.name)
+        else:
+            if sig.name not in opened.verified:
+                opened.verified.append(sig.name)
+            if verifier.kind == COSIGNATURE_V1:
+                opened.cosigned.append((sig.name, timestamp))
     if not opened.verified:
         signers = ", ".join(f"{n}+{k:08x}" for n, k in opened.unknown)
         raise UnverifiedNote(_("No trusted key signed this note (it is signed by {signers}). Add the signer's "

@@ -1,8 +1,9 @@
 """`key generate` and `checkpoint cosign` as a user runs them: the key file's mode and
 contents, refusals that leave files as they were, and a cosignature any C2SP verifier accepts.
 
-Neither command touches the ledger, so these tests need no database; each checks that the
-ledger file was not even created."""
+`key generate --name/--badge` never touches the ledger, so those tests check that the ledger
+file was not even created; `checkpoint cosign` checks the checkpoint against a ledger first,
+so its tests cosign the checkpoint of a small real one."""
 
 from __future__ import annotations
 
@@ -39,17 +40,35 @@ def run(home):
     return invoke
 
 
+@pytest.fixture
+def ledger_run(home):
+    """Commands against a small real ledger (a file of its own), for `checkpoint cosign`."""
+    cli = CliHarness(f"sqlite:///{home / 'real.db'}", keys_home=str(home / "harness-keys"))
+    cli.init()
+    base = {"XDG_CONFIG_HOME": str(home / "config"), "EVIDENCE_KEY_PASSPHRASE": PASS}
+
+    def invoke(*args, env=None, **kw):
+        result = cli(*args, env={**base, **(env or {})}, **kw)
+        assert "Traceback" not in result.output
+        return result
+    return invoke
+
+
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def _log_checkpoint(home: Path) -> tuple[Path, note.Verifier]:
-    """A checkpoint signed by the log's own key, as `evidence checkpoint --sign` writes it."""
+def _log_checkpoint(home: Path, ledger_run=None) -> tuple[Path, note.Verifier]:
+    """A checkpoint signed by the log's own key, as `evidence checkpoint --sign` writes it: of
+    the real ledger of `ledger_run`, or a made-up one for refusals that come before the ledger."""
     log_key = keys.generate_private_key()
-    cp = note.Checkpoint("evidence.example/arequipa", 44, bytes(range(32)))
+    if ledger_run is not None:
+        cp = note.parse_checkpoint(ledger_run("checkpoint").stdout)
+    else:
+        cp = note.Checkpoint("evidence.example/arequipa", 44, bytes(range(32)))
     path = home / "checkpoint.txt"
-    path.write_text(note.sign_note(cp.to_text(), "evidence.example/arequipa", log_key), encoding="utf-8")
-    vkey = note.verifier_key("evidence.example/arequipa", keys.public_key_bytes(log_key))
+    path.write_text(note.sign_note(cp.to_text(), cp.origin, log_key), encoding="utf-8")
+    vkey = note.verifier_key(cp.origin, keys.public_key_bytes(log_key))
     return path, note.parse_verifier_key(vkey)
 
 
@@ -132,7 +151,7 @@ def test_no_passphrase_at_all_is_refused_without_a_file(run, home):
 
 
 @pytest.mark.parametrize(("args", "field"), [
-    (["--badge", "B-1001", "--name", "aud"], "--badge or --name"),
+    (["--badge", "B-1001", "--name", "aud"], "one of --badge, --name or --log"),
     ([], "--badge BADGE"),
     (["--name", "aud"], "--out is required"),
     (["--name", "Ana Quispe", "--out", "x.key"], "contains a space"),
@@ -149,12 +168,12 @@ def test_refused_generate_says_why_and_writes_nothing(run, home, args, field):
 
 # --------------------------------------------------------------------------- checkpoint cosign
 
-def test_cosign_adds_a_signature_that_verifies_beside_the_logs(run, home):
-    cp_file, log_v = _log_checkpoint(home)
+def test_cosign_adds_a_signature_that_verifies_beside_the_logs(run, ledger_run, home):
+    cp_file, log_v = _log_checkpoint(home, ledger_run)
     original = cp_file.read_text()
     run("key", "generate", "--name", "auditoria.example/aqp", "--out", str(home / "aud.key"))
     out = home / "cosigned.txt"
-    result = run("checkpoint", "cosign", str(cp_file), "--key", str(home / "aud.key"), "--out", str(out))
+    result = ledger_run("checkpoint", "cosign", str(cp_file), "--key", str(home / "aud.key"), "--out", str(out))
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == str(out)
     cosigned = out.read_text()
@@ -162,28 +181,28 @@ def test_cosign_adds_a_signature_that_verifies_beside_the_logs(run, home):
     aud = keys.load_key_file(home / "aud.key", PASS)
     aud_v = note.parse_verifier_key(note.verifier_key(aud.name, aud.public_key))
     opened = note.open_note(cosigned, [log_v, aud_v])
-    assert opened.verified == ["evidence.example/arequipa", "auditoria.example/aqp"]
-    assert note.parse_checkpoint(opened.text).size == 44
+    assert opened.verified == [log_v.name, "auditoria.example/aqp"]
+    assert note.parse_checkpoint(opened.text).size == note.parse_checkpoint(original.split("\n\n")[0] + "\n").size
 
 
-def test_cosign_to_stdout_and_in_place(run, home):
-    cp_file, log_v = _log_checkpoint(home)
+def test_cosign_to_stdout_and_in_place(run, ledger_run, home):
+    cp_file, log_v = _log_checkpoint(home, ledger_run)
     run("key", "generate", "--badge", "A-4001")
     key = home / "config" / "evidence" / "keys" / "A-4001.key"
-    shown = run("checkpoint", "cosign", str(cp_file), "--key", str(key))
+    shown = ledger_run("checkpoint", "cosign", str(cp_file), "--key", str(key))
     assert shown.exit_code == 0, shown.output
-    assert run("checkpoint", "cosign", str(cp_file), "--key", str(key), "--out", str(cp_file)).exit_code == 0
+    assert ledger_run("checkpoint", "cosign", str(cp_file), "--key", str(key), "--out", str(cp_file)).exit_code == 0
     assert cp_file.read_text() == shown.stdout
     # Cosigning again with the same key changes nothing.
-    again = run("checkpoint", "cosign", str(cp_file), "--key", str(key), json_out=True)
+    again = ledger_run("checkpoint", "cosign", str(cp_file), "--key", str(key), json_out=True)
     assert json.loads(again.stdout)["added"] is False and json.loads(again.stdout)["note"] == shown.stdout
 
 
-def test_cosign_with_a_wrong_passphrase_is_refused(run, home):
-    cp_file, _ = _log_checkpoint(home)
+def test_cosign_with_a_wrong_passphrase_is_refused(run, ledger_run, home):
+    cp_file, _ = _log_checkpoint(home, ledger_run)
     run("key", "generate", "--name", "aud", "--out", str(home / "aud.key"))
     out = home / "cosigned.txt"
-    result = run("checkpoint", "cosign", str(cp_file), "--key", str(home / "aud.key"), "--out", str(out),
+    result = ledger_run("checkpoint", "cosign", str(cp_file), "--key", str(home / "aud.key"), "--out", str(out),
                  env={"EVIDENCE_KEY_PASSPHRASE": "cinco mil soles"})
     assert result.exit_code == 1
     assert f"The passphrase does not open key file {home / 'aud.key'}" in result.stderr
@@ -221,11 +240,11 @@ def test_cosign_refuses_what_is_not_a_signed_checkpoint(run, home, content, said
     assert result.stdout == ""
 
 
-def test_cosign_never_overwrites_another_file(run, home):
-    cp_file, _ = _log_checkpoint(home)
+def test_cosign_never_overwrites_another_file(run, ledger_run, home):
+    cp_file, _ = _log_checkpoint(home, ledger_run)
     run("key", "generate", "--name", "aud", "--out", str(home / "aud.key"))
     other = home / "notes.txt"
     other.write_text("keep me\n")
-    result = run("checkpoint", "cosign", str(cp_file), "--key", str(home / "aud.key"), "--out", str(other))
+    result = ledger_run("checkpoint", "cosign", str(cp_file), "--key", str(home / "aud.key"), "--out", str(other))
     assert result.exit_code == 1 and "already exists" in result.stderr
     assert other.read_text() == "keep me\n"

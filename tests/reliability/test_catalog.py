@@ -644,6 +644,24 @@ CASES: list[tuple[str, list[str], int, str]] = [
      1, "B-9999"),
     ("key file that does not exist", ["--key", "/nonexistent/B-1001.key", *DOC, "--title", "t"], 1,
      "does not exist"),
+    # --- consistency proofs and witnesses ----------------------------------------------------
+    ("checkpoint prove from missing", ["checkpoint", "prove", "--from", "@no-checkpoint.txt"], 1,
+     "no-checkpoint.txt"),
+    ("checkpoint prove from binary", ["checkpoint", "prove", "--from", "@random.csv"], 1, "random.csv"),
+    ("checkpoint prove from folder", ["checkpoint", "prove", "--from", "@scan-dir"], 1, "scan-dir"),
+    ("checkpoint prove without from", ["checkpoint", "prove"], 2, "--from"),
+    ("verify proof without since", ["verify", "--proof", "@spaces.csv"], 1, "--since"),
+    ("verify proof with new-only", ["verify", "--since", "@no-checkpoint.txt", "--new-only", "--proof",
+                                    "@spaces.csv"], 1, "--proof"),
+    ("witness cosign missing file", ["witness", "cosign", "@no-checkpoint.txt", "--key", "@k.key", "--state",
+                                     "@witness-state"], 1, "no-checkpoint.txt"),
+    ("witness cosign binary file", ["witness", "cosign", "@random.csv", "--key", "@k.key", "--state",
+                                    "@witness-state"], 1, "random.csv"),
+    ("witness cosign without state", ["witness", "cosign", "@spaces.csv", "--key", "@k.key"], 2, "--state"),
+    ("key generate log and name", ["key", "generate", "--log", "--name", "x", "--out", "@x.key"], 1, "--log"),
+    ("export log from missing", ["export", "log", "--case", "AQP-2020-0147", "--from", "@no-checkpoint.txt",
+                                 "--out", "@b-from"], 1, "no-checkpoint.txt"),
+    ("prove from binary", ["prove", "EV-1", "--from", "@random.csv", "--out", "@p-from"], 1, "random.csv"),
 ]
 
 
