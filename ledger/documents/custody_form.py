@@ -328,6 +328,17 @@ def footer_pattern(_) -> str:
     return _("Chain of custody — case {case} — {item} — page {page} of {pages}")
 
 
+def titles(_) -> dict[str, str]:
+    """The form's headings and notes, in the language of `_`."""
+    return {
+        "heading": _("Chain of custody form"), "ident": _("Identification of the item"),
+        "custody": _("Custody of the item"), "next": _("Next handovers (to be filled in by hand)"),
+        "checked": _("Each digital signature was checked against the officer's key as the log enrolled it, over the "
+                     "event as the log holds it, before this form was made."),
+        "made": _("Made from the ledger at event {seq}"),
+    }
+
+
 def _draw(forms: list[CustodyForm], head_seq: int, path: str, lang: str) -> int:
     from xml.sax.saxutils import escape
 
@@ -354,31 +365,31 @@ def _draw(forms: list[CustodyForm], head_seq: int, path: str, lang: str) -> int:
         ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ])
     widths = [w * mm for w in WIDTHS]
+    said = titles(_)
     story: list = []
     for n, form in enumerate(forms):
         f = form.item
         if n:
             story.append(PageBreak())
         story.append(_mark(f.case_no, f.id))
-        story.append(p(f"{_('Chain of custody form')} — {f.id}", head))
-        story.append(p(_("Made from the ledger at event {seq}").format(seq=head_seq), small))
-        story.append(p(_("Identification of the item"), sub))
+        story.append(p(f"{said['heading']} — {f.id}", head))
+        story.append(p(said["made"].format(seq=head_seq), small))
+        story.append(p(said["ident"], sub))
         table = Table([[p(k, bold), p(v)] for k, v in ident_texts(form, head_seq, _)], colWidths=[55 * mm, 222 * mm])
         table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("FONTNAME", (0, 0), (-1, -1), FONT),
                                    ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         story.append(table)
-        story.append(p(_("Custody of the item"), sub))
+        story.append(p(said["custody"], sub))
         heading = [p(text, bold) for text in header(_)]
         rows = [heading] + [[p(text) if text else "" for text in row_texts(e, _)] for e in form.events]
         events = Table(rows, colWidths=widths, repeatRows=1)
         events.setStyle(grid)
         story.append(events)
-        story.append(p(_("Each digital signature was checked against the officer's key as the log enrolled it, over "
-                         "the event as the log holds it, before this form was made."), small))
+        story.append(p(said["checked"], small))
         blank = Table([heading] + [[""] * len(widths) for _row in range(BLANK_ROWS)], colWidths=widths,
                       rowHeights=[None] + [14 * mm] * BLANK_ROWS, repeatRows=1)
         blank.setStyle(grid)
-        story.append(KeepTogether([p(_("Next handovers (to be filled in by hand)"), sub), blank]))
+        story.append(KeepTogether([p(said["next"], sub), blank]))
         story.append(Spacer(1, 4 * mm))
 
     footer = footer_pattern(_)
@@ -388,7 +399,7 @@ def _draw(forms: list[CustodyForm], head_seq: int, path: str, lang: str) -> int:
         return footer.format(case=case, item=item, page=page, pages=pages)
 
     doc = SimpleDocTemplate(path, pagesize=landscape(A4), leftMargin=10 * mm, rightMargin=10 * mm,
-                            topMargin=10 * mm, bottomMargin=14 * mm, title=_("Chain of custody form"),
+                            topMargin=10 * mm, bottomMargin=14 * mm, title=said["heading"],
                             author="evidence", subject=", ".join(f.item.id for f in forms))
     doc.build(story, canvasmaker=numbered_canvas(footer_text))
     return doc.page
