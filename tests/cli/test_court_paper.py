@@ -202,3 +202,43 @@ def test_a_label_prints_the_offence_and_file_the_ledger_holds():
     said = [t for _font, t, _most, _least in label_paragraphs(facts, translator("es"))]
     assert "Delito: Trata de personas" in said and "Carpeta fiscal: CF 2020-147" in said
     assert "Embalado y lacrado por Ana Quispe, CIP B-1001, el 2020-10-06\u00a009:00, firma __________" in said
+
+
+@needs_poppler
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_offers_show_as_one_row_with_what_the_receiver_found(seeded, tmp_path, lang):
+    """An offer and its acceptance (or refusal) are one row, signed by both, with the seal as the
+    receiver found it; an offer not yet answered says it awaits acceptance."""
+    from tests.helpers import GOOD_IMEI
+
+    cli = seeded
+    cli.ok("phone", "add", "SZ-000001", "--imei", GOOD_IMEI, "--make", "Samsung", "--model", "Galaxy A10",
+           "--seal", "S-0001", "--location", "ER-AQP", "--by", "B-1001", "--at", "2020-10-06T06:00")
+    cli.ok("custody", "transfer", "EV-000001", "--from", "B-1001", "--to", "C-3001", "--reason", "Al almacén",
+           "--location", "ER-AQP", "--by", "B-1001", "--at", "2020-10-06T08:00", offer=True)
+    cli.ok("custody", "decline", "EV-000001", "--reason", "No corresponde al acta", "--by", "C-3001",
+           "--at", "2020-10-06T08:30")
+    cli.ok("custody", "transfer", "EV-000001", "--from", "B-1001", "--to", "C-3001", "--reason", "Al almacén, otra vez",
+           "--location", "VAULT-1", "--by", "B-1001", "--at", "2020-10-06T09:00", offer=True)
+    cli.ok("custody", "accept", "EV-000001", "--seal-broken", "esquina despegada", "--by", "C-3001",
+           "--at", "2020-10-06T09:30")
+    cli.ok("custody", "transfer", "EV-000001", "--from", "C-3001", "--to", "F-2001", "--reason", "Para la fiscalía",
+           "--by", "C-3001", "--at", "2020-10-07T09:00", offer=True)
+    out = tmp_path / "form.pdf"
+    cli.ok("export", "custody-form", "EV-000001", "--out", str(out), "--lang", lang)
+    said = pdf_text(out)
+    history = [e["seq"] for e in cli.ok("item", "history", "EV-000001", json_out=True)["events"]]
+    assert len(history) == 6
+    refused, accepted, pending = history[1:3], history[3:5], history[5]
+    words = {"es": ("Entrega rechazada", "rechazado por quien recibe: No corresponde al acta", "Entrega",
+                    "precinto roto: esquina despegada", "Entrega ofrecida, pendiente de aceptación", "eventos", "evento"),
+             "en": ("Handover refused", "refused by the receiver: No corresponde al acta", "Handover",
+                    "seal broken: esquina despegada", "Handover offered, awaiting acceptance", "events", "event")}[lang]
+    assert words[0] in said and words[1] in said and words[3] in said and words[4] in said
+    for pair in (refused, accepted):
+        assert f"({words[5]} {pair[0]}, {pair[1]})" in said
+    assert f"({words[6]} {pending})" in said
+    assert "Vault" in said and "VAULT-1" not in said
+    for name in ("Ana Quispe Mamani", "Carmen Flores Ticona"):
+        assert name in said
+    assert said.count(words[2]) >= 3
