@@ -242,3 +242,13 @@ def test_offers_show_as_one_row_with_what_the_receiver_found(seeded, tmp_path, l
     for name in ("Ana Quispe Mamani", "Carmen Flores Ticona"):
         assert name in said
     assert said.count(words[2]) >= 3
+
+
+def test_the_journal_speaks_the_interface_language_and_keeps_its_account_names(demo, tmp_path):
+    out = tmp_path / "caso.journal"
+    demo.ok("--lang", "es", "export", "journal", "--case", CASE, "--out", str(out))
+    said = out.read_text(encoding="utf-8")
+    assert said.startswith("; Movimientos de efectivo del registro de evidencias, caso " + CASE)
+    assert "registro de EV-000001" in said and "fuente EJEMPLO" in said
+    # Account names are what hledger reports select on: the same in every language.
+    assert "holders:DEMO-101" in said and f"seized:{CASE}" in said and "Cash movements" not in said
