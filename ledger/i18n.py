@@ -81,6 +81,13 @@ def _(message: str, lang: str | None = None) -> str:
     return translations(lang or _current).gettext(message)
 
 
+def translator(lang: str):
+    """`_` for one document in `lang`, whatever the interface speaks: `_ = translator(lang)`
+    and then `_("Seal")` as anywhere else (the catalogue tools find the texts by that name).
+    An unknown language gives English."""
+    return translations(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).gettext
+
+
 def ngettext(singular: str, plural: str, n: int, lang: str | None = None) -> str:
     """The singular or plural form of a message for `n`, in the current language."""
     return translations(lang or _current).ngettext(singular, plural, n)

@@ -63,12 +63,18 @@ def missing_tools(steps: list[tuple[str, list[str]]]) -> set[str]:
             if program(command) in RUN and program(command) != "export" and not shutil.which(program(command), path=path)}
 
 
+# Where a guide tells its reader the source of evidence is: the sample files are copied from its
+# docs/samples/ by the guide's own `cp` commands, before the first command that reads them.
+SOURCE = "evidence"
+
+
 def run_guide(path: Path, folder: Path) -> tuple[list[tuple[str, list[str]]], list[int], dict[int, list[str]]]:
-    """The guide's steps, the indices of those run, and each run step's output by index."""
+    """The guide's steps, the indices of those run, and each run step's output by index. The run
+    folder is the reader's home and starts empty but for the source of evidence in ~/evidence:
+    a guide that reads a sample file it did not copy fails."""
     steps = console_examples(path.read_text(encoding="utf-8"))
     run = runnable(steps)
-    for sample in (DOCS / "samples").iterdir():
-        shutil.copy(sample, folder / sample.name)
+    shutil.copytree(DOCS / "samples", folder / SOURCE / "docs" / "samples")
     actual = run_console([steps[i] for i in run], folder)
     return steps, run, {i: actual.get(j, []) for j, i in enumerate(run)}
 
@@ -187,13 +193,21 @@ if __name__ == "__main__":
 def test_regenerate_rewrites_only_what_changed(tmp_path):
     guide = tmp_path / "guide.md"
     cols = (DOCS / "samples" / "cols.csv").read_text(encoding="utf-8").splitlines()
-    guide.write_text("Text.\n\n```console\n$ export X=1\n$ cat cols.csv\nstale output\n```\n\n"
-                     "- item\n\n  ```console\n  $ cat cols.csv\n  " + "\n  ".join(cols) + "\n  ```\n",
-                     encoding="utf-8")
+    guide.write_text("Text.\n\n```console\n$ export X=1\n$ cp ~/evidence/docs/samples/cols.csv .\n$ cat cols.csv\n"
+                     "stale output\n```\n\n- item\n\n  ```console\n  $ cat cols.csv\n  " + "\n  ".join(cols)
+                     + "\n  ```\n", encoding="utf-8")
     assert regenerate(guide) == ["cat cols.csv"]
     steps = console_examples(guide.read_text(encoding="utf-8"))
-    assert steps == [("export X=1", []), ("cat cols.csv", cols), ("cat cols.csv", cols)]
-    assert guide.read_text(encoding="utf-8").startswith("Text.\n\n```console\n$ export X=1\n$ cat cols.csv\n")
+    assert steps == [("export X=1", []), ("cp ~/evidence/docs/samples/cols.csv .", []), ("cat cols.csv", cols),
+                     ("cat cols.csv", cols)]
+    assert guide.read_text(encoding="utf-8").startswith("Text.\n\n```console\n$ export X=1\n$ cp ")
+
+
+def test_a_guide_that_reads_a_sample_it_did_not_copy_fails(tmp_path):
+    guide = tmp_path / "guide.md"
+    guide.write_text("```console\n$ cat cols.csv\nkind,amount\n```\n", encoding="utf-8")
+    steps, run, actual = run_guide(guide, tmp_path)
+    assert differences([steps[i] for i in run], {j: actual[i] for j, i in enumerate(run)}, "guide")
 
 
 def test_regenerated_lines_keep_their_dots_and_hide_what_changes_on_every_run(tmp_path):

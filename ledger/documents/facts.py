@@ -14,32 +14,27 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.documents.pdf import word
+from ledger.i18n import N_, translator
 
-WORDS: dict[str, tuple[str, str]] = {
-    "cash": ("Cash", "Efectivo"), "vehicle": ("Vehicle", "Vehículo"), "phone": ("Phone", "Teléfono"),
-    "document": ("Document", "Documento"),
-    "in-custody": ("in custody", "en custodia"), "disposed": ("disposed", "dispuesto"),
-    "item.registered": ("registration", "registro"), "custody.transferred": ("handover", "entrega"),
-    "custody.resealed": ("reseal", "reprecintado"), "custody.disposed": ("disposal", "disposición"),
-    "returned": ("returned", "devuelto"), "destroyed": ("destroyed", "destruido"),
-    "forfeited": ("forfeited", "decomisado"), "auctioned": ("auctioned", "subastado"),
-    "transferred-to-agency": ("transferred to agency", "transferido a otra entidad"),
-    "to-pronabi": ("handed to PRONABI", "entregado al PRONABI"), "deposited": ("deposited", "depositado"),
-    "assigned": ("assigned", "asignado en uso temporal"), "custody.deposited": ("deposit", "depósito"),
-    "custody.assigned": ("temporary use", "uso temporal"), "custody.returned": ("return from use", "devolución"),
-    "audit.checked": ("audit check", "verificación de auditoría"),
-    "review.set": ("review date", "fecha de revisión"),
-    "pe": ("Peruvian", "peruana"), "foreign": ("foreign", "extranjera"),
-    # field names
-    "amount": ("Amount", "Importe"), "denominations": ("Notes and coins", "Billetes y monedas"),
-    "counted_by": ("Counted by", "Contado por"), "verified_by": ("Verified by", "Verificado por"),
-    "make_model": ("Make and model", "Marca y modelo"), "plate": ("Plate", "Placa"), "vin": ("VIN", "VIN"),
-    "year": ("Year", "Año"), "color": ("Colour", "Color"), "value": ("Declared value", "Valor declarado"),
-    "imei": ("IMEI", "IMEI"), "imei2": ("Second IMEI", "Segundo IMEI"), "number": ("Phone number", "Número"),
-    "title": ("Title", "Título"), "pages": ("Pages", "Páginas"), "file": ("Scanned copy", "Copia escaneada"),
-    "registered": ("registered", "registro"),
+# The words the documents print for the ledger's codes (kinds, statuses, dispositions, plate
+# kinds), in English as the catalogue's keys; `term` gives them in a document's language.
+WORDS: dict[str, str] = {
+    "cash": N_("Cash"), "vehicle": N_("Vehicle"), "phone": N_("Phone"), "document": N_("Document"),
+    "in-custody": N_("in custody"), "in-transit": N_("in transit"), "disposed": N_("disposed"),
+    "deposited": N_("deposited"), "assigned": N_("in temporary use"),
+    "returned": N_("returned"), "destroyed": N_("destroyed"), "forfeited": N_("forfeited"),
+    "auctioned": N_("auctioned"), "transferred-to-agency": N_("transferred to another agency"),
+    "to-pronabi": N_("handed to PRONABI"),
+    "pe": N_("Peruvian"), "foreign": N_("foreign"),
 }
+
+
+def term(code: str | None, _) -> str:
+    """The word for a ledger code (`cash`, `in-custody`, `returned`) through `_` (a document's
+    `translator`); a code the table lacks as it is."""
+    if code is None:
+        return ""
+    return _(WORDS[code]) if code in WORDS else code
 
 
 @dataclass
@@ -67,53 +62,93 @@ class ItemFacts:
     registration_hash: str = ""
     payload: str = ""  # the label's QR text, see ledger.items.label_payload
     disposition: str | None = None
+    # The case as the formato names it; None where the ledger does not record it (a blank to fill).
+    offence: str | None = None
+    fiscal_file: str | None = None
+    prosecutor_office: str | None = None
+    # Who packed and sealed the item (the last act that put its seal on), and when (local).
+    packed_by: str | None = None
+    packed_by_name: str | None = None
+    packed_by_rank: str | None = None
+    packed_at: str | None = None
 
 
-def _person(badge: str | None, names: dict[str, str]) -> str | None:
+def _person(badge: str | None, names: dict[str, str], _) -> str | None:
+    """An officer as the documents name them: full name, then the badge (CIP in Spanish)."""
     if not badge:
         return None
     name = names.get(badge)
-    return f"{badge} ({name})" if name else badge
+    return f"{name} ({_('badge {badge}').format(badge=badge)})" if name else badge
 
 
 def _description(item, lang: str, names: dict[str, str]) -> tuple[str, list[tuple[str, str]]]:
     from ledger.money import format_money
 
-    w = lambda key: word(WORDS, key, lang)  # noqa: E731
+    _ = translator(lang)
     details: list[tuple[str, str]] = []
     if item.kind == "cash":
         amount = format_money(item.amount_minor, item.currency, lang)
-        details = [(w("amount"), amount if item.currency in amount else f"{amount} ({item.currency})")]
+        details = [(_("Amount"), amount if item.currency in amount else f"{amount} ({item.currency})")]
         if item.denominations:
-            details.append((w("denominations"), item.denominations.replace(",", ", ")))
-        details += [(w("counted_by"), _person(item.counted_by, names) or ""),
-                    (w("verified_by"), _person(item.verified_by, names) or "")]
+            details.append((_("Notes and coins"), item.denominations.replace(",", ", ")))
+        details += [(_("Counted by"), _person(item.counted_by, names, _) or ""),
+                    (_("Verified by"), _person(item.verified_by, names, _) or "")]
         return amount, details
     if item.kind == "vehicle":
         make_model = f"{item.make} {item.model}"
-        details = [(w("make_model"), make_model)]
+        details = [(_("Make and model"), make_model)]
         if item.plate:
-            details.append((w("plate"), f"{item.plate} ({w(item.plate_kind)})" if item.plate_kind else item.plate))
-        for key in ("vin", "year", "color"):
-            if getattr(item, key):
-                details.append((w(key), str(getattr(item, key))))
+            details.append((_("Plate"), f"{item.plate} ({term(item.plate_kind, _)})" if item.plate_kind else item.plate))
+        for label, value in (("VIN", item.vin), (_("Year"), item.year), (_("Colour"), item.color)):
+            if value:
+                details.append((label, str(value)))
         if item.value_minor is not None:
-            details.append((w("value"), format_money(item.value_minor, item.value_currency, lang)))
-        short = make_model + (f", {w('plate').lower()} {item.plate}" if item.plate else "")
+            details.append((_("Declared value"), format_money(item.value_minor, item.value_currency, lang)))
+        short = make_model + (", " + _("plate {plate}").format(plate=item.plate) if item.plate else "")
         return short, details
     if item.kind == "phone":
-        details = [(w("make_model"), f"{item.make} {item.model}"), (w("imei"), item.imei)]
+        details = [(_("Make and model"), f"{item.make} {item.model}"), ("IMEI", item.imei)]
         if item.imei2:
-            details.append((w("imei2"), item.imei2))
+            details.append((_("Second IMEI"), item.imei2))
         if item.number:
-            details.append((w("number"), item.number))
+            details.append((_("Phone number"), item.number))
         return f"{item.make} {item.model}, IMEI {item.imei}", details
-    details = [(w("title"), item.title)]
+    details = [(_("Title"), item.title)]
     if item.pages:
-        details.append((w("pages"), str(item.pages)))
+        details.append((_("Pages"), str(item.pages)))
     if item.file_sha256:
-        details.append((w("file"), f"{item.file_name or ''} SHA-256 {item.file_sha256}".strip()))
+        details.append((_("Scanned copy"), f"{item.file_name or ''} SHA-256 {item.file_sha256}".strip()))
     return item.title, details
+
+
+def officer_rank(officer) -> str | None:
+    """An officer's grado and cargo as one line, where the ledger records them (else None: the
+    paper leaves a line to fill by hand)."""
+    if officer is None:
+        return None
+    parts = [getattr(officer, "rank", None), getattr(officer, "position", None)]
+    return ", ".join(p for p in parts if p) or None
+
+
+# The acts that put a seal on an item (an audit's check only reads the seal it finds).
+SEALING = ("item.registered", "custody.resealed", "custody.transferred", "custody.offered", "custody.accepted")
+
+
+def _sealing(session: Session, item_no: int) -> tuple[int, str | None, str] | None:
+    """(seq, actor, when) of the last event that put a seal on the item: its registration with a
+    seal, a reseal, or a handover that sealed it anew; None when it was never sealed."""
+    import json
+
+    from ledger.models import Event, EventItem
+
+    rows = session.execute(select(Event.seq, Event.type, Event.actor, Event.occurred_at, Event.body)
+                           .join(EventItem, EventItem.seq == Event.seq).where(EventItem.item_no == item_no)
+                           .order_by(Event.seq.desc())).all()
+    for seq, typ, actor, occurred, body in rows:
+        data = json.loads(body).get("data") or {}
+        if typ in SEALING and (data.get("seal") or data.get("new_seal")):
+            return seq, actor, occurred
+    return None
 
 
 def item_facts(session: Session, items: Sequence, lang: str, tz: str) -> list[ItemFacts]:
@@ -127,22 +162,30 @@ def item_facts(session: Session, items: Sequence, lang: str, tz: str) -> list[It
 
     for case_no in dict.fromkeys(i.case_no for i in items):
         require_verified(session, case_no, N_("the document"))
-    names = dict(session.execute(select(Officer.badge, Officer.name)).all())
+    officers = {o.badge: o for o in session.scalars(select(Officer))}
+    names = {badge: o.name for badge, o in officers.items()}
+    _ = translator(lang)
     out = []
     for item in items:
         seizure = session.get(Seizure, item.seizure_no)
         case = session.get(Case, item.case_no)
         registration = session.get(Event, item.registered_seq)
         short, details = _description(item, lang, names)
+        sealed = _sealing(session, item.no) if item.seal else None
+        packer = sealed[1] if sealed else None
         out.append(ItemFacts(
-            id=item.id, kind=item.kind, kind_word=word(WORDS, item.kind, lang), case_no=item.case_no,
+            id=item.id, kind=item.kind, kind_word=term(item.kind, _), case_no=item.case_no,
             case_title=case.title, seizure=seizure.id, acta=seizure.acta,
             seizure_at=local_iso(seizure.occurred_at, tz), seizure_place=seizure.place, status=item.status,
-            status_word=word(WORDS, item.status, lang), holder=item.holder, holder_name=names.get(item.holder),
+            status_word=term(item.status, _), holder=item.holder, holder_name=names.get(item.holder),
             location=item.location, seal=item.seal, short=short, details=details,
             registered_seq=item.registered_seq, registration_hash=registration.hash,
             payload=label_payload(item.id, item.case_no, registration.hash),
-            disposition=word(WORDS, item.disposition, lang) if item.disposition else None,
+            disposition=term(item.disposition, _) if item.disposition else None,
+            offence=getattr(case, "offence", None), fiscal_file=getattr(case, "fiscal_file", None),
+            prosecutor_office=getattr(case, "prosecutor_office", None),
+            packed_by=packer, packed_by_name=names.get(packer), packed_by_rank=officer_rank(officers.get(packer)),
+            packed_at=local_iso(sealed[2], tz)[:16] if sealed else None,
         ))
     return out
 

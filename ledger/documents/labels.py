@@ -1,7 +1,10 @@
 """Evidence labels (rotulado) with a QR code, as a PDF to print on label sheets or a label roll.
 
-Each label shows the evidence number in large type, the case, the seizure's date and place, a
-short description, the seal and a QR code. The QR code holds the text of
+Each label shows the evidence number in large type, the case, the offence and the prosecutor's
+file (a line to fill by hand where the ledger lacks them), a short description, the seal, who
+packed and sealed the item and when, with a line for their signature, the seizure's date and
+place where room is left, and a QR code. Nothing is printed within 5 mm of the sheet's edge,
+where office printers clip. The QR code holds the text of
 `ledger.items.label_payload`, EV-000042/CASE/HASH12 (HASH12: the first 12 hex digits of the
 item's registration event hash), which `evidence item show` accepts as typed by a barcode
 scanner, and which it refuses when the case or the hash is not this ledger's.
@@ -15,12 +18,17 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from ledger.documents.facts import ItemFacts, item_facts, select_items
-from ledger.documents.pdf import FONT, FONT_BOLD, WrittenPdf, check_lang, word, write_pdf
+from ledger.documents.pdf import FONT, FONT_BOLD, WrittenPdf, check_lang, write_pdf
 from ledger.errors import InputError
+from ledger.i18n import translator
 
 MM = 72 / 25.4  # PDF points per millimetre
+EDGE = 5.0  # mm: nothing is printed nearer the sheet's edge than this (printers clip)
+PAD = 2.0  # mm: between a label's text and its die-cut edge inside the sheet
+BLANK = "__________"  # a line to fill by hand
 SIZE = 8  # points: the smallest text on a label, read at arm's length without a magnifier
-LEAD = 9.3  # points from baseline to baseline: Vera's ascent and descent at 8 pt
+LEAD = 9.0  # points from baseline to baseline: Vera's ascent and descent at 8 pt, less 0.3 (accents only touch)
+NUMBER = 13  # points: the evidence number, bold
 
 
 @dataclass(frozen=True)
@@ -41,14 +49,9 @@ class Layout:
 LAYOUTS = {
     # 24 labels of 70 x 37 mm on an A4 sheet (the common 3 x 8 label sheets).
     "a4-3x8": Layout("a4-3x8", (210, 297), 3, 8, 70, 37.125, qr_share=0.33),
-    # One label per page on a 62 mm continuous roll (label printers' common width).
-    "roll-62mm": Layout("roll-62mm", (62, 42), 1, 1, 62, 42, qr_share=0.36),
-}
-
-TEXT: dict[str, tuple[str, str]] = {
-    "case": ("Case", "Caso"), "seized": ("Seized", "Incautado"), "seal": ("Seal", "Precinto"),
-    "no_seal": ("no seal", "sin precinto"), "disposed": ("DISPOSED", "DISPUESTO"),
-    "title": ("Evidence labels", "Rótulos de evidencia"),
+    # One label per page on a 62 mm continuous roll (label printers' common width), 80 mm long:
+    # room for the packing fields and a signature within the 5 mm the printer leaves blank.
+    "roll-62mm": Layout("roll-62mm", (62, 80), 1, 1, 62, 80, qr_share=0.31),
 }
 
 
@@ -82,7 +85,7 @@ def _draw(labels: list[ItemFacts], layout: Layout, path: str, lang: str) -> int:
 
     register_fonts()
     c = canvas.Canvas(path, pagesize=(layout.page[0] * MM, layout.page[1] * MM), initialFontName=FONT)
-    c.setTitle(word(TEXT, "title", lang))
+    c.setTitle(translator(lang)("Evidence labels"))
     c.setAuthor("evidence")
     per_page = layout.columns * layout.rows
     pages = 0
@@ -91,11 +94,17 @@ def _draw(labels: list[ItemFacts], layout: Layout, path: str, lang: str) -> int:
             col, row = i % layout.columns, i // layout.columns
             x = (layout.left + col * layout.width) * MM
             y = (layout.page[1] - layout.top - (row + 1) * layout.height) * MM
-            _label(c, label, x, y, layout.width * MM, layout.height * MM, layout.qr_share, lang)
+            pads = (_pad(col == 0), _pad(col == layout.columns - 1), _pad(row == 0), _pad(row == layout.rows - 1))
+            _label(c, label, x, y, layout.width * MM, layout.height * MM, layout.qr_share, pads, lang)
         c.showPage()
         pages += 1
     c.save()
     return pages
+
+
+def _pad(at_edge: bool) -> float:
+    """Points between a label's edge and its text: 5 mm at the sheet's edge, 2 mm elsewhere."""
+    return (EDGE if at_edge else PAD) * MM
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
@@ -109,15 +118,17 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
     return text.rstrip() + "…"
 
 
-def _qr(c, payload: str, x: float, y: float, size: float) -> None:
-    """The QR code of `payload` as vector squares in a `size`-point square at (x, y), with
-    the standard quiet zone of 4 modules inside it."""
+def _qr(c, payload: str, right: float, top: float, width: float) -> tuple[float, float]:
+    """The QR code of `payload` as vector squares, about `width` points wide with its quiet zone
+    of 4 modules, its dark modules ending at `right` and starting at `top`; returns the left and
+    bottom edges of the dark modules."""
     import segno
 
     qr = segno.make(payload, error="m", micro=False)
     matrix = [list(r) for r in qr.matrix_iter(border=4)]
-    module = size / len(matrix)
-    top = y + size
+    module = width / len(matrix)
+    x = right - (len(matrix) - 4) * module
+    top = top + 4 * module
     # One path for all dark modules: filled as one shape, neighbouring squares leave no hairline
     # seams when a printer driver or a viewer smooths the edges, which would confuse a scanner.
     path = c.beginPath()
@@ -134,55 +145,75 @@ def _qr(c, payload: str, x: float, y: float, size: float) -> None:
                 col += 1
     c.setFillColorRGB(0, 0, 0)
     c.drawPath(path, stroke=0, fill=1, fillMode=1)  # non-zero winding: overlaps stay dark
+    return x + 4 * module, top - (len(matrix) - 4) * module
 
 
-def _label(c, f: ItemFacts, x: float, y: float, w: float, h: float, qr_share: float, lang: str) -> None:
-    """One label: the number in large type, then the case, the seizure's date and place, the
-    description and the seal beside the QR code (and under it, once below the code and its hash),
-    and the short hash under the code. Everything is 8 pt or larger; when the texts need more
-    lines than the label has, the place and then the description give up their last lines first
-    (cut with an ellipsis)."""
+def label_paragraphs(f: ItemFacts, _) -> list[tuple[str, str, int, int]]:
+    """What one label says, top to bottom, as (font, text, most lines, fewest lines): the fields
+    of the formato first, then the seizure's date and place, which give way when room runs out."""
+    bold = FONT_BOLD
+    out = []
+    if f.status == "disposed":
+        out.append((bold, _("DISPOSED") + (f" ({f.disposition})" if f.disposition else ""), 2, 1))
+    name, badge, when = (f.packed_by_name or f.packed_by, f.packed_by, f.packed_at.replace(" ", "\u00a0")) if f.packed_by \
+        else (BLANK,) * 3
+    out += [
+        (FONT, _("Case {case}").format(case=f.case_no), 2, 1),
+        (FONT, _("Offence: {offence}").format(offence=f.offence or BLANK), 2, 1),
+        (FONT, _("Prosecutor's file: {file}").format(file=f.fiscal_file or BLANK), 2, 1),
+        (bold, f"{f.kind_word}: {f.short}", 4, 0),
+        (FONT, _("Seal {seal}").format(seal=f.seal) if f.seal else _("no seal"), 2, 1),
+        (FONT, _("Packed and sealed by {name}, badge {badge}, on {when}, signature {line}").format(
+            name=name, badge=badge, when=when, line=BLANK), 5, 5),
+        (FONT, _("Seized {when}").format(when=f.seizure_at[:16].replace(" ", "\u00a0")), 2, 0),
+        (FONT, f.seizure_place, 3, 0),
+    ]
+    return out
+
+
+def _label(c, f: ItemFacts, x: float, y: float, w: float, h: float, qr_share: float,
+           pads: tuple[float, float, float, float], lang: str) -> None:
+    """One label: the number in large type, then its paragraphs beside the QR code (and under it,
+    once below the code and its hash), and the short hash under the code. Everything is 8 pt or
+    larger, within `pads` (left, right, top, bottom) of the label's edges; when the texts need
+    more lines than the label has, the place, then the seizure's date, then the description give
+    up their last lines first (cut with an ellipsis)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    t = lambda key: word(TEXT, key, lang)  # noqa: E731
-    pad = 2 * MM
-    qr_size = min(h - pad, w * qr_share)  # the code's quiet zone may reach into the padding
-    qr_x, qr_y = x + w - qr_size - pad / 2, y + h - qr_size - pad / 2
-    _qr(c, f.payload, qr_x, qr_y, qr_size)
+    _ = translator(lang)
+    pl, pr, pt, pb = pads
+    right, ceiling = x + w - pr, y + h - pt
+    qr_x, qr_bottom = _qr(c, f.payload, right, ceiling, w * qr_share)
     # The hash in the QR code, readable under it, so a label can be checked by eye against 'item show'.
     short_hash = f"#{f.payload.rsplit('/', 1)[-1]}"
-    hash_y = qr_y - SIZE
-    hash_x = x + w - pad / 2 - stringWidth(short_hash, FONT, SIZE)
+    hash_y = qr_bottom - 2 - 7.5  # the hash's cap height below the code, 2 points apart
+    hash_x = right - stringWidth(short_hash, FONT, SIZE)
     c.setFont(FONT, SIZE)
     c.drawString(hash_x, hash_y, short_hash)
-    left = x + pad
+    left = x + pl
 
     def width_at(line_y: float) -> float:
         if line_y - 2 > hash_y + SIZE:  # beside the code
-            return qr_x - left - 2
+            return qr_x - left - 4
         if line_y + SIZE > hash_y - 2:  # beside the hash
-            return min(qr_x, hash_x) - left - 3
-        return x + w - pad - left  # below both: the whole width
+            return min(qr_x, hash_x) - left - 4
+        return right - left  # below both: the whole width
 
-    top = y + h - pad - 11.5
-    c.setFont(FONT_BOLD, 15)
-    c.drawString(left, top, _fit(f.id, FONT_BOLD, 15, width_at(top)))
-    top -= 11
-    bottom = y + pad + 2
-    paragraphs = []  # (font, text, most lines)
-    if f.status == "disposed":
-        paragraphs.append((FONT_BOLD, t("disposed") + (f" ({f.disposition})" if f.disposition else ""), 2))
-    paragraphs += [(FONT, f"{t('case')} {f.case_no}", 2), (FONT, f"{t('seized')} {f.seizure_at[:16]}", 2),
-                   (FONT, f.seizure_place, 3), (FONT_BOLD, f"{f.kind_word}: {f.short}", 4),
-                   (FONT, f"{t('seal')} {f.seal}" if f.seal else t("no_seal"), 2)]
+    top = ceiling - 10  # the number's cap height
+    c.setFont(FONT_BOLD, NUMBER)
+    c.drawString(left, top, _fit(f.id, FONT_BOLD, NUMBER, width_at(top)))
+    top -= 10
+    bottom = y + pb + 2  # Vera's descent at 8 pt stays above the padding
+    paragraphs = label_paragraphs(f, _)
     most = [p[2] for p in paragraphs]
     n = len(paragraphs)
+    # The place gives way first, then the date of the seizure, the description, the case.
+    order = [n - 1, n - 2, n - 5, n - 8]
     while True:
-        lines, used = _flow(paragraphs, most, top, width_at)
-        if lines[-1][2] >= bottom:
+        lines, used = _flow([(font, text, cap) for font, text, cap, _least in paragraphs], most, top, width_at)
+        if not lines or lines[-1][2] >= bottom:
             break
-        # The place gives way first, then the description, the case, the date, the seal, the disposal.
-        shorter = next((i for i in (n - 3, n - 2, n - 5, n - 4, n - 1, 0) if used[i] > 1), None)
+        shorter = next((i for i in order if used[i] > paragraphs[i][3]), None)
         if shorter is None:
             break
         most[shorter] = used[shorter] - 1
@@ -200,8 +231,8 @@ def _flow(paragraphs: list[tuple[str, str, int]], most: list[int], top: float, w
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     lines, used, line_y = [], [], top
-    for (font, text, _), cap in zip(paragraphs, most, strict=True):
-        words, taken = text.split(), 0
+    for (font, text, _most), cap in zip(paragraphs, most, strict=True):
+        words, taken = [w for w in text.split(" ") if w], 0  # a no-break space joins what it joins
         while words and taken < cap:
             width = width_at(line_y)
             if taken == cap - 1:

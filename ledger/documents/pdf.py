@@ -1,5 +1,6 @@
-"""What every PDF of the ledger shares: its fonts, its words in two languages, and the one way
-a finished PDF reaches its --out path (checked by ledger.outputs, written beside it, moved in).
+"""What every PDF of the ledger shares: its fonts, its languages (whose words come from the
+catalogue, `ledger.i18n.translator`), and the one way a finished PDF reaches its --out path
+(checked by ledger.outputs, written beside it, moved in).
 
 The fonts are the Bitstream Vera faces that ship inside reportlab, embedded in each PDF, so
 Spanish accents print the same on every machine, whatever fonts it has installed.
@@ -47,14 +48,6 @@ def check_lang(lang: str) -> str:
         raise InputError(_("--lang {lang} is not a language of the documents.").format(lang=repr(lang)),
                          hint=_("Use es or en."))
     return lang
-
-
-def word(table: dict[str, tuple[str, str]], key: str | None, lang: str) -> str:
-    """`key`'s word in `lang` from a table of (English, Spanish) pairs; an unknown key as it is."""
-    if key is None:
-        return ""
-    pair = table.get(key)
-    return key if pair is None else pair[0 if lang == "en" else 1]
 
 
 def check_pdf_path(out: str, *, force: bool, database) -> Path:

@@ -276,6 +276,13 @@ def _learn(signing: dict, seq: int, doc: dict) -> None:
             signing["start"] = data["from"]
 
 
+def learn_signing(signing: dict, seq: int, doc: dict) -> None:
+    """Learn from one event body (in log order) the keys it enrols or revokes and the seq
+    signing starts from, into a `new_signing_state()`: what a reader outside `verify` uses to
+    check signatures against the log's own keys, never the tables'."""
+    _learn(signing, seq, doc)
+
+
 def check_event_signatures(state, seq: int, leaf: bytes, doc: dict | None, extras: dict) -> list:
     """From the seq the log says events are signed from: the event carries a valid signature by
     its actor and by every co-signer its body names, made with a key enrolled for that officer

@@ -19,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.i18n import _
 from ledger.models import Event, Rate
 
 MOVES = ("item.registered", "custody.transferred", "custody.deposited", "custody.disposed")
@@ -96,7 +97,7 @@ def cash_journal(session: Session, case_no: str | None = None, *, tz: str = "Ame
                     continue
                 minor = to_minor(Decimal(data["amount"]), data["currency"])
                 cash[data["item"]] = {"minor": minor, "currency": data["currency"], "where": _holder(data["holder"])}
-                journal.entries.append(Entry(day, seq, f"registered {data['item']}", case, [
+                journal.entries.append(Entry(day, seq, _("registered {item}").format(item=data["item"]), case, [
                     Posting(_holder(data["holder"]), minor, data["currency"]),
                     Posting(f"seized:{account_part(case)}", -minor, data["currency"])]))
                 continue
@@ -104,12 +105,16 @@ def cash_journal(session: Session, case_no: str | None = None, *, tz: str = "Ame
             if not moved:
                 continue
             if typ == "custody.transferred":
-                to, what = _holder(data["to"]), f"transferred {', '.join(moved)} from {data['from']} to {data['to']}"
+                to = _holder(data["to"])
+                what = _("transferred {items} from {giver} to {receiver}").format(
+                    items=", ".join(moved), giver=data["from"], receiver=data["to"])
             elif typ == "custody.deposited":
-                to, what = _bank(data), f"deposited {', '.join(moved)}, voucher {data['voucher']}"
+                to = _bank(data)
+                what = _("deposited {items}, voucher {voucher}").format(items=", ".join(moved), voucher=data["voucher"])
             else:
                 to = f"disposed:{account_part(case)}:{account_part(data['action'])}"
-                what = f"disposed of {', '.join(moved)} ({data['action']}, {data['authority']})"
+                what = _("disposed of {items} ({action}, {authority})").format(
+                    items=", ".join(moved), action=data["action"], authority=data["authority"])
             postings: dict[tuple[str, str], int] = {}
             for item in moved:
                 c = cash[item]
@@ -134,10 +139,14 @@ def render_journal(journal: Journal) -> str:
     seq as its code; `P` directives for the sell rates in force."""
     from ledger.money import amount_str
 
-    lines = ["; Cash movements of the evidence ledger" + (f", case {journal.case}" if journal.case else "")
-             + ", one transaction per event (its seq in parentheses).",
-             "; Accounts: holders:BADGE, deposits:BANK:ACCOUNT, seized:CASE, disposed:CASE:ACTION.",
-             "; P directives: the sell rates recorded in the ledger, superseded ones left out.", ""]
+    # The account names (holders:, deposits:, seized:, disposed:) stay as they are in every
+    # language, like command names: reports and scripts select them.
+    first = (_("Cash movements of the evidence ledger, case {case}, one transaction per event (its seq in "
+               "parentheses).").format(case=journal.case) if journal.case else
+             _("Cash movements of the evidence ledger, one transaction per event (its seq in parentheses)."))
+    lines = ["; " + first,
+             "; " + _("Accounts: holders:BADGE, deposits:BANK:ACCOUNT, seized:CASE, disposed:CASE:ACTION."),
+             "; " + _("P directives: the sell rates recorded in the ledger, superseded ones left out."), ""]
     # Each currency shown with its own minor units (a rate's four decimals would otherwise set them).
     codes = sorted({p.currency for e in journal.entries for p in e.postings}
                    | {c for price in journal.prices for c in (price[1], price[3])})
@@ -145,7 +154,8 @@ def render_journal(journal: Journal) -> str:
     if codes:
         lines.append("")
     for date, base, rate, quote, source, seq in journal.prices:
-        lines.append(f"P {date} {base} {rate} {quote}  ; source {_quote(source)}, event {seq}")
+        lines.append(f"P {date} {base} {rate} {quote}  ; "
+                     + _("source {source}, event {seq}").format(source=_quote(source), seq=seq))
     if journal.prices:
         lines.append("")
     for e in journal.entries:

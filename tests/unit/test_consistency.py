@@ -336,13 +336,13 @@ def test_the_witness_checks_the_log_signature_and_its_own_folder(tmp_path):
         witness.cosign(_signed(5), WITNESS, damaged, log_keys=[], proof=None)
 
 
-# --- docs/FORMAT.md section 5.1 ------------------------------------------------------------------
+# --- docs/FORMAT.md section 6.1 ------------------------------------------------------------------
 
 def _vectors():
     from pathlib import Path
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md").read_text(encoding="utf-8")
-    section = text[text.index("### 5.1 A consistency proof and a cosignature"):]
+    section = text[text.index("### 6.1 A consistency proof and a cosignature"):]
     import re
 
     proof, pair, cosigned = re.findall(r"```\n(.*?)```", section, re.S)[:3]
