@@ -395,7 +395,7 @@ def export_audit(state, audit, out, lang, force):
 
     check_output_path(out, force=force, database=state.url)
     with state.ledger().read() as session:
-        report = asdict(audits.show_audit(session, audit))
+        report = asdict(audits.audit_export(session, audit))
     done = write_audit_workbook(report, out, lang=lang, tz=state.tz, force=force, database=state.url)
     emit(state, {"path": done.path, "sha256": done.sha256, "bytes": done.bytes, **done.rows},
          f"{done.path}: {items_count(done.rows['items'])}, "

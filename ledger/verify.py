@@ -920,3 +920,17 @@ def require_verified(session: Session, case_no: str | None, what: str, *, anyway
         raise VerificationFailed(
             text.format(what=_(what), case=case_no, n=len(findings)), details=shown,
             hint=_("Run 'evidence verify' and have the findings explained.") + (f" {anyway}" if anyway else ""))
+
+
+def require_log_verified(session: Session, what: str) -> None:
+    """Refuse (exit 3) to make `what`, a document about more than one case (an audit of a room,
+    the whole journal), from a ledger whose log or tables the whole `verify` finds fault with."""
+    report = verify_log(session)
+    if not report.ok:
+        shown = [f.render() for f in report.findings[:20]]
+        if len(report.findings) > 20:
+            shown.append(_("... and {n} more.").format(n=len(report.findings) - 20))
+        raise VerificationFailed(
+            _("The ledger does not verify ({n} finding(s)), so {what} was not made.").format(
+                n=len(report.findings), what=_(what)), details=shown,
+            hint=_("Run 'evidence verify' and have the findings explained."))

@@ -281,3 +281,13 @@ def redraw_from_bundle(folder, audit_ref: str) -> dict:
                        hint=_("Export the log again after the audit started."))
     return {"audit": label, "seed": drawn["row"]["seed"], "sample": json.loads(drawn["row"]["sample"]),
             "events": events}
+
+
+def audit_export(session: Session, ref: str):
+    """The audit as `show_audit` gives it, for its workbook, once the whole log verifies (an
+    audit spans every case whose items stand in its room)."""
+    from ledger.i18n import N_
+    from ledger.verify import require_log_verified
+
+    require_log_verified(session, N_("the audit workbook"))
+    return show_audit(session, ref)

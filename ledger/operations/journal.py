@@ -172,12 +172,15 @@ def export_journal(session: Session, out: str, *, case_no: str | None = None, fo
     from ledger.i18n import N_
     from ledger.outputs import check_file, staged_file
     from ledger.registry import get_case
-    from ledger.verify import require_verified
+    from ledger.verify import require_log_verified, require_verified
 
     path = check_file(out, force=force, suffix=".journal", example="AQP-2020-0147.journal", database=database)
     if case_no is not None:
         case_no = get_case(session, case_no, "--case").case_no
-    require_verified(session, None, N_("the journal"))  # its P directives come from the rates table
+    if case_no is None:  # every case's cash, from the log itself
+        require_log_verified(session, N_("the journal"))
+    else:  # the case's events (with the rates' and officers') through the rulebook and their signatures
+        require_verified(session, case_no, N_("the journal"))
     journal = cash_journal(session, case_no, tz=tz)
     text = render_journal(journal).encode("utf-8")
     with staged_file(path, out=out, force=force) as tmp:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ledger.rules.data import problems as data_problems
 from ledger.rules.state import I_CASE, I_LAST_AT, I_LAST_SEQ, State
 from ledger.rules.text import N_, _
 
@@ -95,6 +96,7 @@ class Rule:
     apply: Callable[..., None]
     on_items: bool = False
     request: str | None = None  # the command name a request id is recorded under (ledger.requests)
+    data: type | None = None  # its typed record (ledger.rules.data)
 
 
 RULES: dict[str, Rule] = {}
@@ -191,6 +193,13 @@ def step(state: State, ev: Event, *, check: bool = True, described: bytes | None
         return [Problem("known-type", ev.seq, None, _("{type} is not an event type of this ledger.").format(
             type=ev.type), ev.case)] if check else []
     out: list[Problem] = []
+    if check and rule.data is not None:
+        wrong = data_problems(ev.data, rule.data)
+        if wrong:
+            state.head = (ev.seq, ev.hash)
+            return [Problem("well-formed", ev.seq, None, _("{type} event's data does not fit its record: "
+                                                           "{problems}.").format(type=ev.type, problems="; ".join(wrong)),
+                            ev.case)]
     try:
         if check:
             states = _common(state, rule, ev, out)

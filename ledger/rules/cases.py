@@ -6,6 +6,7 @@ that case; a court order names the case its event is recorded under.
 
 from __future__ import annotations
 
+from ledger.rules import data
 from ledger.rules.book import Event, Rule, define, officer, problem
 from ledger.rules.state import State, case_order_row, case_row, location_row, seizure_row
 from ledger.rules.text import _
@@ -73,8 +74,8 @@ def apply_location(state: State, ev: Event) -> None:
 
 
 define(
-    Rule(CASE_OPENED, "case.open", check_opened, apply_opened),
-    Rule(SEIZURE_RECORDED, "seizure.record", check_seizure, apply_seizure),
-    Rule(CASE_ORDERED, "case.order", check_ordered, apply_ordered),
-    Rule(LOCATION_ADDED, "location.manage", check_location, apply_location),
+    Rule(CASE_OPENED, "case.open", check_opened, apply_opened, data=data.CaseOpened),
+    Rule(SEIZURE_RECORDED, "seizure.record", check_seizure, apply_seizure, data=data.SeizureRecorded),
+    Rule(CASE_ORDERED, "case.order", check_ordered, apply_ordered, data=data.CaseOrdered),
+    Rule(LOCATION_ADDED, "location.manage", check_location, apply_location, data=data.LocationAdded),
 )

@@ -9,6 +9,7 @@ after a disposal, and an item away from the room admits only the acts that bring
 
 from __future__ import annotations
 
+from ledger.rules import data
 from ledger.rules.book import (
     MAY_HOLD,
     RECORDS_ANY_HANDOVER,
@@ -334,13 +335,13 @@ def apply_returned(state: State, ev: Event) -> None:
 
 
 define(
-    Rule(TRANSFERRED, "custody.transfer", check_handover, apply_transferred, True, "custody.transfer"),
-    Rule(OFFERED, "custody.transfer", check_handover, apply_offered, True, "custody.transfer"),
-    Rule(ACCEPTED, "custody.transfer", check_accepted, apply_accepted, True),
-    Rule(DECLINED, "custody.transfer", check_declined, apply_declined, True),
-    Rule(RESEALED, "custody.reseal", check_resealed, apply_resealed, True, "custody.reseal"),
-    Rule(DISPOSED, "custody.dispose", check_disposed, apply_disposed, True, "custody.dispose"),
-    Rule(DEPOSITED, "custody.transfer", check_deposited, apply_deposited, True, "custody.deposit"),
-    Rule(ASSIGNED, "custody.dispose", check_assigned, apply_assigned, True, "custody.assign"),
-    Rule(RETURNED, "custody.transfer", check_returned, apply_returned, True, "custody.return"),
+    Rule(TRANSFERRED, "custody.transfer", check_handover, apply_transferred, True, "custody.transfer", data=data.Handover),
+    Rule(OFFERED, "custody.transfer", check_handover, apply_offered, True, "custody.transfer", data=data.Handover),
+    Rule(ACCEPTED, "custody.transfer", check_accepted, apply_accepted, True, data=data.Answer),
+    Rule(DECLINED, "custody.transfer", check_declined, apply_declined, True, data=data.Answer),
+    Rule(RESEALED, "custody.reseal", check_resealed, apply_resealed, True, "custody.reseal", data=data.Resealed),
+    Rule(DISPOSED, "custody.dispose", check_disposed, apply_disposed, True, "custody.dispose", data=data.Disposed),
+    Rule(DEPOSITED, "custody.transfer", check_deposited, apply_deposited, True, "custody.deposit", data=data.Deposited),
+    Rule(ASSIGNED, "custody.dispose", check_assigned, apply_assigned, True, "custody.assign", data=data.Assigned),
+    Rule(RETURNED, "custody.transfer", check_returned, apply_returned, True, "custody.return", data=data.Returned),
 )

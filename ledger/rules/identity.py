@@ -7,6 +7,7 @@ One key answers for one officer, and a revoked key stays revoked.
 
 from __future__ import annotations
 
+from ledger.rules import data
 from ledger.rules.book import ROLES, Event, Rule, define, officer, problem, signed
 from ledger.rules.state import SIGNATURES_FROM, State, key_row, login_row, officer_row, setting_row
 from ledger.rules.text import _
@@ -151,12 +152,12 @@ def _nothing(*_args) -> None:
 
 
 define(
-    Rule(INITIALIZED, None, check_initialized, apply_initialized),
-    Rule(SIGNATURES_REQUIRED, None, check_signatures_required, apply_signatures_required),
-    Rule(OFFICER_ADDED, "officer.manage", check_added, apply_added),
-    Rule(OFFICER_UPDATED, "officer.manage", check_updated, apply_updated),
-    Rule(KEY_ADDED, "officer.manage", check_key_added, apply_key_added),
-    Rule(KEY_REVOKED, "officer.manage", check_key_revoked, apply_key_revoked),
-    Rule(LOGIN_MAPPED, "officer.manage", check_login, apply_login),
-    Rule(LOG_UPGRADED, None, _nothing, _nothing),
+    Rule(INITIALIZED, None, check_initialized, apply_initialized, data=data.Initialized),
+    Rule(SIGNATURES_REQUIRED, None, check_signatures_required, apply_signatures_required, data=data.SignaturesRequired),
+    Rule(OFFICER_ADDED, "officer.manage", check_added, apply_added, data=data.OfficerAdded),
+    Rule(OFFICER_UPDATED, "officer.manage", check_updated, apply_updated, data=data.OfficerUpdated),
+    Rule(KEY_ADDED, "officer.manage", check_key_added, apply_key_added, data=data.KeyAdded),
+    Rule(KEY_REVOKED, "officer.manage", check_key_revoked, apply_key_revoked, data=data.KeyRevoked),
+    Rule(LOGIN_MAPPED, "officer.manage", check_login, apply_login, data=data.LoginMapped),
+    Rule(LOG_UPGRADED, None, _nothing, _nothing, data=data.LogUpgraded),
 )

@@ -4,6 +4,7 @@ registers them; and the review dates set on them.
 
 from __future__ import annotations
 
+from ledger.rules import data
 from ledger.rules.book import MAY_HOLD, Event, Rule, define, officer, place, problem, signed
 from ledger.rules.state import (
     I_CASE,
@@ -80,6 +81,6 @@ def apply_review(state: State, ev: Event) -> None:
 
 
 define(
-    Rule(REGISTERED, "item.register", check_registered, apply_registered, request="item.import"),
-    Rule(REVIEW_SET, "item.review", check_review, apply_review, on_items=True),
+    Rule(REGISTERED, "item.register", check_registered, apply_registered, request="item.import", data=data.Registered),
+    Rule(REVIEW_SET, "item.review", check_review, apply_review, on_items=True, data=data.ReviewSet),
 )

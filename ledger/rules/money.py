@@ -3,6 +3,7 @@ edited, so that the same log always gives the same converted figure."""
 
 from __future__ import annotations
 
+from ledger.rules import data
 from ledger.rules.book import Event, Rule, define
 from ledger.rules.state import State, rate_entries, rate_row
 
@@ -28,6 +29,6 @@ def apply_rates(state: State, ev: Event) -> None:
 
 
 define(
-    Rule(RATE_SET, "rate.set", check_rates, apply_rates),
-    Rule(RATES_IMPORTED, "rate.set", check_rates, apply_rates),
+    Rule(RATE_SET, "rate.set", check_rates, apply_rates, data=data.RateSet),
+    Rule(RATES_IMPORTED, "rate.set", check_rates, apply_rates, data=data.RatesImported),
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from ledger.rules import data
 from ledger.rules.book import Event, Rule, define, place, problem
 from ledger.rules.state import I_LOCATION, I_SEAL, State, audit_check_row, audit_finding_rows, audit_row
 from ledger.rules.text import _
@@ -97,7 +98,7 @@ def apply_closed(state: State, ev: Event) -> None:
 
 
 define(
-    Rule(AUDIT_STARTED, "audit", check_started, apply_started),
-    Rule(AUDIT_CHECKED, "audit", check_checked, apply_checked, on_items=True),
-    Rule(AUDIT_CLOSED, "audit", check_closed, apply_closed),
+    Rule(AUDIT_STARTED, "audit", check_started, apply_started, data=data.AuditStarted),
+    Rule(AUDIT_CHECKED, "audit", check_checked, apply_checked, on_items=True, data=data.AuditChecked),
+    Rule(AUDIT_CLOSED, "audit", check_closed, apply_closed, data=data.AuditClosed),
 )
