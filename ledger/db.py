@@ -9,6 +9,7 @@ a constraint the stored rows break) become sentences here; nothing else in the l
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,6 +44,11 @@ def make_engine(url: str) -> Engine:
 
 
 def _postgresql_engine(url: str) -> Engine:
+    # psycopg logs "error ignored terminating <Pipeline>: pipeline aborted" when a pipeline that
+    # failed is closed; with no handler configured Python prints it to stderr, before the one
+    # sentence the refusal becomes (Ledger.write). The error itself still reaches Ledger.write.
+    if not logging.getLogger("psycopg").handlers:
+        logging.getLogger("psycopg").addHandler(logging.NullHandler())
     lock_ms = int(lock_timeout_s() * 1000)
     engine = create_engine(url, connect_args={"connect_timeout": 10}, pool_pre_ping=False)
 
@@ -157,7 +163,7 @@ def _integrity_error(exc: IntegrityError) -> VerificationFailed:
     )
 
 
-LOGIN_REFUSALS = ("is not mapped to a badge", "writes as badge", "is not an admin login")
+LOGIN_REFUSALS = ("is not mapped to a badge", "writes as badge", "is not an admin login", "only with an admin's event")
 
 
 def _login_refusal(exc: DBAPIError) -> LedgerError | None:

@@ -1,0 +1,234 @@
+"""The PostgreSQL database defends itself against an officer's own login (migration 0007,
+docs/postgresql.md "What the database refuses"): it cannot change who it is (officers, keys,
+login mappings, settings, locations: admins' tables), cannot store an event that does not
+extend the chain, a signature outside its event's transaction, or move the chain head; the
+CLI still works as every mapped login, and a refusal reaches the user as one sentence.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import _pg_admin
+from tests.helpers import ADMIN, GOOD_IMEI, CliHarness, seed_basic, snapshot
+from tests.reliability.test_pg_roles import _connect, _url, roles  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.usefixtures("roles")
+
+
+@pytest.fixture
+def logins(roles):  # noqa: F811 - the imported fixture
+    """The ledger of `roles`, started and seeded by the admin's login before any mapping, then
+    one login each for the admin, B-1001 (officer) and C-3001 (custodian), mapped to badges."""
+    tag = roles["app"].rsplit("_", 1)[1]
+    names = {ADMIN: f"evidence_adm_{tag}", "B-1001": f"evidence_b1001_{tag}", "C-3001": f"evidence_c3001_{tag}"}
+    with _pg_admin() as conn:
+        for login in names.values():
+            conn.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{roles["app"]}"')
+    try:
+        keys_home = roles["cli"].keys_home
+        as_login = {badge: CliHarness(_url(login, roles["db"]), keys_home=keys_home) for badge, login in names.items()}
+        admin = as_login[ADMIN]
+        seed_basic(admin)
+        for badge, login in names.items():
+            admin.ok("officer", "login", badge, login, "--by", ADMIN)
+        yield {**roles, "names": names, "as": as_login}
+    finally:
+        with _pg_admin() as conn:
+            conn.execute(f'DROP OWNED BY {", ".join(f"{chr(34)}{n}{chr(34)}" for n in names.values())}')
+            for login in names.values():
+                conn.execute(f'DROP ROLE IF EXISTS "{login}"')
+
+
+def _tables(db_url: str) -> dict:
+    return snapshot(db_url)
+
+
+# -- admins' tables ------------------------------------------------------------------------
+ADMIN_TABLE_WRITES = [
+    "UPDATE officer_logins SET badge = 'C-3001' WHERE role_name = '{me}'",
+    "UPDATE officer_logins SET badge = 'ADM-0001' WHERE role_name = '{me}'",
+    "INSERT INTO officer_logins (role_name, badge, seq) VALUES ('{me}_2', 'ADM-0001', 1)",
+    "UPDATE officers SET role = 'admin' WHERE badge = 'B-1001'",
+    "UPDATE officers SET name = 'Otra' WHERE badge = 'C-3001'",
+    "INSERT INTO officers (badge, name, role, added_seq) VALUES ('X-0666', 'Nadie', 'admin', 1)",
+    "UPDATE officer_keys SET public_key = repeat('ab', 32) WHERE badge = 'C-3001'",
+    "UPDATE officer_keys SET revoked_seq = 1, revoked_reason = 'x' WHERE badge = 'ADM-0001'",
+    "INSERT INTO officer_keys (key_id, badge, public_key, added_seq) VALUES ('00ff00ff00ff00ff', 'C-3001', "
+    "repeat('cd', 32), 1)",
+    "UPDATE settings SET value = '999999'",
+    "INSERT INTO settings (name, value, seq) VALUES ('anything', 'x', 1)",
+    "UPDATE locations SET name = 'Otro' WHERE code = 'ER-AQP'",
+    "INSERT INTO locations (code, name, kind, added_seq) VALUES ('ER-X', 'X', 'vault', 1)",
+]
+
+
+@pytest.mark.parametrize("statement", ADMIN_TABLE_WRITES)
+def test_an_officers_login_cannot_write_the_admins_tables(logins, statement):
+    import psycopg
+
+    me = logins["names"]["B-1001"]
+    before = _tables(logins["cli"].db_url)
+    with _connect(me, logins["db"]) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege) as refused:
+        conn.execute(statement.format(me=me))
+    assert f"database login {me} (badge B-1001) is not an admin login" in str(refused.value)
+    assert _tables(logins["cli"].db_url) == before
+
+
+@pytest.mark.parametrize("statement", ADMIN_TABLE_WRITES[:6])
+def test_the_admins_login_changes_them_only_with_an_event(logins, statement):
+    """By hand, even the admin's login changes nothing there without the event that says so."""
+    import psycopg
+
+    me = logins["names"][ADMIN]
+    before = _tables(logins["cli"].db_url)
+    with _connect(me, logins["db"]) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege,
+                                                           match="only with an admin's event"):
+        conn.execute(statement.format(me=me))
+    assert _tables(logins["cli"].db_url) == before
+
+
+def test_a_login_mapped_to_no_badge_writes_no_admins_table(logins):
+    import psycopg
+
+    with _connect(logins["app"], logins["db"]) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege,
+                                                                     match="is not mapped to a badge"):
+        conn.execute("UPDATE officers SET role = 'admin' WHERE badge = 'B-1001'")
+
+
+def test_rewriting_who_it_is_does_not_let_a_login_act_as_another(logins):
+    """The attack of the report: rewrite the mapping (or the role), then run the stock command as
+    another badge. The rewrite is refused, and so is the command."""
+    import psycopg
+
+    ana = logins["names"]["B-1001"]
+    with _connect(ana, logins["db"]) as conn:
+        for statement in (f"UPDATE officer_logins SET badge = 'C-3001' WHERE role_name = '{ana}'",
+                          "UPDATE officers SET role = 'admin' WHERE badge = 'B-1001'"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    before = _tables(logins["cli"].db_url)
+    as_ana = logins["as"]["B-1001"]
+    stolen = as_ana("seizure", "record", "AQP-2020-0147", "--at", "2020-10-06T07:00", "--place", "x", "--by", "C-3001")
+    assert stolen.exit_code == 1
+    assert f"database login {ana} writes as badge B-1001, not as C-3001" in stolen.stderr
+    rogue = as_ana("officer", "add", "X-0666", "--name", "Nadie", "--role", "admin", "--by", "B-1001",
+                   "--public-key", logins["cli"].public_key("X-0666"))
+    assert rogue.exit_code == 1
+    assert _tables(logins["cli"].db_url) == before
+
+
+# -- the chain -----------------------------------------------------------------------------
+def _next_event(conn, *, seq_delta=1, prev=None, hash_=None, actor="B-1001"):
+    """A well-formed event after the head (or with one field made wrong), as its values."""
+    from ledger.events import build_body, chain_hash
+
+    head = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    seq = head[0] + seq_delta
+    body = build_body(seq=seq, type="seizure.recorded", recorded_at="2021-04-01T00:00:00Z",
+                      occurred_at="2021-04-01T00:00:00Z", actor=actor, case_no="AQP-2020-0147", items=[],
+                      data={"place": "x"})
+    prev = prev if prev is not None else head[1]
+    return {"seq": seq, "at": "2021-04-01T00:00:00Z", "actor": actor, "body": body.decode(), "prev": prev,
+            "hash": hash_ if hash_ is not None else chain_hash(prev, body), "salt": "5a" * 32}
+
+
+INSERT_EVENT = ("INSERT INTO events (seq, recorded_at, occurred_at, actor, type, case_no, body, prev_hash, hash, salt) "
+                "VALUES (%(seq)s, %(at)s, %(at)s, %(actor)s, 'seizure.recorded', 'AQP-2020-0147', %(body)s, %(prev)s, "
+                "%(hash)s, %(salt)s)")
+
+
+@pytest.mark.parametrize(("wrong", "message"), [
+    ({"seq_delta": 2}, "does not extend the log, whose next event is"),
+    ({"seq_delta": 0}, "does not extend the log, whose next event is"),
+    ({"prev": "0" * 64}, "its prev_hash is not the hash of event"),
+    ({"hash_": "f" * 64}, "its hash is not the SHA-256 of its prev_hash and body"),
+])
+def test_a_junk_event_row_is_refused(logins, wrong, message):
+    import psycopg
+
+    before = _tables(logins["cli"].db_url)
+    with _connect(logins["names"]["B-1001"], logins["db"]) as conn:
+        row = _next_event(conn, **wrong)
+        with pytest.raises(psycopg.errors.CheckViolation, match=message):
+            conn.execute(INSERT_EVENT, row)
+    assert _tables(logins["cli"].db_url) == before
+    logins["as"]["B-1001"].ok("seizure", "record", "AQP-2020-0147", "--at", "2020-10-06T07:00", "--place", "y",
+                              "--by", "B-1001")
+    assert logins["as"]["B-1001"].ok("verify", json_out=True)["ok"]
+
+
+def test_an_event_that_leaves_the_head_behind_is_refused_at_commit(logins):
+    """A well-formed event whose writer does not move the chain head would stop every later
+    writer (the head no longer names the last event): refused when its transaction commits."""
+    import psycopg
+
+    before = _tables(logins["cli"].db_url)
+    with _connect(logins["names"]["B-1001"], logins["db"]) as conn:
+        with pytest.raises(psycopg.errors.CheckViolation, match="without moving the chain head"):
+            conn.execute(INSERT_EVENT, _next_event(conn))
+        with pytest.raises(psycopg.errors.CheckViolation, match="can only name the last event"):
+            conn.execute("UPDATE chain_head SET seq = seq + 1")
+    assert _tables(logins["cli"].db_url) == before
+    logins["as"]["B-1001"].ok("seizure", "record", "AQP-2020-0147", "--at", "2020-10-06T07:00", "--place", "y",
+                              "--by", "B-1001")
+
+
+def test_a_stray_signature_is_refused(logins):
+    """A signature row for a colleague's committed event would make verify fail on that event."""
+    import psycopg
+
+    before = _tables(logins["cli"].db_url)
+    with _connect(logins["names"]["B-1001"], logins["db"]) as conn:
+        seq, key_id, signature = conn.execute(
+            "SELECT seq, key_id, signature FROM event_signatures WHERE signer = 'B-1001' ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        with pytest.raises(psycopg.errors.CheckViolation, match=f"signature of event {seq} can only be stored"):
+            conn.execute("INSERT INTO event_signatures (seq, signer, key_id, signature) VALUES (%s, 'C-3001', %s, %s)",
+                         (seq, key_id, signature))
+    assert _tables(logins["cli"].db_url) == before
+
+
+# -- the commands, as the mapped logins ----------------------------------------------------
+def test_the_commands_work_as_the_mapped_logins(logins, tmp_path):
+    admin, ana, carmen = logins["as"][ADMIN], logins["as"]["B-1001"], logins["as"]["C-3001"]
+    admin.ok("officer", "add", "B-1003", "--name", "Rosa Nina", "--role", "officer", "--by", ADMIN,
+             "--public-key", admin.public_key("B-1003"))
+    admin.ok("officer", "update", "B-1003", "--unit", "DIRINCRI", "--by", ADMIN)
+    admin.ok("location", "add", "VAULT-2", "--name", "Bóveda 2", "--kind", "vault", "--by", ADMIN)
+    ana.ok("phone", "add", "SZ-1", "--imei", GOOD_IMEI, "--make", "Samsung", "--model", "A10", "--seal", "S-1",
+           "--by", "B-1001", "--at", "2020-10-06T06:00")
+    csv = tmp_path / "items.csv"
+    csv.write_text("kind,title,pages\n" + "".join(f"document,Hoja {i},1\n" for i in range(100)), encoding="utf-8")
+    ana.ok("item", "import", "SZ-1", str(csv), "--by", "B-1001", "--at", "2020-10-06T06:30")
+    ana.ok("custody", "transfer", "EV-1", "EV-2", "--from", "B-1001", "--to", "C-3001", "--reason", "Depósito",
+           "--location", "ER-AQP", "--by", "B-1001", offer=True)
+    carmen.ok("custody", "accept", "EV-1", "EV-2", "--by", "C-3001")
+    report = carmen.ok("verify", json_out=True)
+    assert report["ok"], report
+
+
+def test_a_database_refusal_is_one_sentence(logins):
+    """As a user sees it at a terminal (a process of its own, its real stderr, as the `evidence`
+    script runs): the sentence and its hint, and no driver line before them (psycopg logs
+    "error ignored terminating <Pipeline>: pipeline aborted" when a failed pipeline closes)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import PASSPHRASE
+
+    ana = logins["as"]["B-1001"]
+    env = {**os.environ, "XDG_CONFIG_HOME": ana.keys_home, "EVIDENCE_KEY_PASSPHRASE": PASSPHRASE, "EVIDENCE_LANG": "en"}
+    for name in ("EVIDENCE_DB", "EVIDENCE_OFFICER", "EVIDENCE_KEY"):
+        env.pop(name, None)
+    refused = subprocess.run(
+        [sys.executable, "-c", "from ledger.cli import main; main()", "--db", ana.db_url, "--lang", "en", "seizure", "record", "AQP-2020-0147",
+         "--at", "2020-10-06T07:00", "--place", "x", "--by", "C-3001"],
+        capture_output=True, text=True, env=env, timeout=120, check=False)
+    print("STDERR<<", refused.stderr, ">>")
+    assert refused.returncode == 1, refused.stderr
+    lines = refused.stderr.strip().splitlines()
+    assert lines[0].startswith("error: The database refused the event: database login"), refused.stderr
+    assert "writes as badge B-1001, not as C-3001; nothing was written." in lines[0]
+    assert len(lines) == 2 and lines[1].startswith("Connect with your own database login"), refused.stderr
