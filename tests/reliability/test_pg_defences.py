@@ -232,3 +232,130 @@ def test_a_database_refusal_is_one_sentence(logins):
     assert lines[0].startswith("error: The database refused the event: database login"), refused.stderr
     assert "writes as badge B-1001, not as C-3001; nothing was written." in lines[0]
     assert len(lines) == 2 and lines[1].startswith("Connect with your own database login"), refused.stderr
+
+
+# -- docs/postgresql.md, as written ---------------------------------------------------------
+def _guide_blocks() -> list[tuple[str, str]]:
+    """The fenced blocks of steps 1 to 5 of the guide, in order, as (language, text)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "postgresql.md").read_text(encoding="utf-8")
+    steps = text[text.index("## 1. "):text.index("## A new officer")]
+    return re.findall(r"```(sql|sh)\n(.*?)```", steps, flags=re.S)
+
+
+def test_the_guide_runs_as_written(tmp_path):
+    """Every SQL statement and command of steps 1 to 5, in the guide's order, by the role each
+    block names, with real logins (fresh names) on the test server; then the officer's login
+    works and cannot change who it is, and the report role only reads."""
+    import re
+    import shlex
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import PG_SKIP, PG_URL, drop_pg_database
+
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    tag = uuid.uuid4().hex[:8]
+    db = f"evidence_guide_{tag}"
+    roles_ = ("owner", "app", "adm01", "b1001", "report")
+    base = make_url(PG_URL)
+    server = f"{base.host or '127.0.0.1'}:{base.port or 5432}"
+
+    def fresh(text: str) -> str:
+        text = re.sub(r"\bevidence_(owner|app|adm01|b1001|report)\b", rf"evidence_\1_{tag}", text)
+        text = re.sub(r"\bDATABASE evidence\b", f"DATABASE {db}", text)
+        return text.replace("@dbhost/evidence", f"@{server}/{db}")
+
+    blocks = _guide_blocks()
+    assert [lang for lang, _ in blocks] == ["sql", "sh", "sql", "sh", "sh"], blocks
+    keys_home = str(tmp_path / "keys")
+    harness = CliHarness("unused", keys_home=keys_home)
+    try:
+        db_env: str | None = None
+        for lang, block in blocks:
+            block = fresh(block)
+            if lang == "sql":
+                who = block.splitlines()[0]
+                assert who in ("-- as a superuser", "-- as the owner"), who
+                if who == "-- as a superuser":
+                    conn = _pg_admin()
+                else:
+                    conn = _connect(f"evidence_owner_{tag}", db)
+                with conn:
+                    for statement in filter(str.strip, re.sub(r"--[^\n]*", "", block).split(";")):
+                        conn.execute(statement)
+                continue
+            for line in block.strip().splitlines():
+                words = shlex.split(line)
+                if words[0] == "export":
+                    db_env = words[1].split("=", 1)[1]
+                    continue
+                assert words[0] == "evidence", line
+                args = words[1:]
+                if args[0] == "--db":
+                    url, args = args[1], args[2:]
+                else:
+                    url = db_env
+                if "--public-key" in args:  # the key the officer's own `key generate` printed
+                    at = args.index("--public-key") + 1
+                    args[at] = harness.public_key(args[args.index("add") + 1])
+                CliHarness(url, keys_home=keys_home).ok(*args)
+        ana = CliHarness(db_env, keys_home=keys_home)
+        ana.ok("case", "open", "AQP-2026-0001", "--title", "Robo agravado", "--by", "B-1001")
+        refused = ana("location", "add", "ER-X", "--name", "Otra", "--kind", "vault", "--by", "ADM-01")
+        assert refused.exit_code == 1 and "writes as badge B-1001, not as ADM-01" in refused.stderr
+        with _connect(f"evidence_b1001_{tag}", db) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE officers SET role = 'admin' WHERE badge = 'B-1001'")
+        with _connect(f"evidence_report_{tag}", db) as conn:
+            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 5
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("UPDATE cases SET title = 'x'")
+        assert ana.ok("verify", json_out=True)["ok"]
+    finally:
+        drop_pg_database(db)
+        with _pg_admin() as conn:
+            for role in roles_:
+                conn.execute(f'DROP ROLE IF EXISTS "evidence_{role}_{tag}"')
+
+
+def test_a_ledger_made_before_these_defences_is_upgraded(backend, db_url):
+    """0007 on an existing ledger: back to 0006 with a log in it, upgraded again, still written
+    and verified (a no-op on SQLite)."""
+    from ledger.db import make_engine
+    from ledger.migrate import downgrade, upgrade
+
+    cli = CliHarness(db_url)
+    seed_basic(cli)
+    engine = make_engine(db_url)
+    try:
+        downgrade(engine, "0006")
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    cli.ok("seizure", "record", "AQP-2020-0147", "--at", "2020-10-06T07:00", "--place", "y", "--by", "B-1001")
+    assert cli.ok("verify", json_out=True)["ok"]
+    if backend == "postgresql":
+        from tests.helpers import rows
+
+        triggers = {r.tgname for r in rows(db_url, "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")}
+        assert {"events_extend_chain", "events_head_moved", "event_signatures_same_transaction",
+                "chain_head_names_last_event", "officers_admins_only", "settings_admins_only"} <= triggers
+
+
+def test_init_before_the_grants_names_the_grants_not_the_url(roles):  # noqa: F811 - the imported fixture
+    """The guide's old order (init before the identity tables' grants): a sentence that says the
+    login lacks a grant and where the grants are, not a hint that blames the URL."""
+    with _connect(roles["owner"], roles["db"]) as conn:
+        conn.execute(f'REVOKE INSERT, UPDATE ON settings, officer_keys FROM "{roles["app"]}"')
+    result = roles["cli"]("init", "--admin", ADMIN, "--name", "Administración de Pruebas")
+    assert result.exit_code == 4, result.stderr
+    first, hint = result.stderr.strip().splitlines()
+    assert first.startswith("error: The database login of ") and "is not allowed to do what this command needs" in first
+    assert "permission denied for table" in first
+    assert "docs/postgresql.md (step 3)" in hint and "--db" not in hint
+    assert not _tables(roles["cli"].db_url)["events"]
