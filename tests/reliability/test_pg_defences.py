@@ -13,8 +13,6 @@ from tests.conftest import _pg_admin
 from tests.helpers import ADMIN, GOOD_IMEI, CliHarness, seed_basic, snapshot
 from tests.reliability.test_pg_roles import _connect, _url, roles  # noqa: F401 - the fixture
 
-pytestmark = pytest.mark.usefixtures("roles")
-
 
 @pytest.fixture
 def logins(roles):  # noqa: F811 - the imported fixture
