@@ -357,3 +357,38 @@ def test_init_before_the_grants_names_the_grants_not_the_url(roles):  # noqa: F8
     assert "permission denied for table" in first
     assert "docs/postgresql.md (step 3)" in hint and "--db" not in hint
     assert not _tables(roles["cli"].db_url)["events"]
+
+
+def test_without_pgcrypto_the_servers_own_sha256_checks_the_chain():
+    """An owner that may not create extensions: `db upgrade` still succeeds (the chain check
+    uses PostgreSQL's sha256()), and the ledger is written and verified through it."""
+    import uuid
+
+    import psycopg
+
+    from tests.conftest import PG_SKIP, PG_URL, drop_pg_database
+    from tests.helpers import rows
+
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    tag = uuid.uuid4().hex[:8]
+    owner, db = f"evidence_owner_{tag}", f"evidence_nocrypto_{tag}"
+    with _pg_admin() as conn:
+        conn.execute(f'CREATE ROLE "{owner}" LOGIN')
+        conn.execute(f'CREATE DATABASE "{db}" OWNER "{owner}"')
+        conn.execute(f'REVOKE CREATE ON DATABASE "{db}" FROM "{owner}", PUBLIC')
+    try:
+        cli = CliHarness(_url(owner, db))
+        cli.ok("db", "upgrade")
+        assert not rows(cli.db_url, "SELECT 1 FROM pg_extension WHERE extname = 'pgcrypto'")
+        [source] = rows(cli.db_url, "SELECT prosrc FROM pg_proc WHERE proname = 'evidence_events_extend_chain'")
+        assert "pg_catalog.sha256(" in source[0] and "digest(" not in source[0]
+        seed_basic(cli)
+        with _connect(owner, db) as conn:
+            with pytest.raises(psycopg.errors.CheckViolation, match="its hash is not the SHA-256"):
+                conn.execute(INSERT_EVENT, _next_event(conn, hash_="e" * 64))
+        assert cli.ok("verify", json_out=True)["ok"]
+    finally:
+        drop_pg_database(db)
+        with _pg_admin() as conn:
+            conn.execute(f'DROP ROLE IF EXISTS "{owner}"')
