@@ -193,6 +193,9 @@ def test_the_commands_work_as_the_mapped_logins(logins, tmp_path):
     admin.ok("officer", "add", "B-1003", "--name", "Rosa Nina", "--role", "officer", "--by", ADMIN,
              "--public-key", admin.public_key("B-1003"))
     admin.ok("officer", "update", "B-1003", "--unit", "DIRINCRI", "--by", ADMIN)
+    old_key = next(k["key_id"] for k in admin.ok("officer", "list", "--keys", json_out=True) if k["badge"] == "B-1003")
+    admin.ok("officer", "key", "add", "B-1003", admin.public_key("B-1003-NEW"), "--by", ADMIN)
+    admin.ok("officer", "key", "revoke", "B-1003", old_key, "--reason", "rotated", "--by", ADMIN)
     admin.ok("location", "add", "VAULT-2", "--name", "Bóveda 2", "--kind", "vault", "--by", ADMIN)
     ana.ok("phone", "add", "SZ-1", "--imei", GOOD_IMEI, "--make", "Samsung", "--model", "A10", "--seal", "S-1",
            "--by", "B-1001", "--at", "2020-10-06T06:00")
