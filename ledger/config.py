@@ -16,7 +16,7 @@ from ledger.i18n import N_, _
 
 # The newest file in migrations/versions (a test keeps them equal). Here rather than in ledger.db
 # so that the stdlib read path (ledger.quickread) can check it without importing SQLAlchemy.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_TZ = "America/Lima"
 DEFAULT_LOCK_TIMEOUT_S = 30

@@ -9,6 +9,7 @@ a constraint the stored rows break) become sentences here; nothing else in the l
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from ledger.i18n import _, ngettext
 
 WRITE_RETRIES = 8
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
+INSUFFICIENT_PRIVILEGE = "42501"
 
 T = TypeVar("T")
 
@@ -43,6 +45,11 @@ def make_engine(url: str) -> Engine:
 
 
 def _postgresql_engine(url: str) -> Engine:
+    # psycopg logs "error ignored terminating <Pipeline>: pipeline aborted" when a pipeline that
+    # failed is closed; with no handler configured Python prints it to stderr, before the one
+    # sentence the refusal becomes (Ledger.write). The error itself still reaches Ledger.write.
+    if not logging.getLogger("psycopg").handlers:
+        logging.getLogger("psycopg").addHandler(logging.NullHandler())
     lock_ms = int(lock_timeout_s() * 1000)
     engine = create_engine(url, connect_args={"connect_timeout": 10}, pool_pre_ping=False)
 
@@ -130,6 +137,15 @@ def environment_error(exc: BaseException, url: str) -> EnvironmentProblem:
                    "ledger's lock, and try again when it has finished (EVIDENCE_LOCK_TIMEOUT sets the wait "
                    "in seconds)."),
         )
+    if code == INSUFFICIENT_PRIVILEGE:
+        # The server refused a grant the login lacks (the guide's grants not run yet, or a
+        # table a later migration added): not a wrong URL.
+        return EnvironmentProblem(
+            _("The database login of {url} is not allowed to do what this command needs "
+              "({problem}).").format(url=hide_password(url), problem=text_),
+            hint=_("Ask the database's administrator for the grants in docs/postgresql.md (step 3), which every "
+                   "login needs after each 'evidence db upgrade'."),
+        )
     if "file is not a database" in text_:
         return EnvironmentProblem(
             _("{path} is not a SQLite database, so it cannot be a ledger.").format(path=hide_password(url)),
@@ -157,7 +173,7 @@ def _integrity_error(exc: IntegrityError) -> VerificationFailed:
     )
 
 
-LOGIN_REFUSALS = ("is not mapped to a badge", "writes as badge", "is not an admin login")
+LOGIN_REFUSALS = ("is not mapped to a badge", "writes as badge", "is not an admin login", "only with an admin's event")
 
 
 def _login_refusal(exc: DBAPIError) -> LedgerError | None:
@@ -165,7 +181,7 @@ def _login_refusal(exc: DBAPIError) -> LedgerError | None:
     from ledger.errors import RuleError
 
     text_ = _first_line(exc)
-    if getattr(getattr(exc, "orig", None), "sqlstate", None) == "42501" and any(m in text_ for m in LOGIN_REFUSALS):
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) == INSUFFICIENT_PRIVILEGE and any(m in text_ for m in LOGIN_REFUSALS):
         return RuleError(_("The database refused the event: {problem}; nothing was written.").format(problem=text_),
                          hint=_("Connect with your own database login (--db / EVIDENCE_DB), and act as your own "
                                 "badge (--by)."))
