@@ -130,7 +130,8 @@ def test_a_signature_row_that_does_not_verify_stops_the_form(demo, tmp_path):
     out = tmp_path / "form.pdf"
     result = demo("export", "custody-form", "EV-000004", "--out", str(out))
     assert result.exit_code == 3 and not out.exists(), result.stderr
-    assert "do not verify against the log" in result.stderr and f"event {seq}" in result.stderr
+    # Every court document first checks the case's events and their signatures against the log.
+    assert f"seq {seq}" in result.stderr and "DEMO-101" in result.stderr and "differ from the log" in result.stderr
 
 
 # -- labels -----------------------------------------------------------------------------------
