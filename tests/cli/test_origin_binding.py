@@ -103,3 +103,93 @@ def test_an_event_signed_in_a_training_ledger_does_not_verify_in_the_real_one(db
     checked = run_verify(bundle)
     assert checked.returncode == 3, checked.stdout + checked.stderr
     assert f"(seq {seq}): the signature of 'B-1001' does not verify" in checked.stdout
+
+
+def test_a_new_ledger_names_its_origin_from_its_first_event(seeded, db_url):
+    body = rows(db_url, "SELECT body FROM events WHERE seq = 1")[0].body
+    assert json.loads(body)["data"]["signatures_name_origin"] is True
+    assert rows(db_url, "SELECT value, seq FROM settings WHERE name = 'signatures_name_origin_from'") == [("1", 1)]
+    assert seeded.ok("db", "upgrade", json_out=True)["signatures_name_origin"] is None
+    assert _signed_over(db_url, 1) == "v2"
+
+
+def _signed_over(db_url, seq):
+    """Which message the signature of event `seq` verifies over: 'v2' (naming the origin), 'v1',
+    or None."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from ledger.log.checkpoints import origin_from_leaf
+    from ledger.log.merkle import leaf_commitment
+    from ledger.log.signatures import event_message
+
+    def leaf(n):
+        row = rows(db_url, "SELECT salt, body FROM events WHERE seq = :s", s=n)[0]
+        return leaf_commitment(bytes.fromhex(row.salt), row.body.encode())
+
+    [sig] = rows(db_url, "SELECT s.signature, k.public_key FROM event_signatures s JOIN officer_keys k "
+                         "ON k.key_id = s.key_id WHERE s.seq = :s", s=seq)
+    key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(sig.public_key))
+    for name, message in (("v2", event_message(leaf(seq), origin_from_leaf(leaf(1)))), ("v1", event_message(leaf(seq)))):
+        try:
+            key.verify(bytes.fromhex(sig.signature), message)
+            return name
+        except InvalidSignature:
+            pass
+    return None
+
+
+def test_a_ledger_signed_before_keeps_verifying_and_names_its_origin_after_db_upgrade(db_url, tmp_path,
+                                                                                       monkeypatch):
+    from ledger.identity import signing
+
+    cli = CliHarness(db_url)
+    with monkeypatch.context() as old_release:  # what the release before this one wrote: v1 signatures
+        old_release.setattr(signing, "bind_new_ledger", lambda session, data: None)
+        seed_basic(cli)
+    head = rows(db_url, "SELECT max(seq) AS n FROM events")[0].n
+    assert "signatures_name_origin" not in rows(db_url, "SELECT body FROM events WHERE seq = 1")[0].body
+    assert {_signed_over(db_url, seq) for seq in range(1, head + 1)} == {"v1"}
+    assert cli.ok("verify", json_out=True)["ok"]
+    checkpoint = tmp_path / "checkpoint"
+    cli.ok("checkpoint", "--out", str(checkpoint))
+
+    out = cli.ok("db", "upgrade", json_out=True)
+    bound = out["signatures_name_origin"]
+    assert bound["seq"] == head + 1 and bound["from"] == head + 2 and bound["origin"].startswith("evidence-ledger/")
+    assert cli.ok("db", "upgrade", json_out=True)["signatures_name_origin"] is None  # once
+    event = rows(db_url, "SELECT type, actor, body FROM events WHERE seq = :s", s=head + 1)[0]
+    assert (event.type, event.actor) == ("identity.signatures_name_origin", None)
+    assert json.loads(event.body)["data"] == {"from": head + 2}
+    assert rows(db_url, "SELECT count(*) AS n FROM event_signatures WHERE seq = :s", s=head + 1)[0].n == 0
+
+    opened = cli.ok("case", "open", "AQP-2021-0002", "--title", "Caso nuevo", "--by", "B-1001", json_out=True)
+    assert opened["seq"] == head + 2 and _signed_over(db_url, head + 2) == "v2"
+    assert {_signed_over(db_url, seq) for seq in range(1, head + 1)} == {"v1"}
+    assert cli.ok("verify", json_out=True)["ok"]
+    assert cli.ok("verify", "--since", str(checkpoint), "--new-only", json_out=True)["ok"]
+    bundle = tmp_path / "bundle"
+    cli.ok("export", "log", "--out", str(bundle))
+    checked = run_verify(bundle)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    case_bundle = tmp_path / "case-bundle"
+    cli.ok("export", "log", "--case", "AQP-2021-0002", "--out", str(case_bundle))
+    checked = run_verify(case_bundle)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_verify_holds_the_binding_event_to_once_and_to_the_next_seq(seeded, db_url):
+    """The program's own unsigned event can only be recorded once, naming the seq after it; one
+    written outside `db upgrade` (here a second one, after init fixed seq 1) is a rule finding."""
+    from ledger.db import open_ledger
+    from ledger.events import append_event
+
+    lg = open_ledger(db_url)
+    try:
+        seq = lg.write(lambda s: append_event(s, "identity.signatures_name_origin", {"from": 7}, actor=None)).seq
+    finally:
+        lg.dispose()
+    found = _findings(seeded)
+    rules = [f for f in found if f["check"] == "rule" and f["seq"] == seq]
+    assert rules and "fixed once" in rules[0]["message"], found
+    assert not [f for f in found if f["check"] == "signature"], found
