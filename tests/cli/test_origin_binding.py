@@ -98,11 +98,13 @@ def test_an_event_signed_in_a_training_ledger_does_not_verify_in_the_real_one(db
         assert [(f["check"], f["seq"]) for f in found] == [("signature", seq)], found
         assert "B-1001" in found[0]["message"] and "does not verify" in found[0]["message"]
 
-    bundle = tmp_path / "bundle"
-    real.ok("export", "log", "--out", str(bundle))
-    checked = run_verify(bundle)
-    assert checked.returncode == 3, checked.stdout + checked.stderr
-    assert f"(seq {seq}): the signature of 'B-1001' does not verify" in checked.stdout
+    for kind, extra in (("full", ()), ("case", ("--case", "AQP-2021-0001"))):
+        bundle = tmp_path / f"{kind}-bundle"
+        real.ok("export", "log", "--out", str(bundle), *extra)
+        checked = run_verify(bundle)
+        assert checked.returncode == 3, checked.stdout + checked.stderr
+        assert f"(seq {seq}): the signature of 'B-1001' does not verify" in checked.stdout
+        assert checked.stdout.count("FINDING") == 1, checked.stdout
 
 
 def test_a_new_ledger_names_its_origin_from_its_first_event(seeded, db_url):
@@ -110,10 +112,10 @@ def test_a_new_ledger_names_its_origin_from_its_first_event(seeded, db_url):
     assert json.loads(body)["data"]["signatures_name_origin"] is True
     assert rows(db_url, "SELECT value, seq FROM settings WHERE name = 'signatures_name_origin_from'") == [("1", 1)]
     assert seeded.ok("db", "upgrade", json_out=True)["signatures_name_origin"] is None
-    assert _signed_over(db_url, 1) == "v2"
+    assert signed_over(db_url, 1) == "v2"
 
 
-def _signed_over(db_url, seq):
+def signed_over(db_url, seq):
     """Which message the signature of event `seq` verifies over: 'v2' (naming the origin), 'v1',
     or None."""
     from cryptography.exceptions import InvalidSignature
@@ -149,7 +151,7 @@ def test_a_ledger_signed_before_keeps_verifying_and_names_its_origin_after_db_up
         seed_basic(cli)
     head = rows(db_url, "SELECT max(seq) AS n FROM events")[0].n
     assert "signatures_name_origin" not in rows(db_url, "SELECT body FROM events WHERE seq = 1")[0].body
-    assert {_signed_over(db_url, seq) for seq in range(1, head + 1)} == {"v1"}
+    assert {signed_over(db_url, seq) for seq in range(1, head + 1)} == {"v1"}
     assert cli.ok("verify", json_out=True)["ok"]
     checkpoint = tmp_path / "checkpoint"
     cli.ok("checkpoint", "--out", str(checkpoint))
@@ -164,8 +166,8 @@ def test_a_ledger_signed_before_keeps_verifying_and_names_its_origin_after_db_up
     assert rows(db_url, "SELECT count(*) AS n FROM event_signatures WHERE seq = :s", s=head + 1)[0].n == 0
 
     opened = cli.ok("case", "open", "AQP-2021-0002", "--title", "Caso nuevo", "--by", "B-1001", json_out=True)
-    assert opened["seq"] == head + 2 and _signed_over(db_url, head + 2) == "v2"
-    assert {_signed_over(db_url, seq) for seq in range(1, head + 1)} == {"v1"}
+    assert opened["seq"] == head + 2 and signed_over(db_url, head + 2) == "v2"
+    assert {signed_over(db_url, seq) for seq in range(1, head + 1)} == {"v1"}
     assert cli.ok("verify", json_out=True)["ok"]
     assert cli.ok("verify", "--since", str(checkpoint), "--new-only", json_out=True)["ok"]
     bundle = tmp_path / "bundle"
