@@ -264,14 +264,9 @@ def signature_problems(seq: int, leaf: bytes, signers: list[str], stored: dict[s
         except (TypeError, ValueError):
             sig = b""
         if len(sig) != 64 or not verify_event_signature(key.public_key, leaf, sig, origin):
-            if origin is not None:
-                text = _("signature of {badge} (key {kid}) does not verify over this event in this ledger ({origin}): "
-                         "forged, made in another ledger, copied from another event, or the event was changed after "
-                         "it was signed.")
-            else:
-                text = _("signature of {badge} (key {kid}) does not verify over this event: forged, copied from "
-                         "another event, or the event was changed after it was signed.")
-            out.append(("signature", text.format(badge=badge, kid=kid, origin=origin)))
+            out.append(("signature", _("signature of {badge} (key {kid}) does not verify over this event in this "
+                                       "ledger: forged, made in another ledger, copied from another event, or the "
+                                       "event was changed after it was signed.").format(badge=badge, kid=kid)))
     for badge in sorted(set(stored) - set(signers)):
         out.append((None, _("carries a signature by {badge}, who is neither its actor nor a co-signer its body "
                             "names.").format(badge=badge)))
