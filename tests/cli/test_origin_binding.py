@@ -164,12 +164,15 @@ def test_a_ledger_signed_before_keeps_verifying_and_names_its_origin_after_db_up
     assert (event.type, event.actor) == ("identity.signatures_name_origin", None)
     assert json.loads(event.body)["data"] == {"from": head + 2}
     assert rows(db_url, "SELECT count(*) AS n FROM event_signatures WHERE seq = :s", s=head + 1)[0].n == 0
+    bound_checkpoint = tmp_path / "bound-checkpoint"  # proves the binding event: --new-only learns it there
+    cli.ok("checkpoint", "--out", str(bound_checkpoint))
 
     opened = cli.ok("case", "open", "AQP-2021-0002", "--title", "Caso nuevo", "--by", "B-1001", json_out=True)
     assert opened["seq"] == head + 2 and signed_over(db_url, head + 2) == "v2"
     assert {signed_over(db_url, seq) for seq in range(1, head + 1)} == {"v1"}
     assert cli.ok("verify", json_out=True)["ok"]
-    assert cli.ok("verify", "--since", str(checkpoint), "--new-only", json_out=True)["ok"]
+    for kept in (checkpoint, bound_checkpoint):
+        assert cli.ok("verify", "--since", str(kept), "--new-only", json_out=True)["ok"]
     bundle = tmp_path / "bundle"
     cli.ok("export", "log", "--out", str(bundle))
     checked = run_verify(bundle)
