@@ -1,5 +1,6 @@
 """Who acted: every event from the ledger's first signed seq carries Ed25519 signatures over its
-leaf commitment, by its actor and by the receiver or witness its body names.
+leaf commitment and, from the seq the log fixes, the ledger's origin (ledger.log.signatures), by
+its actor and by the receiver or witness its body names.
 
 The private keys stay in their owners' files (`Keyring` finds and opens them for one command);
 the ledger holds only public keys, enrolled and revoked by an admin's events. The same
@@ -15,11 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.errors import InputError, RuleError
+from ledger.events import append_event, lock_head, signatures_from
 from ledger.i18n import _
 from ledger.log.checkpoints import ledger_origin, origin_from_leaf
 from ledger.log.signatures import event_message, names_origin
+from ledger.models import Setting
 from ledger.rules.custody import required_signers
 from ledger.rules.identity import ENROLS_KEY, INITIALIZED, NAMES_ORIGIN, NEVER_SIGNED, SIGNATURES_NAME_ORIGIN
+from ledger.rules.state import SIGNATURES_NAME_ORIGIN_FROM, setting_row
 
 KEY_ID_BYTES = 8
 DEMO_KEYS_DIR = "evidence-demo-keys"
@@ -32,18 +36,10 @@ def key_id(public_key: bytes) -> str:
     return hashlib.sha256(public_key).digest()[:KEY_ID_BYTES].hex()
 
 
-def signed_message(leaf: bytes, origin: str | None = None) -> bytes:
-    """What a signature of the event with this leaf covers (ledger.log.signatures)."""
-    return event_message(leaf, origin)
-
-
 # -- which message the writer signs --------------------------------------------------------
 def origin_bound_from(session) -> int | None:
     """The first seq whose signatures name the ledger's origin (None: none do yet), once per
     transaction (on PostgreSQL read with the chain head: ledger.roundtrips)."""
-    from ledger.models import Setting
-    from ledger.rules.state import SIGNATURES_NAME_ORIGIN_FROM
-
     if "origin_from" not in session.info:
         row = session.get(Setting, SIGNATURES_NAME_ORIGIN_FROM)
         session.info["origin_from"] = int(row.value) if row is not None else None
@@ -77,12 +73,9 @@ def bind_new_ledger(session, data: dict) -> None:
 def binding_setting(seq: int, data: dict) -> dict | None:
     """The settings row `identity.initialized` at `seq` with `data` fixes (the rulebook's
     effect), or None."""
-    from ledger.rules import state as replay
-    from ledger.rules.state import SIGNATURES_NAME_ORIGIN_FROM
-
     if data.get(NAMES_ORIGIN) is not True:
         return None
-    return replay.setting_row(seq, SIGNATURES_NAME_ORIGIN_FROM, str(seq))
+    return setting_row(seq, SIGNATURES_NAME_ORIGIN_FROM, str(seq))
 
 
 def parse_public_key(text: str, field: str = "PUBKEY") -> bytes:
@@ -400,11 +393,6 @@ def record_origin_binding(session) -> dict | None:
     unsigned, that every signature from the next seq names it. Nothing when that seq is fixed
     already, or when no event is signed yet (the `identity.initialized` that starts signing
     fixes it itself)."""
-    from ledger.events import append_event, lock_head, signatures_from
-    from ledger.models import Setting
-    from ledger.rules import state as replay
-    from ledger.rules.state import SIGNATURES_NAME_ORIGIN_FROM
-
     start = signatures_from(session)
     if origin_bound_from(session) is not None or start is None:
         return None
@@ -412,7 +400,7 @@ def record_origin_binding(session) -> dict | None:
     if head < start:
         return None
     ev = append_event(session, SIGNATURES_NAME_ORIGIN, {"from": head + 2}, actor=None)
-    session.add(Setting(**replay.setting_row(ev.seq, SIGNATURES_NAME_ORIGIN_FROM, str(ev.seq + 1))))
+    session.add(Setting(**setting_row(ev.seq, SIGNATURES_NAME_ORIGIN_FROM, str(ev.seq + 1))))
     session.info["origin_from"] = ev.seq + 1
     session.flush()
     return {"seq": ev.seq, "from": ev.seq + 1, "origin": ledger_origin(session)}
