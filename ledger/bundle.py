@@ -119,7 +119,7 @@ Files
   checkpoint     the log's checkpoint (origin, size, root), signed when a signature follows
   events.jsonl   one line per event: seq, salt, the body exactly as hashed, and its chain hash
                  (full bundle) or its inclusion proof (case and items bundles), with the Ed25519
-                 signatures of the officers who acted (over the event's leaf)
+                 signatures of the officers who acted (over the event's leaf and the origin)
   HEAD           full bundles only: SEQ:HASH of the last event
   SHA256SUMS     SHA-256 of the other files ('sha256sum -c SHA256SUMS' checks them)
   verify.py      the check, with the Python standard library alone
