@@ -30,6 +30,7 @@ def db_upgrade(state):
     from ledger.db import Ledger
     from ledger.db import upgrade_schema as upgrade
     from ledger.events import record_format_upgrade, record_signatures_required
+    from ledger.identity.signing import record_origin_binding
 
     ledger = Ledger(state.url, tz=state.tz)
     state._ledger = ledger
@@ -38,6 +39,7 @@ def db_upgrade(state):
     after = ledger.current_revision()
     moved = ledger.write(record_format_upgrade)
     signed = ledger.write(record_signatures_required)
+    bound = ledger.write(record_origin_binding)
     lines = [_("schema at revision {after} (was empty)").format(after=after) if before is None else
              _("schema at revision {after} (was {before})").format(after=after, before=before)]
     if moved:
@@ -47,8 +49,12 @@ def db_upgrade(state):
         lines.append(_("every event from seq {seq} on is signed by its officer's key; start with 'evidence init "
                        "--admin BADGE --name NAME', then enrol each officer's key").format(
             seq=signed["signatures_from"]))
+    if bound:
+        lines.append(_("every signature from seq {seq} on names this ledger ({origin}), so none made in another "
+                       "ledger verifies here; the signatures before it keep verifying as they were made").format(
+            seq=bound["from"], origin=bound["origin"]))
     emit(state, {"url": _shown(state.url), "from": before, "to": after, "format_upgrade": moved,
-                 "signatures_required": signed}, lines)
+                 "signatures_required": signed, "signatures_name_origin": bound}, lines)
 
 
 @click.command("init")

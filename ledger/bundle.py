@@ -136,7 +136,7 @@ Files
   checkpoint     the log's checkpoint (origin, size, root), signed when a signature follows
   events.jsonl   one line per event: seq, salt, the body exactly as hashed, and its chain hash
                  (full bundle) or its inclusion proof (case and items bundles), with the Ed25519
-                 signatures of the officers who acted (over the event's leaf)
+                 signatures of the officers who acted (over the event's leaf and the origin)
   HEAD           full bundles only: SEQ:HASH of the last event
   consistency-proof  when asked for (--from): the RFC 6962 consistency proof from an older
                  checkpoint to this one (docs/FORMAT.md 1.4.1); --since OLD checks it

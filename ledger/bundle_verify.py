@@ -51,8 +51,12 @@ BODY_KEYS = ("v", "seq", "type", "recorded_at", "occurred_at", "actor", "case", 
 MANIFEST_KEYS = {"format", "kind", "case", "tree_size", "events", "origin", "root"}
 LINE_KEYS = {"full": {"seq", "salt", "body", "hash"}, "case": {"seq", "salt", "body", "proof"},
              "items": {"seq", "salt", "body", "proof"}}
-# FORMAT.md 1.6: an officer's signature is Ed25519 over this prefix and the event's leaf.
+# FORMAT.md 1.6: an officer's signature is Ed25519 over the context, and from the seq the log
+# fixes the ledger's origin and a newline, then the event's leaf (ledger/log/signatures.py).
 EVENT_SIGNATURE_CONTEXT = b"evidence-ledger event signature v1\n"
+EVENT_SIGNATURE_CONTEXT_V2 = b"evidence-ledger event signature v2\n"
+# Recorded by the program, unsigned even in the signed part of the log.
+NEVER_SIGNED = ("identity.signatures_name_origin",)
 COMMON_FILES = ("README.txt", "SHA256SUMS", "checkpoint", "events.jsonl", "manifest.json", "verify.py")
 FILES = {"full": frozenset(COMMON_FILES + ("HEAD",)), "case": frozenset(COMMON_FILES),
          "items": frozenset(COMMON_FILES)}
@@ -663,7 +667,7 @@ def check_events(folder, manifest, checkpoint_root, report, since):
              "since_root": None}
     keys = LINE_KEYS[kind]
     items = set(manifest.get("items") or ())
-    signed = Signatures(report)
+    signed = Signatures(report, manifest["origin"])
     rules = load_rulebook()
     book = rules.State()
     if kind == "full":
@@ -758,12 +762,15 @@ def check_rules(rules, book, body, digest, where, report):
 class Signatures:
     """FORMAT.md 1.6: from the seq the log says events are signed from, every event carries a
     signature by its actor and by each co-signer its body names, made with a key enrolled for
-    that officer (by an event of the bundle) and not revoked before that seq."""
+    that officer (by an event of the bundle) and not revoked before that seq, over the leaf
+    and, from the seq the log fixes, the ledger's origin (the checkpoint's)."""
 
-    def __init__(self, report):
+    def __init__(self, report, origin):
         self.report = report
+        self.origin = origin
         self.keys = {}  # key id -> [badge, public key, added seq, revoked seq]
         self.start = None
+        self.origin_from = None
         self.check_sig = ed25519_checker()
         self.checked = 0
 
@@ -781,13 +788,23 @@ class Signatures:
             self.start = data["signatures_from"]
         if kind == "identity.signatures_required" and self.start is None and is_int(data.get("from")):
             self.start = data["from"]
+        if self.origin_from is None:
+            if kind == "identity.initialized" and data.get("signatures_name_origin") is True:
+                self.origin_from = seq
+            elif kind in NEVER_SIGNED:
+                self.origin_from = seq + 1
+
+    def message(self, seq, leaf):
+        if self.origin_from is None or seq < self.origin_from:
+            return EVENT_SIGNATURE_CONTEXT + leaf
+        return EVENT_SIGNATURE_CONTEXT_V2 + self.origin.encode("utf-8") + b"\n" + leaf
 
     def check(self, seq, body, leaf, signatures, where):
         self.learn(seq, body)
-        if self.start is None or seq < self.start:
+        if self.start is None or seq < self.start or body["type"] in NEVER_SIGNED:
             if signatures:
                 self.report.findings.append(f"{where}: carries signatures, but events before the signed part of "
-                                            "the log are not signed")
+                                            "the log, and those the program records, are not signed")
             return
         if not isinstance(signatures, list) or not all(
                 isinstance(s, dict) and set(s) == {"key_id", "signature", "signer"} for s in signatures):
@@ -822,9 +839,10 @@ class Signatures:
                 raw = bytes.fromhex(sig["signature"]) if isinstance(sig["signature"], str) else b""
             except ValueError:
                 raw = b""
-            if len(raw) != 64 or not self.check_sig(key[1], EVENT_SIGNATURE_CONTEXT + leaf, raw):
+            if len(raw) != 64 or not self.check_sig(key[1], self.message(seq, leaf), raw):
                 self.report.findings.append(f"{where}: the signature of {show(badge)} does not verify over the "
-                                            "event: forged, copied from another event, or the event was changed")
+                                            "event in this ledger: forged, made in another ledger, copied from "
+                                            "another event, or the event was changed")
             else:
                 self.checked += 1
         for badge in sorted(got):

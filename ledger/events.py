@@ -161,6 +161,7 @@ class _Signer:
             raise RuleError(_("A {type} event names no officer to sign it, and every event of this ledger is signed "
                               "by the officer who acted.").format(type=ev.type), hint=_("Run it with --by BADGE."))
         rows = []
+        message = signing.message_to_sign(self.session, seq, leaf, ev.type, ev.data)
         for badge in signers:
             key = self.keyring.key_for(badge, acting=badge == ev.actor)
             kid = signing.key_id(key.public_key)
@@ -171,7 +172,7 @@ class _Signer:
                     record = signing.enrolled_key(self.session, badge, kid, seq)
                     self.records[kid] = record
             rows.append({"seq": seq, "signer": badge, "key_id": kid,
-                         "signature": key.private_key.sign(signing.signed_message(leaf)).hex()})
+                         "signature": key.private_key.sign(message).hex()})
         return rows
 
 
@@ -226,7 +227,7 @@ def append_events(
     if session.new or session.dirty or session.deleted:
         session.flush()  # keep the order of writes the ORM would have kept
     from ledger.log.merkle import RightEdge, leaf_commitment
-    from ledger.rules.identity import UNSIGNED_TYPES
+    from ledger.rules.identity import NEVER_SIGNED, UNSIGNED_TYPES
 
     seq, prev = head["seq"], head["hash"]
     required_from = signatures_from(session)
@@ -250,7 +251,7 @@ def append_events(
         edge.append(leaf)
         if required_from is None and ev.type == "identity.initialized":
             required_from = session.info["signatures_from"] = seq
-        if required_from is not None and seq >= required_from:
+        if required_from is not None and seq >= required_from and ev.type not in NEVER_SIGNED:
             signer = signer or _Signer(session)
             signatures.extend(signer.sign(seq, leaf, ev))
         elif ev.type not in UNSIGNED_TYPES:

@@ -179,7 +179,7 @@ def init_ledger(session: Session, badge: str, *, name: str, unit: str | None, pu
     """Start a ledger with its first admin, whose key (made beside this call) signs this first
     event. A ledger that already has an admin is refused: admins add officers from then on."""
     from ledger.events import signatures_from
-    from ledger.identity.signing import key_id
+    from ledger.identity.signing import bind_new_ledger, binding_setting, key_id
 
     badge = check_badge(badge, "--admin")
     name = clean_text(name, "--name")
@@ -192,12 +192,15 @@ def init_ledger(session: Session, badge: str, *, name: str, unit: str | None, pu
     from_seq = signatures_from(session)
     head = session.info["chain_head"]["seq"]
     data["signatures_from"] = from_seq if from_seq is not None else head + 1
+    bind_new_ledger(session, data)
     ev = append_event(session, "identity.initialized", data, actor=badge)
     session.add(Officer(**replay.officer_row(ev.seq, data)))
     session.flush()
     session.add(OfficerKey(**replay.key_row(ev.seq, badge, data["key"])))
     if from_seq is None:
         session.add(Setting(**replay.setting_row(ev.seq, "signatures_from", str(data["signatures_from"]))))
+    if (bound := binding_setting(ev.seq, data)) is not None:
+        session.add(Setting(**bound))
     session.flush()
     return {"id": badge, "badge": badge, "name": name, "role": "admin", "unit": unit, "key_id": kid, "seq": ev.seq,
             "signatures_from": data["signatures_from"]}

@@ -30,6 +30,7 @@ PIPELINED_EVENTS = 64
 _HEAD = "SELECT seq, hash, edge FROM chain_head WHERE id = 1 FOR UPDATE"
 _LAST = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
 _SETTING = "SELECT value FROM settings WHERE name = %s"
+_FIRST = "SELECT salt, body FROM events WHERE seq = 1"
 _MOVE_HEAD = "UPDATE chain_head SET seq = %(seq)s, hash = %(hash)s, root = %(root)s, edge = %(edge)s WHERE id = 1"
 
 
@@ -100,10 +101,11 @@ def _as_sqlalchemy_errors(statement: str) -> Iterator[None]:
 def head_and_last(session: Session, reads: Reads | None = None) -> tuple[HeadRow, LastEvent | None]:
     """Lock the chain head and read it, with the log's last event (to check that the head
     names it) and the rows `reads` names, which stay in the session for the write's checks.
-    On PostgreSQL all in one round trip, with the seq from which events are signed
-    (`ledger.events.signatures_from` then reads no more)."""
+    On PostgreSQL all in one round trip, with the seq from which events are signed, the seq
+    from which signatures name the ledger's origin, and that origin (`ledger.events.
+    signatures_from` and `ledger.identity.signing.message_to_sign` then read no more)."""
     from ledger.models import ChainHead, Event
-    from ledger.rules.state import SIGNATURES_FROM
+    from ledger.rules.state import SIGNATURES_FROM, SIGNATURES_NAME_ORIGIN_FROM
 
     badges, nos = _names(reads)
     if not is_postgresql(session):
@@ -117,20 +119,35 @@ def head_and_last(session: Session, reads: Reads | None = None) -> tuple[HeadRow
     with _as_sqlalchemy_errors(_HEAD):
         with conn.pipeline():
             head, last, setting = conn.cursor(), conn.cursor(), conn.cursor()
+            bound, first = conn.cursor(), conn.cursor()
             head.execute(_HEAD, prepare=False)
             last.execute(_LAST, prepare=False)
             setting.execute(_SETTING, (SIGNATURES_FROM,), prepare=False)
+            bound.execute(_SETTING, (SIGNATURES_NAME_ORIGIN_FROM,), prepare=False)
+            first.execute(_FIRST, prepare=False)
             cursors = []
             for _model, sql, param in reading:
                 cursors.append(conn.cursor())
                 cursors[-1].execute(sql, (param,), prepare=False)
         row, last_row, setting_row = head.fetchone(), last.fetchone(), setting.fetchone()
+        bound_row, first_row = bound.fetchone(), first.fetchone()
         fetched = [cur.fetchall() for cur in cursors]
     if "signatures_from" not in session.info:
         session.info["signatures_from"] = int(setting_row[0]) if setting_row is not None else None
+    if "origin_from" not in session.info:
+        session.info["origin_from"] = int(bound_row[0]) if bound_row is not None else None
+    if "origin" not in session.info and first_row is not None:
+        session.info["origin"] = _origin(*first_row)
     for (model, _sql, _param), rows in zip(reading, fetched, strict=True):
         _adopt(session, model, rows)
     return HeadRow(*row), (LastEvent(*last_row) if last_row is not None else None)
+
+
+def _origin(salt: str, body: str) -> str:
+    from ledger.log.checkpoints import origin_from_leaf
+    from ledger.log.merkle import leaf_commitment
+
+    return origin_from_leaf(leaf_commitment(bytes.fromhex(salt), body.encode("utf-8")))
 
 
 def _names(reads: Reads | None) -> tuple[list[str], list[int]]:

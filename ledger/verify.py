@@ -868,9 +868,13 @@ def _case_signatures(state: State, events: list[tuple[int, bytes, dict, dict]]) 
     """Every event from the seq the log signs from carries its signers' valid signatures, with
     the keys the replay enrolled (each valid from its enrolment to its revocation)."""
     from ledger.identity.signing import KeyRecord, signature_problems
+    from ledger.log.checkpoints import origin_from_leaf
+    from ledger.log.signatures import names_origin
     from ledger.rules.custody import required_signers
+    from ledger.rules.identity import origin_bound_from
 
-    start = state.signatures_from()
+    start, bound = state.signatures_from(), origin_bound_from(state)
+    origin = origin_from_leaf(events[0][1]) if events and events[0][0] == 1 else None
     keys = {k: KeyRecord(k, row[1], bytes.fromhex(row[2]), row[3], row[4])
             for (k,), row in state.rows["officer_keys"].items()}
     out = []
@@ -879,7 +883,8 @@ def _case_signatures(state: State, events: list[tuple[int, bytes, dict, dict]]) 
             continue
         data = doc.get("data") if type(doc.get("data")) is dict else {}
         signers = required_signers(doc.get("actor"), data)
-        for column, problem in signature_problems(seq, leaf, signers, stored, keys.get):
+        named = origin if names_origin(seq, bound) else None
+        for column, problem in signature_problems(seq, leaf, signers, stored, keys.get, named):
             out.append(Finding("signature", seq, None, problem, doc.get("case"), SIGNATURE_TABLE, str(seq), column))
     return out
 

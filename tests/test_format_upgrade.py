@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, create_engine, text
 
 from ledger.db import SCHEMA_REVISION, make_engine
 from ledger.migrate import upgrade
+from tests.cli.test_origin_binding import signed_over
 from tests.helpers import CliHarness, rows
 
 FORMAT_1 = Path(__file__).parent / "data" / "format1-demo.db"
@@ -66,6 +67,7 @@ def test_a_format_1_ledger_moves_to_format_2_and_keeps_its_head(format1_url):
     assert cli.ok("db", "upgrade", json_out=True)["format_upgrade"] is None  # running it again is harmless
     assert rows(format1_url, "SELECT count(*) AS n FROM events WHERE type = 'log.upgraded'")[0].n == 1
     assert out["signatures_required"] == {"seq": 46, "signatures_from": 47}
+    assert out["signatures_name_origin"] is None  # nothing signed yet: the init that starts signing names it
     report = cli.ok("verify", "--expect-head", FORMAT_1_HEAD, json_out=True)
     assert report["ok"] and report["head_seq"] == 46
     assert all(len(r.salt) == 64 for r in rows(format1_url, "SELECT salt FROM events"))
@@ -76,6 +78,9 @@ def test_a_format_1_ledger_moves_to_format_2_and_keeps_its_head(format1_url):
     assert rows(format1_url, "SELECT signer FROM event_signatures WHERE seq = 48")[0].signer == "ADM-0001"
     body = rows(format1_url, "SELECT body FROM events WHERE seq = 48")[0].body
     assert body.startswith('{"actor":') and '"v":2}' in body
+    # every signature names the ledger's origin, from the init that started signing (seq 47)
+    assert rows(format1_url, "SELECT value FROM settings WHERE name = 'signatures_name_origin_from'")[0].value == "47"
+    assert signed_over(format1_url, 47) == signed_over(format1_url, 48) == "v2"
     assert cli.ok("verify", "--expect-head", FORMAT_1_HEAD, json_out=True)["ok"]
 
 

@@ -1,5 +1,6 @@
 """Who acted: every event from the ledger's first signed seq carries Ed25519 signatures over its
-leaf commitment, by its actor and by the receiver or witness its body names.
+leaf commitment and, from the seq the log fixes, the ledger's origin (ledger.log.signatures), by
+its actor and by the receiver or witness its body names.
 
 The private keys stay in their owners' files (`Keyring` finds and opens them for one command);
 the ledger holds only public keys, enrolled and revoked by an admin's events. The same
@@ -15,12 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.errors import InputError, RuleError
+from ledger.events import append_event, lock_head, signatures_from
 from ledger.i18n import _
+from ledger.log.checkpoints import ledger_origin, origin_from_leaf
+from ledger.log.signatures import event_message, names_origin
+from ledger.models import Setting
 from ledger.rules.custody import required_signers
-from ledger.rules.identity import ENROLS_KEY
+from ledger.rules.identity import ENROLS_KEY, INITIALIZED, NAMES_ORIGIN, NEVER_SIGNED, SIGNATURES_NAME_ORIGIN
+from ledger.rules.state import SIGNATURES_NAME_ORIGIN_FROM, setting_row
 
-# Domain separation: an event signature can never be mistaken for a note or checkpoint signature.
-SIGNATURE_CONTEXT = b"evidence-ledger event signature v1\n"
 KEY_ID_BYTES = 8
 DEMO_KEYS_DIR = "evidence-demo-keys"
 KEY_ENV = "EVIDENCE_KEY"
@@ -32,8 +36,46 @@ def key_id(public_key: bytes) -> str:
     return hashlib.sha256(public_key).digest()[:KEY_ID_BYTES].hex()
 
 
-def signed_message(leaf: bytes) -> bytes:
-    return SIGNATURE_CONTEXT + leaf
+# -- which message the writer signs --------------------------------------------------------
+def origin_bound_from(session) -> int | None:
+    """The first seq whose signatures name the ledger's origin (None: none do yet), once per
+    transaction (on PostgreSQL read with the chain head: ledger.roundtrips)."""
+    if "origin_from" not in session.info:
+        row = session.get(Setting, SIGNATURES_NAME_ORIGIN_FROM)
+        session.info["origin_from"] = int(row.value) if row is not None else None
+    return session.info["origin_from"]
+
+
+def message_to_sign(session, seq: int, leaf: bytes, type_: str, data: dict) -> bytes:
+    """The message the signers of event `seq` (leaf `leaf`, being appended) sign: naming the
+    ledger's origin from the seq the log fixes, or from this event when it is the
+    `identity.initialized` that says so; the origin is the first event's leaf, this one's at
+    seq 1."""
+    bound = origin_bound_from(session)
+    if bound is None and type_ == INITIALIZED and data.get(NAMES_ORIGIN) is True:
+        bound = session.info["origin_from"] = seq
+    if not names_origin(seq, bound):
+        return event_message(leaf)
+    origin = session.info.get("origin")
+    if origin is None:
+        origin = origin_from_leaf(leaf) if seq == 1 else ledger_origin(session)
+        session.info["origin"] = origin
+    return event_message(leaf, origin)
+
+
+def bind_new_ledger(session, data: dict) -> None:
+    """The data of the `identity.initialized` about to start signing: when no seq is fixed yet
+    from which signatures name the ledger's origin, they do from this event on."""
+    if origin_bound_from(session) is None:
+        data[NAMES_ORIGIN] = True
+
+
+def binding_setting(seq: int, data: dict) -> dict | None:
+    """The settings row `identity.initialized` at `seq` with `data` fixes (the rulebook's
+    effect), or None."""
+    if data.get(NAMES_ORIGIN) is not True:
+        return None
+    return setting_row(seq, SIGNATURES_NAME_ORIGIN_FROM, str(seq))
 
 
 def parse_public_key(text: str, field: str = "PUBKEY") -> bytes:
@@ -153,7 +195,9 @@ def key_valid_at(key: KeyRecord, seq: int) -> bool:
 _public_keys: dict[bytes, object] = {}
 
 
-def verify_event_signature(public_key: bytes, leaf: bytes, signature: bytes) -> bool:
+def verify_event_signature(public_key: bytes, leaf: bytes, signature: bytes, origin: str | None = None) -> bool:
+    """Whether `signature` by `public_key` verifies over the event's message: naming `origin`
+    when given (the event is in the part of the log whose signatures name it)."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -165,18 +209,19 @@ def verify_event_signature(public_key: bytes, leaf: bytes, signature: bytes) -> 
             return False
         _public_keys[public_key] = key
     try:
-        key.verify(signature, signed_message(leaf))
+        key.verify(signature, event_message(leaf, origin))
     except InvalidSignature:
         return False
     return True
 
 
 def signature_problems(seq: int, leaf: bytes, signers: list[str], stored: dict[str, tuple[str, str]],
-                       keys: Callable[[str], KeyRecord | None]) -> list[tuple[str | None, str]]:
+                       keys: Callable[[str], KeyRecord | None], origin: str | None = None) -> list[tuple[str | None, str]]:
     """What is wrong with the signatures of event `seq` (empty when nothing is), as (the
     event_signatures column at fault, or None for a missing row; the sentence): every required
-    signer has one made by a key of theirs valid at that seq, over this leaf, and no one else
-    signed. `stored` maps signer -> (key id, signature hex)."""
+    signer has one made by a key of theirs valid at that seq, over this leaf (and `origin`, when
+    the event's signatures name the ledger's origin), and no one else signed. `stored` maps
+    signer -> (key id, signature hex)."""
     out: list[tuple[str | None, str]] = []
     for badge in signers:
         got = stored.get(badge)
@@ -211,10 +256,10 @@ def signature_problems(seq: int, leaf: bytes, signers: list[str], stored: dict[s
             sig = bytes.fromhex(sig_hex)
         except (TypeError, ValueError):
             sig = b""
-        if len(sig) != 64 or not verify_event_signature(key.public_key, leaf, sig):
-            out.append(("signature", _("signature of {badge} (key {kid}) does not verify over this event: forged, "
-                                       "copied from another event, or the event was changed after it was "
-                                       "signed.").format(badge=badge, kid=kid)))
+        if len(sig) != 64 or not verify_event_signature(key.public_key, leaf, sig, origin):
+            out.append(("signature", _("signature of {badge} (key {kid}) does not verify over this event in this "
+                                       "ledger: forged, made in another ledger, copied from another event, or the "
+                                       "event was changed after it was signed.").format(badge=badge, kid=kid)))
     for badge in sorted(set(stored) - set(signers)):
         out.append((None, _("carries a signature by {badge}, who is neither its actor nor a co-signer its body "
                             "names.").format(badge=badge)))
@@ -249,9 +294,10 @@ def signature_rows(seq: int, leaf: bytes, signers: Iterable[str], signed: dict[s
 
 # -- verify's check of every event (ledger.log.leaves.EventCheck) ------------------------------
 def new_signing_state() -> dict:
-    """What the check learns from the log as it streams: the keys enrolled so far and the seq
-    signing starts from (both from the log itself, never from the tables)."""
-    return {"keys": {}, "start": None}
+    """What the check learns from the log as it streams: the keys enrolled so far, the seq
+    signing starts from and the seq from which signatures name the ledger's origin (all from
+    the log itself, never from the tables)."""
+    return {"keys": {}, "start": None, "origin_from": None}
 
 
 def _learn(signing: dict, seq: int, doc: dict) -> None:
@@ -269,18 +315,17 @@ def _learn(signing: dict, seq: int, doc: dict) -> None:
         old = signing["keys"][data["key_id"]]
         if old.revoked_seq is None:
             signing["keys"][data["key_id"]] = KeyRecord(old.key_id, old.badge, old.public_key, old.added_seq, seq)
+    if signing.get("origin_from") is None:
+        # From the event the log fixes; a `from` other than the next seq is the rulebook's finding.
+        if typ == INITIALIZED and data.get(NAMES_ORIGIN) is True:
+            signing["origin_from"] = seq
+        elif typ == SIGNATURES_NAME_ORIGIN:
+            signing["origin_from"] = seq + 1
     if signing["start"] is None:
         if typ == "identity.initialized" and type(data.get("signatures_from")) is int:
             signing["start"] = data["signatures_from"]
         elif typ == "identity.signatures_required" and type(data.get("from")) is int:
             signing["start"] = data["from"]
-
-
-def learn_signing(signing: dict, seq: int, doc: dict) -> None:
-    """Learn from one event body (in log order) the keys it enrols or revokes and the seq
-    signing starts from, into a `new_signing_state()`: what a reader outside `verify` uses to
-    check signatures against the log's own keys, never the tables'."""
-    _learn(signing, seq, doc)
 
 
 def check_event_signatures(state, seq: int, leaf: bytes, doc: dict | None, extras: dict) -> list:
@@ -299,6 +344,10 @@ def check_event_signatures(state, seq: int, leaf: bytes, doc: dict | None, extra
     stored = extras.get("signatures") or {}
     start = signing["start"]
     case = doc.get("case")
+    if doc.get("type") in NEVER_SIGNED and start is not None and seq >= start:
+        return [Finding("signature", seq, None, _("carries a signature by {signer}, but {type} is recorded by the "
+                                                  "program, unsigned.").format(signer=signer, type=doc.get("type")),
+                        case=case, table=SIGNATURE_TABLE, key=f"{seq}, {signer}") for signer in sorted(stored)]
     if start is None or seq < start:
         if start:
             text = _("carries a signature by {signer}, but events before seq {start} are not signed.")
@@ -318,15 +367,39 @@ def check_event_signatures(state, seq: int, leaf: bytes, doc: dict | None, extra
     # The Ed25519 checks are the costly part: handed on as work either process may do, with
     # the keys as the log has them at this seq.
     keys = {kid: signing["keys"].get(kid) for kid, _sig in stored.values() if isinstance(kid, str)}
-    return [Later(signature_findings, (seq, leaf, signers, stored, keys, case))]
+    origin = None
+    if names_origin(seq, signing.get("origin_from")):
+        first = getattr(state, "first_leaf", None)
+        origin = origin_from_leaf(first) if first is not None else ""  # no event 1: nothing can verify
+    return [Later(signature_findings, (seq, leaf, signers, stored, keys, case, origin))]
 
 
 def signature_findings(seq: int, leaf: bytes, signers: list[str], stored: dict[str, tuple[str, str]],
-                       keys: dict[str, KeyRecord | None], case: str | None) -> list:
+                       keys: dict[str, KeyRecord | None], case: str | None, origin: str | None = None) -> list:
     """The findings of `signature_problems` for one event, given the keys its signatures name as
-    the log had them at that seq."""
+    the log had them at that seq, and the ledger's origin when its signatures name it."""
     from ledger.findings import Finding
     from ledger.rules.state import SIGNATURE_TABLE
 
     return [Finding("signature", seq, None, problem, case=case, table=SIGNATURE_TABLE, key=str(seq), column=column)
-            for column, problem in signature_problems(seq, leaf, signers, stored, keys.get)]
+            for column, problem in signature_problems(seq, leaf, signers, stored, keys.get, origin)]
+
+
+# -- a ledger signed before signatures named its origin --------------------------------------
+def record_origin_binding(session) -> dict | None:
+    """After `evidence db upgrade`: a log whose events were signed before signatures named the
+    ledger's origin records, in an `identity.signatures_name_origin` event the program appends
+    unsigned, that every signature from the next seq names it. Nothing when that seq is fixed
+    already, or when no event is signed yet (the `identity.initialized` that starts signing
+    fixes it itself)."""
+    start = signatures_from(session)
+    if origin_bound_from(session) is not None or start is None:
+        return None
+    head = lock_head(session)["seq"]
+    if head < start:
+        return None
+    ev = append_event(session, SIGNATURES_NAME_ORIGIN, {"from": head + 2}, actor=None)
+    session.add(Setting(**setting_row(ev.seq, SIGNATURES_NAME_ORIGIN_FROM, str(ev.seq + 1))))
+    session.info["origin_from"] = ev.seq + 1
+    session.flush()
+    return {"seq": ev.seq, "from": ev.seq + 1, "origin": ledger_origin(session)}

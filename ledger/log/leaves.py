@@ -254,9 +254,10 @@ def check_leaves(state: LeafState, batch: Batch, keep_docs: bool = False) -> Lea
 
 
 # The events whose bodies the checks of the events after them read (the keys officers enrol and
-# revoke, and where signing starts): in the light part of a --new-only check, only these are parsed.
-LEARNED_TYPES = frozenset({"identity.initialized", "identity.signatures_required", "officer.added",
-                           "officer.key_added", "officer.key_revoked"})
+# revoke, where signing starts and where signatures name the origin): in the light part of a
+# --new-only check, only these are parsed.
+LEARNED_TYPES = frozenset({"identity.initialized", "identity.signatures_required", "identity.signatures_name_origin",
+                           "officer.added", "officer.key_added", "officer.key_revoked"})
 
 
 def _learn_only(state: LeafState, seq: int, typ: str, leaf: bytes, body: str) -> None:

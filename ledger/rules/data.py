@@ -47,6 +47,7 @@ class KeyRevoked(TypedDict):
 class LoginMapped(TypedDict):
     badge: Badge
     role_name: str
+NamesOrigin = TypedDict("NamesOrigin", {"from": Seq})
 LogUpgraded = TypedDict("LogUpgraded", {"from": int, "to": int, "format_1_head": str})
 class LocationAdded(TypedDict):
     code: str

@@ -1,15 +1,26 @@
-"""Officers, their keys and logins, and where signing starts: the ledger's admin events.
+"""Officers, their keys and logins, where signing starts and from where signatures name the
+ledger: the ledger's admin events.
 
 The ledger is started once, by its first admin (`identity.initialized`); after that only an
 admin registers officers, changes roles, enrols and revokes keys and maps database logins.
-One key answers for one officer, and a revoked key stays revoked.
+One key answers for one officer, and a revoked key stays revoked. A signature names the
+ledger's origin from the seq the log fixes once: a new ledger's `identity.initialized` says so
+(`signatures_name_origin`), a ledger signed before that gets `identity.signatures_name_origin`.
 """
 
 from __future__ import annotations
 
 from ledger.rules import data
 from ledger.rules.book import ROLES, Event, Rule, define, officer, problem, signed
-from ledger.rules.state import SIGNATURES_FROM, State, key_row, login_row, officer_row, setting_row
+from ledger.rules.state import (
+    SIGNATURES_FROM,
+    SIGNATURES_NAME_ORIGIN_FROM,
+    State,
+    key_row,
+    login_row,
+    officer_row,
+    setting_row,
+)
 from ledger.rules.text import _
 
 INITIALIZED = "identity.initialized"
@@ -20,8 +31,15 @@ KEY_ADDED = "officer.key_added"
 KEY_REVOKED = "officer.key_revoked"
 LOGIN_MAPPED = "officer.login_mapped"
 LOG_UPGRADED = "log.upgraded"
+SIGNATURES_NAME_ORIGIN = "identity.signatures_name_origin"
 # Events the program itself records, with no officer acting (before signatures are required).
-UNSIGNED_TYPES = frozenset({LOG_UPGRADED, SIGNATURES_REQUIRED})
+UNSIGNED_TYPES = frozenset({LOG_UPGRADED, SIGNATURES_REQUIRED, SIGNATURES_NAME_ORIGIN})
+# Of those, the ones it records in the signed part of the log too, unsigned: they can only make
+# the checks of the events after them stricter.
+NEVER_SIGNED = frozenset({SIGNATURES_NAME_ORIGIN})
+# The data key of `identity.initialized` that makes its own signature and every later one name
+# the ledger's origin.
+NAMES_ORIGIN = "signatures_name_origin"
 # Events that enrol a key, and where in their data it is.
 ENROLS_KEY = (INITIALIZED, OFFICER_ADDED, KEY_ADDED)
 
@@ -60,6 +78,9 @@ def _new_key(state: State, ev: Event, out: list, key) -> None:
 
 def check_initialized(state: State, ev: Event, out: list, _states) -> None:
     _start_fixed(state, ev, out, ev.data["signatures_from"])
+    if NAMES_ORIGIN in ev.data and ev.data[NAMES_ORIGIN] is not True:
+        problem(out, "origin-binding", ev, _("{type} says {key} is {said}; it is true or absent.").format(
+            type=ev.type, key=NAMES_ORIGIN, said=repr(ev.data[NAMES_ORIGIN])))
     _new_officer(state, ev, out)
     if ev.data["role"] != "admin":
         problem(out, "admin-bootstrap", ev, _("starts the ledger with {badge} as {role}, not as its admin.").format(
@@ -78,6 +99,35 @@ def apply_initialized(state: State, ev: Event) -> None:
     state.put("officer_keys", key_row(ev.seq, ev.data["badge"], ev.data["key"]))
     if state.setting(SIGNATURES_FROM) is None:  # an upgraded log fixed it before
         state.put("settings", setting_row(ev.seq, SIGNATURES_FROM, str(ev.data["signatures_from"])))
+    if ev.data.get(NAMES_ORIGIN) is True and state.setting(SIGNATURES_NAME_ORIGIN_FROM) is None:
+        state.put("settings", setting_row(ev.seq, SIGNATURES_NAME_ORIGIN_FROM, str(ev.seq)))
+
+
+def origin_bound_from(state: State) -> int | None:
+    """The first seq whose signatures name the ledger's origin (None: none do yet)."""
+    value = state.setting(SIGNATURES_NAME_ORIGIN_FROM)
+    return int(value) if value is not None else None
+
+
+def check_names_origin(state: State, ev: Event, out: list, _states) -> None:
+    # Fixed once, by the program (no officer acts), for the events after it: it can only make
+    # later checks stricter, and a second one or another seq would say something else.
+    bound = origin_bound_from(state)
+    if bound is not None:
+        problem(out, "origin-binding", ev, _("{type} comes after signatures already name the ledger's origin (from "
+                                             "seq {bound}); that is fixed once.").format(type=ev.type, bound=bound))
+    elif ev.data["from"] != ev.seq + 1 or type(ev.data["from"]) is not int:
+        problem(out, "origin-binding", ev, _("{type} says signatures name the ledger's origin from seq {said}, but "
+                                             "the log fixes seq {expected} (the event after it).").format(
+            type=ev.type, said=repr(ev.data["from"]), expected=ev.seq + 1))
+    if ev.actor is not None or ev.case is not None or ev.items:
+        problem(out, "origin-binding", ev, _("{type} names an actor, a case or items, but the program records it "
+                                             "alone, with no officer acting.").format(type=ev.type))
+
+
+def apply_names_origin(state: State, ev: Event) -> None:
+    if state.setting(SIGNATURES_NAME_ORIGIN_FROM) is None:
+        state.put("settings", setting_row(ev.seq, SIGNATURES_NAME_ORIGIN_FROM, str(ev.data["from"])))
 
 
 def check_signatures_required(state: State, ev: Event, out: list, _states) -> None:
@@ -160,4 +210,5 @@ define(
     Rule(KEY_REVOKED, "officer.manage", check_key_revoked, apply_key_revoked, data=data.KeyRevoked),
     Rule(LOGIN_MAPPED, "officer.manage", check_login, apply_login, data=data.LoginMapped),
     Rule(LOG_UPGRADED, None, _nothing, _nothing, data=data.LogUpgraded),
+    Rule(SIGNATURES_NAME_ORIGIN, None, check_names_origin, apply_names_origin, data=data.NamesOrigin),
 )

@@ -51,6 +51,8 @@ DERIVED = tuple(TABLES)
 LOG_TABLE = "events"
 SIGNATURE_TABLE = "event_signatures"
 SIGNATURES_FROM = "signatures_from"  # settings row: the first seq every event must be signed from
+# settings row: the first seq whose signatures name the ledger's origin (docs/FORMAT.md 1.6)
+SIGNATURES_NAME_ORIGIN_FROM = "signatures_name_origin_from"
 IN_TRANSIT = "in-transit"
 # Items an audit expects at its location: those the log puts there and in the room's custody
 # (not deposited, not lent in temporary use, not disposed of).

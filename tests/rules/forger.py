@@ -45,11 +45,12 @@ def forge(cli, type_: str, data: dict, *, actor: str | None, case: str | None = 
                 "case_no": case, "body": body.decode("utf-8"), "prev_hash": head.hash, "hash": digest,
                 "salt": salt.hex()}])
             if not unsigned:
+                message = signing.message_to_sign(session, seq, leaf, type_, data)
                 rows = []
                 for badge in signers or required_signers(actor, data):
                     key = keys.load_key_file(cli.key_path(badge), PASSPHRASE)
                     rows.append({"seq": seq, "signer": badge, "key_id": signing.key_id(key.public_key),
-                                 "signature": key.private_key.sign(signing.signed_message(leaf)).hex()})
+                                 "signature": key.private_key.sign(message).hex()})
                 insert_rows(conn, EventSignature.__table__, rows)
             conn.execute(update(ChainHead.__table__).where(ChainHead.__table__.c.id == 1).values(
                 seq=seq, hash=digest, root=edge.root().hex(), edge=edge.to_text()))

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 FORMAT = Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md"
@@ -128,3 +129,59 @@ def test_a_changed_vector_no_longer_recomputes(field):
     salt = bytes.fromhex(changed if field == "salt" else ev["salt"])
     body = (changed if field == "body" else ev["body"]).encode()
     assert _sha(b"\x00" + salt + body).hex() != ev["leaf"]
+
+
+# -- section 1.6: an officer's signature of an event ------------------------------------------
+def _signature_vector() -> dict:
+    text = FORMAT.read_text(encoding="utf-8")
+    section = text[text.index("### 1.6 Officers' signatures"):text.index("## 2. What `evidence verify` checks")]
+    block = re.findall(r"```\n(.*?)```", section, re.S)[-1]
+    return dict(line.split(None, 1) for line in block.splitlines())
+
+
+def test_the_signature_vector_recomputes_from_the_text():
+    vector = _signature_vector()
+    events, _values_, note = _values()
+    leaf = bytes.fromhex(vector["leaf"])
+    assert leaf.hex() == events[2]["leaf"] and vector["origin"] == note.splitlines()[0]  # section 5's log
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    # the messages as section 1.6 writes them
+    v2 = b"evidence-ledger event signature v2\n" + vector["origin"].encode("ascii") + b"\n" + leaf
+    v1 = b"evidence-ledger event signature v1\n" + leaf
+    assert key.sign(v2).hex() == vector["v2"] and key.sign(v1).hex() == vector["v1"]
+    public = key.public_key()
+    public.verify(bytes.fromhex(vector["v2"]), v2)
+    with pytest.raises(InvalidSignature):  # a signature naming this origin is not one over the old message
+        public.verify(bytes.fromhex(vector["v2"]), v1)
+    with pytest.raises(InvalidSignature):  # nor one naming another ledger
+        public.verify(bytes.fromhex(vector["v2"]), v2.replace(b"d7470879", b"d7470878"))
+
+
+def test_the_writer_verify_and_verify_py_give_the_same_signature_messages():
+    from ledger import bundle_verify
+    from ledger.identity.keys import private_key_from_seed
+    from ledger.identity.signing import verify_event_signature
+    from ledger.log import signatures
+
+    vector = _signature_vector()
+    leaf, origin = bytes.fromhex(vector["leaf"]), vector["origin"]
+    key = private_key_from_seed(bytes(range(32)))
+    assert key.sign(signatures.event_message(leaf, origin)).hex() == vector["v2"]
+    assert key.sign(signatures.event_message(leaf)).hex() == vector["v1"]
+    public = key.public_key().public_bytes_raw()
+    assert verify_event_signature(public, leaf, bytes.fromhex(vector["v2"]), origin)
+    assert verify_event_signature(public, leaf, bytes.fromhex(vector["v1"]))
+    assert not verify_event_signature(public, leaf, bytes.fromhex(vector["v1"]), origin)
+    assert not verify_event_signature(public, leaf, bytes.fromhex(vector["v2"]))
+    # the bundle's standalone checker keeps its own copy of the contexts: byte for byte the same
+    assert bundle_verify.EVENT_SIGNATURE_CONTEXT == signatures.CONTEXT_V1
+    assert bundle_verify.EVENT_SIGNATURE_CONTEXT_V2 == signatures.CONTEXT_V2
+    checker = bundle_verify.Signatures(bundle_verify.Report(), origin)
+    assert checker.message(3, leaf) == signatures.event_message(leaf)  # nothing fixed the seq yet
+    body = {"type": "identity.initialized", "data": {"signatures_name_origin": True}}
+    checker.learn(1, body)
+    assert checker.message(3, leaf) == signatures.event_message(leaf, origin)
+    later = bundle_verify.Signatures(bundle_verify.Report(), origin)
+    later.learn(5, {"type": "identity.signatures_name_origin", "data": {"from": 6}})
+    assert later.message(5, leaf) == signatures.event_message(leaf)
+    assert later.message(6, leaf) == signatures.event_message(leaf, origin)
