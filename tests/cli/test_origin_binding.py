@@ -186,14 +186,20 @@ def test_a_ledger_signed_before_keeps_verifying_and_names_its_origin_after_db_up
 def test_verify_holds_the_binding_event_to_once_and_to_the_next_seq(seeded, db_url):
     """The program's own unsigned event can only be recorded once, naming the seq after it; one
     written outside `db upgrade` (here a second one, after init fixed seq 1) is a rule finding."""
+    import pytest
+
     from ledger.db import open_ledger
+    from ledger.errors import RuleError
     from ledger.events import append_event
+    from tests.rules.forger import forge
 
     lg = open_ledger(db_url)
-    try:
-        seq = lg.write(lambda s: append_event(s, "identity.signatures_name_origin", {"from": 7}, actor=None)).seq
+    try:  # the program itself refuses it, through the rulebook
+        with pytest.raises(RuleError, match="fixed once"):
+            lg.write(lambda s: append_event(s, "identity.signatures_name_origin", {"from": 7}, actor=None))
     finally:
         lg.dispose()
+    seq = forge(seeded, "identity.signatures_name_origin", {"from": 0}, actor=None, unsigned=True)
     found = _findings(seeded)
     rules = [f for f in found if f["check"] == "rule" and f["seq"] == seq]
     assert rules and "fixed once" in rules[0]["message"], found
