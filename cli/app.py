@@ -43,7 +43,7 @@ class AppState:
                 path = None
             self._keyring = Keyring(acting_file=Path(self.key) if self.key else None,
                                     demo_dir=path.parent / DEMO_KEYS_DIR if path is not None else None,
-                                    passphrase=_ask_passphrase)
+                                    opener=_open_key)
         return self._keyring
 
     @property
@@ -67,22 +67,12 @@ class AppState:
         return self._ledger
 
 
-def _ask_passphrase(badge: str, path) -> str:
-    """EVIDENCE_KEY_PASSPHRASE for scripts, else a hidden prompt on stderr (stdout keeps only
-    the command's output)."""
-    from ledger.errors import InputError
-    from ledger.i18n import _
-    from ledger.identity.signing import PASSPHRASE_ENV
+def _open_key(badge: str, path):
+    """EVIDENCE_KEY_PASSPHRASE for scripts, else a hidden prompt on stderr, asked again at a
+    terminal after a wrong passphrase."""
+    from .passphrases import open_key_file
 
-    value = os.environ.get(PASSPHRASE_ENV)
-    if value is not None:
-        return value
-    try:
-        return click.prompt(_("Passphrase for {badge}'s key ({path})").format(badge=badge, path=path),
-                            hide_input=True, err=True)
-    except click.Abort:
-        raise InputError(_("No passphrase was given for {badge}'s key. Type it at the prompt, or set "
-                           "{env} for scripts.").format(badge=badge, env=PASSPHRASE_ENV)) from None
+    return open_key_file(path, badge=badge)
 
 
 EXIT_BROKEN_PIPE = 141

@@ -3,31 +3,15 @@ an auditor's or office's signature added to a checkpoint they checked."""
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from ledger.i18n import _
 
 from .app import AppState, pass_state
 from .output import emit, emit_json
+from .passphrases import NEW_PASSPHRASE_ENV, PASSPHRASE_ENV, new_passphrase, open_key_file
 
-PASSPHRASE_ENV = "EVIDENCE_KEY_PASSPHRASE"
-
-
-def _passphrase(prompt: str, *, confirm: bool) -> str:
-    """From EVIDENCE_KEY_PASSPHRASE for scripts, else typed at a hidden prompt (on stderr, so
-    stdout keeps only the command's output)."""
-    value = os.environ.get(PASSPHRASE_ENV)
-    if value is not None:
-        return value
-    from ledger.errors import InputError
-
-    try:
-        return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
-    except click.Abort:
-        raise InputError(_("No passphrase was given. Type it at the prompt, or set {env} for scripts.").format(
-            env=PASSPHRASE_ENV)) from None
+__all__ = ["PASSPHRASE_ENV", "checkpoint_group", "key_group"]
 
 
 @click.group("key")
@@ -76,7 +60,7 @@ def key_generate(state, badge, name, out):
             raise InputError(_("--out is required with --name: say where to write the key file, "
                                "e.g. --out auditoria.key."))
         path = keys.check_new_key_path(out)
-    passphrase = _passphrase(_("Passphrase for the new key of {name}").format(name=key_name), confirm=True)
+    passphrase = new_passphrase(key_name)
     key = keys.generate_key_file(path, key_name, passphrase, make_parents=not out)
     public_key = base64.b64encode(key.public_key).decode("ascii")
     vkey = note.verifier_key(key.name, key.public_key)
@@ -87,6 +71,33 @@ def key_generate(state, badge, name, out):
          [str(key.path),
           _("public key: {public_key} (also in {path}, to give to the admin)").format(public_key=public_key, path=pub),
           _("verifier key: {verifier_key}").format(verifier_key=vkey)])
+
+
+@key_group.command("passwd")
+@click.argument("keyfile", metavar="KEYFILE")
+@pass_state
+def key_passwd(state, keyfile):
+    """Give a key file a new passphrase, re-encrypted with the current KDF (scrypt).
+
+    Asks the old passphrase, then the new one twice (at least 12 characters, not a common
+    one); scripts set EVIDENCE_KEY_PASSPHRASE (old) and EVIDENCE_NEW_KEY_PASSPHRASE (new). The key itself, and so its enrolment in the ledger, stays the same. Older key
+    files (PKCS#8) become scrypt files this way.
+
+    Example:
+
+    \b
+        evidence key passwd ~/.config/evidence/keys/B-1001.key
+    """
+    from ledger.identity import keys
+
+    old = open_key_file(keyfile)
+    new = new_passphrase(old.name, env=NEW_PASSPHRASE_ENV)
+    key = keys.change_passphrase(keyfile, old, new)
+    params = keys.key_file_kdf(key.path)
+    emit(state, {"id": str(key.path), "path": str(key.path), "name": key.name, "kdf": "scrypt",
+                 "log2n": params.log2_n, "r": params.r, "p": params.p},
+         [str(key.path), _("re-encrypted with scrypt (N=2^{log2n}, r={r}, p={p})").format(
+             log2n=params.log2_n, r=params.r, p=params.p)])
 
 
 @click.group("checkpoint", invoke_without_command=True)
@@ -106,14 +117,12 @@ def checkpoint_group(ctx, sign, out):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from ledger.identity import keys
     from ledger.log import note
     from ledger.log.checkpoints import current_checkpoint
 
     state = ctx.find_object(AppState)
     if sign:
-        name = keys.read_key_name(sign)
-        key = keys.load_key_file(sign, _passphrase(_("Passphrase of key {name}").format(name=name), confirm=False))
+        key = open_key_file(sign)
     with state.ledger(create_if_new=False).read() as session:
         checkpoint = current_checkpoint(session)
     text = checkpoint.to_text()
@@ -147,12 +156,10 @@ def checkpoint_cosign(state, file, key_file, out):
     \b
         evidence checkpoint cosign checkpoint.txt --key auditoria.key --out checkpoint.txt
     """
-    from ledger.identity import keys
     from ledger.log import note
 
     signed, checkpoint = note.read_signed_checkpoint(file)
-    name = keys.read_key_name(key_file)  # a wrong --key is refused before the passphrase is asked
-    key = keys.load_key_file(key_file, _passphrase(_("Passphrase of key {name}").format(name=name), confirm=False))
+    key = open_key_file(key_file)  # a wrong --key is refused before the passphrase is asked
     cosigned = note.add_signature(signed, key.name, key.private_key)
     if out:
         note.write_note_file(out, cosigned, may_replace=file)

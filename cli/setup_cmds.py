@@ -74,7 +74,7 @@ def init_command(state, admin, name, unit, out):
     from ledger.identity import keys
     from ledger.validate import check_badge
 
-    from .key_cmds import _passphrase
+    from .passphrases import new_passphrase
 
     badge = keys.check_key_name(check_badge(admin, "--admin"), "--admin")
     path = keys.check_new_key_path(out) if out else keys.check_new_key_path(keys.default_key_path(badge),
@@ -83,9 +83,10 @@ def init_command(state, admin, name, unit, out):
     if lg.exists():
         with lg.read() as session:
             registry.check_can_init(session)
-    passphrase = _passphrase(_("Passphrase for the new key of {name}").format(name=badge), confirm=True)
+    passphrase = new_passphrase(badge)
     key = keys.generate_key_file(path, badge, passphrase, make_parents=not out)
     state.keyring.files[badge] = key.path
+    state.keyring.opened(badge, key)  # signs the first event without asking the passphrase a third time
     try:
         result = lg.write(registry.init_ledger, badge, name=name, unit=unit, public_key=key.public_key)
     except BaseException:

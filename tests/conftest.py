@@ -14,6 +14,10 @@ from pathlib import Path
 
 import pytest
 
+# The tests make hundreds of keys: each new key file costs scrypt N=2^10 here instead of 2^17
+# (the files record their own cost, so they open all the same). tests/cli/test_key_files.py
+# checks the real cost once, with the variable removed.
+os.environ.setdefault("EVIDENCE_TEST_KDF_LOG2N", "10")
 PG_URL = os.environ.get("EVIDENCE_TEST_PG_URL")
 PG_SKIP = "PostgreSQL half skipped: set EVIDENCE_TEST_PG_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
 
