@@ -52,16 +52,17 @@ class AppState:
 
         return resolve_db_url(self.db)
 
-    def ledger(self, *, create_if_new: bool = True):
-        """Open the ledger, cached for the command's duration. A new SQLite ledger is created
-        by the first write; reading one that does not exist is refused."""
+    def ledger(self, *, create_if_new: bool = False):
+        """Open the ledger, cached for the command's duration. Only `init` (create_if_new)
+        creates a new SQLite ledger, by its write; any other command on one that does not exist
+        is refused, naming `evidence init`, and leaves no file behind."""
         if self._ledger is None:
             from ledger.config import default_db_path
             from ledger.db import open_ledger
 
             url = self.url  # refuses an empty or unsupported --db before anything is created
             if not self.db and not os.environ.get("EVIDENCE_DB"):
-                default_db_path().parent.mkdir(parents=True, exist_ok=True)
+                default_db_path().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._ledger = open_ledger(url, tz=self.tz, create_if_new=create_if_new)
             self._ledger.keyring = self.keyring
         return self._ledger

@@ -27,12 +27,15 @@ def db_upgrade(state):
     \b
         evidence --db postgresql+psycopg://evidence@dbhost/ledger db upgrade
     """
+    from ledger.config import create_private_file, sqlite_path
     from ledger.db import Ledger
     from ledger.events import record_format_upgrade, record_signatures_required
     from ledger.migrate import upgrade
 
     ledger = Ledger(state.url, tz=state.tz)
     state._ledger = ledger
+    if sqlite_path(state.url) is not None:
+        create_private_file(sqlite_path(state.url))  # 0600, before SQLite makes it with the umask's mode
     before = ledger.current_revision()
     upgrade(ledger.engine)
     after = ledger.current_revision()
@@ -79,7 +82,7 @@ def init_command(state, admin, name, unit, out):
     badge = keys.check_key_name(check_badge(admin, "--admin"), "--admin")
     path = keys.check_new_key_path(out) if out else keys.check_new_key_path(keys.default_key_path(badge),
                                                                              make_parents=True)
-    lg = state.ledger()
+    lg = state.ledger(create_if_new=True)
     if lg.exists():
         with lg.read() as session:
             registry.check_can_init(session)

@@ -252,8 +252,8 @@ class Ledger:
         return EnvironmentProblem(
             (_("No ledger exists at {path} (the file is empty).") if path.exists()
              else _("No ledger exists at {path}.")).format(path=path),
-            hint=_("Check --db / EVIDENCE_DB for a mistake; to start a new ledger there, run a command "
-                   "that writes (such as 'evidence officer add') or 'evidence db upgrade'."),
+            hint=_("Check --db / EVIDENCE_DB for a mistake; to start a new ledger there, run 'evidence init "
+                   "--admin BADGE --name NAME' (or 'evidence db upgrade' for the bare schema)."),
         )
 
     # -- transactions --------------------------------------------------------------
@@ -281,10 +281,21 @@ class Ledger:
         from ledger.events import lock_head
 
         if self._create_on_write:
+            from ledger.config import remove_ledger_file
             from ledger.migrate import upgrade
 
-            upgrade(self.engine)
-            self._create_on_write = False
+            created = self.missing_file()
+            try:
+                upgrade(self.engine)
+                self._create_on_write = False
+                if created:
+                    return self.write(fn, *args, **kwargs)
+            except BaseException:
+                if created:  # a refused first write leaves no ledger file behind
+                    self.engine.dispose()
+                    remove_ledger_file(sqlite_path(self.url))
+                    self._create_on_write = True
+                raise
         delay = 0.02
         for attempt in range(WRITE_RETRIES):
             try:

@@ -42,8 +42,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`; refuse (exit 4) a database Alembic would fail on."""
     from sqlalchemy.exc import DBAPIError
 
+    from ledger.config import create_private_file, sqlite_path
     from ledger.db import Ledger, environment_error, schema_problem
 
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    if path is not None:
+        create_private_file(path)  # 0600 before SQLite creates it with the umask's mode
     probe = Ledger(engine.url.render_as_string(hide_password=False), engine=engine)
     current = probe.current_revision()
     if (current is None and not probe.is_empty()) or (current is not None and current not in known_revisions()):

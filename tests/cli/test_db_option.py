@@ -85,7 +85,7 @@ def test_empty_evidence_db_is_refused_not_replaced_by_the_default(tmp_path):
 def test_reading_a_missing_ledger_creates_no_file(tmp_path, args):
     path = tmp_path / "typo.db"
     result = run(["--db", str(path), *args])
-    assert_clean_refusal(result, 4, f"No ledger exists at {path}", "evidence db upgrade", "writes")
+    assert_clean_refusal(result, 4, f"No ledger exists at {path}", "evidence init --admin BADGE")
     assert list(tmp_path.iterdir()) == []
 
 
