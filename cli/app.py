@@ -243,6 +243,34 @@ class LedgerGroup(click.Group):
             _reader_gone(ctx)
 
     def invoke(self, ctx: click.Context):
+        from .interrupts import EXIT_INTERRUPTED, Interrupts
+
+        with Interrupts() as interrupts:
+            try:
+                return self._invoke(ctx)
+            except KeyboardInterrupt:
+                from ledger.i18n import _
+
+                if interrupts.committed:  # raised by code of ours after the commit: the truth is "written"
+                    raise
+                try:
+                    click.echo("", err=True)
+                    click.echo(_("Interrupted before the ledger was changed: nothing was written or imported. Run "
+                                 "the command again to do it."), err=True)
+                except BrokenPipeError:
+                    pass
+                ctx.exit(EXIT_INTERRUPTED)
+            finally:
+                if interrupts.held:
+                    from ledger.i18n import _
+
+                    try:
+                        click.echo(_("Ctrl-C came after the ledger had committed: everything this command reported "
+                                     "was written."), err=True)
+                    except BrokenPipeError:
+                        pass
+
+    def _invoke(self, ctx: click.Context):
         try:
             result = super().invoke(ctx)
             # Flushed here, not at exit, so a reader that went away is noticed below.

@@ -277,7 +277,7 @@ class Ledger:
     def write(self, fn: Callable[..., T], *args, **kwargs) -> T:
         """Run fn(session, ...) in one write transaction holding the chain-head lock; commit
         on success, roll back on any refusal. Serialization failures and deadlocks are retried."""
-        from ledger import roundtrips
+        from ledger import commits, roundtrips
         from ledger.events import lock_head
 
         if self._create_on_write:
@@ -311,6 +311,7 @@ class Ledger:
                         session.info["keyring"] = self.keyring
                         lock_head(session, roundtrips.planned_reads(fn, args, kwargs))
                         result = fn(session, *args, **kwargs)
+                        commits.committing()
                         roundtrips.commit(session)
                         return result
                 finally:
