@@ -30,7 +30,8 @@ class AppState:
     @property
     def keyring(self):
         """Where this command finds the keys it signs with: --key / EVIDENCE_KEY for the acting
-        officer, then each officer's own keys folder, then the demo's keys beside the ledger."""
+        officer, then the key agent ('evidence key unlock'), then each officer's own keys folder,
+        then the demo's keys beside the ledger."""
         if self._keyring is None:
             from pathlib import Path
 
@@ -43,7 +44,7 @@ class AppState:
                 path = None
             self._keyring = Keyring(acting_file=Path(self.key) if self.key else None,
                                     demo_dir=path.parent / DEMO_KEYS_DIR if path is not None else None,
-                                    opener=_open_key)
+                                    opener=_open_key, agent=_agent_key)
         return self._keyring
 
     @property
@@ -66,6 +67,13 @@ class AppState:
             self._ledger = open_ledger(url, tz=self.tz, create_if_new=create_if_new)
             self._ledger.keyring = self.keyring
         return self._ledger
+
+
+def _agent_key(badge: str):
+    """The key of `badge` if this user's key agent holds it ('evidence key unlock'), else None."""
+    from ledger.identity.agent import held_key
+
+    return held_key(badge)
 
 
 def _open_key(badge: str, path):

@@ -3,6 +3,8 @@ an auditor's or office's signature added to a checkpoint they checked."""
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from ledger.i18n import _
@@ -98,6 +100,82 @@ def key_passwd(state, keyfile):
                  "log2n": params.log2_n, "r": params.r, "p": params.p},
          [str(key.path), _("re-encrypted with scrypt (N=2^{log2n}, r={r}, p={p})").format(
              log2n=params.log2_n, r=params.r, p=params.p)])
+
+
+@key_group.command("unlock")
+@click.option("--badge", metavar="BADGE", envvar="EVIDENCE_OFFICER",
+              help="Unlock this officer's key from the keys folder [env EVIDENCE_OFFICER].")
+@click.option("--key", "key_file", metavar="KEYFILE", help="Unlock the key in this file.")
+@click.option("--for", "duration", default="8h", show_default=True, metavar="DURATION",
+              help="How long the agent signs: 8h, 90m, 1h30m, 45s (at most 24h).")
+@pass_state
+def key_unlock(state, badge, key_file, duration):
+    """Type the passphrase once: a key agent of yours signs until DURATION ends.
+
+    The key is opened (the passphrase asked, three tries at a terminal) and handed to a
+    process of your own listening on a socket only you can open ($XDG_RUNTIME_DIR/evidence,
+    mode 0600); commands acting as that badge sign through it with no passphrase. It signs
+    nothing but the ledger's event signatures, and forgets the key at the end of --for, at
+    'evidence key lock', or when the login session's runtime folder goes. --key and
+    EVIDENCE_KEY still choose a key file over the agent.
+
+    Example:
+
+    \b
+        evidence key unlock --badge B-1001 --for 8h
+    """
+    from ledger.errors import InputError
+    from ledger.identity import agent, keys
+    from ledger.validate import check_badge, local_iso
+
+    seconds = agent.parse_duration(duration)
+    if key_file:
+        path = key_file
+    elif badge:
+        path = keys.default_key_path(check_badge(badge, "--badge"))
+    else:
+        raise InputError(_("Say whose key to unlock: --badge BADGE (its file in the keys folder) or --key KEYFILE."))
+    key = open_key_file(path)
+    held = agent.start_agent(key, seconds)
+    from datetime import UTC, datetime
+
+    until = local_iso(datetime.fromtimestamp(held.expires, UTC), state.tz)
+    emit(state, {"id": held.name, "badge": held.name, "until": until, "seconds": seconds, "pid": held.pid},
+         [held.name, _("key of {badge} unlocked until {until}: commands acting as {badge} sign through the agent; "
+                       "'evidence key lock' forgets it sooner").format(badge=held.name, until=until)])
+
+
+@key_group.command("lock")
+@click.option("--badge", metavar="BADGE", help="Forget this officer's key.")
+@click.option("--all", "all_", is_flag=True, help="Forget every key your agents hold.")
+@pass_state
+def key_lock(state, badge, all_):
+    """Make your key agent forget a key now (or every key with --all).
+
+    Without --badge or --all: the key of EVIDENCE_OFFICER, or the only one an agent holds.
+
+    Example:
+
+    \b
+        evidence key lock --all
+    """
+    from ledger.errors import InputError
+    from ledger.identity import agent
+    from ledger.validate import check_badge
+
+    held = agent.running_agents()
+    if all_:
+        names = [a.name for a in held]
+    elif badge or os.environ.get("EVIDENCE_OFFICER"):
+        names = [check_badge(badge or os.environ["EVIDENCE_OFFICER"], "--badge")]
+    elif len(held) <= 1:
+        names = [a.name for a in held]
+    else:
+        raise InputError(_("Your agents hold the keys of {badges}; say which to forget with --badge BADGE, or "
+                           "--all.").format(badges=", ".join(a.name for a in held)))
+    locked = [name for name in names if agent.lock(name)]
+    emit(state, {"id": None, "locked": locked},
+         [_("locked: {badges}").format(badges=", ".join(locked)) if locked else _("no key agent was running")])
 
 
 @click.group("checkpoint", invoke_without_command=True)
