@@ -12,6 +12,18 @@ from ledger import commits
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 
 
+def _own_process() -> bool:
+    """True when the command runs as its own process (stdout is a real file), not inside a test
+    runner that goes on to run other commands and keeps its own Ctrl-C."""
+    import sys
+
+    try:
+        sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):
+        return False
+    return True
+
+
 class Interrupts:
     """For one command: SIGINT raises KeyboardInterrupt until the first commit begins, and is
     only noted (`held`) from then on."""
@@ -33,8 +45,15 @@ class Interrupts:
     def __exit__(self, *_exc) -> None:
         if self._stop is not None:
             self._stop()
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        if self._previous is None:
+            return
+        if self.committed and _own_process():
+            # The command has committed and reported. A Ctrl-C from here to the process's end
+            # (closing connections, joining the import's helper, the interpreter's own shutdown,
+            # which resets the handler) must not kill it and turn exit 0 into a failure: blocked,
+            # it stays pending until the process is gone.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, self._previous)
 
     def _on_commit(self) -> None:
         self.committed = True

@@ -111,7 +111,7 @@ def test_a_real_ctrl_c_at_any_moment_never_lies(ready, db_url, backend, tmp_path
     path = write_csv(tmp_path / "many.csv", mixed_rows(1500))
     env = {**os.environ, "XDG_CONFIG_HOME": cli.keys_home, "EVIDENCE_KEY_PASSPHRASE": PASSPHRASE}
     outcomes = set()
-    for delay in (1.2, 1.8, 2.4, 3.0, 4.0):  # after start-up (a Ctrl-C during imports is Python's)
+    for delay in (1.2, 1.8, 2.4, 3.0, 3.5, 4.0):  # after start-up (a Ctrl-C during imports is Python's)
         proc = subprocess.Popen([sys.executable, "-m", "ledger", "--db", db_url, "item", "import", "SZ-000001",
                                  str(path), "--by", "B-1001"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
