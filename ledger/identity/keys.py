@@ -41,6 +41,9 @@ TEST_KDF_ENV = "EVIDENCE_TEST_KDF_LOG2N"
 _MAX_LOG2_N, _MAX_R, _MAX_P = 20, 32, 4
 _MAX_SCRYPT_BYTES = 1 << 30
 MIN_PASSPHRASE = 12
+# For keys whose passphrase is published (the demo's people, passphrase "demo"): a costly KDF
+# would protect nothing and only make the demo slow.
+THROWAWAY_LOG2_N = 10
 PUBLIC_KEY_SIZE = 32
 SIGNATURE_SIZE = 64
 # A key file is a header line and one PEM block; anything much larger is something else.
@@ -231,15 +234,16 @@ def check_new_key_path(path: str | os.PathLike, *, make_parents: bool = False) -
     return path
 
 
-def generate_key_file(path: str | os.PathLike, name: str, passphrase: str, *, make_parents: bool = False) -> KeyFile:
-    """A new key pair, written to a new file under `name`."""
+def generate_key_file(path: str | os.PathLike, name: str, passphrase: str, *, make_parents: bool = False,
+                      kdf: KdfParams | None = None) -> KeyFile:
+    """A new key pair, written to a new file under `name` (scrypt at `kdf`, default the current cost)."""
     private_key = generate_private_key()
-    path = write_key_file(path, private_key, name, passphrase, make_parents=make_parents)
+    path = write_key_file(path, private_key, name, passphrase, make_parents=make_parents, kdf=kdf)
     return KeyFile(path=path, name=name, private_key=private_key)
 
 
 def write_key_file(path: str | os.PathLike, private_key: Ed25519PrivateKey, name: str, passphrase: str,
-                   *, make_parents: bool = False) -> Path:
+                   *, make_parents: bool = False, kdf: KdfParams | None = None) -> Path:
     """Write the key encrypted with `passphrase` to a new file only its owner can read.
 
     The file is created with mode 0600 in the same call that creates it, so it is never
@@ -253,7 +257,7 @@ def write_key_file(path: str | os.PathLike, private_key: Ed25519PrivateKey, name
         except OSError as exc:
             raise InputError(_("Cannot create folder {folder} for the key file: {reason}. Choose another "
                                "--out.").format(folder=path.parent, reason=exc.strerror)) from None
-    data = seal_private_key(private_key, name, password)
+    data = seal_private_key(private_key, name, password, kdf)
     _create_exclusive(path, data, 0o600)
     return path
 
