@@ -287,7 +287,9 @@ class LedgerGroup(click.Group):
         except LedgerError as exc:
             try:
                 _json_error(ctx, exc.exit_code, exc.message, exc.hint, exc.details)
-                click.echo(f"error: {exc.render()}", err=True)
+                from .output import printable
+
+                click.echo(printable(f"error: {exc.render()}"), err=True)
             except BrokenPipeError:
                 pass
             ctx.exit(exc.exit_code)

@@ -143,3 +143,19 @@ def test_a_location_code_that_reads_like_a_registered_one_is_refused(seeded, cod
 
 def test_a_badge_that_differs_in_another_digit_is_accepted(seeded):
     assert seeded("officer", "add", "B-1003", "--name", "Otra Oficial", "--role", "officer").exit_code == 0
+
+
+# --- texts that reached the database another way ----------------------------------------------------
+def test_escape_codes_written_into_the_tables_never_reach_the_terminal(seeded, db_url, backend):
+    from sqlalchemy import create_engine, text
+
+    peru(seeded)
+    engine = create_engine(db_url)
+    with engine.begin() as conn:  # as someone with the database file in hand would
+        conn.execute(text("UPDATE officers SET name = :n WHERE badge = 'B-1002'"), {"n": "Luis\x1b]0;PWNED\x07\u202e"})
+        conn.execute(text("UPDATE items SET seal = :s WHERE id = 'EV-000001'"), {"s": "S-1\x1b[2J"})
+    engine.dispose()
+    for args in (["officer", "list"], ["item", "show", "EV-000001"], ["item", "list"]):
+        result = seeded(*args)
+        assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output, args
+    assert "Luis\\x1b]0;PWNED\\x07\\u202e" in seeded("officer", "list", "--wide").stdout
