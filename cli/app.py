@@ -30,7 +30,8 @@ class AppState:
     @property
     def keyring(self):
         """Where this command finds the keys it signs with: --key / EVIDENCE_KEY for the acting
-        officer, then each officer's own keys folder, then the demo's keys beside the ledger."""
+        officer, then the key agent ('evidence key unlock'), then each officer's own keys folder,
+        then the demo's keys beside the ledger."""
         if self._keyring is None:
             from pathlib import Path
 
@@ -43,7 +44,7 @@ class AppState:
                 path = None
             self._keyring = Keyring(acting_file=Path(self.key) if self.key else None,
                                     demo_dir=path.parent / DEMO_KEYS_DIR if path is not None else None,
-                                    passphrase=_ask_passphrase)
+                                    opener=_open_key, agent=_agent_key)
         return self._keyring
 
     @property
@@ -52,37 +53,35 @@ class AppState:
 
         return resolve_db_url(self.db)
 
-    def ledger(self, *, create_if_new: bool = True):
-        """Open the ledger, cached for the command's duration. A new SQLite ledger is created
-        by the first write; reading one that does not exist is refused."""
+    def ledger(self, *, create_if_new: bool = False):
+        """Open the ledger, cached for the command's duration. Only `init` (create_if_new)
+        creates a new SQLite ledger, by its write; any other command on one that does not exist
+        is refused, naming `evidence init`, and leaves no file behind."""
         if self._ledger is None:
             from ledger.config import default_db_path
             from ledger.db import open_ledger
 
             url = self.url  # refuses an empty or unsupported --db before anything is created
             if not self.db and not os.environ.get("EVIDENCE_DB"):
-                default_db_path().parent.mkdir(parents=True, exist_ok=True)
+                default_db_path().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._ledger = open_ledger(url, tz=self.tz, create_if_new=create_if_new)
             self._ledger.keyring = self.keyring
         return self._ledger
 
 
-def _ask_passphrase(badge: str, path) -> str:
-    """EVIDENCE_KEY_PASSPHRASE for scripts, else a hidden prompt on stderr (stdout keeps only
-    the command's output)."""
-    from ledger.errors import InputError
-    from ledger.i18n import _
-    from ledger.identity.signing import PASSPHRASE_ENV
+def _agent_key(badge: str):
+    """The key of `badge` if this user's key agent holds it ('evidence key unlock'), else None."""
+    from ledger.identity.agent import held_key
 
-    value = os.environ.get(PASSPHRASE_ENV)
-    if value is not None:
-        return value
-    try:
-        return click.prompt(_("Passphrase for {badge}'s key ({path})").format(badge=badge, path=path),
-                            hide_input=True, err=True)
-    except click.Abort:
-        raise InputError(_("No passphrase was given for {badge}'s key. Type it at the prompt, or set "
-                           "{env} for scripts.").format(badge=badge, env=PASSPHRASE_ENV)) from None
+    return held_key(badge)
+
+
+def _open_key(badge: str, path):
+    """EVIDENCE_KEY_PASSPHRASE for scripts, else a hidden prompt on stderr, asked again at a
+    terminal after a wrong passphrase."""
+    from .passphrases import open_key_file
+
+    return open_key_file(path, badge=badge)
 
 
 EXIT_BROKEN_PIPE = 141
@@ -252,6 +251,34 @@ class LedgerGroup(click.Group):
             _reader_gone(ctx)
 
     def invoke(self, ctx: click.Context):
+        from .interrupts import EXIT_INTERRUPTED, Interrupts
+
+        with Interrupts() as interrupts:
+            try:
+                return self._invoke(ctx)
+            except KeyboardInterrupt:
+                from ledger.i18n import _
+
+                if interrupts.committed:  # raised by code of ours after the commit: the truth is "written"
+                    raise
+                try:
+                    click.echo("", err=True)
+                    click.echo(_("Interrupted before the ledger was changed: nothing was written or imported. Run "
+                                 "the command again to do it."), err=True)
+                except BrokenPipeError:
+                    pass
+                ctx.exit(EXIT_INTERRUPTED)
+            finally:
+                if interrupts.held:
+                    from ledger.i18n import _
+
+                    try:
+                        click.echo(_("Ctrl-C came after the ledger had committed: everything this command reported "
+                                     "was written."), err=True)
+                    except BrokenPipeError:
+                        pass
+
+    def _invoke(self, ctx: click.Context):
         try:
             result = super().invoke(ctx)
             # Flushed here, not at exit, so a reader that went away is noticed below.
@@ -260,7 +287,9 @@ class LedgerGroup(click.Group):
         except LedgerError as exc:
             try:
                 _json_error(ctx, exc.exit_code, exc.message, exc.hint, exc.details)
-                click.echo(f"error: {exc.render()}", err=True)
+                from .output import printable
+
+                click.echo(printable(f"error: {exc.render()}"), err=True)
             except BrokenPipeError:
                 pass
             ctx.exit(exc.exit_code)

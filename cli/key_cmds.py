@@ -11,23 +11,9 @@ from ledger.i18n import _
 
 from .app import AppState, pass_state
 from .output import emit, emit_json
+from .passphrases import NEW_PASSPHRASE_ENV, PASSPHRASE_ENV, new_passphrase, open_key_file
 
-PASSPHRASE_ENV = "EVIDENCE_KEY_PASSPHRASE"
-
-
-def _passphrase(prompt: str, *, confirm: bool) -> str:
-    """From EVIDENCE_KEY_PASSPHRASE for scripts, else typed at a hidden prompt (on stderr, so
-    stdout keeps only the command's output)."""
-    value = os.environ.get(PASSPHRASE_ENV)
-    if value is not None:
-        return value
-    from ledger.errors import InputError
-
-    try:
-        return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
-    except click.Abort:
-        raise InputError(_("No passphrase was given. Type it at the prompt, or set {env} for scripts.").format(
-            env=PASSPHRASE_ENV)) from None
+__all__ = ["PASSPHRASE_ENV", "checkpoint_group", "key_group"]
 
 
 @click.group("key")
@@ -90,7 +76,7 @@ def key_generate(state, badge, name, log, out):
             raise InputError(_("--out is required with --name: say where to write the key file, "
                                "e.g. --out auditoria.key."))
         path = keys.check_new_key_path(out)
-    passphrase = _passphrase(_("Passphrase for the new key of {name}").format(name=key_name), confirm=True)
+    passphrase = new_passphrase(key_name)
     key = keys.generate_key_file(path, key_name, passphrase, make_parents=not out)
     public_key = base64.b64encode(key.public_key).decode("ascii")
     vkey = note.verifier_key(key.name, key.public_key)
@@ -101,6 +87,109 @@ def key_generate(state, badge, name, log, out):
          [str(key.path),
           _("public key: {public_key} (also in {path}, to give to the admin)").format(public_key=public_key, path=pub),
           _("verifier key: {verifier_key}").format(verifier_key=vkey)])
+
+
+@key_group.command("passwd")
+@click.argument("keyfile", metavar="KEYFILE")
+@pass_state
+def key_passwd(state, keyfile):
+    """Give a key file a new passphrase, re-encrypted with the current KDF (scrypt).
+
+    Asks the old passphrase, then the new one twice (at least 12 characters, not a common
+    one); scripts set EVIDENCE_KEY_PASSPHRASE (old) and EVIDENCE_NEW_KEY_PASSPHRASE (new). The key itself, and so its enrolment in the ledger, stays the same. Older key
+    files (PKCS#8) become scrypt files this way.
+
+    Example:
+
+    \b
+        evidence key passwd ~/.config/evidence/keys/B-1001.key
+    """
+    from ledger.identity import keys
+
+    old = open_key_file(keyfile)
+    new = new_passphrase(old.name, env=NEW_PASSPHRASE_ENV)
+    key = keys.change_passphrase(keyfile, old, new)
+    params = keys.key_file_kdf(key.path)
+    emit(state, {"id": str(key.path), "path": str(key.path), "name": key.name, "kdf": "scrypt",
+                 "log2n": params.log2_n, "r": params.r, "p": params.p},
+         [str(key.path), _("re-encrypted with scrypt (N=2^{log2n}, r={r}, p={p})").format(
+             log2n=params.log2_n, r=params.r, p=params.p)])
+
+
+@key_group.command("unlock")
+@click.option("--badge", metavar="BADGE", envvar="EVIDENCE_OFFICER",
+              help="Unlock this officer's key from the keys folder [env EVIDENCE_OFFICER].")
+@click.option("--key", "key_file", metavar="KEYFILE", help="Unlock the key in this file.")
+@click.option("--for", "duration", default="8h", show_default=True, metavar="DURATION",
+              help="How long the agent signs: 8h, 90m, 1h30m, 45s (at most 24h).")
+@pass_state
+def key_unlock(state, badge, key_file, duration):
+    """Type the passphrase once: a key agent of yours signs until DURATION ends.
+
+    The key is opened (the passphrase asked, three tries at a terminal) and handed to a
+    process of your own listening on a socket only you can open ($XDG_RUNTIME_DIR/evidence,
+    mode 0600); commands acting as that badge sign through it with no passphrase. It signs
+    nothing but the ledger's event signatures, and forgets the key at the end of --for, at
+    'evidence key lock', or when the login session's runtime folder goes. --key and
+    EVIDENCE_KEY still choose a key file over the agent.
+
+    Example:
+
+    \b
+        evidence key unlock --badge B-1001 --for 8h
+    """
+    from ledger.errors import InputError
+    from ledger.identity import agent, keys
+    from ledger.validate import check_badge, local_iso
+
+    seconds = agent.parse_duration(duration)
+    if key_file:
+        path = key_file
+    elif badge:
+        path = keys.default_key_path(check_badge(badge, "--badge"))
+    else:
+        raise InputError(_("Say whose key to unlock: --badge BADGE (its file in the keys folder) or --key KEYFILE."))
+    key = open_key_file(path)
+    held = agent.start_agent(key, seconds)
+    from datetime import UTC, datetime
+
+    until = local_iso(datetime.fromtimestamp(held.expires, UTC), state.tz)
+    emit(state, {"id": held.name, "badge": held.name, "until": until, "seconds": seconds, "pid": held.pid},
+         [held.name, _("key of {badge} unlocked until {until}: commands acting as {badge} sign through the agent; "
+                       "'evidence key lock' forgets it sooner").format(badge=held.name, until=until)])
+
+
+@key_group.command("lock")
+@click.option("--badge", metavar="BADGE", help="Forget this officer's key.")
+@click.option("--all", "all_", is_flag=True, help="Forget every key your agents hold.")
+@pass_state
+def key_lock(state, badge, all_):
+    """Make your key agent forget a key now (or every key with --all).
+
+    Without --badge or --all: the key of EVIDENCE_OFFICER, or the only one an agent holds.
+
+    Example:
+
+    \b
+        evidence key lock --all
+    """
+    from ledger.errors import InputError
+    from ledger.identity import agent
+    from ledger.validate import check_badge
+
+    held = agent.running_agents()
+    if all_:
+        names = [a.name for a in held]
+    elif badge or os.environ.get("EVIDENCE_OFFICER"):
+        names = [check_badge(badge or os.environ["EVIDENCE_OFFICER"], "--badge")]
+    elif len(held) <= 1:
+        names = [a.name for a in held]
+    else:
+        raise InputError(_("Your agents hold the keys of {badges}; say which to forget with --badge BADGE, or "
+                           "--all.").format(badges=", ".join(a.name for a in held)))
+    locked = [name for name in names if agent.lock(name)]
+    emit(state, {"id": None, "locked": locked},
+         [_("locked: {badges}").format(badges=", ".join(locked)) if locked else _("no key agent was running")])
 
 
 @click.group("checkpoint", invoke_without_command=True)
@@ -120,14 +209,12 @@ def checkpoint_group(ctx, sign, out):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from ledger.identity import keys
     from ledger.log import note
     from ledger.log.checkpoints import current_checkpoint
 
     state = ctx.find_object(AppState)
     if sign:
-        name = keys.read_key_name(sign)
-        key = keys.load_key_file(sign, _passphrase(_("Passphrase of key {name}").format(name=name), confirm=False))
+        key = open_key_file(sign)
     with state.ledger(create_if_new=False).read() as session:
         checkpoint = current_checkpoint(session)
     if sign:
@@ -167,16 +254,17 @@ def checkpoint_cosign(state, file, key_file, out):
     \b
         evidence checkpoint cosign checkpoint.txt --key auditoria.key --out checkpoint.txt
     """
-    from ledger.identity import keys
     from ledger.log import note
     from ledger.log.checkpoints import require_contained
 
     signed, checkpoint = note.read_signed_checkpoint(file)
-    name = keys.read_key_name(key_file)  # a wrong --key is refused before the passphrase is asked
+    from ledger.identity import keys
+
+    keys.read_key_name(key_file)  # a wrong --key is refused before the ledger is read or a passphrase asked
     with state.ledger(create_if_new=False).read() as session:
         # Never sign a tree this ledger does not hold (a random root, a size beyond the log).
         require_contained(session, checkpoint, file)
-    key = keys.load_key_file(key_file, _passphrase(_("Passphrase of key {name}").format(name=name), confirm=False))
+    key = open_key_file(key_file)
     cosigned = note.add_signature(signed, key.name, key.private_key)
     if out:
         note.write_note_file(out, cosigned, may_replace=file)

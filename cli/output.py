@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +48,17 @@ def emit_json_array(rows) -> None:
     click.echo("\n]")
 
 
+def printable(text: str, keep: str = "\n\t") -> str:
+    """`text` with every control or invisible format character (an escape sequence that would
+    retitle the terminal or move its cursor, a bidi override that reverses what is shown) made
+    visible as an escape such as \\x1b. The ledger refuses them on input; this is for text that
+    reached the database another way."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch in keep or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
+                   else ascii(ch)[1:-1] for ch in text)
+
+
 def emit(state, data, plain: str | Iterable[str] | None = None) -> None:
     """`data` for --json; `plain` (a string or lines) for people. Without `plain`, the
     identifier in data['id'] is printed, as every creating command promises."""
@@ -56,10 +68,10 @@ def emit(state, data, plain: str | Iterable[str] | None = None) -> None:
     if plain is None:
         plain = str(data["id"])
     if isinstance(plain, str):
-        click.echo(plain)
+        click.echo(printable(plain))
     else:
         for line in plain:
-            click.echo(line)
+            click.echo(printable(str(line)))
 
 
 # Tables fit a 100-column terminal (and most 80-column ones, wrapped at worst once); --wide
@@ -88,7 +100,7 @@ def _col(c) -> Col:
 
 def _cell(row: dict, key: str) -> str:
     value = row.get(key)
-    return "" if value is None else str(value)
+    return "" if value is None else printable(str(value), keep="")
 
 
 def fit_columns(rows: Sequence[dict], columns: Sequence, *, wide: bool = False, width: int = TABLE_WIDTH) -> list[Col]:

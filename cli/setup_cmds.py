@@ -27,6 +27,7 @@ def db_upgrade(state):
     \b
         evidence --db postgresql+psycopg://evidence@dbhost/ledger db upgrade
     """
+    from ledger.config import create_private_file, sqlite_path
     from ledger.db import Ledger
     from ledger.db import upgrade_schema as upgrade
     from ledger.events import record_format_upgrade, record_signatures_required
@@ -34,6 +35,8 @@ def db_upgrade(state):
 
     ledger = Ledger(state.url, tz=state.tz)
     state._ledger = ledger
+    if sqlite_path(state.url) is not None:
+        create_private_file(sqlite_path(state.url))  # 0600, before SQLite makes it with the umask's mode
     before = ledger.current_revision()
     upgrade(ledger.engine)
     after = ledger.current_revision()
@@ -80,18 +83,19 @@ def init_command(state, admin, name, unit, out):
     from ledger.identity import keys
     from ledger.validate import check_badge
 
-    from .key_cmds import _passphrase
+    from .passphrases import new_passphrase
 
     badge = keys.check_key_name(check_badge(admin, "--admin"), "--admin")
     path = keys.check_new_key_path(out) if out else keys.check_new_key_path(keys.default_key_path(badge),
                                                                              make_parents=True)
-    lg = state.ledger()
+    lg = state.ledger(create_if_new=True)
     if lg.exists():
         with lg.read() as session:
             registry.check_can_init(session)
-    passphrase = _passphrase(_("Passphrase for the new key of {name}").format(name=badge), confirm=True)
+    passphrase = new_passphrase(badge)
     key = keys.generate_key_file(path, badge, passphrase, make_parents=not out)
     state.keyring.files[badge] = key.path
+    state.keyring.opened(badge, key)  # signs the first event without asking the passphrase a third time
     try:
         result = lg.write(registry.init_ledger, badge, name=name, unit=unit, public_key=key.public_key)
     except BaseException:

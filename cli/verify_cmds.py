@@ -180,12 +180,9 @@ def export_log(state, out, case_no, force, sign, from_file):
 
 
 def _signing_key(path: str):
-    from ledger.identity import keys
+    from .passphrases import open_key_file
 
-    from .key_cmds import _passphrase
-
-    name = keys.read_key_name(path)  # a wrong file is refused before the passphrase is asked
-    return keys.load_key_file(path, _passphrase(_("Passphrase of key {name}").format(name=name), confirm=False))
+    return open_key_file(path)  # a wrong file is refused before the passphrase is asked
 
 
 def _bundle_line(done: dict) -> str:

@@ -8,8 +8,8 @@ import click
 from ledger.i18n import _
 
 from .app import pass_state
-from .key_cmds import _passphrase
 from .output import emit
+from .passphrases import open_key_file
 
 
 @click.group("witness")
@@ -44,14 +44,12 @@ def witness_cosign(state, checkpoint_file, key_file, state_dir, log_keys, proof_
     \b
         evidence witness cosign checkpoint.txt --key fiscalia.key --state witness-state --proof proof.txt
     """
-    from ledger.identity import keys
     from ledger.log import note, witness
     from ledger.log.consistency import read_proof_file
 
     signed, _checkpoint = note.read_signed_checkpoint(checkpoint_file)
     proof = read_proof_file(proof_file) if proof_file else None
-    name = keys.read_key_name(key_file)
-    key = keys.load_key_file(key_file, _passphrase(_("Passphrase of key {name}").format(name=name), confirm=False))
+    key = open_key_file(key_file)  # a wrong --key is refused before the passphrase is asked
     done = witness.cosign(signed, key, state_dir, log_keys=list(log_keys), proof=proof)
     if out:
         note.write_note_file(out, done.note, may_replace=checkpoint_file)

@@ -171,11 +171,14 @@ def _process_pool():
     """One worker process, forked so it starts at once with the ledger already imported; None
     where fork is not available or no core is spare (validation then runs in line)."""
     import multiprocessing
+    import signal
     from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods() or not spare_core():
         return None
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    # Ctrl-C is the command's to answer (cli/interrupts.py); the helper only stops with it.
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                               initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
 
 
 def spare_core() -> bool:

@@ -67,6 +67,35 @@ def resolve_db_url(db: str | None) -> str:
     return "sqlite:///" + str(Path(value).expanduser().absolute())
 
 
+def create_private_file(path: Path) -> bool:
+    """Create the empty ledger file `path` readable and writable by its user only (0600), never
+    through a symbolic link; True when this call created it. SQLite gives its -wal and -shm
+    files the same mode. A folder the program makes for it is 0700."""
+    if path.exists():
+        return False
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        return False
+    try:
+        os.fchmod(fd, 0o600)  # the umask may only take bits away; this makes the mode exact
+    finally:
+        os.close(fd)
+    return True
+
+
+def remove_ledger_file(path: Path) -> None:
+    """Remove a ledger file this command created and then did not complete, with SQLite's own
+    files beside it, so that a refused command leaves nothing behind."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            os.unlink(f"{path}{suffix}")
+        except FileNotFoundError:
+            pass
+
+
 def lock_timeout_s() -> float:
     """How long a writer waits for another's lock: EVIDENCE_LOCK_TIMEOUT seconds, default 30."""
     raw = os.environ.get("EVIDENCE_LOCK_TIMEOUT")

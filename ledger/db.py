@@ -268,8 +268,8 @@ class Ledger:
         return EnvironmentProblem(
             (_("No ledger exists at {path} (the file is empty).") if path.exists()
              else _("No ledger exists at {path}.")).format(path=path),
-            hint=_("Check --db / EVIDENCE_DB for a mistake; to start a new ledger there, run a command "
-                   "that writes (such as 'evidence officer add') or 'evidence db upgrade'."),
+            hint=_("Check --db / EVIDENCE_DB for a mistake; to start a new ledger there, run 'evidence init "
+                   "--admin BADGE --name NAME' (or 'evidence db upgrade' for the bare schema)."),
         )
 
     # -- transactions --------------------------------------------------------------
@@ -293,12 +293,24 @@ class Ledger:
     def write(self, fn: Callable[..., T], *args, **kwargs) -> T:
         """Run fn(session, ...) in one write transaction holding the chain-head lock; commit
         on success, roll back on any refusal. Serialization failures and deadlocks are retried."""
-        from ledger import roundtrips
+        from ledger import commits, roundtrips
         from ledger.events import lock_head
 
         if self._create_on_write:
-            upgrade_schema(self.engine)
-            self._create_on_write = False
+            from ledger.config import remove_ledger_file
+
+            created = self.missing_file()
+            try:
+                upgrade_schema(self.engine)
+                self._create_on_write = False
+                if created:
+                    return self.write(fn, *args, **kwargs)
+            except BaseException:
+                if created:  # a refused first write leaves no ledger file behind
+                    self.engine.dispose()
+                    remove_ledger_file(sqlite_path(self.url))
+                    self._create_on_write = True
+                raise
         delay = 0.02
         for attempt in range(WRITE_RETRIES):
             try:
@@ -314,6 +326,7 @@ class Ledger:
                         session.info["keyring"] = self.keyring
                         lock_head(session, roundtrips.planned_reads(fn, args, kwargs))
                         result = fn(session, *args, **kwargs)
+                        commits.committing()
                         roundtrips.commit(session)
                         return result
                 finally:
@@ -373,8 +386,12 @@ def open_ledger(url: str, *, tz: str = "America/Lima", create_if_new: bool = Tru
 
 def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`; refuse (exit 4) a database Alembic would fail on."""
+    from ledger.config import create_private_file, sqlite_path
     from ledger.migrate import known_revisions, upgrade  # Alembic loads only for a schema change
 
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    if path is not None:
+        create_private_file(path)  # 0600 before SQLite creates it with the umask's mode
     probe = Ledger(engine.url.render_as_string(hide_password=False), engine=engine)
     current = probe.current_revision()
     if (current is None and not probe.is_empty()) or (current is not None and current not in known_revisions()):

@@ -41,7 +41,9 @@ def _demo_key(folder: Path, badge: str):
     path = folder / f"{badge}.key"
     if path.exists():
         return keys.load_key_file(path, D.KEY_PASSPHRASE)
-    return keys.generate_key_file(path, badge, D.KEY_PASSPHRASE, make_parents=True)
+    # Their passphrase is published ("demo"), so scrypt's cost would protect nothing here.
+    return keys.generate_key_file(path, badge, D.KEY_PASSPHRASE, make_parents=True,
+                                  kdf=keys.KdfParams(keys.THROWAWAY_LOG2_N, keys.SCRYPT_R, keys.SCRYPT_P))
 
 
 def prepare_demo_ledger(url: str, *, tz: str, named: str) -> Ledger:

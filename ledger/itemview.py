@@ -9,9 +9,10 @@ can only give the same answer and the same refusal.
 from __future__ import annotations
 
 import re
+import unicodedata
 import urllib.parse
 
-from ledger.errors import NotFound, VerificationFailed
+from ledger.errors import InputError, NotFound, VerificationFailed
 from ledger.i18n import N_, _
 
 
@@ -34,8 +35,22 @@ def label_payload(item_id: str, case_no: str, registration_hash: str) -> str:
     return f"{item_id}/{case}/{registration_hash[:LABEL_HASH_LEN].upper()}"
 
 
-def parse_label_payload(ref: str) -> tuple[int, str, str] | None:
+def _refuse_control(ref: str, field: str) -> None:
+    """A scanned payload with a control character (raw, or percent-encoded as %1B) is no label
+    this program printed, and echoed to a terminal it could retitle the window or move the
+    cursor: refused with the character named, never shown."""
+    for text_ in (ref, urllib.parse.unquote(ref)):
+        for ch in text_:
+            if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\r\t":
+                raise InputError(
+                    _("{field} holds the control character U+{code:04X}, which no label's payload or evidence "
+                      "number contains; it was not shown.").format(field=field, code=ord(ch)),
+                    hint=_("Scan the label again, or type the evidence number (EV-000042)."))
+
+
+def parse_label_payload(ref: str, field: str = "ITEM") -> tuple[int, str, str] | None:
     """(item number, case number, hash prefix) of a scanned label's payload, else None."""
+    _refuse_control(ref or "", field)
     match = _LABEL_RE.fullmatch((ref or "").strip().upper())
     if match is None:
         return None

@@ -1,8 +1,8 @@
 """Where an export may write: one rule for every file or folder a command writes with --out.
 
 An export must never replace the ledger it was made from, a folder holding anything but an
-earlier export of the same kind, a directory in place of a file, or a file outside the folder
-it was named in (through a symbolic link). Every writer checks its target here before it
+earlier export of the same kind, a directory in place of a file, or anything through a
+symbolic link. Every writer checks its target here before it
 reads anything and moves its finished output into place with the helpers here, atomically.
 """
 
@@ -49,17 +49,19 @@ def _no_nul(out: str, option: str, example: str) -> None:
             option=option, out=out), hint=_("Give a name like {example}.").format(example=example))
 
 
-def _follow_link(path: Path, out: str, option: str) -> Path:
-    """A symbolic link is followed only to a target in the same folder as the link: writing
-    through a link elsewhere would replace a file the user never named."""
+def refuse_link(path: Path, out: str, option: str = "--out", *, database=None) -> Path:
+    """The one rule of every writer: `--out` is never a symbolic link. Writing through one would
+    put the output where the link points (another user's file, the ledger, a key) instead of the
+    name the user typed and sees."""
     if not path.is_symlink():
         return path
-    real = Path(os.path.realpath(path))
-    if real.parent != Path(os.path.realpath(path.parent)):
-        raise RuleError(_("{option} {out} is a symbolic link to {real}, outside its folder; nothing was written.")
-                        .format(option=option, out=out, real=real),
-                        hint=_("Give the path of the real target, or a new name for {option}.").format(option=option))
-    return real
+    if _is_ledger(path, ledger_file(database)):
+        raise RuleError(_("{option} {out} is the ledger's own database file; nothing was written.").format(
+            option=option, out=out), hint=_("Choose another file name: an export never replaces the ledger."))
+    raise RuleError(_("{option} {out} is a symbolic link (to {real}), and nothing is written through one; nothing "
+                      "was written.").format(option=option, out=out, real=os.path.realpath(path)),
+                    hint=_("Give the path of the real file or folder, or a new name for {option}.").format(
+                        option=option))
 
 
 def _is_ledger(path: Path, ledger: Path | None) -> bool:
@@ -88,7 +90,7 @@ def check_file(out: str, *, option: str = "--out", force: bool = False, suffix: 
         raise InputError(_("{option} {out}: the folder {folder} does not exist.").format(
             option=option, out=out, folder=folder),
             hint=_("Create the folder first, or give a path in an existing folder."))
-    path = _follow_link(given, out, option)
+    path = refuse_link(given, out, option, database=database)
     if path.is_dir():
         raise InputError(_("{option} {out} is a folder, not a file.").format(option=option, out=out),
                          hint=_("Give a file name like {example}.").format(example=example))
@@ -182,7 +184,7 @@ def check_folder(out: str, *, option: str = "--out", force: bool = False, names:
     exactly `names`), or a refusal that says why; nothing is removed here."""
     _no_nul(out, option, "audit-bundle")
     given = Path(out).expanduser().absolute()
-    target = _follow_link(given, out, option)
+    target = refuse_link(given, out, option, database=database)
     shown_what = _(what)
     if target.exists() and not target.is_dir():
         raise InputError(_("{option} {out} is a file, not a folder.").format(option=option, out=out),

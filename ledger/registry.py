@@ -27,6 +27,7 @@ from ledger.validate import (
     identifier_key,
     or_list,
     parse_time,
+    refuse_look_alike,
     utc_iso,
 )
 
@@ -140,6 +141,7 @@ def _new_badge(session: Session, badge: str) -> None:
             hint=_("If it is the same officer, use {existing}; otherwise choose a badge that differs in a letter "
                    "or digit. See 'evidence officer list'.").format(existing=existing),
         )
+    refuse_look_alike(badge, session.scalars(select(Officer.badge)), "officer")
 
 
 def _check_role(role: str) -> str:
@@ -367,6 +369,7 @@ def add_location(session: Session, code: str, *, name: str, kind: str = "other",
             hint=_("If it is the same place, use {existing}; otherwise choose a code that differs in a letter "
                    "or digit. See 'evidence location list'.").format(existing=existing),
         )
+    refuse_look_alike(code, session.scalars(select(Location.code)), "location")
     actor = require_actor(session, by, "location.manage")
     data = {"code": code, "name": name, "kind": kind}
     ev = append_event(session, "location.added", data, actor=actor.badge)

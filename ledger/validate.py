@@ -33,6 +33,8 @@ __all__ = [
     "luhn_ok",
     "parse_date",
     "parse_time",
+    "reading_key",
+    "refuse_look_alike",
     "utc_iso",
 ]
 
@@ -186,6 +188,38 @@ _ID_SEPARATORS = re.compile(f"[{re.escape(ID_SEPARATORS)}]+")
 def identifier_key(text: str) -> str:
     """What look-alike identifiers share: upper case, without separators."""
     return _ID_SEPARATORS.sub("", text).upper()
+
+
+# Characters read as one another on a label, a form or a screen: O and 0; I, l and 1.
+_READS_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def reading_key(text: str) -> str:
+    """What identifiers that read the same share: `identifier_key`, with O read as 0 and I and
+    l as 1 (B-1OO1, B-I00I and b-l00l all read as B-1001)."""
+    return identifier_key(text).translate(_READS_AS)
+
+
+def refuse_look_alike(value: str, registered, kind: str) -> None:
+    """Refuse a new badge (`kind` "officer") or location code ("location") that reads the same as
+    one of `registered`, naming it; an identical one is refused by its caller first."""
+    key = reading_key(value)
+    existing = next((r for r in registered if r != value and reading_key(r) == key), None)
+    if existing is None:
+        return
+    if kind == "officer":
+        raise InputError(
+            _("BADGE {value} reads the same as officer {existing}, already registered: 0 and O, 1, I and l, letter "
+              "case and separators are easily mistaken on paper and on screen, so they are taken as one badge.").format(
+                value=value, existing=existing),
+            hint=_("If it is the same officer, use {existing}; otherwise choose a badge that differs in another letter "
+                   "or digit. See 'evidence officer list'.").format(existing=existing))
+    raise InputError(
+        _("CODE {value} reads the same as location {existing}, already registered: 0 and O, 1, I and l, letter case "
+          "and separators are easily mistaken on paper and on screen, so they are taken as one code.").format(
+            value=value, existing=existing),
+        hint=_("If it is the same place, use {existing}; otherwise choose a code that differs in another letter or "
+               "digit. See 'evidence location list'.").format(existing=existing))
 
 
 _BADGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{0,31}")

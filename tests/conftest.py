@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 
+# The tests make hundreds of keys: each new key file costs scrypt N=2^10 here instead of 2^17
+# (the files record their own cost, so they open all the same). tests/cli/test_key_files.py
+# checks the real cost once, with the variable removed.
+os.environ.setdefault("EVIDENCE_TEST_KDF_LOG2N", "10")
+# A key agent the developer unlocked for their shift must not sign the tests' events: the tests'
+# agents live in a runtime folder of their own (mkdtemp makes it 0700).
+os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="evidence-test-run-")
 PG_URL = os.environ.get("EVIDENCE_TEST_PG_URL")
 PG_SKIP = "PostgreSQL half skipped: set EVIDENCE_TEST_PG_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
 

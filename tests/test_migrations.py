@@ -146,7 +146,7 @@ def test_empty_postgresql_database_asks_for_db_upgrade(backend, empty_url):
 
 def test_brand_new_sqlite_file_is_created_and_migrated(tmp_path):
     path = tmp_path / "new.db"
-    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "EVIDENCE_KEY_PASSPHRASE": "x", "EVIDENCE_DB": None}
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "EVIDENCE_KEY_PASSPHRASE": "clave de prueba larga", "EVIDENCE_DB": None}
     result = CliRunner().invoke(main, ["--db", str(path), "init", "--admin", "ADM-1", "--name", "Ana"], env=env)
     assert result.exit_code == 0, result.output
     assert path.exists()
@@ -155,7 +155,7 @@ def test_brand_new_sqlite_file_is_created_and_migrated(tmp_path):
 
 def test_default_path_follows_xdg_data_home(tmp_path):
     env = {"XDG_DATA_HOME": str(tmp_path), "EVIDENCE_DB": None, "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "EVIDENCE_KEY_PASSPHRASE": "x"}
+           "EVIDENCE_KEY_PASSPHRASE": "clave de prueba larga"}
     result = CliRunner().invoke(main, ["officer", "list"], env=env)
     assert result.exit_code == 4 and str(tmp_path / "evidence" / "ledger.db") in result.stderr
     result = CliRunner().invoke(main, ["init", "--admin", "ADM-1", "--name", "Ana"], env=env)

@@ -121,12 +121,16 @@ class Keyring:
     `acting_file` is `--key` / EVIDENCE_KEY (the acting officer's); `files` maps a badge to a
     file named for a co-signer (`--receiver-key`, `--witness-key`). Otherwise a badge's key is
     looked for in the officer's own keys folder, then among the demo's keys beside the ledger.
-    `passphrase(badge, path)` answers for a file; without it, EVIDENCE_KEY_PASSPHRASE."""
+    `passphrase(badge, path)` answers for a file; without it, EVIDENCE_KEY_PASSPHRASE.
+    `opener(badge, path)`, when given, opens the file itself (the command line asks again after
+    a wrong passphrase); `agent(badge)` is a key an agent holds for the badge, or None."""
 
     acting_file: Path | None = None
     files: dict[str, Path] = field(default_factory=dict)
     demo_dir: Path | None = None
     passphrase: Callable[[str, Path], str] | None = None
+    opener: Callable[[str, Path], object] | None = None
+    agent: Callable[[str], object | None] | None = None
     _open: dict[str, object] = field(default_factory=dict)
 
     def candidates(self, badge: str) -> list[Path]:
@@ -146,6 +150,11 @@ class Keyring:
         path = self.files.get(badge)
         if path is None and acting and self.acting_file is not None:
             path = self.acting_file
+        if path is None and self.agent is not None:
+            held = self.agent(badge)
+            if held is not None:
+                self._open[badge] = held
+                return held
         if path is None:
             path = next((p for p in self.candidates(badge) if p.exists()), None)
         if path is None:
@@ -167,13 +176,18 @@ class Keyring:
                                "officer's key.").format(path=path, name=name, badge=badge),
                              hint=_("Give {badge}'s own key file, or act as {name} with --by {name}.").format(
                                  badge=badge, name=name))
+        if self.opener is not None:
+            return self.opened(badge, self.opener(badge, path))
         secret = self.passphrase(badge, path) if self.passphrase else os.environ.get(PASSPHRASE_ENV)
         if secret is None:
             raise InputError(_("The key of {badge} ({path}) needs its passphrase.").format(badge=badge, path=path),
                              hint=_("Type it at the prompt, or set {env} for scripts.").format(env=PASSPHRASE_ENV))
-        opened = keys.load_key_file(path, secret)
-        self._open[badge] = opened
-        return opened
+        return self.opened(badge, keys.load_key_file(path, secret))
+
+    def opened(self, badge: str, key):
+        """Keep `key`, already open, as the one `badge` signs with for the rest of the command."""
+        self._open[badge] = key
+        return key
 
 
 # -- the check, for writers and for verify -------------------------------------------------

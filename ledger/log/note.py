@@ -459,7 +459,9 @@ def write_note_file(path, text: str, *, may_replace=None) -> None:
     if "\x00" in str(path):
         raise InputError(_("--out {path} contains a NUL character, which no file name can hold. Choose another "
                            "--out.").format(path=_show(str(path))))
-    path = Path(path)
+    from ledger.outputs import refuse_link
+
+    path = refuse_link(Path(path), str(path))
     exists = os.path.lexists(path)
     same = exists and may_replace is not None and Path(may_replace).resolve() == path.resolve()
     if exists and not same:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -52,7 +53,7 @@ class Journal:
 def account_part(text: str) -> str:
     """A name as one segment of an hledger account: no colon (the separator), no double space or
     tab (which end the name), no semicolon (a comment)."""
-    return re.sub(r"\s+", " ", re.sub(r"[:;]", ".", text)).strip() or "-"
+    return re.sub(r"[:;]", ".", _one_line(text)) or "-"
 
 
 def _holder(badge: str) -> str:
@@ -129,9 +130,24 @@ def cash_journal(session: Session, case_no: str | None = None, *, tz: str = "Ame
     return journal
 
 
+def _one_line(text: str) -> str:
+    """No control or invisible format character, and no line break (which would start a new
+    entry): each becomes a space."""
+    return re.sub(r"\s+", " ", "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
+                                       for ch in str(text))).strip()
+
+
 def _quote(text: str) -> str:
-    # A description runs to the end of the line; a line break in it would start a new entry.
-    return re.sub(r"[\r\n\t]+", " ", text)
+    """A text as a transaction's description: one line, and no ';', which would end the
+    description and begin a comment whose `name:value` words hledger reads as tags (an
+    authority 'x; case:LIM' would file the entry under another case). ';' becomes ','."""
+    return _one_line(text).replace(";", ",")
+
+
+def _comment(text: str) -> str:
+    """A text inside a comment: one line, and no ':', with which a word would become a tag
+    (':' becomes '.', as in account names)."""
+    return _one_line(text).replace(":", ".")
 
 
 def render_journal(journal: Journal) -> str:
@@ -142,7 +158,7 @@ def render_journal(journal: Journal) -> str:
     # The account names (holders:, deposits:, seized:, disposed:) stay as they are in every
     # language, like command names: reports and scripts select them.
     first = (_("Cash movements of the evidence ledger, case {case}, one transaction per event (its seq in "
-               "parentheses).").format(case=journal.case) if journal.case else
+               "parentheses).").format(case=_comment(journal.case)) if journal.case else
              _("Cash movements of the evidence ledger, one transaction per event (its seq in parentheses)."))
     lines = ["; " + first,
              "; " + _("Accounts: holders:BADGE, deposits:BANK:ACCOUNT, seized:CASE, disposed:CASE:ACTION."),
@@ -155,11 +171,11 @@ def render_journal(journal: Journal) -> str:
         lines.append("")
     for date, base, rate, quote, source, seq in journal.prices:
         lines.append(f"P {date} {base} {rate} {quote}  ; "
-                     + _("source {source}, event {seq}").format(source=_quote(source), seq=seq))
+                     + _("source {source}, event {seq}").format(source=_comment(source), seq=seq))
     if journal.prices:
         lines.append("")
     for e in journal.entries:
-        lines.append(f"{e.date} ({e.seq}) {_quote(e.description)}  ; case:{_quote(e.case_no)}")
+        lines.append(f"{e.date} ({e.seq}) {_quote(e.description)}  ; case:{_comment(e.case_no).replace(',', '.')}")
         for p in e.postings:
             lines.append(f"    {p.account}  {amount_str(p.minor, p.currency)} {p.currency}")
         lines.append("")

@@ -103,6 +103,44 @@ def check_archive(path: Path) -> None:
                 file=path.name, size=total / _MB, most=MAX_TOTAL_MB),
             hint=_too_big_hint(),
         )
+    _refuse_dtds(path)
+
+
+def _refuse_dtds(path: Path) -> None:
+    """Refuse a workbook any of whose XML parts declares a DTD. No spreadsheet program writes
+    one, and one is how a file makes its reader expand entities without end ("billion laughs")
+    or read another file into a cell (an external entity). A DTD can only stand before the root
+    element, so each part is parsed (by defusedxml, which forbids them) only up to its root."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+
+    with zipfile.ZipFile(path) as archive:
+        for part in archive.infolist():
+            if part.is_dir():
+                continue
+            with archive.open(part) as stream:
+                if not _looks_like_xml(stream.read(512)):
+                    continue
+            try:
+                with archive.open(part) as stream:
+                    for _event, _element in iterparse(stream, events=("start",), forbid_dtd=True):
+                        break
+            except DefusedXmlException:
+                raise InputError(
+                    _("{file}: its part {part} declares a DTD (<!DOCTYPE> or <!ENTITY>), which no spreadsheet program "
+                      "writes and which can make a reader expand entities without end or read other files; nothing "
+                      "was imported.").format(file=path.name, part=part.filename),
+                    hint=_("Ask for the list again, saved by a spreadsheet program as .xlsx or as CSV UTF-8."),
+                ) from None
+            except (ParseError, zipfile.BadZipFile, OSError, ValueError) as exc:
+                raise _unreadable(path, exc) from exc
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf\xff\xfe\xfe\xff\x00 \t\r\n").replace(b"\x00", b"")
+    return text.startswith(b"<")
 
 
 def _cell(cell) -> str | Formula | None:

@@ -85,7 +85,7 @@ def test_empty_evidence_db_is_refused_not_replaced_by_the_default(tmp_path):
 def test_reading_a_missing_ledger_creates_no_file(tmp_path, args):
     path = tmp_path / "typo.db"
     result = run(["--db", str(path), *args])
-    assert_clean_refusal(result, 4, f"No ledger exists at {path}", "evidence db upgrade", "writes")
+    assert_clean_refusal(result, 4, f"No ledger exists at {path}", "evidence init --admin BADGE")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -97,7 +97,7 @@ def test_reading_the_missing_default_ledger_creates_no_file(tmp_path):
 
 def test_a_write_creates_the_ledger_that_reads_then_find(tmp_path):
     path = tmp_path / "new.db"
-    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "EVIDENCE_KEY_PASSPHRASE": "x"}
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "EVIDENCE_KEY_PASSPHRASE": "clave de prueba larga"}
     done = run(["--db", f"sqlite:///{path}", "init", "--admin", "ADM-1", "--name", "Ana"], env=env)
     assert done.exit_code == 0, done.stderr
     result = run(["--db", str(path), "officer", "list"])

@@ -43,7 +43,7 @@ def test_db_after_the_subcommand_writes_there(tmp_path):
     path = tmp_path / "aqp.db"
     result = run("init", "--admin", "ADM-1", "--name", "Ana Quispe", "--db", str(path),
                  env={"XDG_DATA_HOME": str(tmp_path / "xdg"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
-                      "EVIDENCE_KEY_PASSPHRASE": "x"})
+                      "EVIDENCE_KEY_PASSPHRASE": "clave de prueba larga"})
     assert result.exit_code == 0, result.output
     assert path.exists() and not (tmp_path / "xdg").exists()
     assert "Ana Quispe" in run("--db", str(path), "officer", "list").stdout

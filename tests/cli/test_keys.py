@@ -82,7 +82,7 @@ def test_badge_key_goes_to_the_config_folder_readable_by_its_owner_only(run, hom
     assert _mode(path) == 0o600
     assert _mode(path.parent) == 0o700
     text = path.read_text()
-    assert text.startswith("# evidence key: B-1001\n-----BEGIN ENCRYPTED PRIVATE KEY-----\n")
+    assert text.startswith("# evidence key: B-1001\n-----BEGIN EVIDENCE ED25519 KEY-----\nkdf: scrypt log2n=")
     key = keys.load_key_file(path, PASS)
     public = base64.b64encode(key.public_key).decode()
     assert f"public key: {public}" in result.stdout
@@ -126,17 +126,17 @@ def test_existing_key_file_is_never_overwritten(run, home):
 def test_passphrase_prompt_asks_twice_and_writes_only_to_stderr(run, home):
     out = home / "aud.key"
     result = run("key", "generate", "--name", "aud", "--out", str(out), json_out=True,
-                 env={"EVIDENCE_KEY_PASSPHRASE": None}, input="otra clave\notra clave\n")
+                 env={"EVIDENCE_KEY_PASSPHRASE": None}, input="otra clave de sala\notra clave de sala\n")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["path"] == str(out)  # the prompts did not spoil stdout
     assert "Passphrase for the new key of aud" in result.stderr and "Repeat" in result.stderr
-    keys.load_key_file(out, "otra clave")
+    keys.load_key_file(out, "otra clave de sala")
 
 
 def test_passphrases_that_differ_make_no_key(run, home):
     out = home / "aud.key"
     result = run("key", "generate", "--name", "aud", "--out", str(out), env={"EVIDENCE_KEY_PASSPHRASE": None},
-                 input="otra clave\notra llave\n")
+                 input="otra clave de sala\notra llave de sala\n")
     assert result.exit_code == 1 and "do not match" in result.stderr
     assert not out.exists()
 
