@@ -160,7 +160,7 @@ def write(name: str, out: Path) -> Path:
 
 
 def _color(c) -> str | None:
-    return None if c is None else c.rgb
+    return None if c is None else c.rgb[-6:]
 
 
 def seen(path: Path) -> dict:
@@ -181,7 +181,9 @@ def seen(path: Path) -> dict:
         out[ws.title] = {
             "cells": cells,
             "heights": {r: d.height for r, d in ws.row_dimensions.items() if d.height},
-            "widths": {k: d.width for k, d in ws.column_dimensions.items() if d.width},
+            # Per column, whether the file groups equal neighbours in one <col min max> or not.
+            "widths": {i: d.width for d in ws.column_dimensions.values() if d.width
+                       for i in range(d.min or 0, (d.max or 0) + 1)},
             "freeze": ws.freeze_panes, "print_titles": ws.print_titles,
             "col_breaks": [b.id for b in ws.col_breaks.brk], "row_breaks": [b.id for b in ws.row_breaks.brk],
             "page": (ps.orientation, str(ps.paperSize), ps.scale, ps.pageOrder, ps.fitToWidth, ps.fitToHeight),
@@ -189,17 +191,22 @@ def seen(path: Path) -> dict:
             "grid": po.gridLines,
             "header": (ws.oddHeader.center.text, ws.oddHeader.center.color),
             "footer": ws.oddFooter.center.text,
-            "tab": _color(ws.sheet_properties.tabColor),
-            "protection": (ws.protection.sheet, ws.protection.autoFilter, ws.protection.sort,
-                           ws.protection.formatColumns, ws.protection.formatRows, ws.protection.password),
-            "tables": sorted((t.displayName, t.ref, [c.name for c in t.tableColumns],
-                              t.tableStyleInfo.name if t.tableStyleInfo else None,
-                              bool(t.tableStyleInfo and t.tableStyleInfo.showRowStripes),
-                              t.autoFilter.ref if t.autoFilter else None) for t in ws.tables.values()),
+            "tab": _color(ws.sheet_properties.tabColor),  # RGB; the alpha byte of a tab colour is not shown
+            "protection": {k: getattr(ws.protection, k) for k in (
+                "sheet", "objects", "scenarios", "formatCells", "formatColumns", "formatRows", "insertColumns",
+                "insertRows", "insertHyperlinks", "deleteColumns", "deleteRows", "selectLockedCells",
+                "selectUnlockedCells", "sort", "autoFilter", "pivotTables", "password")},
+            # The rows a reader can filter and sort from the header's buttons: the earlier writer made
+            # them an Excel table (TableStyleMedium2), XlsxWriter's constant_memory mode a sheet autofilter.
+            "filter": ([t.autoFilter.ref for t in ws.tables.values()] if ws.tables else
+                       [ws.auto_filter.ref] if ws.auto_filter.ref else []),
+            "margins": (ws.page_margins.left, ws.page_margins.right, ws.page_margins.top, ws.page_margins.bottom,
+                        ws.page_margins.header, ws.page_margins.footer),
         }
     props = wb.properties
     out["properties"] = (props.title, props.subject, props.creator, props.keywords, props.description,
-                         props.language, props.lastModifiedBy)
+                         props.lastModifiedBy)
+    out["language"] = props.language
     out["custom"] = sorted((p.name, p.value) for p in wb.custom_doc_props)
     return out
 
