@@ -239,7 +239,9 @@ class _Cells:
             self.ws.write_number(r, c, value, f)
 
     def formula(self, r: int, c: int, expr: str, fmt: str | None = None) -> None:
-        self.ws.write_formula(r, c, expr, self.formats.get(num=fmt))
+        # No cached result (an empty one, not XlsxWriter's default 0): LibreOffice, which keeps an
+        # xlsx file's cached results unless told otherwise, must compute the formula itself.
+        self.ws.write_formula(r, c, expr, self.formats.get(num=fmt), "")
 
 
 # -- sheets ------------------------------------------------------------------------------------
