@@ -88,6 +88,16 @@ def pg_template():
     drop_pg_database(name)
 
 
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """Every test starts with the interface in English, whatever language a test before it in the
+    same process (an xdist worker runs tests in any order) left selected."""
+    from ledger import i18n
+
+    i18n.use(i18n.DEFAULT_LANGUAGE)
+    yield
+
+
 BACKENDS = ["sqlite", "postgresql"]
 
 
