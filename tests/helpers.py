@@ -29,6 +29,29 @@ def _option(args: list[str], name: str) -> str | None:
     return None
 
 
+_KEY_CACHE: dict[str, str] = {}  # badge -> a key file made once in this process
+
+
+def copy_test_key(badge: str, path) -> None:
+    """Put the test key of `badge` (passphrase PASSPHRASE) at `path`: made once per test
+    process and badge, then copied with its owner-only mode. Each test has its own ledger, so
+    officers of different tests may share a key pair as they share a badge."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from ledger.identity import keys
+
+    cached = _KEY_CACHE.get(badge)
+    if cached is None or not Path(cached).exists():
+        folder = Path(tempfile.mkdtemp(prefix="evidence-test-keys-"))
+        keys.generate_key_file(folder / "key", badge, PASSPHRASE)
+        cached = _KEY_CACHE[badge] = str(folder / "key")
+    Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    keys.check_new_key_path(path)
+    shutil.copy2(cached, path)
+
+
 class CliHarness:
     """Runs `evidence --db <ledger> ARGS...` in-process, as the officers of a test.
 
@@ -62,11 +85,9 @@ class CliHarness:
         from ledger.identity import keys
 
         path = self.key_path(badge)
-        if path.exists():
-            key = keys.load_key_file(path, PASSPHRASE)
-        else:
-            key = keys.generate_key_file(path, badge, PASSPHRASE, make_parents=True)
-        return base64.b64encode(key.public_key).decode("ascii")
+        if not path.exists():
+            copy_test_key(badge, path)
+        return base64.b64encode(keys.load_key_file(path, PASSPHRASE).public_key).decode("ascii")
 
     def init(self) -> None:
         if self.initialized:
@@ -152,7 +173,8 @@ def start_ledger(lg, folder, officers=()) -> None:
     lg.keyring = Keyring(demo_dir=folder, passphrase=lambda _badge, _path: PASSPHRASE)
 
     def key(badge: str) -> bytes:
-        return keys.generate_key_file(folder / f"{badge}.key", badge, PASSPHRASE, make_parents=True).public_key
+        copy_test_key(badge, folder / f"{badge}.key")
+        return keys.load_key_file(folder / f"{badge}.key", PASSPHRASE).public_key
 
     lg.write(init_ledger, ADMIN, name="Administración de Pruebas", unit=None, public_key=key(ADMIN))
     for badge, role in officers:

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_bench_runs_every_workload_on_a_tiny_size():
     result = subprocess.run([sys.executable, "-m", "bench", "--tiny", "--no-pg"], cwd=ROOT, capture_output=True,
                             text=True, timeout=300)

@@ -85,6 +85,7 @@ def test_every_guide_is_run_or_listed():
     assert any(g.startswith("es/") for g in GUIDES), "no guide in Spanish is run"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", GUIDES)
 def test_guide_console_examples_run_as_shown(name, tmp_path):
     if name in NOT_YET_RUNNABLE:

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -67,6 +69,7 @@ def differences(steps: list[tuple[str, list[str]]], actual: dict[int, list[str]]
     return found
 
 
+@pytest.mark.slow
 def test_readme_console_examples_run_as_shown(tmp_path):
     steps = console_examples(README.read_text(encoding="utf-8"))
     assert len(steps) > 20

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-HEAVY = ["sqlalchemy", "alembic", "openpyxl", "babel", "moneyed", "psycopg"]
+HEAVY = ["sqlalchemy", "alembic", "openpyxl", "xlsxwriter", "babel", "moneyed", "psycopg"]
 
 PROBE = """
 import sys

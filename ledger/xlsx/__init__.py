@@ -1,2 +1,3 @@
-"""Spreadsheets: the one home of openpyxl (`writer` for case workbooks, `reader` for bulk
-import). Import the submodules only where a command needs them; openpyxl is slow to load."""
+"""Spreadsheets: the one home of the xlsx libraries (`writer` writes case and audit workbooks with
+XlsxWriter, `reader` reads bulk imports with openpyxl). Import the submodules only where a command
+needs them; both libraries are slow to load."""

@@ -39,6 +39,7 @@ def _spawn(*args: str, keys_home: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow
 def test_concurrent_transfers_and_reads_on_postgresql(pg_url):
     cli = CliHarness(pg_url)
     seed_basic(cli)

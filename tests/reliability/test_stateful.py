@@ -341,10 +341,12 @@ def _run(backend: str, request) -> None:
     print(f"\nstateful {backend}: {dict(sorted(STATS.items()))}")
 
 
+@pytest.mark.slow
 def test_custody_model_sqlite(request):
     _run("sqlite", request)
 
 
+@pytest.mark.slow
 def test_custody_model_postgresql(request):
     if not PG_URL:
         pytest.skip(PG_SKIP)

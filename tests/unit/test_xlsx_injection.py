@@ -119,25 +119,6 @@ def _cells(path):
                        for r in ws.iter_rows()] for ws in wb.worksheets}
 
 
-@pytest.mark.parametrize("lang", ["es", "en"])
-def test_fast_rows_write_what_openpyxl_cells_write(tmp_path, lang, monkeypatch):
-    """The item and custody rows go into the sheet as XML text; openpyxl's own cells (the path
-    taken when the stream is not et_xmlfile's) give the same values, types, formats and prefixes."""
-    from ledger.xlsx import writer
-
-    texts = [*CORPUS[:-2], "bell \x07 esc \x1b nul \x00 \ufffe", " both ", "\n", "a & b < c > d"]
-    fast = write_case_workbook(_inventory(texts), tmp_path / "fast.xlsx", lang=lang)
-    monkeypatch.setattr(writer, "RAW_ROWS", False)
-    slow = write_case_workbook(_inventory(texts), tmp_path / "slow.xlsx", lang=lang)
-    a, b = _cells(fast.path), _cells(slow.path)
-    assert list(a) == list(b)
-    for title in a:
-        assert a[title] == b[title], title
-    # The rows are really there (not only the header), and typed.
-    cash = a[writer.SHEET_NAMES["cash"][writer.LANGS.index(lang)]]
-    assert len(cash) == 2 and any(cell[3] == '"S/" #,##0.00' and cell[1] == 4000 for cell in cash[1])
-
-
 def test_control_characters_are_written_as_codes_and_come_back(tmp_path):
     """Characters XML cannot hold (which the ledger refuses at input anyway) do not break the
     export: they are stored as _xHHHH_ codes, which spreadsheet applications decode."""
