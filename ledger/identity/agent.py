@@ -5,7 +5,7 @@ user can open and signs event signatures for the commands that follow, until its
 
 The private key never leaves the agent: a command sends the message to sign and gets the
 signature back, and the agent signs nothing but the ledger's domain-separated event messages
-(`signing.SIGNATURE_CONTEXT` and a 32-byte leaf), so a process that reaches the socket cannot
+(FORMAT.md 1.6: a context, the origin line of a v2 message, and a 32-byte leaf), so a process that reaches the socket cannot
 make it sign a checkpoint, a note or anything else in the officer's name.
 """
 
@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import socket
 import stat
 import struct
@@ -209,11 +210,20 @@ def start_agent(key, seconds: int) -> AgentKey:
 
 # --------------------------------------------------------------------------- the agent itself
 
-def signable(message: bytes) -> bool:
-    """The only messages an agent signs: an event signature's context and a leaf hash."""
-    from ledger.identity.signing import SIGNATURE_CONTEXT
+_ORIGIN_LINE = re.compile(rb"evidence-ledger/[0-9a-f]{16}\n")
 
-    return message.startswith(SIGNATURE_CONTEXT) and len(message) == len(SIGNATURE_CONTEXT) + LEAF_SIZE
+
+def signable(message: bytes) -> bool:
+    """The only messages an agent signs: an event signature's (FORMAT.md 1.6), its context, the
+    ledger's origin line in a v2 message, and a leaf hash."""
+    from ledger.log.signatures import CONTEXT_V1, CONTEXT_V2
+
+    if message.startswith(CONTEXT_V1):
+        return len(message) == len(CONTEXT_V1) + LEAF_SIZE
+    if message.startswith(CONTEXT_V2):
+        origin = message[len(CONTEXT_V2):-LEAF_SIZE]
+        return len(message) > len(CONTEXT_V2) + LEAF_SIZE and _ORIGIN_LINE.fullmatch(origin) is not None
+    return False
 
 
 def _not_traceable() -> None:

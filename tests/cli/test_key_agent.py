@@ -100,14 +100,17 @@ def _running(pid: int) -> bool:
 
 
 def test_the_agent_signs_only_event_messages(shift, tmp_path):
-    from ledger.identity.signing import signed_message
+    from ledger.log.signatures import event_message
 
     key = keys.load_key_file(tmp_path / "xdg-config" / "evidence" / "keys" / "B-1002.key", PASSPHRASE)
     held = agent.start_agent(key, 60)
     leaf = bytes(range(32))
-    signature = held.private_key.sign(signed_message(leaf))
-    assert keys.verify_signature(key.public_key, signed_message(leaf), signature)
-    for message in (b"evidence.example/arequipa\n12\nroot\n", signed_message(leaf) + b"x", leaf):
+    for message in (event_message(leaf), event_message(leaf, "evidence-ledger/0123456789abcdef")):
+        signature = held.private_key.sign(message)
+        assert keys.verify_signature(key.public_key, message, signature)
+    v2 = event_message(leaf, "evidence-ledger/0123456789abcdef")
+    for message in (b"evidence.example/arequipa\n12\nroot\n", event_message(leaf) + b"x", leaf, v2 + b"x",
+                    event_message(leaf, "evidence-ledger/not-an-origin")):
         answer = agent._request(held.private_key.path, {"op": "sign",
                                                         "message": base64.b64encode(message).decode()})
         assert "signature" not in answer and "only event signatures" in answer["error"]
