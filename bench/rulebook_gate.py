@@ -13,8 +13,8 @@ from pathlib import Path
 
 from bench import data
 from ledger import events
-from ledger.db import open_ledger
 from ledger.bulk import import_file, open_file
+from ledger.db import open_ledger
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
 tmp = Path(tempfile.mkdtemp())
