@@ -30,8 +30,7 @@ def db_upgrade(state):
     from ledger.config import create_private_file, sqlite_path
     from ledger.db import Ledger
     from ledger.db import upgrade_schema as upgrade
-    from ledger.events import record_format_upgrade, record_signatures_required
-    from ledger.identity.signing import record_origin_binding
+    from ledger.events import record_format_upgrade, record_origin_binding, record_signatures_required
 
     ledger = Ledger(state.url, tz=state.tz)
     state._ledger = ledger

@@ -37,6 +37,7 @@ from ledger.items import (
     prepare_item,
     register_items,
 )
+from ledger.rules.items import REGISTERED
 from ledger.validate import show_value
 from ledger.xlsx.reader import Formula
 
@@ -602,7 +603,7 @@ def _import(session, seizure: str, plan: Plan, *, by, at, tz, request_id, progre
         warnings=tuple(shown),
     )
     if last_data is not None:
-        record_request(session, done[-1].seq, "item.registered", last_data)
+        record_request(session, done[-1].seq, REGISTERED, last_data)
     return result
 
 

@@ -26,11 +26,12 @@ from ledger.events import canonical_json
 from ledger.i18n import N_, _
 from ledger.log.merkle import RightEdge, Tree, leaf_commitment
 from ledger.models import Event, EventItem
+from ledger.rules.cases import CASE_OPENED, SEIZURE_RECORDED
 
 BATCH = 5000
 FORMAT = 2
 # Events of an item's case an items bundle holds though they name no item: where it came from.
-PROVENANCE_TYPES = ("case.opened", "seizure.recorded")
+PROVENANCE_TYPES = (CASE_OPENED, SEIZURE_RECORDED)
 COMMON = ("README.txt", "checkpoint", "events.jsonl", "manifest.json", "verify.py")
 FILES = {"full": ("HEAD", *COMMON), "case": COMMON, "items": COMMON}
 MANIFEST = "SHA256SUMS"

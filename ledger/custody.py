@@ -24,7 +24,20 @@ from ledger.registry import get_location, get_officer, require_actor
 from ledger.requests import RequestEvent, record_request, request_fields, start_request
 from ledger.roundtrips import Reads, items_by_number, reads_under_lock, update_items
 from ledger.rules import MAY_HOLD, RECORDS_ANY_HANDOVER
-from ledger.rules.custody import HOLDER_EVENTS
+from ledger.rules.custody import (
+    ACCEPTED,
+    ASSIGNED,
+    DECLINED,
+    DEPOSITED,
+    DISPOSED,
+    HOLDER_EVENTS,
+    OFFERED,
+    RESEALED,
+    RETURNED,
+    TRANSFERRED,
+)
+from ledger.rules.items import REGISTERED, REVIEW_SET
+from ledger.rules.operations import AUDIT_CHECKED
 from ledger.rules.state import IN_TRANSIT, assignment_row, deposit_row, offer_row
 from ledger.validate import check_code, clean_text, local_iso, parse_time, utc_iso
 
@@ -232,7 +245,7 @@ def transfer_items(
                         "seal": seal, "request_id": request_id, **request_fields(request_id, fp)}, order)
     if receiver_signs:
         data["cosigners"] = [receiver.badge]
-    kind = "custody.transferred" if receiver_signs else "custody.offered"
+    kind = TRANSFERRED if receiver_signs else OFFERED
     ev = append_event(session, kind, data, actor=actor.badge, occurred_at=when,
                       case_no=cases[0], items=[(i.no, i.id) for i in items])
     values: dict = {"last_seq": ev.seq, "last_at": when}
@@ -303,7 +316,7 @@ def accept_items(session: Session, refs: Sequence[str], *, by: str | None, seal_
             if problem:
                 errors.append(problem)
     _raise_all(errors, "acceptance")
-    return _answer(session, items, offers, actor, "custody.accepted", when, {"seal_check": seal_check})
+    return _answer(session, items, offers, actor, ACCEPTED, when, {"seal_check": seal_check})
 
 
 def decline_items(session: Session, refs: Sequence[str], *, reason: str, by: str | None, at: str | None = None,
@@ -330,7 +343,7 @@ def decline_items(session: Session, refs: Sequence[str], *, reason: str, by: str
             if problem:
                 errors.append(problem)
     _raise_all(errors, "decline")
-    return _answer(session, items, offers, actor, "custody.declined", when, {"reason": reason})
+    return _answer(session, items, offers, actor, DECLINED, when, {"reason": reason})
 
 
 def _answer(session: Session, items: list[Item], offers: dict[int, Offer], actor, kind: str, when: str,
@@ -344,13 +357,13 @@ def _answer(session: Session, items: list[Item], offers: dict[int, Offer], actor
         offer = offers[group[0].no]
         offered = _offer_event(session, offer_seq)
         data = {"offer": offer_seq, "from": offer.from_badge, "to": offer.to_badge, **extra}
-        if kind == "custody.accepted":
+        if kind == ACCEPTED:
             data.update({"location": offered.get("location"), "seal": offered.get("seal")})
         ev = append_event(session, kind, data, actor=actor.badge, occurred_at=when, case_no=offer.case_no,
                           items=[(i.no, i.id) for i in group])
         for item in group:
             item.status, item.last_seq, item.last_at = "in-custody", ev.seq, when
-            if kind == "custody.accepted":
+            if kind == ACCEPTED:
                 item.holder = offer.to_badge
                 item.location = data["location"] or item.location
                 item.seal = data["seal"] or item.seal
@@ -378,7 +391,7 @@ def _transfer_result(_session: Session, ev: RequestEvent) -> dict:
             "to": d["to"], "reason": d["reason"], "location": d.get("location"), "seal": d.get("seal"),
             "occurred_at": ev.doc["occurred_at"], "recorded_at": ev.doc["recorded_at"],
             "request_id": d.get("request_id"), "accepted": "cosigners" in d or ev.doc.get("type") ==
-            "custody.transferred"}
+            TRANSFERRED}
 
 
 # -- reseal --------------------------------------------------------------------------
@@ -423,11 +436,11 @@ def reseal_item(
 
     data = _with_order({"item": item.id, "old_seal": item.seal, "new_seal": new_seal, "reason": reason,
                         **request_fields(request_id, fp)}, order)
-    ev = append_event(session, "custody.resealed", data, actor=actor.badge, occurred_at=when,
+    ev = append_event(session, RESEALED, data, actor=actor.badge, occurred_at=when,
                       case_no=item.case_no, items=[(item.no, item.id)])
     item.seal, item.last_seq, item.last_at = new_seal, ev.seq, when
     session.flush()
-    record_request(session, ev.seq, "custody.resealed", data)
+    record_request(session, ev.seq, RESEALED, data)
     return _reseal_result(session, _as_event(ev, [item.id], data))
 
 
@@ -497,13 +510,13 @@ def dispose_item(
                         **request_fields(request_id, fp)}, order)
     if act:
         data["act"] = act
-    ev = append_event(session, "custody.disposed", data, actor=actor.badge, occurred_at=when,
+    ev = append_event(session, DISPOSED, data, actor=actor.badge, occurred_at=when,
                       case_no=item.case_no, items=[(item.no, item.id)])
     item.status, item.holder = "disposed", None
     item.disposition, item.authority, item.disposed_to = action, authority, to
     item.last_seq, item.last_at = ev.seq, when
     session.flush()
-    record_request(session, ev.seq, "custody.disposed", data)
+    record_request(session, ev.seq, DISPOSED, data)
     return _dispose_result(session, _as_event(ev, [item.id], data))
 
 
@@ -570,13 +583,13 @@ def deposit_cash(
                         hint=_("Run it with --by {holder}.").format(holder=holder))
     data = _with_order({"from": holder, "bank": bank, "account": account, "voucher": voucher,
                         **request_fields(request_id, fp)}, order)
-    ev = append_event(session, "custody.deposited", data, actor=actor.badge, occurred_at=when,
+    ev = append_event(session, DEPOSITED, data, actor=actor.badge, occurred_at=when,
                       case_no=items[0].case_no, items=[(i.no, i.id) for i in items])
     session.execute(update(Item).where(Item.no.in_(nos)).values(status="deposited", holder=None, last_seq=ev.seq,
                                                                 last_at=when)
                     .execution_options(synchronize_session=False))
     session.execute(insert(Deposit), [deposit_row(ev.seq, when, i.case_no, i.id, data) for i in items])
-    record_request(session, ev.seq, "custody.deposited", data)
+    record_request(session, ev.seq, DEPOSITED, data)
     return _deposit_result(session, _as_event(ev, [i.id for i in items], data))
 
 
@@ -643,12 +656,12 @@ def assign_item(
     _raise_all([problem] if problem else [], "assignment")
     data = {"item": item.id, "holder": item.holder, "entity": entity, "order": order, "until": until,
             **request_fields(request_id, fp)}
-    ev = append_event(session, "custody.assigned", data, actor=actor.badge, occurred_at=when,
+    ev = append_event(session, ASSIGNED, data, actor=actor.badge, occurred_at=when,
                       case_no=item.case_no, items=[(item.no, item.id)])
     item.status, item.last_seq, item.last_at = "assigned", ev.seq, when
     session.flush()
     session.execute(insert(Assignment), [assignment_row(ev.seq, when, item.case_no, data)])
-    record_request(session, ev.seq, "custody.assigned", data)
+    record_request(session, ev.seq, ASSIGNED, data)
     return _assign_result(session, _as_event(ev, [item.id], data))
 
 
@@ -694,12 +707,12 @@ def return_item(
     _raise_all([problem] if problem else [], "return")
     data = _with_order({"item": item.id, "holder": item.holder, "assignment": assignment.seq,
                         "entity": assignment.entity, **request_fields(request_id, fp)}, order)
-    ev = append_event(session, "custody.returned", data, actor=actor.badge, occurred_at=when,
+    ev = append_event(session, RETURNED, data, actor=actor.badge, occurred_at=when,
                       case_no=item.case_no, items=[(item.no, item.id)])
     item.status, item.last_seq, item.last_at = "in-custody", ev.seq, when
     assignment.returned_seq, assignment.returned_at = ev.seq, when
     session.flush()
-    record_request(session, ev.seq, "custody.returned", data)
+    record_request(session, ev.seq, RETURNED, data)
     return _return_result(session, _as_event(ev, [item.id], data))
 
 
@@ -736,7 +749,7 @@ def holdings_at(session: Session, badge: str, at: str | None = None, *, tz: str 
         rows = session.execute(
             select(Event.seq, Event.type, Event.occurred_at, Event.body)
             .where(Event.seq > last, Event.occurred_at <= when,
-                   Event.type.in_(HOLDER_EVENTS + ("custody.resealed", "custody.offered", "custody.declined")))
+                   Event.type.in_(HOLDER_EVENTS + (RESEALED, OFFERED, DECLINED)))
             .order_by(Event.seq).limit(batch)
         ).all()
         if not rows:
@@ -744,22 +757,22 @@ def holdings_at(session: Session, badge: str, at: str | None = None, *, tz: str 
         for seq, type_, occurred, body in rows:
             ev = json.loads(body)
             data = ev["data"]
-            if type_ == "item.registered":
+            if type_ == REGISTERED:
                 state[data["item"]] = [data["holder"], occurred, seq, data.get("seal"), data.get("location"), None]
                 continue
             for item_id in ev["items"]:
                 s = state.get(item_id)
                 if s is None:
                     continue
-                if type_ in ("custody.transferred", "custody.accepted"):
+                if type_ in (TRANSFERRED, ACCEPTED):
                     s[0], s[1], s[2], s[5] = data["to"], occurred, seq, None
                     s[3] = data.get("seal") or s[3]
                     s[4] = data.get("location") or s[4]
-                elif type_ == "custody.offered":
+                elif type_ == OFFERED:
                     s[5] = data["to"]
-                elif type_ == "custody.declined":
+                elif type_ == DECLINED:
                     s[5] = None
-                elif type_ == "custody.resealed":
+                elif type_ == RESEALED:
                     s[3] = data["new_seal"]
                 else:
                     s[0] = None
@@ -796,37 +809,37 @@ class HistoryEntry:
 def _entry(seq: int, type_: str, occurred: str, recorded: str, actor: str | None, data: dict,
            digest: str) -> HistoryEntry:
     frm = to = location = seal = reason = None
-    if type_ == "item.registered":
+    if type_ == REGISTERED:
         to, location, seal, reason = data.get("holder"), data.get("location"), data.get("seal"), "registered"
-    elif type_ == "custody.transferred":
+    elif type_ == TRANSFERRED:
         frm, to, location, seal, reason = data["from"], data["to"], data.get("location"), data.get("seal"), data["reason"]
-    elif type_ == "custody.offered":
+    elif type_ == OFFERED:
         frm, to, location, seal = data["from"], data["to"], data.get("location"), data.get("seal")
         reason = f"offered, in transit: {data['reason']}"
-    elif type_ == "custody.accepted":
+    elif type_ == ACCEPTED:
         frm, to = data["from"], data["to"]
         reason = f"accepted (offer seq {data['offer']})" + (f", seals {data['seal_check']}" if data.get("seal_check")
                                                             else "")
-    elif type_ == "custody.declined":
+    elif type_ == DECLINED:
         frm, to = data["from"], data["to"]
         reason = f"declined (offer seq {data['offer']}): {data['reason']}"
-    elif type_ == "custody.resealed":
+    elif type_ == RESEALED:
         seal, reason = f"{data.get('old_seal') or NO_SEAL} -> {data['new_seal']}", data["reason"]
-    elif type_ == "custody.disposed":
+    elif type_ == DISPOSED:
         frm, to = data.get("holder"), data.get("to")
         reason = f"{data['action']} ({data['authority']})" + (f", act {data['act']}" if data.get("act") else "") \
             + (f", witness {data['witness']}" if data.get("witness") else "")
-    elif type_ == "custody.deposited":
+    elif type_ == DEPOSITED:
         frm, to = data["from"], f"{data['bank']} {data['account']}"
         reason = f"deposited, voucher {data['voucher']}"
-    elif type_ == "custody.assigned":
+    elif type_ == ASSIGNED:
         frm, to, reason = data["holder"], data["entity"], f"temporary use until {data['until']}"
-    elif type_ == "audit.checked":
+    elif type_ == AUDIT_CHECKED:
         seal, location = data.get("seal"), data.get("location")
         reason = f"audit {data['audit']}: {data['result']}" + (" (unexpected)" if data.get("unexpected") else "")
-    elif type_ == "custody.returned":
+    elif type_ == RETURNED:
         frm, to, reason = data["entity"], data["holder"], f"back from temporary use (assigned at seq {data['assignment']})"
-    elif type_ == "review.set":
+    elif type_ == REVIEW_SET:
         reason = (f"review on {data['review_on']}" if data.get("review_on") else "review cleared") + (
             f": {data['reason']}" if data.get("reason") else "")
     else:

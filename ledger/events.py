@@ -23,6 +23,7 @@ from ledger.errors import RuleError, VerificationFailed
 from ledger.i18n import _
 from ledger.log.format import FORMAT_VERSION, GENESIS_HASH, MAX_SAFE_INTEGER, SALT_BYTES
 from ledger.models import ChainHead, Event, EventItem, EventSignature
+from ledger.rules.identity import INITIALIZED, LOG_UPGRADED, SIGNATURES_REQUIRED
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _PLAIN = (str, type(None))  # exact types that need no look inside
@@ -165,7 +166,7 @@ class _Signer:
         for badge in signers:
             key = self.keyring.key_for(badge, acting=badge == ev.actor)
             kid = signing.key_id(key.public_key)
-            enrolling = ev.type == "identity.initialized" and ev.data.get("key", {}).get("key_id") == kid
+            enrolling = ev.type == INITIALIZED and ev.data.get("key", {}).get("key_id") == kid
             if not enrolling:
                 record = self.records.get(kid)
                 if record is None or not signing.key_valid_at(record, seq):
@@ -249,7 +250,7 @@ def append_events(
         salt = token_bytes(SALT_BYTES)
         leaf = leaf_commitment(salt, body)
         edge.append(leaf)
-        if required_from is None and ev.type == "identity.initialized":
+        if required_from is None and ev.type == INITIALIZED:
             required_from = session.info["signatures_from"] = seq
         if required_from is not None and seq >= required_from and ev.type not in NEVER_SIGNED:
             signer = signer or _Signer(session)
@@ -329,7 +330,7 @@ def record_format_upgrade(session: Session) -> dict | None:
     if last is None or json.loads(last.body).get("v") != 1:
         return None
     head = f"{last.seq}:{last.hash}"
-    ev = append_event(session, "log.upgraded", {"from": 1, "to": FORMAT_VERSION, "format_1_head": head}, actor=None)
+    ev = append_event(session, LOG_UPGRADED, {"from": 1, "to": FORMAT_VERSION, "format_1_head": head}, actor=None)
     return {"seq": ev.seq, "format_1_head": head}
 
 
@@ -346,8 +347,33 @@ def record_signatures_required(session: Session) -> dict | None:
         return None
     lock_head(session)
     from_seq = session.info["chain_head"]["seq"] + 2
-    ev = append_event(session, "identity.signatures_required", {"from": from_seq}, actor=None)
+    ev = append_event(session, SIGNATURES_REQUIRED, {"from": from_seq}, actor=None)
     session.add(Setting(**replay.setting_row(ev.seq, "signatures_from", str(from_seq))))
     session.info["signatures_from"] = from_seq
     session.flush()
     return {"seq": ev.seq, "signatures_from": from_seq}
+
+
+def record_origin_binding(session) -> dict | None:
+    """After `evidence db upgrade`: a log whose events were signed before signatures named the
+    ledger's origin records, in an `identity.signatures_name_origin` event the program appends
+    unsigned, that every signature from the next seq names it. Nothing when that seq is fixed
+    already, or when no event is signed yet (the `identity.initialized` that starts signing
+    fixes it itself)."""
+    from ledger.identity.signing import origin_bound_from
+    from ledger.log.checkpoints import ledger_origin
+    from ledger.models import Setting
+    from ledger.rules.identity import SIGNATURES_NAME_ORIGIN
+    from ledger.rules.state import SIGNATURES_NAME_ORIGIN_FROM, setting_row
+
+    start = signatures_from(session)
+    if origin_bound_from(session) is not None or start is None:
+        return None
+    head = lock_head(session)["seq"]
+    if head < start:
+        return None
+    ev = append_event(session, SIGNATURES_NAME_ORIGIN, {"from": head + 2}, actor=None)
+    session.add(Setting(**setting_row(ev.seq, SIGNATURES_NAME_ORIGIN_FROM, str(ev.seq + 1))))
+    session.info["origin_from"] = ev.seq + 1
+    session.flush()
+    return {"seq": ev.seq, "from": ev.seq + 1, "origin": ledger_origin(session)}

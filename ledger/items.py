@@ -35,6 +35,7 @@ from ledger.itemview import (  # noqa: F401
 )
 from ledger.models import Event, EventItem, Item, Location, Officer, Seizure
 from ledger.registry import get_seizure, require_actor
+from ledger.rules.items import REGISTERED
 from ledger.validate import (
     check_code,
     check_imei,
@@ -354,7 +355,7 @@ def register_items(
         data = {"item": item_id, "kind": spec.kind, "seizure": seizure.id, "holder": actor.badge, **spec.fields}
         if last_data and offset == len(specs) - 1:
             data.update(last_data)
-        events.append(NewEvent("item.registered", data, actor.badge, when, seizure.case_no, [(no, item_id)]))
+        events.append(NewEvent(REGISTERED, data, actor.badge, when, seizure.case_no, [(no, item_id)]))
     out: list[Registered] = []
     holder, case_no, seizure_no = actor.badge, seizure.case_no, seizure.no
     # In chunks, so a progress bar moves and memory stays flat; still one transaction.

@@ -24,6 +24,7 @@ from ledger.errors import InputError, LedgerError, RuleError
 from ledger.events import append_event
 from ledger.i18n import N_, _, and_list, ngettext, number, or_list
 from ledger.models import Deposit, Item, Rate, Seizure
+from ledger.rules.money import RATE_SET, RATES_IMPORTED
 from ledger.rules.state import rate_row
 from ledger.suggest import closest, did_you_mean
 from ledger.validate import check_zone, clean_text, from_utc_iso, parse_date
@@ -217,7 +218,7 @@ def set_rate(
     side = check_side(side)
     source = check_source(source)
     reason = _check_reason(supersede, reason)
-    actor = require_actor(session, by, "rate.set")
+    actor = require_actor(session, by, RATE_SET)
 
     shown = f"{day} 1 {base} = {text} {quote} ({side}, {source})"
     existing = _current(session, day, base, quote, side, source)
@@ -241,7 +242,7 @@ def set_rate(
         )
     data = {**_rate_dict(day, base, quote, text, side), "source": source,
             "supersedes": existing.seq if existing else None, "reason": reason}
-    ev = append_event(session, "rate.set", data, actor=actor.badge)
+    ev = append_event(session, RATE_SET, data, actor=actor.badge)
     session.add(Rate(**rate_row(ev.seq, data, data)))
     if existing is not None:
         existing.superseded_seq = ev.seq
@@ -277,7 +278,7 @@ def import_rates(
             _("--side {side} contradicts the BCRP series in {file!r}, whose title says {title_side}. Drop --side, or "
               "import the series of that side.").format(side=side, file=name, title_side=rows[0].side)
         )
-    actor = require_actor(session, by, "rate.set")
+    actor = require_actor(session, by, RATE_SET)
 
     def where(row) -> str:
         if fmt == "bcrp-json":
@@ -361,7 +362,7 @@ def import_rates(
         return {**result, "id": None, "seq": None, "status": "already-recorded"}
     data = {"source": source, "file_name": name, "file_sha256": digest, "format": fmt, "reason": reason,
             "rates": new}
-    ev = append_event(session, "rate.imported", data, actor=actor.badge)
+    ev = append_event(session, RATES_IMPORTED, data, actor=actor.badge)
     session.add_all([Rate(**rate_row(ev.seq, data, e)) for e in new])
     for old in superseded:
         old.superseded_seq = ev.seq

@@ -17,6 +17,7 @@ from ledger.findings import Finding
 from ledger.i18n import _
 from ledger.models import Base, Event
 from ledger.replay import item_row
+from ledger.rules.items import REGISTERED
 from ledger.rules.state import DERIVED, ITEM_STATE, State, columns, number
 from ledger.verify import BATCH, _parse_canonical, verify_log
 
@@ -98,7 +99,7 @@ def _bodies(session: Session, *where):
 def _items(session: Session, state: State):
     """Full items rows: the description from each registration, the rest from the state."""
     rows: list[dict] = []
-    for row in _bodies(session, Event.type == "item.registered"):
+    for row in _bodies(session, Event.type == REGISTERED):
         data = _parse_canonical(row.body)["data"]
         st = state.items.get(data["item"])
         if st is None or st[ITEM_STATE.index("registered_seq")] != row.seq:

@@ -18,6 +18,8 @@ from ledger.i18n import N_, _
 from ledger.models import Case, CaseOrder, Item, Location, Officer, OfficerKey, Seizure, Setting
 from ledger.rules import ACT_WORDS, PERMISSIONS, ROLES
 from ledger.rules import state as replay
+from ledger.rules.cases import CASE_OPENED, LOCATION_ADDED, SEIZURE_RECORDED
+from ledger.rules.identity import INITIALIZED, KEY_ADDED, KEY_REVOKED, LOGIN_MAPPED, OFFICER_ADDED, OFFICER_UPDATED
 from ledger.suggest import closest, did_you_mean, near_numbers
 from ledger.validate import (
     ID_SEPARATORS,
@@ -195,7 +197,7 @@ def init_ledger(session: Session, badge: str, *, name: str, unit: str | None, pu
     head = session.info["chain_head"]["seq"]
     data["signatures_from"] = from_seq if from_seq is not None else head + 1
     bind_new_ledger(session, data)
-    ev = append_event(session, "identity.initialized", data, actor=badge)
+    ev = append_event(session, INITIALIZED, data, actor=badge)
     session.add(Officer(**replay.officer_row(ev.seq, data)))
     session.flush()
     session.add(OfficerKey(**replay.key_row(ev.seq, badge, data["key"])))
@@ -221,7 +223,7 @@ def add_officer(session: Session, badge: str, *, name: str, role: str, unit: str
     data = {"badge": badge, "name": name, "role": role, "unit": unit}
     if public_key is not None:
         data["key"] = _new_key(session, badge, public_key)
-    ev = append_event(session, "officer.added", data, actor=actor.badge)
+    ev = append_event(session, OFFICER_ADDED, data, actor=actor.badge)
     session.add(Officer(**replay.officer_row(ev.seq, data)))
     session.flush()
     if public_key is not None:
@@ -255,7 +257,7 @@ def update_officer(session: Session, badge: str, *, by: str | None, name: str | 
                               "register officers or enrol keys.").format(badge=officer.badge),
                             hint=_("Make another officer an admin first."))
     data = {"badge": officer.badge, **changes}
-    ev = append_event(session, "officer.updated", data, actor=actor.badge)
+    ev = append_event(session, OFFICER_UPDATED, data, actor=actor.badge)
     for key, value in changes.items():
         setattr(officer, key, value)
     session.flush()
@@ -269,7 +271,7 @@ def add_officer_key(session: Session, badge: str, public_key: str, *, by: str | 
     officer = get_officer(session, badge, "BADGE")
     key = _new_key(session, officer.badge, public_key)
     data = {"badge": officer.badge, "key": key}
-    ev = append_event(session, "officer.key_added", data, actor=actor.badge)
+    ev = append_event(session, KEY_ADDED, data, actor=actor.badge)
     session.add(OfficerKey(**replay.key_row(ev.seq, officer.badge, key)))
     session.flush()
     return {"id": key["key_id"], "badge": officer.badge, "key_id": key["key_id"], "seq": ev.seq}
@@ -294,7 +296,7 @@ def revoke_officer_key(session: Session, badge: str, kid: str, *, reason: str, b
         raise RuleError(_("Key {kid} of {badge} was already revoked at seq {seq}.").format(
             kid=kid, badge=officer.badge, seq=key.revoked_seq))
     data = {"badge": officer.badge, "key_id": kid, "reason": reason}
-    ev = append_event(session, "officer.key_revoked", data, actor=actor.badge)
+    ev = append_event(session, KEY_REVOKED, data, actor=actor.badge)
     key.revoked_seq, key.revoked_reason = ev.seq, reason
     session.flush()
     return {"id": kid, "badge": officer.badge, "key_id": kid, "revoked_seq": ev.seq, "reason": reason}
@@ -316,7 +318,7 @@ def map_login(session: Session, badge: str, role_name: str, *, by: str | None) -
         raise RuleError(_("Login role {role} is already mapped to {badge}.").format(role=role_name, badge=known.badge),
                         hint=_("Create a login role of its own for each officer."))
     data = {"badge": officer.badge, "role_name": role_name}
-    ev = append_event(session, "officer.login_mapped", data, actor=actor.badge)
+    ev = append_event(session, LOGIN_MAPPED, data, actor=actor.badge)
     session.add(OfficerLogin(**replay.login_row(ev.seq, data)))
     session.flush()
     return {"id": role_name, "badge": officer.badge, "role_name": role_name, "seq": ev.seq}
@@ -372,7 +374,7 @@ def add_location(session: Session, code: str, *, name: str, kind: str = "other",
     refuse_look_alike(code, session.scalars(select(Location.code)), "location")
     actor = require_actor(session, by, "location.manage")
     data = {"code": code, "name": name, "kind": kind}
-    ev = append_event(session, "location.added", data, actor=actor.badge)
+    ev = append_event(session, LOCATION_ADDED, data, actor=actor.badge)
     session.add(Location(**replay.location_row(ev.seq, data)))
     session.flush()
     return {"id": code, "code": code, "name": name, "kind": kind, "seq": ev.seq}
@@ -429,7 +431,7 @@ def open_case(
                    "check the number.").format(existing=existing),
         )
     data = {"case_no": case_no, "title": title, "prosecutor": prosecutor, "court": court}
-    ev = append_event(session, "case.opened", data, actor=actor.badge, occurred_at=occurred, case_no=case_no)
+    ev = append_event(session, CASE_OPENED, data, actor=actor.badge, occurred_at=occurred, case_no=case_no)
     session.add(Case(**replay.case_row(ev.seq, ev.occurred_at, actor.badge, data)))
     session.flush()
     return {"id": case_no, "case_no": case_no, "title": title, "prosecutor": prosecutor, "court": court, "seq": ev.seq}
@@ -491,7 +493,7 @@ def record_seizure(
     sid = seizure_label(no)
     data = {"seizure": sid, "case_no": case.case_no, "acta": acta, "place": place, "officer": actor.badge,
             "from_persons": persons, "witnesses": witness_names}
-    ev = append_event(session, "seizure.recorded", data, actor=actor.badge, occurred_at=when, case_no=case.case_no)
+    ev = append_event(session, SEIZURE_RECORDED, data, actor=actor.badge, occurred_at=when, case_no=case.case_no)
     session.add(Seizure(**replay.seizure_row(ev.seq, ev.occurred_at, data)))
     session.flush()
     return {"id": sid, "case_no": case.case_no, "acta": acta, "at": when, "place": place, "officer": actor.badge,

@@ -21,6 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.models import Deposit, Event, EventItem, Item, Officer, Seizure
+from ledger.rules.custody import DISPOSED, RESEALED, TRANSFERRED
+from ledger.rules.items import REGISTERED, REVIEW_SET
 
 BATCH = 500
 
@@ -390,16 +392,16 @@ def custody_row(seq: int, item_id: str, body: dict, hash_: str, tz: str | Callab
         "old_seal": None, "by": body.get("actor"), "recorded_at": local(body.get("recorded_at")),
         "hash": hash_, "disposition": None, "seizure": None,
     }
-    if type_ == "item.registered":
+    if type_ == REGISTERED:
         row.update(to=data.get("holder"), seizure=data.get("seizure"))
-    elif type_ == "custody.transferred":
+    elif type_ == TRANSFERRED:
         row.update(**{"from": data.get("from"), "to": data.get("to"), "reason": data.get("reason")})
-    elif type_ == "custody.resealed":
+    elif type_ == RESEALED:
         row.update(seal=data.get("new_seal"), old_seal=data.get("old_seal"), reason=data.get("reason"))
-    elif type_ == "custody.disposed":
+    elif type_ == DISPOSED:
         row.update(**{"from": data.get("holder"), "to": data.get("to"), "reason": data.get("authority"),
                       "disposition": data.get("action")})
-    elif type_ == "review.set":  # the date (a dash once cleared), then why
+    elif type_ == REVIEW_SET:  # the date (a dash once cleared), then why
         when, why = data.get("review_on"), data.get("reason")
         row.update(reason=(f"{when}: {why}" if when else f"— {why}") if why else (when or "—"))
     else:

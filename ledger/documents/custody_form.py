@@ -20,6 +20,19 @@ from ledger.documents.facts import ItemFacts, item_facts, officer_rank, select_i
 from ledger.documents.pdf import FONT, FONT_BOLD, WrittenPdf, check_lang, numbered_canvas, write_pdf
 from ledger.documents.signatures import EventSignatures, checked_signatures
 from ledger.i18n import translator
+from ledger.rules.custody import (
+    ACCEPTED,
+    ASSIGNED,
+    DECLINED,
+    DEPOSITED,
+    DISPOSED,
+    OFFERED,
+    RESEALED,
+    RETURNED,
+    TRANSFERRED,
+)
+from ledger.rules.items import REGISTERED, REVIEW_SET
+from ledger.rules.operations import AUDIT_CHECKED
 
 BLANK_ROWS = 5  # room for the handovers still to come, written by hand
 BLANK = "______________"  # a line to fill by hand where the ledger holds no value
@@ -158,7 +171,7 @@ class _Reader:
             if data.get("order"):
                 notes.append(_("order: {order}").format(order=data["order"]))
             handover, check = False, None
-            if typ == "item.registered":
+            if typ == REGISTERED:
                 seal = data.get("seal")
                 if seal:
                     seals.append(f"{seal} ({self.when(occurred)})")
@@ -168,19 +181,19 @@ class _Reader:
                 row.seal = [seal or _("no seal")] + ([_("seal put on")] if seal else [])
                 rows.append(row)
                 continue
-            if typ == "custody.resealed":
+            if typ == RESEALED:
                 old, seal = data.get("old_seal"), data.get("new_seal")
                 seals.append(f"{seal} ({self.when(occurred)}: {data.get('reason')})")
                 rows.append(CustodyRow((seq,), _("Reseal"), self.when(occurred), None, None, None,
                                        [_("{old} replaced by {new}").format(old=old or _("no seal"), new=seal)],
                                        [data.get("reason") or ""] + notes))
                 continue
-            if typ in ("custody.accepted", "custody.declined") and data.get("offer") in offers:
+            if typ in (ACCEPTED, DECLINED) and data.get("offer") in offers:
                 index, offered_at, offer = offers.pop(data["offer"])
                 row = rows[index]
                 row.seqs = row.seqs + (seq,)
                 row.at = self.when(occurred)
-                if typ == "custody.accepted":
+                if typ == ACCEPTED:
                     row.act = _("Handover")
                     if data.get("seal"):
                         seal = data["seal"]
@@ -194,19 +207,19 @@ class _Reader:
                 continue
             frm = to = place = None
             observations = list(notes)
-            if typ == "custody.transferred":
+            if typ == TRANSFERRED:
                 act, handover = _("Handover"), True
                 frm, to, place = self.party(data.get("from")), self.party(data.get("to")), data.get("location")
                 seal = data.get("seal") or seal
                 check = data.get("seal_check")
                 observations.insert(0, data.get("reason") or "")
-            elif typ == "custody.offered":
+            elif typ == OFFERED:
                 act, handover = _("Handover offered, awaiting acceptance"), True
                 frm, to, place = self.party(data.get("from")), self.party(data.get("to")), data.get("location")
                 seal = data.get("seal") or seal
                 observations.insert(0, data.get("reason") or "")
                 offers[seq] = (len(rows), occurred, data)
-            elif typ == "custody.disposed":
+            elif typ == DISPOSED:
                 act = _("Disposal")
                 frm = self.party(data.get("holder"))
                 to = Party(data["to"]) if data.get("to") else None
@@ -216,18 +229,18 @@ class _Reader:
                     observations.append(_("record {act}").format(act=data["act"]))
                 if data.get("witness"):
                     observations.append(_("witness: {person}").format(person=self._name(data["witness"])))
-            elif typ == "custody.deposited":
+            elif typ == DEPOSITED:
                 act = _("Bank deposit")
                 frm, to = self.party(data.get("from")), Party(f"{data.get('bank')} {data.get('account')}")
                 observations.insert(0, _("voucher {voucher}").format(voucher=data.get("voucher")))
-            elif typ == "custody.assigned":
+            elif typ == ASSIGNED:
                 act = _("Temporary use")
                 frm, to = self.party(data.get("holder")), Party(data.get("entity") or "")
                 observations.insert(0, _("until {date}").format(date=data.get("until")))
-            elif typ == "custody.returned":
+            elif typ == RETURNED:
                 act = _("Return from temporary use")
                 frm, to = Party(data.get("entity") or ""), self.party(data.get("holder"))
-            elif typ == "audit.checked":
+            elif typ == AUDIT_CHECKED:
                 act = _("Audit check")
                 place = data.get("location")
                 found = {"found": _("found"), "missing": _("missing")}.get(data.get("result"), data.get("result"))
@@ -235,7 +248,7 @@ class _Reader:
                     audit=data.get("audit"), result=found, person=self._name(actor)))
                 if data.get("seal") and data.get("seal") != seal:
                     observations.append(_("seal seen: {seal}").format(seal=data["seal"]))
-            elif typ == "review.set":
+            elif typ == REVIEW_SET:
                 act = _("Review date")
                 observations.insert(0, _("review on {date}").format(date=data["review_on"]) if data.get("review_on")
                                     else _("review date cleared"))
@@ -246,7 +259,7 @@ class _Reader:
                 if data.get("reason"):
                     observations.insert(0, data["reason"])
             seal_lines = self.seal_state(seal, check, data.get("packaging"), handover) if handover or typ in (
-                "custody.disposed", "custody.deposited", "custody.assigned", "custody.returned") else []
+                DISPOSED, DEPOSITED, ASSIGNED, RETURNED) else []
             rows.append(CustodyRow((seq,), act, self.when(occurred), frm, to, self.place(place), seal_lines,
                                    [o for o in observations if o]))
         for row in rows:

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.i18n import N_, translator
+from ledger.rules.custody import ACCEPTED, OFFERED, RESEALED, TRANSFERRED
+from ledger.rules.items import REGISTERED
 
 # The words the documents print for the ledger's codes (kinds, statuses, dispositions, plate
 # kinds), in English as the catalogue's keys; `term` gives them in a document's language.
@@ -131,7 +133,7 @@ def officer_rank(officer) -> str | None:
 
 
 # The acts that put a seal on an item (an audit's check only reads the seal it finds).
-SEALING = ("item.registered", "custody.resealed", "custody.transferred", "custody.offered", "custody.accepted")
+SEALING = (REGISTERED, RESEALED, TRANSFERRED, OFFERED, ACCEPTED)
 
 
 def _sealing(session: Session, item_no: int) -> tuple[int, str | None, str] | None:

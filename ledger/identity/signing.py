@@ -16,13 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.errors import InputError, RuleError
-from ledger.events import append_event, lock_head, signatures_from
 from ledger.i18n import _
 from ledger.log.checkpoints import ledger_origin, origin_from_leaf
 from ledger.log.signatures import event_message, names_origin
 from ledger.models import Setting
 from ledger.rules.custody import required_signers
-from ledger.rules.identity import ENROLS_KEY, INITIALIZED, NAMES_ORIGIN, NEVER_SIGNED, SIGNATURES_NAME_ORIGIN
+from ledger.rules.identity import (
+    ENROLS_KEY,
+    INITIALIZED,
+    KEY_REVOKED,
+    NAMES_ORIGIN,
+    NEVER_SIGNED,
+    SIGNATURES_NAME_ORIGIN,
+    SIGNATURES_REQUIRED,
+)
 from ledger.rules.state import SIGNATURES_NAME_ORIGIN_FROM, setting_row
 
 KEY_ID_BYTES = 8
@@ -325,7 +332,7 @@ def _learn(signing: dict, seq: int, doc: dict) -> None:
         except ValueError:
             public = b""
         signing["keys"].setdefault(key["key_id"], KeyRecord(key["key_id"], data.get("badge"), public, seq, None))
-    elif typ == "officer.key_revoked" and data.get("key_id") in signing["keys"]:
+    elif typ == KEY_REVOKED and data.get("key_id") in signing["keys"]:
         old = signing["keys"][data["key_id"]]
         if old.revoked_seq is None:
             signing["keys"][data["key_id"]] = KeyRecord(old.key_id, old.badge, old.public_key, old.added_seq, seq)
@@ -336,9 +343,9 @@ def _learn(signing: dict, seq: int, doc: dict) -> None:
         elif typ == SIGNATURES_NAME_ORIGIN:
             signing["origin_from"] = seq + 1
     if signing["start"] is None:
-        if typ == "identity.initialized" and type(data.get("signatures_from")) is int:
+        if typ == INITIALIZED and type(data.get("signatures_from")) is int:
             signing["start"] = data["signatures_from"]
-        elif typ == "identity.signatures_required" and type(data.get("from")) is int:
+        elif typ == SIGNATURES_REQUIRED and type(data.get("from")) is int:
             signing["start"] = data["from"]
 
 
@@ -397,23 +404,3 @@ def signature_findings(seq: int, leaf: bytes, signers: list[str], stored: dict[s
 
     return [Finding("signature", seq, None, problem, case=case, table=SIGNATURE_TABLE, key=str(seq), column=column)
             for column, problem in signature_problems(seq, leaf, signers, stored, keys.get, origin)]
-
-
-# -- a ledger signed before signatures named its origin --------------------------------------
-def record_origin_binding(session) -> dict | None:
-    """After `evidence db upgrade`: a log whose events were signed before signatures named the
-    ledger's origin records, in an `identity.signatures_name_origin` event the program appends
-    unsigned, that every signature from the next seq names it. Nothing when that seq is fixed
-    already, or when no event is signed yet (the `identity.initialized` that starts signing
-    fixes it itself)."""
-    start = signatures_from(session)
-    if origin_bound_from(session) is not None or start is None:
-        return None
-    head = lock_head(session)["seq"]
-    if head < start:
-        return None
-    ev = append_event(session, SIGNATURES_NAME_ORIGIN, {"from": head + 2}, actor=None)
-    session.add(Setting(**setting_row(ev.seq, SIGNATURES_NAME_ORIGIN_FROM, str(ev.seq + 1))))
-    session.info["origin_from"] = ev.seq + 1
-    session.flush()
-    return {"seq": ev.seq, "from": ev.seq + 1, "origin": ledger_origin(session)}

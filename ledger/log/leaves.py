@@ -20,6 +20,17 @@ from ledger.findings import Finding, Later
 from ledger.i18n import _
 from ledger.log.format import FORMAT_VERSION, GENESIS_HASH, MAX_SAFE_INTEGER, SALT_BYTES
 from ledger.log.merkle import LEAF_PREFIX, RightEdge
+from ledger.rules.identity import (
+    INITIALIZED,
+    KEY_ADDED,
+    KEY_REVOKED,
+    LOG_UPGRADED,
+    OFFICER_ADDED,
+    SIGNATURES_NAME_ORIGIN,
+    SIGNATURES_REQUIRED,
+)
+from ledger.rules.items import REGISTERED
+from ledger.rules.operations import AUDIT_STARTED
 from ledger.rules.state import LOG_TABLE, canonical_text, description_digest
 
 BODY_COLUMNS = (("seq", "seq"), ("type", "type"), ("recorded_at", "recorded_at"),
@@ -165,7 +176,7 @@ def check_leaves(state: LeafState, batch: Batch, keep_docs: bool = False) -> Lea
             salt_bytes = b""
         leaf = sha256(leaf_prefix + salt_bytes + body_bytes).digest()
         edge.append(leaf)
-        if typ == "audit.started":  # its sample's seed is the root with this leaf the last
+        if typ == AUDIT_STARTED:  # its sample's seed is the root with this leaf the last
             audit_roots[seq] = edge.root()
         if seq == 1:
             state.first_leaf = edge.root()
@@ -221,14 +232,14 @@ def check_leaves(state: LeafState, batch: Batch, keep_docs: bool = False) -> Lea
                                                                  "{said}.").format(column=col, have=repr(have),
                                                                                    said=repr(get(key))),
                                            table=LOG_TABLE, key=str(seq), column=col))
-            if typ == "log.upgraded":
+            if typ == LOG_UPGRADED:
                 data = get("data")
                 said = data.get("format_1_head") if type(data) is dict else None
                 if said != f"{last_seq}:{last_hash}":
                     out.append(Finding("chain", seq, None, _("log.upgraded says the format 1 head was {said}, but "
                                                              "the event before it is {seq}:{hash}.").format(
                         said=repr(said), seq=last_seq, hash=last_hash)))
-            elif typ == "item.registered":  # the replay keeps a registration's description as this digest
+            elif typ == REGISTERED:  # the replay keeps a registration's description as this digest
                 data = get("data")
                 if type(data) is dict:
                     described[seq] = description_digest(data)
@@ -256,8 +267,8 @@ def check_leaves(state: LeafState, batch: Batch, keep_docs: bool = False) -> Lea
 # The events whose bodies the checks of the events after them read (the keys officers enrol and
 # revoke, where signing starts and where signatures name the origin): in the light part of a
 # --new-only check, only these are parsed.
-LEARNED_TYPES = frozenset({"identity.initialized", "identity.signatures_required", "identity.signatures_name_origin",
-                           "officer.added", "officer.key_added", "officer.key_revoked"})
+LEARNED_TYPES = frozenset({INITIALIZED, SIGNATURES_REQUIRED, SIGNATURES_NAME_ORIGIN,
+                           OFFICER_ADDED, KEY_ADDED, KEY_REVOKED})
 
 
 def _learn_only(state: LeafState, seq: int, typ: str, leaf: bytes, body: str) -> None:

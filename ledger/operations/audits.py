@@ -21,6 +21,7 @@ from ledger.items import get_item
 from ledger.log.checkpoints import current_checkpoint
 from ledger.models import AuditCheck, AuditFinding, InventoryAudit, Item
 from ledger.registry import get_location, require_actor
+from ledger.rules.operations import AUDIT_CHECKED, AUDIT_CLOSED, AUDIT_STARTED
 from ledger.rules.state import AUDITED_STATUS, audit_check_row, audit_finding_rows, audit_row
 from ledger.validate import check_code, clean_text, utc_iso
 
@@ -75,7 +76,7 @@ def start_audit(session: Session, location: str, *, by: str | None, sample=None,
     data = {"audit": audit_label(no), "location": loc.code, "sample": requested, "confidence": confidence,
             "tolerance": tolerance}
     when = utc_iso(now_utc())
-    ev = append_event(session, "audit.started", data, actor=actor.badge, occurred_at=when)
+    ev = append_event(session, AUDIT_STARTED, data, actor=actor.badge, occurred_at=when)
     seed = current_checkpoint(session).root.hex()
     row = audit_row(ev.seq, when, actor.badge, data, _population(session, loc.code), seed)
     session.execute(insert(InventoryAudit), [row])
@@ -161,7 +162,7 @@ def check_item(session: Session, audit_ref: str, item_ref: str, *, by: str | Non
         if value is not None:
             data[key] = value
     when = max(utc_iso(now_utc()), item.last_at)
-    ev = append_event(session, "audit.checked", data, actor=actor.badge, occurred_at=when, case_no=item.case_no,
+    ev = append_event(session, AUDIT_CHECKED, data, actor=actor.badge, occurred_at=when, case_no=item.case_no,
                       items=[(item.no, item.id)])
     row = audit_check_row(ev.seq, when, actor.badge, data, item.seal, item.location)
     session.execute(insert(AuditCheck), [row])
@@ -179,7 +180,7 @@ def close_audit(session: Session, audit_ref: str, *, by: str | None) -> dict:
         raise RuleError(_("audit {audit} was already closed (event {seq}); an audit is closed once.").format(
             audit=audit.id, seq=audit.closed_seq),
                         hint=_("'evidence audit show {audit}' shows its findings.").format(audit=audit.id))
-    ev = append_event(session, "audit.closed", {"audit": audit.id}, actor=actor.badge)
+    ev = append_event(session, AUDIT_CLOSED, {"audit": audit.id}, actor=actor.badge)
     when = ev.occurred_at
     session.execute(update(InventoryAudit).where(InventoryAudit.no == audit.no)
                     .values(closed_seq=ev.seq, closed_at=when, closed_by=actor.badge)

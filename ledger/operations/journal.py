@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 
 from ledger.i18n import _
 from ledger.models import Event, Rate
+from ledger.rules.custody import DEPOSITED, DISPOSED, TRANSFERRED
+from ledger.rules.items import REGISTERED
 
-MOVES = ("item.registered", "custody.transferred", "custody.deposited", "custody.disposed")
+MOVES = (REGISTERED, TRANSFERRED, DEPOSITED, DISPOSED)
 BATCH = 5000
 
 
@@ -93,7 +95,7 @@ def cash_journal(session: Session, case_no: str | None = None, *, tz: str = "Ame
             doc = json.loads(body)
             data, case = doc["data"], doc["case"]
             day = local_date(occurred, tz).isoformat()
-            if typ == "item.registered":
+            if typ == REGISTERED:
                 if data.get("kind") != "cash":
                     continue
                 minor = to_minor(Decimal(data["amount"]), data["currency"])
@@ -105,11 +107,11 @@ def cash_journal(session: Session, case_no: str | None = None, *, tz: str = "Ame
             moved = [i for i in doc["items"] if i in cash]
             if not moved:
                 continue
-            if typ == "custody.transferred":
+            if typ == TRANSFERRED:
                 to = _holder(data["to"])
                 what = _("transferred {items} from {giver} to {receiver}").format(
                     items=", ".join(moved), giver=data["from"], receiver=data["to"])
-            elif typ == "custody.deposited":
+            elif typ == DEPOSITED:
                 to = _bank(data)
                 what = _("deposited {items}, voucher {voucher}").format(items=", ".join(moved), voucher=data["voucher"])
             else:

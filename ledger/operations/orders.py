@@ -13,6 +13,7 @@ from ledger.events import append_event, now_utc
 from ledger.i18n import _
 from ledger.models import CaseOrder
 from ledger.registry import get_case, require_actor
+from ledger.rules.cases import CASE_ORDERED
 from ledger.rules.state import case_order_row
 from ledger.validate import clean_text, parse_time, utc_iso
 
@@ -34,7 +35,7 @@ def record_order(session: Session, case_no: str, *, order: str | None, final: bo
     actor = require_actor(session, by, "case.order")
     case = get_case(session, case_no)
     data = {"case_no": case.case_no, "order": order, "final": bool(final), "note": note}
-    ev = append_event(session, "case.ordered", data, actor=actor.badge, occurred_at=when, case_no=case.case_no)
+    ev = append_event(session, CASE_ORDERED, data, actor=actor.badge, occurred_at=when, case_no=case.case_no)
     row = case_order_row(ev.seq, when, actor.badge, data)
     session.execute(insert(CaseOrder), [row])
     return {"id": ev.seq, "seq": ev.seq, "hash": ev.hash, "case_no": case.case_no, "order": order,

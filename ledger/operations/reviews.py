@@ -17,6 +17,7 @@ from ledger.i18n import _
 from ledger.items import item_label
 from ledger.models import Item, ItemReview
 from ledger.registry import require_actor
+from ledger.rules.items import REVIEW_SET
 from ledger.rules.state import review_row
 from ledger.validate import clean_text, local_iso, parse_time, utc_iso
 
@@ -94,7 +95,7 @@ def set_review(session: Session, refs: Sequence[str], *, on: str | None = None, 
 
     data = {"review_on": review_on, "reason": reason}
     case_no = items[0].case_no
-    ev = append_event(session, "review.set", data, actor=actor.badge, occurred_at=when, case_no=case_no,
+    ev = append_event(session, REVIEW_SET, data, actor=actor.badge, occurred_at=when, case_no=case_no,
                       items=[(i.no, i.id) for i in items])
     for item in items:
         row = review_row(ev.seq, when, actor.badge, case_no, item.id, data)

@@ -27,6 +27,9 @@ from pathlib import Path
 from ledger.errors import InputError, LedgerError
 from ledger.i18n import _
 from ledger.reports import ITEM_KINDS, SHEET_COLUMNS, CaseInventory
+from ledger.rules.custody import ASSIGNED, DEPOSITED, DISPOSED, RESEALED, RETURNED, TRANSFERRED
+from ledger.rules.items import REGISTERED, REVIEW_SET
+from ledger.rules.operations import AUDIT_CHECKED
 
 LANGS = ("en", "es")
 EXCEL_CELL_MAX = 32_767
@@ -70,16 +73,16 @@ WORDS = {
     "in-custody": ("in custody", "en custodia"), "disposed": ("disposed", "dispuesto"),
     "cash": ("cash", "efectivo"), "vehicle": ("vehicle", "vehículo"), "phone": ("phone", "teléfono"),
     "document": ("document", "documento"),
-    "item.registered": ("registered", "registro"), "custody.transferred": ("transfer", "transferencia"),
-    "custody.resealed": ("reseal", "reprecintado"), "custody.disposed": ("disposal", "disposición"),
+    REGISTERED: ("registered", "registro"), TRANSFERRED: ("transfer", "transferencia"),
+    RESEALED: ("reseal", "reprecintado"), DISPOSED: ("disposal", "disposición"),
     "returned": ("returned", "devuelto"), "destroyed": ("destroyed", "destruido"),
     "forfeited": ("forfeited", "decomisado"), "auctioned": ("auctioned", "subastado"),
     "transferred-to-agency": ("transferred to agency", "transferido a otra entidad"),
     "to-pronabi": ("handed to PRONABI", "entregado al PRONABI"), "deposited": ("deposited", "depositado"),
-    "assigned": ("assigned", "asignado en uso temporal"), "custody.deposited": ("deposit", "depósito"),
-    "custody.assigned": ("temporary use", "uso temporal"), "custody.returned": ("return from use", "devolución"),
-    "audit.checked": ("audit check", "verificación de auditoría"),
-    "review.set": ("review date", "fecha de revisión"),
+    "assigned": ("assigned", "asignado en uso temporal"), DEPOSITED: ("deposit", "depósito"),
+    ASSIGNED: ("temporary use", "uso temporal"), RETURNED: ("return from use", "devolución"),
+    AUDIT_CHECKED: ("audit check", "verificación de auditoría"),
+    REVIEW_SET: ("review date", "fecha de revisión"),
     "buy": ("buy", "compra"), "sell": ("sell", "venta"), "mid": ("mid", "promedio"),
     "pe": ("Peruvian", "peruana"), "foreign": ("foreign", "extranjera"),
 }
