@@ -136,6 +136,15 @@ class CurrentState(State):
             checks[item.id if item else check.item_no] = {c: getattr(check, c) for c in self._cols["audit_checks"]}
         return {"row": row, "checks": checks}
 
+    def open_audit_at(self, location: str) -> dict | None:
+        found = super().open_audit_at(location)  # one started in this transaction
+        if found is not None:
+            return found
+        audit = self.session.execute(select(InventoryAudit).where(InventoryAudit.location == location,
+                                                                  InventoryAudit.closed_seq.is_(None))
+                                     .order_by(InventoryAudit.no).limit(1)).scalar_one_or_none()
+        return None if audit is None else {c: getattr(audit, c) for c in self._cols["audits"]}
+
     def admins(self) -> list[str]:
         return list(self.session.scalars(select(Officer.badge).where(Officer.role == "admin").order_by(Officer.badge)))
 

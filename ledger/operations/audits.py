@@ -72,6 +72,12 @@ def start_audit(session: Session, location: str, *, by: str | None, sample=None,
     requested, confidence, tolerance = _method(sample, confidence, tolerance)
     actor = require_actor(session, by, "audit")
     loc = get_location(session, code, "LOCATION")
+    still = session.execute(select(InventoryAudit).where(InventoryAudit.location == loc.code,
+                                                         InventoryAudit.closed_seq.is_(None))).scalars().first()
+    if still is not None:
+        raise RuleError(_("Audit {audit} of {location} is still open (started at seq {seq}); a location is audited by "
+                          "one audit at a time.").format(audit=still.id, location=loc.code, seq=still.started_seq),
+                        hint=_("Close it first: evidence audit close {audit} --by BADGE").format(audit=still.id))
     no = (session.execute(select(func.max(InventoryAudit.no))).scalar() or 0) + 1
     data = {"audit": audit_label(no), "location": loc.code, "sample": requested, "confidence": confidence,
             "tolerance": tolerance}

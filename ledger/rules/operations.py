@@ -1,5 +1,6 @@
-"""Audits of the evidence room: started once at a registered location, with a sample drawn
-from the tree's root right after the start; each item checked once, flagged unexpected exactly
+"""Audits of the evidence room: started once at a registered location, one open audit per
+location at a time, with a sample drawn from the tree's root right after the start; each item
+checked once, flagged unexpected exactly
 when it is outside the sample; checks and the close only while the audit is open.
 """
 
@@ -18,10 +19,9 @@ AUDIT_CLOSED = "audit.closed"
 
 
 def _open_audit(state: State, ev: Event, out: list) -> dict | None:
-    audits = state.audits
-    known = audits.get(ev.data["audit"])
-    if known is None and ev.data["audit"] in audits:
-        return None  # started where the state had no tree to seed it: nothing to check against
+    known = state.audits.get(ev.data["audit"])
+    if known is not None and known.get("unseeded"):
+        return None  # started where the state had no tree to seed it: no sample to check against
     if known is None:
         problem(out, "open-audit", ev, _("{type} names audit {audit}, never started.").format(
             type=ev.type, audit=ev.data["audit"]))
@@ -35,8 +35,13 @@ def _open_audit(state: State, ev: Event, out: list) -> dict | None:
 
 def check_started(state: State, ev: Event, out: list, _states) -> None:
     place(state, out, ev, ev.data["location"])
-    if state.audits.get(ev.data["audit"]) is not None:
+    if ev.data["audit"] in state.audits:
         problem(out, "new-audit", ev, _("audit {audit} is started a second time.").format(audit=ev.data["audit"]))
+    still = state.open_audit_at(ev.data["location"])
+    if still is not None:
+        problem(out, "one-open-audit", ev, _("audit {audit} of {location} is started while audit {open} of it is still "
+                                             "open (since seq {seq}).").format(
+            audit=ev.data["audit"], location=ev.data["location"], open=still["id"], seq=still["started_seq"]))
 
 
 def check_checked(state: State, ev: Event, out: list, _states) -> None:
@@ -66,8 +71,10 @@ def apply_started(state: State, ev: Event) -> None:
     edge = getattr(state, "edge", None)
     if root is None and edge is not None and edge.size == ev.seq:
         root = edge.root()
-    if root is None:  # one case's events have no tree to take the seed from
-        state.audits[ev.data["audit"]] = None
+    if root is None:  # one case's events have no tree to take the seed from: where and when only
+        state.audits[ev.data["audit"]] = {"row": {"id": ev.data["audit"], "location": ev.data["location"],
+                                                  "started_seq": ev.seq, "closed_seq": None},
+                                          "checks": {}, "unseeded": True}
         return
     row = audit_row(ev.seq, ev.occurred_at, ev.actor, ev.data, state.audited_population(ev.data["location"]),
                     root.hex())
@@ -77,7 +84,7 @@ def apply_started(state: State, ev: Event) -> None:
 
 def apply_checked(state: State, ev: Event) -> None:
     audit = state.audits.get(ev.data["audit"])
-    if audit is None or audit["row"]["closed_seq"] is not None:
+    if audit is None or audit.get("unseeded") or audit["row"]["closed_seq"] is not None:
         return
     st = state.items.get(ev.data["item"])
     if st is None or ev.data["item"] in audit["checks"]:
@@ -92,6 +99,8 @@ def apply_closed(state: State, ev: Event) -> None:
     if audit is None or audit["row"]["closed_seq"] is not None:
         return
     audit["row"] = {**audit["row"], "closed_seq": ev.seq, "closed_at": ev.occurred_at, "closed_by": ev.actor}
+    if audit.get("unseeded"):
+        return
     state.put("audits", audit["row"])
     for row in audit_finding_rows(audit["row"], list(audit["checks"].values())):
         state.put("audit_findings", row)

@@ -290,8 +290,9 @@ class State:
         # item -> (seq, from, to, location, seal) of the handover offer not yet answered
         self.open_offers: dict[str, tuple] = {}
         self.seizures: dict[str, str] = {}  # seizure id -> its case
-        # Each audit's row and checks so far, by audit id (None: started where no tree gave a seed).
-        self.audits: dict[str, dict | None] = {}
+        # Each audit's row and checks so far, by audit id ("unseeded": started where no tree gave
+        # a seed, one case's events: only its place and whether it is open are known).
+        self.audits: dict[str, dict] = {}
         # Roots of the tree just after each audit.started event (its seed), given by the caller
         # that holds the tree.
         self.audit_roots: dict[int, bytes] = {}
@@ -323,6 +324,13 @@ class State:
     def admins(self) -> list[str]:
         role = self._cols["officers"].index("role")
         return sorted(k[0] for k, row in self.rows["officers"].items() if row[role] == "admin")
+
+    def open_audit_at(self, location: str) -> dict | None:
+        """The audits row of the audit of `location` still open, if any."""
+        for audit in self.audits.values():
+            if audit["row"]["location"] == location and audit["row"]["closed_seq"] is None:
+                return audit["row"]
+        return None
 
     def audited_population(self, location: str) -> list[str]:
         return sorted((i for i, st in self.items.items() if st[I_LOCATION] == location

@@ -93,15 +93,20 @@ def test_the_sample_is_redrawn_from_an_exported_copy_of_the_log(seeded, tmp_path
 
 def test_a_second_audit_draws_with_another_seed_and_a_full_count_expects_everything(seeded):
     expected = stock_room(seeded)
-    first = seeded.ok("audit", "start", "ER-AQP", "--sample", "5", "--by", "A-4001", json_out=True)
-    second = seeded.ok("audit", "start", "ER-AQP", "--sample", "5", "--by", "A-4001", json_out=True)
+
+    def start(*args):
+        done = seeded.ok("audit", "start", "ER-AQP", *args, "--by", "A-4001", json_out=True)
+        seeded.ok("audit", "close", done["id"], "--by", "A-4001")  # one open audit of a room at a time
+        return done
+
+    first = start("--sample", "5")
+    second = start("--sample", "5")
     assert first["seed"] != second["seed"]
-    full = seeded.ok("audit", "start", "ER-AQP", "--by", "A-4001", json_out=True)
+    full = start()
     assert full["sample"] == expected and full["requested"] is None
-    big = seeded.ok("audit", "start", "ER-AQP", "--sample", "50", "--by", "A-4001", json_out=True)
+    big = start("--sample", "50")
     assert big["sample"] == expected  # a sample larger than the room is the whole room
-    sized = seeded.ok("audit", "start", "ER-AQP", "--confidence", "95", "--tolerance", "5", "--by", "A-4001",
-                      json_out=True)
+    sized = start("--confidence", "95", "--tolerance", "5")
     assert sized["sample_size"] == 12 and (sized["confidence"], sized["tolerance"]) == (95, 5)
 
 
@@ -293,3 +298,14 @@ def test_the_ledger_redraws_a_sample_from_a_bundle_and_refuses_what_is_not_one(s
     (tmp_path / "broken" / "events.jsonl").write_text('{"body": "not json"}\n', encoding="utf-8")
     with pytest.raises(InputError, match="not the events file"):
         ledger_redraw(tmp_path / "broken", "AU-000001")
+
+
+def test_a_room_is_audited_by_one_open_audit_at_a_time(seeded):
+    stock_room(seeded)
+    opened = seeded.ok("audit", "start", "ER-AQP", "--sample", "3", "--by", "A-4001", json_out=True)
+    before = seeded.snapshot()
+    again = seeded("audit", "start", "ER-AQP", "--sample", "3", "--by", "A-4001")
+    assert again.exit_code == 1 and opened["id"] in again.stderr and "audit close" in again.stderr, again.stderr
+    assert seeded.snapshot() == before
+    seeded.ok("audit", "close", opened["id"], "--by", "A-4001")
+    seeded.ok("audit", "start", "ER-AQP", "--sample", "3", "--by", "A-4001")

@@ -146,6 +146,15 @@ def seizure_recorded_again(cli, _ctx):
                  actor="B-1001", case=CASE)
 
 
+def _open_audit(cli):
+    return cli.ok("audit", "start", "ER-AQP", "--by", "A-4001", json_out=True)["id"]
+
+
+def second_open_audit(cli, _opened):
+    return forge(cli, "audit.started", {"audit": "AU-000099", "location": "ER-AQP", "sample": None,
+                                        "confidence": None, "tolerance": None}, actor="A-4001")
+
+
 def unsigned_handover(cli, _ctx):
     return forge(cli, "custody.offered", {"from": "C-3001", "to": "B-1001", "reason": "x", "location": None,
                                           "seal": None}, actor="C-3001", case=CASE, items=["EV-000003"],
@@ -181,6 +190,7 @@ FORGERIES = {
     "prosecutor-registers": (None, prosecutor_registers, "role"),
     "revoke-someone-elses-key": (None, revoke_someone_elses_key, "known-key"),
     "seizure-recorded-again": (None, seizure_recorded_again, "new-seizure"),
+    "second-open-audit": (_open_audit, second_open_audit, "one-open-audit"),
     "unsigned-handover": (None, unsigned_handover, None),  # a signature finding, not a rule
 }
 
