@@ -324,8 +324,15 @@ class Ledger:
                             # does for one command), not again by every write it makes.
                             self.keyring = Keyring()
                         session.info["keyring"] = self.keyring
-                        lock_head(session, roundtrips.planned_reads(fn, args, kwargs))
-                        result = fn(session, *args, **kwargs)
+                        try:
+                            lock_head(session, roundtrips.planned_reads(fn, args, kwargs))
+                            result = fn(session, *args, **kwargs)
+                        except KeyboardInterrupt:
+                            # Ctrl-C may land in the middle of a statement (a COPY): the driver's
+                            # connection cannot roll back then, so it is dropped, and the server
+                            # rolls the transaction back itself. Nothing was written.
+                            conn.invalidate()
+                            raise
                         commits.committing()
                         roundtrips.commit(session)
                         return result
