@@ -214,13 +214,19 @@ def check_deposited(state: State, ev: Event, out: list, states: list) -> None:
     _holder_or_keeper(state, ev, out, states, N_("a deposit"))
 
 
-def check_assigned(state: State, ev: Event, out: list, states: list) -> None:
-    _movable(ev, out, states)
-    _one_item(ev, out, states)
+def _holder_named(ev: Event, out: list, states: list) -> None:
+    """An assignment or a return names the officer who answers for the item: its holder."""
     for item, st in states:
         if ev.data["holder"] != st[I_HOLDER]:
             problem(out, "holder-named", ev, _("{type} says {said} answered for it, but {holder} held it.").format(
                 type=ev.type, said=ev.data["holder"], holder=st[I_HOLDER]), item)
+
+
+def check_assigned(state: State, ev: Event, out: list, states: list) -> None:
+    _movable(ev, out, states)
+    _one_item(ev, out, states)
+    _holder_named(ev, out, states)
+    for item, _st in states:
         if not ev.data["order"]:
             problem(out, "court-order", ev, _("assigned in temporary use without a court order."), item)
 
@@ -228,10 +234,8 @@ def check_assigned(state: State, ev: Event, out: list, states: list) -> None:
 def check_returned(state: State, ev: Event, out: list, states: list) -> None:
     _movable(ev, out, states)
     _one_item(ev, out, states)
+    _holder_named(ev, out, states)
     for item, st in states:
-        if ev.data["holder"] != st[I_HOLDER]:
-            problem(out, "holder-named", ev, _("{type} says {said} answered for it, but {holder} held it.").format(
-                type=ev.type, said=ev.data["holder"], holder=st[I_HOLDER]), item)
         if st[I_STATUS] != "assigned":
             problem(out, "status", ev, _("returned from temporary use, but it was {status}, not assigned.").format(
                 status=st[I_STATUS]), item)
