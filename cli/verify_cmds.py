@@ -163,7 +163,9 @@ def export_log(state, out, case_no, force, sign, from_file):
 
     The folder holds manifest.json, checkpoint, events.jsonl, SHA256SUMS, README.txt,
     verify.py and (full bundles) HEAD; check it with 'python3 verify.py DIR'. With --case,
-    nothing of any other case is in it. The passphrase of --sign is asked, or read from
+    nothing of any other case is in it, and it proves that it holds every event of the case:
+    the ledger first appends a case index (unless the log already ends with one), which the
+    bundle's checkpoint ends at. The passphrase of --sign is asked, or read from
     EVIDENCE_KEY_PASSPHRASE.
 
     Example:
@@ -174,8 +176,12 @@ def export_log(state, out, case_no, force, sign, from_file):
     from ledger import bundle
 
     key = _signing_key(sign) if sign else None
-    with state.ledger().read() as session:
-        done = bundle.export_log(session, out, case_no=case_no, force=force, sign=key, from_file=from_file)
+    ledger, index = state.ledger(), None
+    if case_no is not None:
+        case_no, index = bundle.index_for_case(ledger, case_no, out, force)
+    with ledger.read() as session:
+        done = bundle.export_log(session, out, case_no=case_no, force=force, sign=key, from_file=from_file,
+                                 index=index)
     emit(state, {"id": done["path"], **done}, [done["path"], _bundle_line(done)])
 
 

@@ -27,16 +27,18 @@ from ledger.i18n import N_, _
 from ledger.log.merkle import RightEdge, Tree, leaf_commitment
 from ledger.models import Event, EventItem
 from ledger.rules.cases import CASE_OPENED, SEIZURE_RECORDED
+from ledger.rules.disclosure import CASE_INDEX, LEDGER_KEY, entry_leaf, expected_index, index_leaves, tree_root
 
 BATCH = 5000
 FORMAT = 2
 # Events of an item's case an items bundle holds though they name no item: where it came from.
 PROVENANCE_TYPES = (CASE_OPENED, SEIZURE_RECORDED)
 COMMON = ("README.txt", "checkpoint", "events.jsonl", "manifest.json", "verify.py")
-FILES = {"full": ("HEAD", *COMMON), "case": COMMON, "items": COMMON}
+INDEX = "case-index"  # a case bundle's entries in the case index (docs/FORMAT.md 4.4)
+FILES = {"full": ("HEAD", *COMMON), "case": (*COMMON, INDEX), "items": COMMON}
 MANIFEST = "SHA256SUMS"
 PROOF = "consistency-proof"  # with --from: from a checkpoint the court holds to the bundle's
-ALL_NAMES = ("HEAD", *COMMON, MANIFEST, PROOF)
+ALL_NAMES = ("HEAD", *COMMON, INDEX, MANIFEST, PROOF)
 
 
 def verifier_source() -> bytes:
@@ -122,8 +124,10 @@ def _not_the_log(root: bytes, expected: bytes, size: int) -> VerificationFailed:
 def _readme(kind: str, manifest: dict, head: str | None) -> str:
     scope = {
         "full": "The whole log: every event, with its salt and its chain hash.\n",
-        "case": f"Case {manifest['case']}: its events and the ledger-wide ones (officers, locations, rates),\n"
-                "each with an inclusion proof. Nothing of any other case is in this folder.\n",
+        "case": f"Case {manifest['case']}: every one of its events and every ledger-wide one (officers, keys,\n"
+                "locations, rates) up to the case index that is the checkpoint's last leaf, each with an\n"
+                "inclusion proof; case-index proves that none is missing. Nothing of any other case is in\n"
+                "this folder.\n",
         "items": f"Items {', '.join(manifest.get('items') or [])}: their events and the ledger-wide ones,\n"
                  "each with an inclusion proof. Nothing of any other event is in this folder.\n",
     }[kind]
@@ -139,6 +143,8 @@ Files
                  (full bundle) or its inclusion proof (case and items bundles), with the Ed25519
                  signatures of the officers who acted (over the event's leaf and the origin)
   HEAD           full bundles only: SEQ:HASH of the last event
+  case-index     case bundles only: how many events of the case and ledger-wide events precede
+                 the case index, with their paths to its root (docs/FORMAT.md 4.4)
   consistency-proof  when asked for (--from): the RFC 6962 consistency proof from an older
                  checkpoint to this one (docs/FORMAT.md 1.4.1); --since OLD checks it
   SHA256SUMS     SHA-256 of the other files ('sha256sum -c SHA256SUMS' checks them)
@@ -182,7 +188,7 @@ def _write(session: Session, target: Path, *, kind: str, manifest: dict, checkpo
         for name, content in contents.items():
             (tmp / name).write_bytes(content)
             sums[name] = hashlib.sha256(content).hexdigest()
-        (tmp / MANIFEST).write_text("".join(f"{sums[n]}  {n}\n" for n in sorted((*FILES[kind], *(extra or {})))),
+        (tmp / MANIFEST).write_text("".join(f"{sums[n]}  {n}\n" for n in sorted({*FILES[kind], *(extra or {})})),
                                     encoding="ascii")
         # The folder may have changed while the log was read: check it again just before.
         _check_target(target, force, database)
@@ -211,10 +217,85 @@ def _proof_file(session: Session, from_file: str | None, checkpoint, tree: Tree 
     return {PROOF: prove_consistency(session, old, from_file, to=checkpoint, tree=tree).to_text().encode("utf-8")}
 
 
+def _last_index(session: Session) -> int | None:
+    """The seq of the log's last event when it is a case index."""
+    last = session.execute(select(Event.seq, Event.type).order_by(Event.seq.desc()).limit(1)).one_or_none()
+    return last.seq if last is not None and last.type == CASE_INDEX else None
+
+
+def append_case_index(session: Session) -> int:
+    """Under the write lock: the seq of the log's last event if it is a case index already,
+    else of the `log.case_index` event appended now over every event before it."""
+    from ledger.current import current_state
+    from ledger.events import NewEvent, append_events, lock_head
+
+    head = lock_head(session)["seq"]
+    seq = _last_index(session)
+    if seq is not None:
+        return seq
+    root, entries = expected_index(current_state(session), head + 1)
+    [done] = append_events(session, [NewEvent(CASE_INDEX, {"root": root, "entries": entries}, None)])
+    return done.seq
+
+
+def index_for_case(ledger, case_no: str, out: str | os.PathLike, force: bool = False) -> tuple[str, int]:
+    """(the case's number, the seq of the case index its bundle is cut at): the log's last
+    event when it is one, else one appended now in its own write transaction. Refused, with
+    nothing written, where the ledger cannot be written: a case bundle without its index
+    would not prove that it holds every event of the case."""
+    from ledger.errors import EnvironmentProblem
+    from ledger.registry import get_case
+
+    with ledger.read() as session:
+        _check_target(out, force, session.get_bind().url)
+        case_no = get_case(session, case_no, "--case").case_no
+        seq = _last_index(session)
+    if seq is not None:
+        return case_no, seq
+    try:
+        return case_no, ledger.write(append_case_index)
+    except (EnvironmentProblem, RuleError) as exc:
+        raise type(exc)(
+            _("A case bundle proves that it holds every event of case {case} by a case index the ledger appends to "
+              "its log first, and this ledger could not be written ({problem}); no bundle was written.").format(
+                case=case_no, problem=exc.message.rstrip(".")),
+            hint=_("Export it where the ledger can be written (on PostgreSQL, as a login that no badge is mapped to, "
+                   "or the tables' owner), or export the whole log with 'evidence export log --out DIR'.")) from exc
+
+
+def _index_file(session: Session, case_no: str, seq: int) -> bytes:
+    """The case-index file: the case's entry and the ledger-wide one, each with its path to
+    the root of the case index at `seq`, which must be the root the index event says."""
+    import json
+
+    from ledger.current import CurrentState
+
+    row = session.get(Event, seq)
+    data = json.loads(row.body)["data"] if row is not None and row.type == CASE_INDEX else None
+    cases, wide, keys = CurrentState(session).index_view(seq)
+    leaves = index_leaves(cases, wide, keys)
+    if data is None or (data.get("root"), data.get("entries")) != (tree_root(leaves).hex(), len(leaves)):
+        raise VerificationFailed(
+            _("The case index at seq {seq} is not the one the events before it give; no bundle was written.").format(
+                seq=seq),
+            hint=_("Run 'evidence verify' and explain its findings before exporting."))
+    index_tree = Tree(leaves)
+    count, last = cases.get(case_no, (0, 0))
+
+    def entry(key: bytes, case: str | None, count: int, last: int) -> dict:
+        at = leaves.index(entry_leaf(key, case, count, last))
+        return {"events": count, "index": at, "last": last,
+                "path": [node.hex() for node in index_tree.inclusion_proof(at, len(leaves))]}
+
+    return canonical_json({"case": entry(keys.get(case_no, LEDGER_KEY), case_no, count, last),
+                           "ledger": entry(LEDGER_KEY, None, *wide)}) + b"\n"
+
+
 def export_log(session: Session, out: str | os.PathLike, case_no: str | None = None, force: bool = False,
-               sign=None, *, batch: int = BATCH, from_file: str | None = None) -> dict:
+               sign=None, *, batch: int = BATCH, from_file: str | None = None, index: int | None = None) -> dict:
     """Write the full bundle, or with `case_no` the case bundle, to `out` atomically; `sign`
-    (a ledger.identity.keys.KeyFile) signs its checkpoint. Returns a summary."""
+    (a ledger.identity.keys.KeyFile) signs its checkpoint. A case bundle is cut at the case
+    index `index` (`index_for_case`): its checkpoint's last leaf. Returns a summary."""
     from ledger.log import note
     from ledger.log.checkpoints import current_checkpoint
 
@@ -225,6 +306,10 @@ def export_log(session: Session, out: str | os.PathLike, case_no: str | None = N
         from ledger.registry import get_case
 
         case_no = get_case(session, case_no, "--case").case_no
+        if index is None:
+            raise RuntimeError("a case bundle is cut at a case index (index_for_case)")
+        return _export_case(session, target, case_no, index, force=force, sign=sign, batch=batch,
+                            from_file=from_file, database=database)
     checkpoint = current_checkpoint(session)
     text = checkpoint.to_text()
     if sign is not None:
@@ -247,13 +332,30 @@ def export_log(session: Session, out: str | os.PathLike, case_no: str | None = N
         return _write(session, target, kind="full", manifest=manifest, checkpoint_text=text, lines=lines,
                       head_of=lambda: last["head"], force=force, database=database,
                       extra=_proof_file(session, from_file, checkpoint))
-    tree = Tree(_leaves(session, size, batch))
-    if tree.size != size or tree.root() != checkpoint.root:
-        raise _not_the_log(tree.root(), checkpoint.root, size)
+
+
+def _export_case(session: Session, target: Path, case_no: str, index: int, *, force: bool, sign, batch: int,
+                 from_file: str | None, database) -> dict:
+    """The case bundle, cut at the case index `index`: its checkpoint is the log's first
+    `index` events, whose last is that index."""
+    from ledger.log import note
+    from ledger.log.checkpoints import current_checkpoint
+
+    current = current_checkpoint(session)
+    tree = Tree(_leaves(session, current.size, batch))
+    if tree.size != current.size or tree.root() != current.root:
+        raise _not_the_log(tree.root(), current.root, current.size)
+    checkpoint = note.Checkpoint(current.origin, index, tree.root(index))
+    text = checkpoint.to_text()
+    if sign is not None:
+        text = note.sign_note(text, sign.name, sign.private_key)
+    manifest = {"format": FORMAT, "kind": "case", "case": case_no, "tree_size": index, "origin": checkpoint.origin,
+                "root": checkpoint.root.hex()}
+    extra = {INDEX: _index_file(session, case_no, index), **_proof_file(session, from_file, checkpoint, tree)}
     where = or_(Event.case_no == case_no, Event.case_no.is_(None))
     return _write(session, target, kind="case", manifest=manifest, checkpoint_text=text,
-                  lines=lambda: _proof_lines(session, tree, size, where, batch), head_of=lambda: None,
-                  force=force, database=database, extra=_proof_file(session, from_file, checkpoint, tree))
+                  lines=lambda: _proof_lines(session, tree, index, where, batch), head_of=lambda: None,
+                  force=force, database=database, extra=extra)
 
 
 _MAX_CHECKPOINT_FILE = 1024 * 1024

@@ -31,7 +31,7 @@ MAX_FILE = 1 << 30  # 1 GiB, any file
 MAX_LINE = 1 << 20  # 1 MiB, a line of events.jsonl
 # The small files have far smaller honest sizes; a larger one is refused before it is read.
 SMALL_FILE = {"manifest.json": 64 * 1024, "checkpoint": 1 << 20, "HEAD": 1024, "SHA256SUMS": 64 * 1024,
-              "README.txt": 1 << 20, "verify.py": 4 << 20, "consistency-proof": 64 * 1024}
+              "README.txt": 1 << 20, "verify.py": 4 << 20, "consistency-proof": 64 * 1024, "case-index": 64 * 1024}
 MAX_DEPTH = 32
 # Events of an item's case that an items bundle holds though they name no item (FORMAT.md 4).
 PROVENANCE_TYPES = ("case.opened", "seizure.recorded")
@@ -56,9 +56,16 @@ LINE_KEYS = {"full": {"seq", "salt", "body", "hash"}, "case": {"seq", "salt", "b
 EVENT_SIGNATURE_CONTEXT = b"evidence-ledger event signature v1\n"
 EVENT_SIGNATURE_CONTEXT_V2 = b"evidence-ledger event signature v2\n"
 # Recorded by the program, unsigned even in the signed part of the log.
-NEVER_SIGNED = ("identity.signatures_name_origin",)
+ORIGIN_BINDING = "identity.signatures_name_origin"
+CASE_INDEX = "log.case_index"
+NEVER_SIGNED = (ORIGIN_BINDING, CASE_INDEX)
+INDEX_FILE = "case-index"
+# FORMAT.md 4.4: a case's entry in the case index is keyed by SHA-256(this || the salt of its
+# case.opened event); the ledger-wide entry by 32 zero bytes.
+INDEX_KEY_CONTEXT = b"evidence-ledger case index key v1\n"
+LEDGER_KEY = bytes(32)
 COMMON_FILES = ("README.txt", "SHA256SUMS", "checkpoint", "events.jsonl", "manifest.json", "verify.py")
-FILES = {"full": frozenset(COMMON_FILES + ("HEAD",)), "case": frozenset(COMMON_FILES),
+FILES = {"full": frozenset(COMMON_FILES + ("HEAD",)), "case": frozenset(COMMON_FILES + (INDEX_FILE,)),
          "items": frozenset(COMMON_FILES)}
 HEX64 = re.compile(r"[0-9a-f]{64}")
 TIME = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z")
@@ -664,7 +671,7 @@ def check_events(folder, manifest, checkpoint_root, report, since):
     kind = manifest["kind"]
     size = manifest["tree_size"]
     state = {"prev": GENESIS, "seq": 0, "v2": False, "edge": Edge(), "head": None, "first_leaf": None,
-             "since_root": None}
+             "since_root": None, "case": [0, 0], "ledger": [0, 0], "key": None, "index": None}
     keys = LINE_KEYS[kind]
     items = set(manifest.get("items") or ())
     signed = Signatures(report, manifest["origin"])
@@ -672,6 +679,8 @@ def check_events(folder, manifest, checkpoint_root, report, since):
     book = rules.State()
     if kind == "full":
         book.edge = state["edge"]  # an audit's sample is drawn from the root right after its start
+    else:
+        book.every_case = False  # a case index is checked by its entries instead (check_complete)
 
     def on_line(number, raw):
         where = f"events.jsonl line {number}"
@@ -715,7 +724,7 @@ def check_events(folder, manifest, checkpoint_root, report, since):
             state["edge"].append(leaf)
             if since is not None and seq == since[1]:
                 state["since_root"] = state["edge"].root()
-            check_rules(rules, book, body, digest, where, report)
+            check_rules(rules, book, body, digest, where, report, line["salt"])
         else:
             if body["case"] is not None:
                 if kind == "case" and body["case"] != manifest["case"]:
@@ -733,7 +742,9 @@ def check_events(folder, manifest, checkpoint_root, report, since):
                           f"{checkpoint_root.hex()}: the salt, the body or the proof was changed")
             if kind == "items":  # the other items an event names have no history in this bundle
                 body = dict(body, items=[i for i in body["items"] if i in items])
-            check_rules(rules, book, body, "", where, report)
+            if kind == "case":
+                count_for_index(state, seq, size, body, line["salt"], manifest["case"])
+            check_rules(rules, book, body, "", where, report, line["salt"])
         state["seq"] = seq
 
     count, digest = read_lines(folder, report, on_line)
@@ -750,13 +761,104 @@ def check_events(folder, manifest, checkpoint_root, report, since):
     return state, digest
 
 
-def check_rules(rules, book, body, digest, where, report):
+def check_rules(rules, book, body, digest, where, report, salt=""):
     """FORMAT.md section 5: the event against the rulebook's state so far, then applied to it.
     A case bundle holds its case's events and every ledger-wide one (officers, keys, places,
     rates), which is all its rules read."""
-    for problem in rules.step(book, rules.Event.from_body(body, digest)):
+    for problem in rules.step(book, rules.Event.from_body(body, digest, salt)):
         item = f" {problem.item}" if problem.item else ""
         report.findings.append(f"{where}{item}: breaks rule {problem.rule}: {problem.message}")
+
+
+# --------------------------------------------------------------------------- complete disclosure
+
+def count_for_index(state, seq, size, body, salt, case):
+    """What a case bundle's completeness is checked on (FORMAT.md 4.4): its case's events and the
+    ledger-wide ones before the case index, the key of its case's entry (from the salt of the
+    case.opened event that opens it; the last, as the rulebook keeps it), and the index itself."""
+    if seq == size:
+        if body["type"] == CASE_INDEX and body["case"] is None:
+            state["index"] = body["data"]
+        return
+    counted = state["case"] if body["case"] is not None else state["ledger"]
+    counted[0] += 1
+    counted[1] = seq
+    if body["type"] == "case.opened" and body["data"].get("case_no") == case:
+        state["key"] = hashlib.sha256(INDEX_KEY_CONTEXT + bytes.fromhex(salt)).digest()
+
+
+def index_entry_leaf(key, case, count, last):
+    """SHA-256(0x00 || key || {"case":…,"events":…,"last":…} in canonical JSON)."""
+    return hash_leaf(key, canonical({"case": case, "events": count, "last": last}))
+
+
+def read_index_file(folder):
+    data = read_small(folder, INDEX_FILE)
+    if not data.endswith(b"\n") or data.count(b"\n") != 1:
+        raise Bad(f"{INDEX_FILE}: not one line of JSON ending in a newline")
+    doc = parse_canonical(data[:-1], INDEX_FILE)
+    if not isinstance(doc, dict) or set(doc) != {"case", "ledger"}:
+        raise Bad(f"{INDEX_FILE}: not an object with exactly the keys case and ledger")
+    for name in ("case", "ledger"):
+        entry = doc[name]
+        if not isinstance(entry, dict) or set(entry) != {"events", "index", "last", "path"} \
+                or not all(is_int(entry[k]) and entry[k] >= 0 for k in ("events", "index", "last")) \
+                or not isinstance(entry["path"], list) or len(entry["path"]) > MAX_PROOF \
+                or not all(isinstance(p, str) and HEX64.fullmatch(p) for p in entry["path"]):
+            raise Bad(f"{INDEX_FILE}: its {name} entry is not {{events, index, last, path}} (counts, and at most "
+                      f"{MAX_PROOF} hashes in lowercase hex)")
+    return doc
+
+
+def check_complete(folder, manifest, state, report):
+    """FORMAT.md 4.4: the checkpoint's last leaf is a case index; the case's entry and the
+    ledger-wide entry of case-index lead to its root; and the bundle holds exactly the events
+    they count, the last of each at the seq they name. A removed event is a finding."""
+    size, case = manifest["tree_size"], manifest["case"]
+    index = state["index"]
+    if index is None:
+        report.findings.append(f"events.jsonl: its last event is not a {CASE_INDEX} event at seq {size}, the "
+                               "checkpoint's last leaf: nothing shows that the bundle holds every event of the case")
+        return
+    try:
+        doc = read_index_file(folder)
+    except Bad as exc:
+        report.findings.append(str(exc))
+        return
+    root, entries = index.get("root"), index.get("entries")
+    if not isinstance(root, str) or not HEX64.fullmatch(root) or not is_int(entries) or entries < 1:
+        report.findings.append(f"events.jsonl line of seq {size}: the case index has no root and entries")
+        return
+    if state["key"] is None:
+        report.findings.append(f"events.jsonl: no case.opened event of case {show(case)}, whose salt keys the "
+                               "case's entry in the case index: the bundle does not hold the opening of its case")
+    before = len(report.findings)
+    for name, key, label, held in (("case", state["key"] or LEDGER_KEY, case, state["case"]),
+                                   ("ledger", LEDGER_KEY, None, state["ledger"])):
+        entry = doc[name]
+        what = f"case {case}" if name == "case" else "the ledger"
+        leaf = index_entry_leaf(key, label, entry["events"], entry["last"])
+        try:
+            good = inclusion_root(leaf, entry["index"], entries, [bytes.fromhex(p) for p in entry["path"]]) \
+                == bytes.fromhex(root)
+        except Bad:
+            good = False
+        if not good:
+            report.findings.append(f"{INDEX_FILE}: the entry of {what} ({entry['events']} events, the last at seq "
+                                   f"{entry['last']}) does not lead to the root of the case index at seq {size}: its "
+                                   "counts, its path or the case's opening were changed")
+            continue
+        if entry["events"] != held[0]:
+            whose = f"case {case} has" if name == "case" else "the ledger has"
+            kind = "events" if name == "case" else "ledger-wide events"
+            report.findings.append(f"{whose} {entry['events']} {kind} below seq {size} but the bundle holds "
+                                   f"{held[0]}: events were removed from the bundle")
+        elif entry["last"] != held[1]:
+            report.findings.append(f"{INDEX_FILE}: the last event of {what} below seq {size} is seq {entry['last']}, "
+                                   f"but the bundle's is seq {held[1]}: events were removed or replaced")
+    if len(report.findings) == before:
+        report.notes.append(f"complete: the bundle holds all {state['case'][0]} events of case {case} and all "
+                            f"{state['ledger'][0]} ledger-wide events below the case index at seq {size}")
 
 
 class Signatures:
@@ -791,7 +893,7 @@ class Signatures:
         if self.origin_from is None:
             if kind == "identity.initialized" and data.get("signatures_name_origin") is True:
                 self.origin_from = seq
-            elif kind in NEVER_SIGNED:
+            elif kind == ORIGIN_BINDING:
                 self.origin_from = seq + 1
 
     def message(self, seq, leaf):
@@ -882,7 +984,7 @@ def check_bundle(folder, trusted=(), expect_head=None, since=None, proof=None):
         sums = check_sums(folder, expected, report)
     except Bad as exc:
         report.findings.append(str(exc))
-    for name in ("README.txt", "verify.py", "HEAD", "checkpoint", "manifest.json", PROOF_FILE):
+    for name in ("README.txt", "verify.py", "HEAD", "checkpoint", "manifest.json", PROOF_FILE, INDEX_FILE):
         if name in sums and name in present:
             try:
                 if digest_of(folder, name) != sums[name]:
@@ -943,6 +1045,8 @@ def check_bundle(folder, trusted=(), expect_head=None, since=None, proof=None):
         if state["since_root"] is None or state["since_root"] != since[2]:
             report.findings.append(f"--since: the root of the first {since[1]} leaves is not that checkpoint's "
                                    "root: this log does not extend it (its history was rewritten)")
+    if kind == "case":
+        check_complete(folder, manifest, state, report)
     if expect_head is not None and expect_head[0] > state["seq"]:
         report.findings.append(f"--expect-head: event {expect_head[0]} is not in this bundle (it ends at "
                                f"{state['seq']})")

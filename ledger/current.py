@@ -14,8 +14,9 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.models import Assignment, AuditCheck, Base, Event, InventoryAudit, Item, Offer, Officer, Seizure
+from ledger.models import Assignment, AuditCheck, Base, Case, Event, InventoryAudit, Item, Offer, Officer, Seizure
 from ledger.replay import row_description_digest
+from ledger.rules.disclosure import case_key
 from ledger.rules.state import ITEM_DESCRIPTIVE, ITEM_STATE, State, number
 
 _MAPPED = {m.local_table.name: m.class_ for m in Base.registry.mappers}
@@ -85,6 +86,7 @@ class CurrentState(State):
         self.seizures = _OnDemand(self._seizure)
         self.audits = _OnDemand(self._audit)
         self._last_item = None
+        self._stepped: list[tuple[int, str | None]] = []  # (seq, case) of this transaction's events
 
     def _row(self, table: str, key: tuple) -> tuple | None:
         cls = _MAPPED.get(table)
@@ -144,6 +146,30 @@ class CurrentState(State):
                                                                   InventoryAudit.closed_seq.is_(None))
                                      .order_by(InventoryAudit.no).limit(1)).scalar_one_or_none()
         return None if audit is None else {c: getattr(audit, c) for c in self._cols["audits"]}
+
+    def tally(self, seq: int, case) -> None:
+        self._stepped.append((seq, case if type(case) is str else None))
+
+    def index_view(self, before: int) -> tuple[dict, tuple[int, int], dict]:
+        """What the case index commits, from the log's rows before seq `before` (one aggregate
+        over the case_no index) and this transaction's events not written yet."""
+        counts: dict = {}
+        written = 0
+        for case, count, last in self.session.execute(
+                select(Event.case_no, func.count(), func.max(Event.seq)).where(Event.seq < before)
+                .group_by(Event.case_no)):
+            counts[case] = [count, last]
+            written = max(written, last)
+        for seq, case in self._stepped:
+            if written < seq < before:
+                counted = counts.setdefault(case, [0, 0])
+                counted[0] += 1
+                counted[1] = seq
+        keys = {case: case_key(salt) for case, salt in self.session.execute(
+            select(Case.case_no, Event.salt).join(Event, Event.seq == Case.opened_seq))}
+        keys.update({case: bytes.fromhex(key) for case, key in self.case_keys.items()})
+        wide = counts.pop(None, [0, 0])
+        return {c: tuple(t) for c, t in counts.items()}, tuple(wide), keys
 
     def admins(self) -> list[str]:
         return list(self.session.scalars(select(Officer.badge).where(Officer.role == "admin").order_by(Officer.badge)))

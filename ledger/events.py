@@ -257,7 +257,7 @@ def append_events(
             signatures.extend(signer.sign(seq, leaf, ev))
         elif ev.type not in UNSIGNED_TYPES:
             raise _unsigned_refusal(session, head["seq"], ev)
-        _decide(session, seq, occurred, ev, digest)
+        _decide(session, seq, occurred, ev, digest, salt.hex())
         rows.append({
             "seq": seq, "recorded_at": recorded, "occurred_at": occurred, "actor": ev.actor, "type": ev.type,
             "case_no": ev.case_no, "body": body.decode("utf-8"), "prev_hash": prev, "hash": digest,
@@ -280,7 +280,7 @@ def append_events(
     return out
 
 
-def _decide(session: Session, seq: int, occurred: str, ev: NewEvent, digest: str) -> None:
+def _decide(session: Session, seq: int, occurred: str, ev: NewEvent, digest: str, salt: str = "") -> None:
     """The act through the rulebook, on the state the tables hold (and this transaction's
     events so far changed): refused, before anything is written, where a verifier would find
     the event breaking a rule. The commands check first and explain in their own words; this
@@ -290,7 +290,7 @@ def _decide(session: Session, seq: int, occurred: str, ev: NewEvent, digest: str
     from ledger.rules import step
 
     problems = step(current_state(session), RulesEvent(seq, ev.type, occurred, ev.actor, ev.case_no,
-                                                       [item_id for _, item_id in ev.items], ev.data, digest))
+                                                       [item_id for _, item_id in ev.items], ev.data, digest, salt))
     if problems:
         shown = [f"{p.item + ': ' if p.item else ''}{p.message} [{p.rule}]" for p in problems]
         raise RuleError(_("The ledger's rules refuse this {type} event, so nothing was written: {problem}").format(

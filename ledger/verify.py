@@ -229,7 +229,7 @@ def check_custody(audit: Audit, batch: Batch, docs: list, described: dict[int, b
     for row, doc in zip(batch[0], docs, strict=True):
         if doc is None:
             continue
-        for p in step(state, Event.from_body(doc, row[8]), described=described.get(row[0])):
+        for p in step(state, Event.from_body(doc, row[8], row[9]), described=described.get(row[0])):
             out.append(rule_finding(p))
     return out
 
@@ -624,9 +624,9 @@ def verify_new(session: Session, *, since, since_findings: list[Finding] | None 
                     except (ValueError, RecursionError):
                         continue  # the checkpoint's root proves the prefix; verify whole explains it
                     if type(old) is dict:
-                        step(state, Event.from_body(old, row[8]), check=False)
+                        step(state, Event.from_body(old, row[8], row[9]), check=False)
             elif doc is not None:
-                findings.extend(rule_finding(p) for p in step(state, Event.from_body(doc, row[8]),
+                findings.extend(rule_finding(p) for p in step(state, Event.from_body(doc, row[8], row[9]),
                                                                described=result.described.get(seq)))
         if progress:
             progress(len(got[0]))

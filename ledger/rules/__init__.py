@@ -7,11 +7,11 @@ library. Commands decide through it, the replay builds the tables through it, `v
     for ev in events:
         problems = step(state, ev)
 
-One module per family: identity, cases, items, custody, money, operations. docs/FORMAT.md
+One module per family: identity, cases, items, custody, money, operations, disclosure. docs/FORMAT.md
 section 5 states the same rules for auditors who re-implement them.
 """
 
-from ledger.rules import cases, custody, identity, items, money, operations  # noqa: F401  (they define the rules)
+from ledger.rules import cases, custody, disclosure, identity, items, money, operations  # noqa: F401  (they define the rules)
 from ledger.rules.book import (
     ACT_WORDS,
     MAY_HOLD,

@@ -62,13 +62,14 @@ class Event(NamedTuple):
     items: list
     data: dict
     hash: str = ""
+    salt: str = ""  # the leaf's salt, where the caller has it (a case's opening keys its index entry)
 
     @classmethod
-    def from_body(cls, doc: dict, digest: str = "") -> Event:
+    def from_body(cls, doc: dict, digest: str = "", salt: str = "") -> Event:
         data = doc.get("data")
         items = doc.get("items")
         return cls(doc.get("seq"), doc.get("type"), doc.get("occurred_at"), doc.get("actor"), doc.get("case"),
-                   items if type(items) is list else [], data if type(data) is dict else {}, digest)
+                   items if type(items) is list else [], data if type(data) is dict else {}, digest, salt)
 
 
 @dataclass(frozen=True)
@@ -185,8 +186,16 @@ MALFORMED = (KeyError, TypeError, AttributeError, ValueError, ArithmeticError, I
 def step(state: State, ev: Event, *, check: bool = True, described: bytes | None = None) -> list[Problem]:
     """Apply one event to the state: first the rules (unless `check` is False: a prefix of the
     log proved by a checkpoint already verified), then its effect. An event of no known type,
-    or one whose body lacks what its rule reads, is one problem and changes nothing.
+    or one whose body lacks what its rule reads, is one problem and changes nothing but the
+    count of the log's events the case index keeps (every event is counted, after its rules).
     `described`: a registration's description digest, when the caller computed it already."""
+    try:
+        return _step(state, ev, check, described)
+    finally:
+        state.tally(ev.seq, ev.case)
+
+
+def _step(state: State, ev: Event, check: bool, described: bytes | None) -> list[Problem]:
     rule = RULES.get(ev.type)
     if rule is None:
         state.head = (ev.seq, ev.hash)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ledger.rules import data
 from ledger.rules.book import Event, Rule, define, officer, problem
+from ledger.rules.disclosure import case_key
 from ledger.rules.state import State, case_order_row, case_row, location_row, seizure_row
 from ledger.rules.text import _
 
@@ -30,6 +31,8 @@ def check_opened(state: State, ev: Event, out: list, _states) -> None:
 
 def apply_opened(state: State, ev: Event) -> None:
     state.put("cases", case_row(ev.seq, ev.occurred_at, ev.actor, ev.data))
+    if ev.salt:  # the key of the case's entry in the case index (ledger.rules.disclosure)
+        state.case_keys[ev.data["case_no"]] = case_key(ev.salt).hex()
 
 
 def check_seizure(state: State, ev: Event, out: list, _states) -> None:

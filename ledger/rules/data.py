@@ -134,6 +134,9 @@ class AuditChecked(TypedDict):
     unexpected: NotRequired[bool]
 class AuditClosed(TypedDict):
     audit: str
+class CaseIndex(TypedDict):
+    root: str
+    entries: int
 
 
 def _fits(value: Any, hint: Any) -> bool:

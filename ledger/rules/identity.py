@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ledger.rules import data
 from ledger.rules.book import ROLES, Event, Rule, define, officer, problem, signed
+from ledger.rules.disclosure import CASE_INDEX
 from ledger.rules.state import (
     SIGNATURES_FROM,
     SIGNATURES_NAME_ORIGIN_FROM,
@@ -33,10 +34,10 @@ LOGIN_MAPPED = "officer.login_mapped"
 LOG_UPGRADED = "log.upgraded"
 SIGNATURES_NAME_ORIGIN = "identity.signatures_name_origin"
 # Events the program itself records, with no officer acting (before signatures are required).
-UNSIGNED_TYPES = frozenset({LOG_UPGRADED, SIGNATURES_REQUIRED, SIGNATURES_NAME_ORIGIN})
+UNSIGNED_TYPES = frozenset({LOG_UPGRADED, SIGNATURES_REQUIRED, SIGNATURES_NAME_ORIGIN, CASE_INDEX})
 # Of those, the ones it records in the signed part of the log too, unsigned: they can only make
-# the checks of the events after them stricter.
-NEVER_SIGNED = frozenset({SIGNATURES_NAME_ORIGIN})
+# the checks of the events after them stricter (the case index is checked against the log itself).
+NEVER_SIGNED = frozenset({SIGNATURES_NAME_ORIGIN, CASE_INDEX})
 # The data key of `identity.initialized` that makes its own signature and every later one name
 # the ledger's origin.
 NAMES_ORIGIN = "signatures_name_origin"

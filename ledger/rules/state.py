@@ -297,6 +297,13 @@ class State:
         # that holds the tree.
         self.audit_roots: dict[int, bytes] = {}
         self.edge = None  # the tree over the leaves so far, where the caller keeps one (its root seeds audits)
+        # What the case index (ledger.rules.disclosure) commits: each case's count of events and
+        # last seq, the key of its entry (from the salt of its case.opened), the ledger-wide
+        # events' count and last seq; `every_case` False where the caller folds one case's events.
+        self.case_tally: dict[str, list] = {}
+        self.wide_tally: list = [0, 0]
+        self.case_keys: dict[str, str] = {}
+        self.every_case = True
 
     # -- reading -------------------------------------------------------------------------
     def get(self, table: str, *key) -> dict | None:
@@ -336,7 +343,26 @@ class State:
         return sorted((i for i, st in self.items.items() if st[I_LOCATION] == location
                        and st[I_STATUS] == AUDITED_STATUS), key=number)
 
+    def index_view(self, before: int) -> tuple[dict, tuple[int, int], dict]:
+        """(case -> (count, last seq), ledger-wide (count, last seq), case -> key) of the events
+        before seq `before`: here, every event stepped so far."""
+        return ({c: tuple(t) for c, t in self.case_tally.items()}, tuple(self.wide_tally),
+                {c: bytes.fromhex(k) for c, k in self.case_keys.items()})
+
     # -- writing: only the rulebook's effects call these ---------------------------------------
+    def tally(self, seq: int, case) -> None:
+        """Count one event of the log for the case index (every event, whatever its type)."""
+        if type(case) is not str:
+            self.wide_tally[0] += 1
+            self.wide_tally[1] = seq
+            return
+        counted = self.case_tally.get(case)
+        if counted is None:
+            self.case_tally[case] = [1, seq]
+        else:
+            counted[0] += 1
+            counted[1] = seq
+
     def put(self, table: str, row: dict) -> None:
         cols = self._cols[table]
         self.rows[table][tuple(row[c] for c in self._keys[table])] = tuple(row[c] for c in cols)
@@ -362,6 +388,7 @@ class State:
             "open_offers": {i: list(o) for i, o in self.open_offers.items()},
             "seizures": self.seizures,
             "audits": {a: v for a, v in self.audits.items()},
+            "case_index": {"cases": self.case_tally, "wide": self.wide_tally, "keys": self.case_keys},
         }
 
     @classmethod
@@ -377,4 +404,11 @@ class State:
         state.open_offers = {i: tuple(o) for i, o in doc["open_offers"].items()}
         state.seizures = dict(doc["seizures"])
         state.audits = dict(doc["audits"])
+        index = doc.get("case_index")
+        if index is None:  # saved before the case index: its counts are not known
+            state.every_case = False
+        else:
+            state.case_tally = {c: list(t) for c, t in index["cases"].items()}
+            state.wide_tally = list(index["wide"])
+            state.case_keys = dict(index["keys"])
         return state

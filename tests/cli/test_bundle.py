@@ -80,9 +80,10 @@ def test_case_bundle_verifies_and_discloses_only_its_case(history, tmp_path):
     out = tmp_path / "case"
     done = history.ok("export", "log", "--case", "AQP-2020-0147", "--out", str(out), json_out=True)
     assert sorted(p.name for p in out.iterdir()) == [
-        "README.txt", "SHA256SUMS", "checkpoint", "events.jsonl", "manifest.json", "verify.py"]
+        "README.txt", "SHA256SUMS", "case-index", "checkpoint", "events.jsonl", "manifest.json", "verify.py"]
     result = run_verify(out)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "complete: the bundle holds all" in result.stdout, result.stdout
     total = rows(history.db_url, "SELECT count(*) FROM events")[0][0]
     assert done["tree_size"] == total and done["events"] == total - 3
     lines = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
