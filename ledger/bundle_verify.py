@@ -815,6 +815,7 @@ def check_complete(folder, manifest, state, report):
     ledger-wide entry of case-index lead to its root; and the bundle holds exactly the events
     they count, the last of each at the seq they name. A removed event is a finding."""
     size, case = manifest["tree_size"], manifest["case"]
+    named = case if case.isascii() and case.isprintable() and len(case) <= 64 else show(case)
     index = state["index"]
     if index is None:
         report.findings.append(f"events.jsonl: its last event is not a {CASE_INDEX} event at seq {size}, the "
@@ -830,13 +831,13 @@ def check_complete(folder, manifest, state, report):
         report.findings.append(f"events.jsonl line of seq {size}: the case index has no root and entries")
         return
     if state["key"] is None:
-        report.findings.append(f"events.jsonl: no case.opened event of case {show(case)}, whose salt keys the "
+        report.findings.append(f"events.jsonl: no case.opened event of case {named}, whose salt keys the "
                                "case's entry in the case index: the bundle does not hold the opening of its case")
     before = len(report.findings)
     for name, key, label, held in (("case", state["key"] or LEDGER_KEY, case, state["case"]),
                                    ("ledger", LEDGER_KEY, None, state["ledger"])):
         entry = doc[name]
-        what = f"case {case}" if name == "case" else "the ledger"
+        what = f"case {named}" if name == "case" else "the ledger"
         leaf = index_entry_leaf(key, label, entry["events"], entry["last"])
         try:
             good = inclusion_root(leaf, entry["index"], entries, [bytes.fromhex(p) for p in entry["path"]]) \
@@ -849,7 +850,7 @@ def check_complete(folder, manifest, state, report):
                                    "counts, its path or the case's opening were changed")
             continue
         if entry["events"] != held[0]:
-            whose = f"case {case} has" if name == "case" else "the ledger has"
+            whose = f"case {named} has" if name == "case" else "the ledger has"
             kind = "events" if name == "case" else "ledger-wide events"
             report.findings.append(f"{whose} {entry['events']} {kind} below seq {size} but the bundle holds "
                                    f"{held[0]}: events were removed from the bundle")
@@ -857,7 +858,7 @@ def check_complete(folder, manifest, state, report):
             report.findings.append(f"{INDEX_FILE}: the last event of {what} below seq {size} is seq {entry['last']}, "
                                    f"but the bundle's is seq {held[1]}: events were removed or replaced")
     if len(report.findings) == before:
-        report.notes.append(f"complete: the bundle holds all {state['case'][0]} events of case {case} and all "
+        report.notes.append(f"complete: the bundle holds all {state['case'][0]} events of case {named} and all "
                             f"{state['ledger'][0]} ledger-wide events below the case index at seq {size}")
 
 
