@@ -104,7 +104,7 @@ def bundle_is_good(folder: Path) -> bool:
         assert manifest_bytes == canon(manifest).encode() + b"\n"
         kind = manifest["kind"]
         names = {"manifest.json", "checkpoint", "events.jsonl", "SHA256SUMS", "README.txt", "verify.py"}
-        names |= {"HEAD"} if kind == "full" else set()
+        names |= {"HEAD"} if kind == "full" else {"case-index"} if kind == "case" else set()
         assert {p.name for p in folder.iterdir()} == names
         assert all((folder / n).is_file() and not (folder / n).is_symlink() for n in names)
         sums = (folder / "SHA256SUMS").read_text()
@@ -116,6 +116,8 @@ def bundle_is_good(folder: Path) -> bool:
         raw_lines = (folder / "events.jsonl").read_bytes().split(b"\n")
         assert raw_lines[-1] == b"" and len(raw_lines) - 1 == manifest["events"]
         leaves, prev, last = [], GENESIS, 0
+        held = {"case": [0, 0], "ledger": [0, 0]}  # section 4.2: count and last seq below the index
+        key, index = bytes(32), None
         for raw in raw_lines[:-1]:
             line = json.loads(raw)
             assert canon(line).encode() == raw
@@ -134,10 +136,29 @@ def bundle_is_good(folder: Path) -> bool:
                 assert doc["case"] in (None, manifest["case"])
                 proof = [bytes.fromhex(p) for p in line["proof"]]
                 assert root_from_proof(leaf, line["seq"] - 1, manifest["tree_size"], proof) == root
+                if line["seq"] == manifest["tree_size"]:
+                    index = doc["data"] if doc["type"] == "log.case_index" and doc["case"] is None else None
+                else:
+                    counted = held["case" if doc["case"] else "ledger"]
+                    counted[:] = [counted[0] + 1, line["seq"]]
+                    if doc["type"] == "case.opened" and doc["data"]["case_no"] == manifest["case"]:
+                        key = hashlib.sha256(b"evidence-ledger case index key v1\n" + bytes.fromhex(line["salt"])
+                                             ).digest()
             last = line["seq"]
         if kind == "full":
             assert last == manifest["tree_size"] and mth(leaves) == root
             assert (folder / "HEAD").read_bytes() == f"{last}:{prev}\n".encode()
+        if kind == "case":
+            assert index is not None and last == manifest["tree_size"]
+            entries = json.loads((folder / "case-index").read_bytes())
+            assert (folder / "case-index").read_bytes() == canon(entries).encode() + b"\n"
+            for name, entry_key, case in (("case", key, manifest["case"]), ("ledger", bytes(32), None)):
+                e = entries[name]
+                entry = canon({"case": case, "events": e["events"], "last": e["last"]}).encode()
+                leaf = hashlib.sha256(b"\x00" + entry_key + entry).digest()
+                path = [bytes.fromhex(p) for p in e["path"]]
+                assert root_from_proof(leaf, e["index"], index["entries"], path) == bytes.fromhex(index["root"])
+                assert [e["events"], e["last"]] == held[name]
         return True
     except (AssertionError, ValueError, KeyError, TypeError, OSError):
         return False
@@ -178,6 +199,11 @@ def _tamper(folder: Path, how: str) -> None:
         events.write_bytes(b"".join(line + b"\n" for line in lines))
     elif how == "extra":
         (folder / "extra.txt").write_text("x")
+    elif how == "remove":  # a line left out, the manifest's count redone (FORMAT.md 4.2)
+        events.write_bytes(b"".join(line + b"\n" for i, line in enumerate(lines) if i != 5))
+        manifest = json.loads((folder / "manifest.json").read_bytes())
+        manifest["events"] -= 1
+        (folder / "manifest.json").write_text(canon(manifest) + "\n")
     if how != "none":
         names = sorted(p.name for p in folder.iterdir() if p.name != "SHA256SUMS")
         (folder / "SHA256SUMS").write_text("".join(
@@ -189,7 +215,7 @@ def test_reimplementation_agrees_with_verify_py_on_clean_and_tampered_bundles(se
     seeded.ok("export", "log", "--out", str(tmp_path / "full"))
     seeded.ok("export", "log", "--case", "AQP-2020-0147", "--out", str(tmp_path / "case"))
     for kind in ("full", "case"):
-        for how in ("none", "amount", "swap", "salt", "extra"):
+        for how in ("none", "amount", "swap", "salt", "extra", "remove"):
             folder = tmp_path / f"{kind}-{how}"
             shutil.copytree(tmp_path / kind, folder)
             _tamper(folder, how)
