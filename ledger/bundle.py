@@ -34,7 +34,7 @@ FORMAT = 2
 # Events of an item's case an items bundle holds though they name no item: where it came from.
 PROVENANCE_TYPES = (CASE_OPENED, SEIZURE_RECORDED)
 COMMON = ("README.txt", "checkpoint", "events.jsonl", "manifest.json", "verify.py")
-INDEX = "case-index"  # a case bundle's entries in the case index (docs/FORMAT.md 4.4)
+INDEX = "case-index"  # a case bundle's entries in the case index (docs/FORMAT.md 4.2)
 FILES = {"full": ("HEAD", *COMMON), "case": (*COMMON, INDEX), "items": COMMON}
 MANIFEST = "SHA256SUMS"
 PROOF = "consistency-proof"  # with --from: from a checkpoint the court holds to the bundle's
@@ -144,7 +144,7 @@ Files
                  signatures of the officers who acted (over the event's leaf and the origin)
   HEAD           full bundles only: SEQ:HASH of the last event
   case-index     case bundles only: how many events of the case and ledger-wide events precede
-                 the case index, with their paths to its root (docs/FORMAT.md 4.4)
+                 the case index, with their paths to its root (docs/FORMAT.md 4.2)
   consistency-proof  when asked for (--from): the RFC 6962 consistency proof from an older
                  checkpoint to this one (docs/FORMAT.md 1.4.1); --since OLD checks it
   SHA256SUMS     SHA-256 of the other files ('sha256sum -c SHA256SUMS' checks them)

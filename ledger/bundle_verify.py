@@ -60,7 +60,7 @@ ORIGIN_BINDING = "identity.signatures_name_origin"
 CASE_INDEX = "log.case_index"
 NEVER_SIGNED = (ORIGIN_BINDING, CASE_INDEX)
 INDEX_FILE = "case-index"
-# FORMAT.md 4.4: a case's entry in the case index is keyed by SHA-256(this || the salt of its
+# FORMAT.md 4.2: a case's entry in the case index is keyed by SHA-256(this || the salt of its
 # case.opened event); the ledger-wide entry by 32 zero bytes.
 INDEX_KEY_CONTEXT = b"evidence-ledger case index key v1\n"
 LEDGER_KEY = bytes(32)
@@ -773,7 +773,7 @@ def check_rules(rules, book, body, digest, where, report, salt=""):
 # --------------------------------------------------------------------------- complete disclosure
 
 def count_for_index(state, seq, size, body, salt, case):
-    """What a case bundle's completeness is checked on (FORMAT.md 4.4): its case's events and the
+    """What a case bundle's completeness is checked on (FORMAT.md 4.2): its case's events and the
     ledger-wide ones before the case index, the key of its case's entry (from the salt of the
     case.opened event that opens it; the last, as the rulebook keeps it), and the index itself."""
     if seq == size:
@@ -811,7 +811,7 @@ def read_index_file(folder):
 
 
 def check_complete(folder, manifest, state, report):
-    """FORMAT.md 4.4: the checkpoint's last leaf is a case index; the case's entry and the
+    """FORMAT.md 4.2: the checkpoint's last leaf is a case index; the case's entry and the
     ledger-wide entry of case-index lead to its root; and the bundle holds exactly the events
     they count, the last of each at the seq they name. A removed event is a finding."""
     size, case = manifest["tree_size"], manifest["case"]

@@ -5,7 +5,7 @@ signs, whose data is the root of a small RFC 6962 tree: one entry per case (how 
 events come before the index, and the last one's seq), each behind a key only a holder of
 that case's `case.opened` line can compute, and one entry for the ledger-wide events. A bundle
 shows its case's entry and the ledger-wide one under that root, and nothing of any other case
-(docs/FORMAT.md 4.4). The rule: an index's root is exactly the one the events before it give.
+(docs/FORMAT.md 4.2). The rule: an index's root is exactly the one the events before it give.
 """
 
 from __future__ import annotations

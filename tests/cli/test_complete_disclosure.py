@@ -1,4 +1,4 @@
-"""Complete disclosure (docs/FORMAT.md 4.4): a case bundle is cut at a case index the log
+"""Complete disclosure (docs/FORMAT.md 4.2): a case bundle is cut at a case index the log
 commits, and its own verify.py refuses it with any one event removed, of its case or
 ledger-wide, even when the remover recounts the manifest and the sums as an insider would; a
 forged case index in the log is a finding of `evidence verify`; a ledger that cannot be written
