@@ -178,7 +178,7 @@ def export_log(state, out, case_no, force, sign, from_file):
     key = _signing_key(sign) if sign else None
     ledger, index = state.ledger(), None
     if case_no is not None:
-        case_no, index = bundle.index_for_case(ledger, case_no, out, force)
+        case_no, index = bundle.index_for_case(ledger, case_no, out, force, from_file)
     with ledger.read() as session:
         done = bundle.export_log(session, out, case_no=case_no, force=force, sign=key, from_file=from_file,
                                  index=index)

@@ -238,17 +238,24 @@ def append_case_index(session: Session) -> int:
     return done.seq
 
 
-def index_for_case(ledger, case_no: str, out: str | os.PathLike, force: bool = False) -> tuple[str, int]:
+def index_for_case(ledger, case_no: str, out: str | os.PathLike, force: bool = False,
+                   from_file: str | None = None) -> tuple[str, int]:
     """(the case's number, the seq of the case index its bundle is cut at): the log's last
-    event when it is one, else one appended now in its own write transaction. Refused, with
-    nothing written, where the ledger cannot be written: a case bundle without its index
-    would not prove that it holds every event of the case."""
+    event when it is one, else one appended now in its own write transaction, once the
+    command's input has been checked. Refused, with nothing written, where the ledger cannot
+    be written: a case bundle without its index would not prove that it holds every event of
+    the case."""
     from ledger.errors import EnvironmentProblem
     from ledger.registry import get_case
 
+    old = _read_checkpoint_file(from_file, "--from")[1] if from_file is not None else None
     with ledger.read() as session:
         _check_target(out, force, session.get_bind().url)
         case_no = get_case(session, case_no, "--case").case_no
+        if old is not None:
+            from ledger.log.checkpoints import require_contained
+
+            require_contained(session, old, "--from")
         seq = _last_index(session)
     if seq is not None:
         return case_no, seq

@@ -177,3 +177,17 @@ def test_a_ledger_that_cannot_be_written_gives_no_case_bundle(history, tmp_path,
     monkeypatch.setattr(db.Ledger, "write", read_only)
     history.ok("export", "log", "--case", CASE, "--out", str(out))
     assert run_verify(out).returncode == 0
+
+
+def test_a_refused_export_appends_no_case_index(history, tmp_path):
+    before = rows(history.db_url, "SELECT max(seq) FROM events")[0][0]
+    assert history("export", "log", "--case", "NOPE-1", "--out", str(tmp_path / "a")).exit_code == 1
+    missing = history("export", "log", "--case", CASE, "--from", str(tmp_path / "none.txt"), "--out", str(tmp_path / "b"))
+    assert missing.exit_code == 1 and "none.txt" in missing.stderr
+    other = tmp_path / "other.txt"
+    other.write_text("evidence-ledger/0000000000000000\n3\n" + "A" * 43 + "=\n")
+    assert history("export", "log", "--case", CASE, "--from", str(other), "--out", str(tmp_path / "c")).exit_code == 1
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("keep")
+    assert history("export", "log", "--case", CASE, "--out", str(tmp_path / "full")).exit_code == 1
+    assert rows(history.db_url, "SELECT max(seq) FROM events")[0][0] == before
