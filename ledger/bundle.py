@@ -266,8 +266,9 @@ def index_for_case(ledger, case_no: str, out: str | os.PathLike, force: bool = F
             _("A case bundle proves that it holds every event of case {case} by a case index the ledger appends to "
               "its log first, and this ledger could not be written ({problem}); no bundle was written.").format(
                 case=case_no, problem=exc.message.rstrip(".")),
-            hint=_("Export it where the ledger can be written (on PostgreSQL, as a login that no badge is mapped to, "
-                   "or the tables' owner), or export the whole log with 'evidence export log --out DIR'.")) from exc
+            hint=_("Export it where the ledger can be written (on PostgreSQL with officers' own logins, as the "
+                   "tables' owner, the login that runs 'evidence db upgrade'), or export the whole log with "
+                   "'evidence export log --out DIR'.")) from exc
 
 
 def _index_file(session: Session, case_no: str, seq: int) -> bytes:

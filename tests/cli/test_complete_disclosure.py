@@ -16,6 +16,7 @@ import pytest
 from tests.cli.test_bundle import OTHER_CASE, add_other_case, run_verify
 from tests.cli.test_custody import scenario
 from tests.helpers import ADMIN, rows
+from tests.reliability.test_pg_roles import roles  # noqa: F401, F811 - a fixture
 
 CASE = "AQP-2020-0147"
 
@@ -191,3 +192,41 @@ def test_a_refused_export_appends_no_case_index(history, tmp_path):
     (tmp_path / "full" / "notes.txt").write_text("keep")
     assert history("export", "log", "--case", CASE, "--out", str(tmp_path / "full")).exit_code == 1
     assert rows(history.db_url, "SELECT max(seq) FROM events")[0][0] == before
+
+
+def test_an_officers_database_login_gets_no_case_bundle_but_the_owner_does(roles, tmp_path):  # noqa: F811
+    """PostgreSQL with one login per officer (docs/postgresql.md): the database lets a login write
+    only as its own badge, and the case index has no actor, so the export is refused, plainly and
+    with nothing written; the tables' owner cuts the bundle."""
+    from tests.conftest import _pg_admin
+    from tests.helpers import CliHarness, seed_basic, snapshot
+    from tests.reliability.test_pg_roles import _url
+
+    tag = roles["app"].rsplit("_", 1)[1]
+    admin_login, ana_login = f"evidence_adm_{tag}", f"evidence_b1001_{tag}"
+    cli = roles["cli"]
+    seed_basic(cli)
+    with _pg_admin() as conn:
+        for login in (admin_login, ana_login):
+            conn.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{roles["app"]}"')
+    try:
+        as_admin = CliHarness(_url(admin_login, roles["db"]), keys_home=cli.keys_home)
+        as_ana = CliHarness(_url(ana_login, roles["db"]), keys_home=cli.keys_home)
+        as_admin.ok("officer", "login", ADMIN, admin_login, "--by", ADMIN)
+        as_admin.ok("officer", "login", "B-1001", ana_login, "--by", ADMIN)
+        before = snapshot(cli.db_url)
+        refused = as_ana("export", "log", "--case", CASE, "--out", str(tmp_path / "ana"))
+        assert refused.exit_code == 1 and "could not be written" in refused.stderr, refused.stderr
+        assert "tables' owner" in refused.stderr and not (tmp_path / "ana").exists()
+        assert snapshot(cli.db_url) == before
+        owner = CliHarness(_url(roles["owner"], roles["db"]), keys_home=cli.keys_home)
+        owner.ok("export", "log", "--case", CASE, "--out", str(tmp_path / "owner"))
+        assert run_verify(tmp_path / "owner").returncode == 0
+        # Now the log ends with an index: the officer's login cuts its bundle there, writing nothing.
+        as_ana.ok("export", "log", "--case", CASE, "--out", str(tmp_path / "ana"))
+        assert run_verify(tmp_path / "ana").returncode == 0
+    finally:
+        with _pg_admin() as conn:
+            conn.execute(f'DROP OWNED BY "{admin_login}", "{ana_login}"')
+            conn.execute(f'DROP ROLE IF EXISTS "{admin_login}"')
+            conn.execute(f'DROP ROLE IF EXISTS "{ana_login}"')
