@@ -212,6 +212,44 @@ def w_import(ctx: Ctx) -> list[str]:
                  f"{figure / base:.2f}", f">= 40,000 items/s: {verdict(figure >= 40_000)}")]
 
 
+# -- Ed25519 ------------------------------------------------------------------------------
+def w_ed25519(ctx: Ctx) -> list[str]:
+    """Ed25519 verification by each back-end of ledger.identity.keys on the same signatures
+    (event messages as officers sign them, by eight keys, one in eight tampered), best of
+    `repeat` rounds taken in turn; the OpenSSL (`cryptography`) one is the baseline."""
+    import hashlib
+
+    from ledger.identity import keys
+    from ledger.log.signatures import event_message
+
+    n = min(20_000, max(200, ctx.sizes.items // 5))
+    signers = [keys.private_key_from_seed(hashlib.sha256(b"bench %d" % i).digest()) for i in range(8)]
+    publics = [keys.public_key_bytes(k) for k in signers]
+    cases = []
+    for i in range(n):
+        message = event_message(hashlib.sha256(b"leaf %d" % i).digest(), "bench.example/ledger")
+        signature = keys.sign(signers[i % 8], message)
+        if i % 8 == 7:
+            signature = signature[:40] + bytes((signature[40] ^ 1,)) + signature[41:]
+        cases.append((publics[i % 8], message, signature))
+    best: dict[str, float] = {}
+    verdicts: dict[str, list[bool]] = {}
+    for _round in range(ctx.sizes.repeat):
+        for name, check in keys.ED25519_VERIFIERS.items():
+            t0 = time.perf_counter()
+            got = [check(*case) for case in cases]
+            best[name] = min(best.get(name, float("inf")), time.perf_counter() - t0)
+            verdicts[name] = got
+    if len({tuple(v) for v in verdicts.values()}) != 1:
+        raise RuntimeError("the Ed25519 back-ends disagree on the same signatures")
+    fast, base = best["libsodium"], best["openssl"]
+    return [line("ed25519", f"libsodium (PyNaCl): {fast / n * 1e6:.1f} µs per verification ({n:,} signatures, "
+                            f"{n // 8:,} tampered, best of {ctx.sizes.repeat}; the one verify uses)",
+                 f"OpenSSL (cryptography), same signatures, same verdicts: {base / n * 1e6:.1f} µs",
+                 f"{base / fast:.2f} (libsodium's speed over OpenSSL's)",
+                 f"the faster back-end in verify: {verdict(fast <= base and keys.uses('libsodium'))}")]
+
+
 # -- verify ------------------------------------------------------------------------------
 def w_verify(ctx: Ctx) -> list[str]:
     if not command_exists("verify"):
@@ -511,6 +549,7 @@ def _pg_drop(pg_url: str, name: str) -> None:
 
 
 WORKLOADS = {
+    "ed25519": w_ed25519,
     "import": w_import,
     "verify": w_verify,
     "export": w_export,

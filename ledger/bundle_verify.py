@@ -9,7 +9,8 @@ Exit 0: every rule of docs/FORMAT.md sections 1, 4 and 5 holds. Exit 3: the find
 one per line. Exit 2: the command line is wrong. A bundle is hostile input: this file reads
 only regular files inside DIR, never follows a link or opens a FIFO or device, bounds every
 size and depth, and turns every problem into a finding instead of a crash. Ed25519
-signatures are checked when the `cryptography` package is importable; otherwise it says so.
+signatures are checked when PyNaCl or the `cryptography` package is importable; otherwise it
+says so.
 The rules of section 5 are the ledger's own rulebook (the package ledger.rules, standard library
 only), whose source the export writes into RULEBOOK below: auditors run the very code the ledger
 decides with. This file imports nothing else of the ledger.
@@ -423,14 +424,48 @@ def parse_checkpoint(text, where):
     return origin, int(size), raw
 
 
+# The encodings of Ed25519's points of small order, sign bit cleared (libsodium's list): a
+# public key or an R among them is refused, as libsodium refuses it (ledger/identity/keys.py).
+SMALL_ORDER = {bytes.fromhex(h) for h in (
+    "00" * 32, "01" + "00" * 31,
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "ec" + "ff" * 30 + "7f", "ed" + "ff" * 30 + "7f", "ee" + "ff" * 30 + "7f")}
+
+
 def ed25519_checker():
+    """Ed25519 verification by PyNaCl (libsodium) where it is installed, else by `cryptography`
+    (OpenSSL) with libsodium's refusals of small-order and non-canonical points; None without
+    either."""
+    try:
+        from nacl.bindings import crypto_sign_open
+        from nacl.exceptions import BadSignatureError
+
+        def check(public_key, message, signature):
+            if len(public_key) != 32 or len(signature) != 64:
+                return False
+            try:
+                crypto_sign_open(signature + message, public_key)
+                return True
+            except BadSignatureError:
+                return False
+        return check
+    except Exception:  # noqa: BLE001, S110 - absent or broken: try the other
+        pass
     try:
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     except Exception:  # noqa: BLE001 - absent or broken, either way it cannot check
         return None
 
-    def check(public_key, message, signature):
+    def small(point):
+        return point[:31] + bytes((point[31] & 0x7F,)) in SMALL_ORDER
+
+    def check(public_key, message, signature):  # noqa: F811 - the fallback
+        if len(public_key) != 32 or len(signature) != 64 or small(public_key) or small(signature[:32]):
+            return False
+        if int.from_bytes(public_key, "little") & ((1 << 255) - 1) >= 2 ** 255 - 19:
+            return False
         try:
             Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
             return True

@@ -213,27 +213,12 @@ def key_valid_at(key: KeyRecord, seq: int) -> bool:
     return key.added_seq <= seq and (key.revoked_seq is None or seq <= key.revoked_seq)
 
 
-_public_keys: dict[bytes, object] = {}
-
-
 def verify_event_signature(public_key: bytes, leaf: bytes, signature: bytes, origin: str | None = None) -> bool:
     """Whether `signature` by `public_key` verifies over the event's message: naming `origin`
     when given (the event is in the part of the log whose signatures name it)."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from ledger.identity.keys import verify_signature
 
-    key = _public_keys.get(public_key)
-    if key is None:
-        try:
-            key = Ed25519PublicKey.from_public_bytes(public_key)
-        except ValueError:
-            return False
-        _public_keys[public_key] = key
-    try:
-        key.verify(signature, event_message(leaf, origin))
-    except InvalidSignature:
-        return False
-    return True
+    return verify_signature(public_key, event_message(leaf, origin), signature)
 
 
 def signature_problems(seq: int, leaf: bytes, signers: list[str], stored: dict[str, tuple[str, str]],
