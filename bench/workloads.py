@@ -147,7 +147,7 @@ def copy_seeded(ctx: Ctx, name: str) -> Path:
 def register_in_process(url: str, n: int, *, by: str = "B-1001", batch: int = 50_000, offset: int = 0) -> None:
     """n items registered through the ledger's own functions, in transactions of `batch`."""
     from ledger.db import open_ledger
-    from ledger.items import prepare_item, register_items
+    from ledger.items import prepare_item
 
     lg = open_ledger(url)
     try:
@@ -159,9 +159,18 @@ def register_in_process(url: str, n: int, *, by: str = "B-1001", batch: int = 50
                 if by != "B-1001" and kind == "cash":
                     row["counted-by"] = by
                 specs.append(prepare_item(kind, row))
-            lg.write(register_items, "SZ-1", specs, by=by, at="2020-10-06T09:00")
+            lg.write(_one_import, "SZ-1", specs, by=by, at="2020-10-06T09:00")
     finally:
         lg.dispose()
+
+
+def _one_import(session, seizure: str, specs, **options):
+    """A batch registered as `item import` registers a file: one act, signed once (FORMAT.md 1.6.1)."""
+    from ledger.identity.signing import one_act
+    from ledger.items import register_items
+
+    with one_act(session):
+        return register_items(session, seizure, specs, **options)
 
 
 def items_db(ctx: Ctx) -> Path:
@@ -258,15 +267,18 @@ def w_verify(ctx: Ctx) -> list[str]:
     path = ctx.tmp / "verify.db"
     url = sqlite_url(path)
     built = ctx.tmp / "verify.db.events"  # the size a kept log was built for: --keep DIR reuses it
-    if not (path.exists() and built.exists() and built.read_text(encoding="utf-8") == str(m)):
+    recipe = f"{m} events: imports of 10,000, transfers one by one"
+    if not (path.exists() and built.exists() and built.read_text(encoding="utf-8") == recipe):
         built.unlink(missing_ok=True)
         for stale in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             stale.unlink(missing_ok=True)  # an old log's write-ahead file must not meet the new one
         copy_seeded(ctx, "verify.db")
-        transfers = min(1000, m // 100)
-        register_in_process(url, m - transfers - 20)
+        # As officers build it: the items registered by imports of 10,000 rows (one act each),
+        # then transfers one by one (an act each), the last 1,000 events or one in 50.
+        transfers = min(1000, m // 50)
+        register_in_process(url, m - transfers - 20, batch=10_000)
         _transfers(url, transfers)
-        built.write_text(str(m), encoding="utf-8")
+        built.write_text(recipe, encoding="utf-8")
     total = sqlite3.connect(path).execute("SELECT count(*) FROM events").fetchone()[0]
     r = run(evidence("--db", url, "verify"), env={"EVIDENCE_VERIFY_PROCESSES": "2"})
     if r.rc != 0:
@@ -297,7 +309,12 @@ def w_verify(ctx: Ctx) -> list[str]:
                   f"{base:,.0f} events/s", f"{total / one.seconds / base:.2f}",
                   f"two processes {one.seconds / r.seconds:.2f}x faster")]
     if command_exists("checkpoint"):
-        suffix = min(1000, total // 10)
+        # A checkpoint is made of a committed log, so it never falls inside an act (FORMAT.md
+        # 1.6.1): the last act's end at most `suffix` events back.
+        con = sqlite3.connect(path)
+        at = con.execute("SELECT max(seq) FROM event_signatures WHERE seq <= ?", (total - min(1000, total // 10),))
+        suffix = total - at.fetchone()[0]
+        con.close()
         kept = ctx.tmp / "checkpoint-before-suffix"
         kept.write_text(_checkpoint_at(path, total - suffix), encoding="utf-8")
         since = must(run(evidence("--db", url, "verify", "--since", str(kept)), env={"EVIDENCE_VERIFY_PROCESSES": "2"}),
