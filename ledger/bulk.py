@@ -519,7 +519,10 @@ def import_file(
     are validated, or refuse the whole file listing every row error and every unknown officer
     or location (the caller rolls back what was written)."""
 
-    with collector_paused():
+    from ledger.identity.signing import one_act
+
+    # The whole import is one act, signed once by its officer (FORMAT.md 1.6.1).
+    with collector_paused(), one_act(session):
         return _import(session, seizure, plan, by=by, at=at, tz=tz, request_id=request_id, progress=progress)
 
 

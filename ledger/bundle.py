@@ -200,11 +200,56 @@ def _write(session: Session, target: Path, *, kind: str, manifest: dict, checkpo
             "root": manifest["root"], "case": manifest["case"], "items": manifest.get("items"), "head": head}
 
 
-def _proof_lines(session: Session, tree: Tree, size: int, where, batch: int) -> Iterator[bytes]:
+def _proof_lines(session: Session, tree: Tree, size: int, where, batch: int,
+                 leaves: list[bytes] | None = None) -> Iterator[bytes]:
+    acts = _Acts(session, leaves)
     for row, sigs in _signed(session, (Event.salt, Event.body), Event.seq <= size, where, batch=batch):
         proof = [node.hex() for node in tree.inclusion_proof(row.seq - 1, size)]
-        yield canonical_json({"body": row.body, "proof": proof, "salt": row.salt, "seq": row.seq,
-                              "signatures": sigs}) + b"\n"
+        line = {"body": row.body, "proof": proof, "salt": row.salt, "seq": row.seq, "signatures": sigs}
+        line.update(acts.of(row.seq))
+        yield canonical_json(line) + b"\n"
+
+
+class _Acts:
+    """What a reader of some of an act's events needs to check the act's signature (FORMAT.md
+    1.6.1, 4): for an event of an act of several, the act's first and last seq, the path from the
+    event's leaf to the act's root, and the act's signatures (on its last event)."""
+
+    def __init__(self, session: Session, leaves: list[bytes] | None):
+        from array import array
+
+        from sqlalchemy import union
+
+        from ledger.events import signatures_from
+        from ledger.models import EventSignature
+        from ledger.rules.identity import NEVER_SIGNED
+
+        self.session, self.leaves = session, leaves
+        self.start = signatures_from(session)
+        self.bounds = array("q", session.execute(union(
+            select(EventSignature.seq), select(Event.seq).where(Event.type.in_(NEVER_SIGNED))).order_by("seq"))
+            .scalars())
+        self.cached: tuple[tuple[int, int], Tree, list[dict]] | None = None
+
+    def of(self, seq: int) -> dict:
+        from ledger.rules.acts import act_range
+
+        if self.start is None or seq < self.start or self.leaves is None:
+            return {}
+        span = act_range(seq, self.bounds, self.start)
+        if span is None or span[0] == span[1]:
+            return {}
+        first, last = span
+        if self.cached is None or self.cached[0] != span:
+            from ledger.models import EventSignature
+
+            sigs = [{"key_id": r.key_id, "signature": r.signature, "signer": r.signer} for r in self.session.execute(
+                select(EventSignature.signer, EventSignature.key_id, EventSignature.signature)
+                .where(EventSignature.seq == last).order_by(EventSignature.signer))]
+            self.cached = (span, Tree(self.leaves[first - 1:last]), sigs)
+        _span, act_tree, sigs = self.cached
+        path = [node.hex() for node in act_tree.inclusion_proof(seq - first)]
+        return {"act": {"first": first, "last": last, "path": path}, "signatures": sigs}
 
 
 def _proof_file(session: Session, from_file: str | None, checkpoint, tree: Tree | None = None) -> dict[str, bytes]:
@@ -350,7 +395,8 @@ def _export_case(session: Session, target: Path, case_no: str, index: int, *, fo
     from ledger.log.checkpoints import current_checkpoint
 
     current = current_checkpoint(session)
-    tree = Tree(_leaves(session, current.size, batch))
+    leaves = _leaves(session, current.size, batch)
+    tree = Tree(leaves)
     if tree.size != current.size or tree.root() != current.root:
         raise _not_the_log(tree.root(), current.root, current.size)
     checkpoint = note.Checkpoint(current.origin, index, tree.root(index))
@@ -362,7 +408,7 @@ def _export_case(session: Session, target: Path, case_no: str, index: int, *, fo
     extra = {INDEX: _index_file(session, case_no, index), **_proof_file(session, from_file, checkpoint, tree)}
     where = or_(Event.case_no == case_no, Event.case_no.is_(None))
     return _write(session, target, kind="case", manifest=manifest, checkpoint_text=text,
-                  lines=lambda: _proof_lines(session, tree, index, where, batch), head_of=lambda: None,
+                  lines=lambda: _proof_lines(session, tree, index, where, batch, leaves), head_of=lambda: None,
                   force=force, database=database, extra=extra)
 
 
@@ -420,7 +466,8 @@ def prove_items(session: Session, refs: list[str], out: str | os.PathLike, *, ch
                 hint=_("Give a checkpoint this ledger wrote, of a size from 1 to {events}.").format(
                     events=current.size))
     size = checkpoint.size
-    tree = Tree(_leaves(session, current.size, batch))
+    leaves = _leaves(session, current.size, batch)
+    tree = Tree(leaves)
     if tree.root() != current.root:
         raise _not_the_log(tree.root(), current.root, current.size)
     if tree.root(size) != checkpoint.root:
@@ -444,5 +491,5 @@ def prove_items(session: Session, refs: list[str], out: str | os.PathLike, *, ch
     where = or_(Event.seq.in_(named), Event.case_no.is_(None),
                 Event.case_no.in_(cases) & Event.type.in_(PROVENANCE_TYPES))
     return _write(session, target, kind="items", manifest=manifest, checkpoint_text=text,
-                  lines=lambda: _proof_lines(session, tree, size, where, batch), head_of=lambda: None,
+                  lines=lambda: _proof_lines(session, tree, size, where, batch, leaves), head_of=lambda: None,
                   force=force, database=database, extra=_proof_file(session, from_file, checkpoint, tree))

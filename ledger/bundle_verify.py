@@ -9,7 +9,8 @@ Exit 0: every rule of docs/FORMAT.md sections 1, 4 and 5 holds. Exit 3: the find
 one per line. Exit 2: the command line is wrong. A bundle is hostile input: this file reads
 only regular files inside DIR, never follows a link or opens a FIFO or device, bounds every
 size and depth, and turns every problem into a finding instead of a crash. Ed25519
-signatures are checked when the `cryptography` package is importable; otherwise it says so.
+signatures are checked when PyNaCl or the `cryptography` package is importable; otherwise it
+says so.
 The rules of section 5 are the ledger's own rulebook (the package ledger.rules, standard library
 only), whose source the export writes into RULEBOOK below: auditors run the very code the ledger
 decides with. This file imports nothing else of the ledger.
@@ -430,14 +431,48 @@ def parse_checkpoint(text, where):
     return origin, int(size), raw
 
 
+# The encodings of Ed25519's points of small order, sign bit cleared (libsodium's list): a
+# public key or an R among them is refused, as libsodium refuses it (ledger/identity/keys.py).
+SMALL_ORDER = {bytes.fromhex(h) for h in (
+    "00" * 32, "01" + "00" * 31,
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "ec" + "ff" * 30 + "7f", "ed" + "ff" * 30 + "7f", "ee" + "ff" * 30 + "7f")}
+
+
 def ed25519_checker():
+    """Ed25519 verification by PyNaCl (libsodium) where it is installed, else by `cryptography`
+    (OpenSSL) with libsodium's refusals of small-order and non-canonical points; None without
+    either."""
+    try:
+        from nacl.bindings import crypto_sign_open
+        from nacl.exceptions import BadSignatureError
+
+        def check(public_key, message, signature):
+            if len(public_key) != 32 or len(signature) != 64:
+                return False
+            try:
+                crypto_sign_open(signature + message, public_key)
+                return True
+            except BadSignatureError:
+                return False
+        return check
+    except Exception:  # noqa: BLE001, S110 - absent or broken: try the other
+        pass
     try:
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     except Exception:  # noqa: BLE001 - absent or broken, either way it cannot check
         return None
 
-    def check(public_key, message, signature):
+    def small(point):
+        return point[:31] + bytes((point[31] & 0x7F,)) in SMALL_ORDER
+
+    def check(public_key, message, signature):  # noqa: F811 - the fallback
+        if len(public_key) != 32 or len(signature) != 64 or small(public_key) or small(signature[:32]):
+            return False
+        if int.from_bytes(public_key, "little") & ((1 << 255) - 1) >= 2 ** 255 - 19:
+            return False
         try:
             Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
             return True
@@ -674,8 +709,8 @@ def check_events(folder, manifest, checkpoint_root, report, since):
              "since_root": None, "case": [0, 0], "ledger": [0, 0], "key": None, "index": None}
     keys = LINE_KEYS[kind]
     items = set(manifest.get("items") or ())
-    signed = Signatures(report, manifest["origin"])
     rules = load_rulebook()
+    signed = Signatures(report, manifest["origin"])
     book = rules.State()
     if kind == "full":
         book.edge = state["edge"]  # an audit's sample is drawn from the root right after its start
@@ -685,8 +720,10 @@ def check_events(folder, manifest, checkpoint_root, report, since):
     def on_line(number, raw):
         where = f"events.jsonl line {number}"
         line = parse_canonical(raw, where)
-        if not isinstance(line, dict) or set(line) - {"signatures"} != keys:
-            raise Bad(f"{where}: its keys are not exactly {sorted(keys | {'signatures'})}")
+        if not isinstance(line, dict) or set(line) - {"signatures", "act"} != keys or (
+                "act" in line and kind == "full"):
+            raise Bad(f"{where}: its keys are not exactly {sorted(keys | {'signatures'})}"
+                      + ("" if kind == "full" else " (and 'act' for an event of an act of several)"))
         seq = line["seq"]
         if not is_int(seq) or not 1 <= seq <= size:
             raise Bad(f"{where}: seq {show(seq)} is not between 1 and the tree size {size}")
@@ -707,7 +744,7 @@ def check_events(folder, manifest, checkpoint_root, report, since):
         elif state["v2"]:
             raise Bad(f"{where}: v 1 after an event of v 2")
         leaf = hash_leaf(bytes.fromhex(line["salt"]), body_bytes)
-        signed.check(seq, body, leaf, line.get("signatures"), where)
+        signed.check(seq, body, leaf, line.get("signatures"), where, line.get("act"), kind == "full")
         if seq == 1:
             state["first_leaf"] = leaf
         if kind == "full":
@@ -876,6 +913,8 @@ class Signatures:
         self.origin_from = None
         self.check_sig = ed25519_checker()
         self.checked = 0
+        self.pending = []  # a full bundle's events of an act whose signatures are still to come
+        self.verdicts = {}  # an act's signature, checked once for all the bundle's events of it
 
     def learn(self, seq, body):
         kind, data = body["type"], body["data"]
@@ -902,12 +941,13 @@ class Signatures:
             return EVENT_SIGNATURE_CONTEXT + leaf
         return EVENT_SIGNATURE_CONTEXT_V2 + self.origin.encode("utf-8") + b"\n" + leaf
 
-    def check(self, seq, body, leaf, signatures, where):
+    def check(self, seq, body, leaf, signatures, where, act=None, full=False):
         self.learn(seq, body)
         if self.start is None or seq < self.start or body["type"] in NEVER_SIGNED:
-            if signatures:
+            if signatures or act is not None:
                 self.report.findings.append(f"{where}: carries signatures, but events before the signed part of "
                                             "the log, and those the program records, are not signed")
+            self.flush_unsigned()
             return
         if not isinstance(signatures, list) or not all(
                 isinstance(s, dict) and set(s) == {"key_id", "signature", "signer"} for s in signatures):
@@ -919,40 +959,155 @@ class Signatures:
         for badge in data.get("cosigners") or []:
             if badge not in need:
                 need.append(badge)
-        got = {s["signer"]: s for s in signatures}
         if not need:
             self.report.findings.append(f"{where}: names no officer who signed it")
+            self.flush_unsigned()
+            return
+        if act is not None:  # one of the bundle's events of an act of several (FORMAT.md 1.6.1, 4)
+            self.check_in_act(seq, leaf, need, signatures, act, where)
+            return
+        if full and not signatures:  # part of the act the next event with signatures ends
+            self.pending.append((seq, leaf, need, where))
+            return
+        if self.pending:
+            act_events = [*self.pending, (seq, leaf, need, where)]
+            self.pending = []
+            first, last = act_events[0][0], seq
+            leaves = [e[1] for e in act_events]
+            level = leaves
+            while len(level) > 1:
+                level = [hash_children(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)] + (
+                    [level[-1]] if len(level) % 2 else [])
+            signers = list(dict.fromkeys(b for e in act_events for b in e[2]))
+            if self.check_sig is not None and self.event_signed(seq, leaf, need, signatures, where, quiet=True):
+                self.checked += len(need)
+                self.pending = act_events[:-1]  # the last is an act of its own: those before it are unsigned
+                self.flush_unsigned()
+                return
+            self.act_signed(first, last, level[0], signers, signatures, where, every=True)
+            return
+        self.event_signed(seq, leaf, need, signatures, where)
+
+    def flush_unsigned(self):
+        for _seq, _leaf, need, where in self.pending:
+            for badge in need:
+                self.report.findings.append(f"{where}: has no signature by {show(badge)}")
+        self.pending = []
+
+    def key_for(self, badge, sig, where, first, last):
+        key = self.keys.get(sig["key_id"])
+        if key is None or key[0] != badge:
+            self.report.findings.append(f"{where}: signed for {show(badge)} with key {show(sig['key_id'])}, "
+                                        "which no event of the bundle enrolled for that officer")
+            return None
+        if not (key[2] <= first and (key[3] is None or last <= key[3])):
+            self.report.findings.append(f"{where}: signed by {show(badge)} with key {sig['key_id']}, not valid "
+                                        f"at this seq (enrolled at {key[2]}, revoked at {key[3]})")
+            return None
+        return key
+
+    def verifies(self, key, message, sig):
+        try:
+            raw = bytes.fromhex(sig["signature"]) if isinstance(sig["signature"], str) else b""
+        except ValueError:
+            raw = b""
+        return len(raw) == 64 and self.check_sig(key[1], message, raw)
+
+    def event_signed(self, seq, leaf, need, signatures, where, quiet=False):
+        """The signatures of an act of one event: over its leaf (v1 or v2)."""
+        got = {s["signer"]: s for s in signatures}
+        ok = True
+        problems = []
         for badge in need:
             sig = got.pop(badge, None)
             if sig is None:
-                self.report.findings.append(f"{where}: has no signature by {show(badge)}")
+                problems.append(f"{where}: has no signature by {show(badge)}")
                 continue
             key = self.keys.get(sig["key_id"])
-            if key is None or key[0] != badge:
-                self.report.findings.append(f"{where}: signed for {show(badge)} with key {show(sig['key_id'])}, "
-                                            "which no event of the bundle enrolled for that officer")
-                continue
-            if not (key[2] <= seq and (key[3] is None or seq <= key[3])):
-                self.report.findings.append(f"{where}: signed by {show(badge)} with key {sig['key_id']}, not valid "
-                                            f"at this seq (enrolled at {key[2]}, revoked at {key[3]})")
+            if key is None or key[0] != badge or not (key[2] <= seq and (key[3] is None or seq <= key[3])):
+                ok = False
+                if not quiet:
+                    self.key_for(badge, sig, where, seq, seq)
                 continue
             if self.check_sig is None:
                 continue
-            try:
-                raw = bytes.fromhex(sig["signature"]) if isinstance(sig["signature"], str) else b""
-            except ValueError:
-                raw = b""
-            if len(raw) != 64 or not self.check_sig(key[1], self.message(seq, leaf), raw):
-                self.report.findings.append(f"{where}: the signature of {show(badge)} does not verify over the "
-                                            "event in this ledger: forged, made in another ledger, copied from "
-                                            "another event, or the event was changed")
-            else:
+            if not self.verifies(key, self.message(seq, leaf), sig):
+                problems.append(f"{where}: the signature of {show(badge)} does not verify over the event in this "
+                                "ledger: forged, made in another ledger, copied from another event, or the event "
+                                "was changed")
+            elif not quiet:
                 self.checked += 1
         for badge in sorted(got):
-            self.report.findings.append(f"{where}: carries a signature by {show(badge)}, who is neither its actor "
-                                        "nor a co-signer its body names")
+            problems.append(f"{where}: carries a signature by {show(badge)}, who is neither its actor nor a "
+                            "co-signer its body names")
+        ok = ok and not problems
+        if not quiet:
+            self.report.findings.extend(problems)
+        return ok
+
+    def act_signed(self, first, last, root, signers, signatures, where, every):
+        """The signatures of an act of several events, over its commitment (v3): by `signers`
+        (every one of the act's when the bundle holds all its events), each with a key valid
+        for the whole act. True when they all verify; else its findings are reported."""
+        from ledger.rules.acts import act_message
+
+        if self.origin_from is None or first < self.origin_from:
+            self.report.findings.append(f"{where}: ends an act of seq {first} to {last}, but only acts in the part of "
+                                        "the log whose signatures name the ledger's origin may hold several events")
+            return False
+        message = act_message(self.origin, first, last, root)
+        got = {s["signer"]: s for s in signatures}
+        ok = True
+        for badge in signers:
+            sig = got.pop(badge, None)
+            if sig is None:
+                self.report.findings.append(f"{where}: the act of seq {first} to {last} has no signature by "
+                                            f"{show(badge)}")
+                ok = False
+                continue
+            key = self.key_for(badge, sig, where, first, last)
+            if key is None:
+                ok = False
+                continue
+            if self.check_sig is None:
+                continue
+            memo = (first, last, root, badge, sig["key_id"], sig["signature"])
+            if memo not in self.verdicts:
+                self.verdicts[memo] = self.verifies(key, message, sig)
+                self.checked += self.verdicts[memo]
+            if not self.verdicts[memo]:
+                self.report.findings.append(f"{where}: the signature of {show(badge)} does not verify over the act "
+                                            f"of seq {first} to {last} in this ledger: an event was moved into or "
+                                            "out of the act, the act was cut short, the signature was moved from "
+                                            "another act, or an event was changed")
+                ok = False
+        if every:
+            for badge in sorted(got):
+                self.report.findings.append(f"{where}: carries a signature by {show(badge)}, who is neither the actor "
+                                            "nor a co-signer of any event of the act it ends")
+                ok = False
+        return ok
+
+    def check_in_act(self, seq, leaf, need, signatures, act, where):
+        """An event of a case or items bundle that belongs to an act of several: `act` gives the
+        act's first and last seq and the path from this event's leaf to the act's root."""
+        if not (isinstance(act, dict) and set(act) == {"first", "last", "path"} and is_int(act["first"])
+                and is_int(act["last"]) and act["first"] <= seq <= act["last"] and act["first"] < act["last"]
+                and isinstance(act["path"], list) and len(act["path"]) <= MAX_PROOF
+                and all(isinstance(p, str) and HEX64.fullmatch(p) for p in act["path"])):
+            self.report.findings.append(f"{where}: its act is not {{first, last, path}} with first <= seq <= last "
+                                        f"and a path of at most {MAX_PROOF} hashes")
+            return
+        first, last = act["first"], act["last"]
+        try:
+            root = inclusion_root(leaf, seq - first, last - first + 1, [bytes.fromhex(p) for p in act["path"]])
+        except Bad as exc:
+            self.report.findings.append(f"{where}: its act's path: {exc}")
+            return
+        self.act_signed(first, last, root, need, signatures, where, every=False)
 
     def finish(self):
+        self.flush_unsigned()
         if self.start is None:
             return
         if self.check_sig is None:

@@ -143,40 +143,6 @@ def signatures_from(session: Session) -> int | None:
     return session.info["signatures_from"]
 
 
-class _Signer:
-    """Signs the events of one append with their signers' keys, checking first that each key is
-    enrolled for that officer and valid at the event's seq."""
-
-    def __init__(self, session: Session):
-        from ledger.identity.signing import Keyring
-
-        self.session = session
-        self.keyring = session.info.get("keyring") or Keyring()
-        self.records: dict[str, object] = {}
-
-    def sign(self, seq: int, leaf: bytes, ev: NewEvent) -> list[dict]:
-        from ledger.identity import signing
-
-        signers = signing.required_signers(ev.actor, ev.data)
-        if not signers:
-            raise RuleError(_("A {type} event names no officer to sign it, and every event of this ledger is signed "
-                              "by the officer who acted.").format(type=ev.type), hint=_("Run it with --by BADGE."))
-        rows = []
-        message = signing.message_to_sign(self.session, seq, leaf, ev.type, ev.data)
-        for badge in signers:
-            key = self.keyring.key_for(badge, acting=badge == ev.actor)
-            kid = signing.key_id(key.public_key)
-            enrolling = ev.type == INITIALIZED and ev.data.get("key", {}).get("key_id") == kid
-            if not enrolling:
-                record = self.records.get(kid)
-                if record is None or not signing.key_valid_at(record, seq):
-                    record = signing.enrolled_key(self.session, badge, kid, seq)
-                    self.records[kid] = record
-            rows.append({"seq": seq, "signer": badge, "key_id": kid,
-                         "signature": key.private_key.sign(message).hex()})
-        return rows
-
-
 def _unsigned_refusal(session: Session, head_seq: int, ev: NewEvent) -> RuleError:
     if head_seq == 0:
         return RuleError(_("This ledger has no admin yet, so nobody is authorised to write in it."),
@@ -232,8 +198,10 @@ def append_events(
 
     seq, prev = head["seq"], head["hash"]
     required_from = signatures_from(session)
-    signer: _Signer | None = None
-    signatures: list[dict] = []
+    from ledger.identity.signing import ActSigner
+
+    act = session.info.get("act")  # an act open over several appends (signing.one_act), or this append's own
+    signer = act or ActSigner(session)
     edge = head["edge"] if isinstance(head["edge"], RightEdge) else RightEdge.from_text(head["edge"])
     recorded = recorded_at or utc_iso(now_utc())
     rows: list[dict] = []
@@ -253,8 +221,7 @@ def append_events(
         if required_from is None and ev.type == INITIALIZED:
             required_from = session.info["signatures_from"] = seq
         if required_from is not None and seq >= required_from and ev.type not in NEVER_SIGNED:
-            signer = signer or _Signer(session)
-            signatures.extend(signer.sign(seq, leaf, ev))
+            signer.add(seq, leaf, ev.type, ev.actor, ev.data)
         elif ev.type not in UNSIGNED_TYPES:
             raise _unsigned_refusal(session, head["seq"], ev)
         _decide(session, seq, occurred, ev, digest, salt.hex())
@@ -267,6 +234,7 @@ def append_events(
             links.extend({"seq": seq, "item_no": no} for no, _ in ev.items)
         out.append(Appended(seq=seq, hash=digest, occurred_at=occurred, recorded_at=recorded))
         prev = digest
+    signatures = [] if act is not None else signer.rows()  # one signature per act (FORMAT.md 1.6.1)
     moved = {"seq": seq, "hash": prev, "root": edge.root().hex(), "edge": edge.to_text()}
     if not roundtrips.append_rows(session, rows, moved, signatures, links):
         conn = session.connection()

@@ -15,6 +15,7 @@ import gc
 import hashlib
 import json
 import os
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from ledger.errors import EnvironmentProblem, InputError, VerificationFailed
 from ledger.findings import Finding
 from ledger.i18n import _
-from ledger.identity.signing import check_event_signatures, new_signing_state
+from ledger.identity.signing import check_event_signatures, new_signing_state, unsigned_findings
 from ledger.log import merkle
 from ledger.log.checkpoints import origin_from_leaf
 from ledger.log.format import GENESIS_HASH
@@ -47,6 +48,7 @@ from ledger.models import Base, ChainHead, EventItem, Item
 from ledger.models import Event as EventRow
 from ledger.replay import ITEM_COLUMNS, item_row, primary_key, row_description_digest, table_columns
 from ledger.rules import Event, Problem, State, step
+from ledger.rules.identity import NEVER_SIGNED
 from ledger.rules.state import (
     DERIVED,
     I_CASE,
@@ -460,8 +462,17 @@ BATCH_EXTRAS["signatures"] = _signatures_between
 EVENT_TABLES["signing"] = lambda _session: new_signing_state()
 EVENT_CHECKS = (check_event_signatures,)
 
+
+
+def check_open_act(session: Session, audit: Audit) -> list[Finding]:
+    """Signed events at the end of the log that no act signature follows (FORMAT.md 1.6.1):
+    an act cut short at the end, or its signatures removed."""
+    signing = audit.leaves.tables.get("signing")
+    return unsigned_findings(signing["pending"]) if signing else []
+
+
 FINAL_CHECKS: list[Callable[[Session, Audit], list[Finding]]] = [
-    check_expected_head, check_stray_links, check_stray_signatures, check_tables, check_items,
+    check_expected_head, check_stray_links, check_stray_signatures, check_open_act, check_tables, check_items,
 ]
 # -- the report ----------------------------------------------------------------------
 @dataclass
@@ -632,6 +643,7 @@ def verify_new(session: Session, *, since, since_findings: list[Finding] | None 
             progress(len(got[0]))
     findings.extend(check_stray_links(session, audit))
     findings.extend(check_stray_signatures(session, audit))
+    findings.extend(check_open_act(session, audit))
     findings.extend(check_since(audit, since))
     root = leaves.edge.root()
     head = session.execute(select(ChainHead).where(ChainHead.id == 1)).scalar_one_or_none()
@@ -822,6 +834,7 @@ def check_case(session: Session, case_no: str | None, *, batch: int = BATCH) -> 
     out: list[Finding] = []
     links: set[tuple[int, int]] = set()
     signed: list[tuple[int, bytes, dict, dict]] = []  # (seq, leaf, body, its signatures), checked at the end
+    signed_seqs = array("q")  # every seq that carries signatures, up to the last event read: where acts end
     where = EventRow.case_no.is_(None) if case_no is None else or_(EventRow.case_no == case_no, EventRow.case_no.is_(None))
     last = None
     while True:
@@ -831,6 +844,7 @@ def check_case(session: Session, case_no: str | None, *, batch: int = BATCH) -> 
             break
         docs = []
         stored = _signatures_between(session, (last or 0), rows[-1].seq)
+        signed_seqs.extend(sorted(set(stored).union(row.seq for row in rows if row.type in NEVER_SIGNED)))
         for row in rows:
             doc = _case_event(out, row)
             docs.append(doc)
@@ -841,7 +855,7 @@ def check_case(session: Session, case_no: str | None, *, batch: int = BATCH) -> 
                 links.update((row.seq, _item_no(i)) for i in doc.get("items") or ())
         out += check_custody(audit, (rows, {}), docs)
         last = rows[-1].seq
-    out += _case_signatures(audit.replay, signed)
+    out += _case_signatures(session, audit.replay, signed, signed_seqs)
     for table in _SHARED_TABLES:
         out += compare_rows(table, _read_table(session, table), audit.replay.rows[table])
     if case_no is not None:
@@ -865,29 +879,83 @@ def check_case(session: Session, case_no: str | None, *, batch: int = BATCH) -> 
     return out
 
 
-def _case_signatures(state: State, events: list[tuple[int, bytes, dict, dict]]) -> list[Finding]:
-    """Every event from the seq the log signs from carries its signers' valid signatures, with
-    the keys the replay enrolled (each valid from its enrolment to its revocation)."""
-    from ledger.identity.signing import KeyRecord, signature_problems
+def _case_signatures(session: Session, state: State, events: list[tuple[int, bytes, dict, dict]],
+                     signed_seqs) -> list[Finding]:
+    """Every event from the seq the log signs from is signed, with the keys the replay enrolled
+    (each valid from its enrolment to its revocation): an act of its own by its signers over its
+    leaf, or as one event of an act (FORMAT.md 1.6.1) whose signatures verify over the act's
+    commitment; the act's events of other cases are read for it. `signed_seqs`: the seqs that
+    carry signatures, in order, up to the last event read."""
+    from ledger.identity.signing import KeyRecord, act_findings, signature_problems, unsigned_findings
     from ledger.log.checkpoints import origin_from_leaf
     from ledger.log.signatures import names_origin
+    from ledger.rules.acts import act_range
     from ledger.rules.custody import required_signers
-    from ledger.rules.identity import origin_bound_from
+    from ledger.rules.identity import NEVER_SIGNED, origin_bound_from
 
     start, bound = state.signatures_from(), origin_bound_from(state)
     origin = origin_from_leaf(events[0][1]) if events and events[0][0] == 1 else None
     keys = {k: KeyRecord(k, row[1], bytes.fromhex(row[2]), row[3], row[4])
             for (k,), row in state.rows["officer_keys"].items()}
-    out = []
+    out: list[Finding] = []
+    ours: dict[int, tuple[bytes, dict, dict]] = {}
+    acts: dict[tuple[int, int], None] = {}
+
+    def signers_of(doc: dict) -> list[str]:
+        data = doc.get("data") if type(doc.get("data")) is dict else {}
+        try:
+            return required_signers(doc.get("actor"), data)
+        except TypeError:
+            return []
+
+    def named(seq: int) -> str | None:
+        return origin if names_origin(seq, bound) else None
+
     for seq, leaf, doc, stored in events:
         if start is None or seq < start:
             continue
-        data = doc.get("data") if type(doc.get("data")) is dict else {}
-        signers = required_signers(doc.get("actor"), data)
-        named = origin if names_origin(seq, bound) else None
-        for column, problem in signature_problems(seq, leaf, signers, stored, keys.get, named):
-            out.append(Finding("signature", seq, None, problem, doc.get("case"), SIGNATURE_TABLE, str(seq), column))
+        span = act_range(seq, signed_seqs, start)
+        if span is None and (end := _next_signed(session, seq)) is not None:
+            span = (max(start, signed_seqs[-1] + 1 if signed_seqs else 0), end)
+        if doc.get("type") in NEVER_SIGNED or span == (seq, seq):  # an act of its own
+            for column, problem in signature_problems(seq, leaf, signers_of(doc), stored, keys.get, named(seq)):
+                out.append(Finding("signature", seq, None, problem, doc.get("case"), SIGNATURE_TABLE, str(seq),
+                                   column))
+        elif span is None:
+            out += unsigned_findings([(seq, leaf, signers_of(doc), doc.get("case"), None)])
+        else:
+            ours[seq] = (leaf, doc, stored)
+            acts[span] = None
+    for first, end in acts:
+        missing = [s for s in range(first, end + 1) if s not in ours]
+        fetched = {}
+        if missing:
+            for seq, salt, body in _rows_between(session, LOG_TABLE, "seq, salt, body", first - 1, end):
+                if seq in ours:
+                    continue
+                try:
+                    doc = _DECODE(body)
+                    leaf = merkle.leaf_commitment(bytes.fromhex(salt), body.encode("utf-8"))
+                except (ValueError, RecursionError, TypeError):
+                    doc, leaf = None, b""
+                fetched[seq] = (leaf, doc if type(doc) is dict else {}, {})
+        act = []
+        for seq in range(first, end + 1):
+            leaf, doc, _stored = ours.get(seq) or fetched.get(seq) or (b"", {}, {})
+            act.append((seq, leaf, signers_of(doc), doc.get("case"), named(seq)))
+        stored = ours[end][2] if end in ours else _signatures_between(session, end - 1, end).get(end, {})
+        out += act_findings(act, stored, keys)
     return out
+
+
+def _next_signed(session: Session, seq: int) -> int | None:
+    """The first seq at or after `seq` that carries signatures (where its act ends), or None."""
+    cursor, mark = _driver_cursor(session)
+    try:
+        cursor.execute(f"SELECT min(seq) FROM {SIGNATURE_TABLE} WHERE seq >= {mark}", (seq,))  # noqa: S608
+        return cursor.fetchone()[0]
+    finally:
+        cursor.close()
 
 
 def _item_no(label) -> int:

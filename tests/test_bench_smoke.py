@@ -19,7 +19,7 @@ def test_bench_runs_every_workload_on_a_tiny_size():
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert not [line for line in lines if "FAILED" in line]
-    for workload in ("import", "verify", "export", "start-up", "concurrency"):
+    for workload in ("ed25519", "import", "verify", "export", "start-up", "concurrency"):
         measured = [line for line in lines if line.startswith(workload)]
         assert measured, f"no line for {workload}:\n{result.stdout}"
         assert all("ratio:" in line or "proof:" in line or "skipped:" in line for line in measured), measured

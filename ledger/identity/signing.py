@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from ledger.rules.identity import (
     SIGNATURES_NAME_ORIGIN,
     SIGNATURES_REQUIRED,
 )
-from ledger.rules.state import SIGNATURES_NAME_ORIGIN_FROM, setting_row
+from ledger.rules.state import SIGNATURE_TABLE, SIGNATURES_NAME_ORIGIN_FROM, setting_row
 
 KEY_ID_BYTES = 8
 DEMO_KEYS_DIR = "evidence-demo-keys"
@@ -53,21 +54,116 @@ def origin_bound_from(session) -> int | None:
     return session.info["origin_from"]
 
 
-def message_to_sign(session, seq: int, leaf: bytes, type_: str, data: dict) -> bytes:
-    """The message the signers of event `seq` (leaf `leaf`, being appended) sign: naming the
-    ledger's origin from the seq the log fixes, or from this event when it is the
+def origin_to_sign(session, seq: int, leaf: bytes, type_: str, data: dict) -> str | None:
+    """The ledger's origin when the signatures of event `seq` (leaf `leaf`, being appended) name
+    it, else None: from the seq the log fixes, or from this event when it is the
     `identity.initialized` that says so; the origin is the first event's leaf, this one's at
     seq 1."""
     bound = origin_bound_from(session)
     if bound is None and type_ == INITIALIZED and data.get(NAMES_ORIGIN) is True:
         bound = session.info["origin_from"] = seq
     if not names_origin(seq, bound):
-        return event_message(leaf)
+        return None
     origin = session.info.get("origin")
     if origin is None:
         origin = origin_from_leaf(leaf) if seq == 1 else ledger_origin(session)
         session.info["origin"] = origin
-    return event_message(leaf, origin)
+    return origin
+
+
+def message_to_sign(session, seq: int, leaf: bytes, type_: str, data: dict) -> bytes:
+    """The message the signers of event `seq` sign when it is an act of its own."""
+    return event_message(leaf, origin_to_sign(session, seq, leaf, type_, data))
+
+
+# -- acts: the writer signs each act once (FORMAT.md 1.6.1) ----------------------------------
+class ActSigner:
+    """Collects the events of one act as they are appended (opening each signer's key and
+    checking that it is enrolled and valid at the event's seq, so a refusal comes before
+    anything is written) and signs the act once at its end: the signature rows, on its last
+    event. An act of one event is signed over its leaf (v1 or v2, as before); an act of several,
+    in the part of the log whose signatures name the origin, over the act's commitment (v3);
+    before that part, each event over its own leaf."""
+
+    def __init__(self, session):
+        self.session = session
+        self.keyring = session.info.get("keyring") or Keyring()
+        self.records: dict[str, KeyRecord] = {}
+        self.keys: dict[str, object] = {}  # badge -> opened key
+        self.events: list[tuple[int, bytes, list[str], str | None]] = []  # (seq, leaf, signers, origin)
+
+    def add(self, seq: int, leaf: bytes, type_: str, actor: str | None, data: dict) -> None:
+        signers = required_signers(actor, data)
+        if not signers:
+            raise RuleError(_("A {type} event names no officer to sign it, and every event of this ledger is signed "
+                              "by the officer who acted.").format(type=type_), hint=_("Run it with --by BADGE."))
+        origin = origin_to_sign(self.session, seq, leaf, type_, data)
+        for badge in signers:
+            key = self.keyring.key_for(badge, acting=badge == actor)
+            kid = key_id(key.public_key)
+            enrolling = type_ == INITIALIZED and data.get("key", {}).get("key_id") == kid
+            if not enrolling:
+                record = self.records.get(kid)
+                if record is None or not key_valid_at(record, seq):
+                    record = enrolled_key(self.session, badge, kid, seq)
+                    self.records[kid] = record
+            self.keys[badge] = key
+        self.events.append((seq, leaf, signers, origin))
+
+    def rows(self) -> list[dict]:
+        """The act's signature rows (none when it has no event), and forget it."""
+        from ledger.rules.acts import act_message, act_root
+
+        events, self.events = self.events, []
+        if not events:
+            return []
+        first, last = events[0][0], events[-1][0]
+        origin = events[0][3]
+        if len(events) == 1 or origin is None:  # each event an act of its own
+            return [{"seq": seq, "signer": badge, "key_id": key_id(self.keys[badge].public_key),
+                     "signature": self.keys[badge].private_key.sign(event_message(leaf, named)).hex()}
+                    for seq, leaf, signers, named in events for badge in signers]
+        message = act_message(origin, first, last, act_root([leaf for _seq, leaf, _s, _o in events]))
+        out = []
+        for badge in dict.fromkeys(b for _seq, _leaf, signers, _o in events for b in signers):
+            key = self.keys[badge]
+            kid = key_id(key.public_key)
+            record = self.records.get(kid)
+            if record is not None and not act_key_valid(record, first, last):
+                raise RuleError(
+                    _("Key {kid} of {badge} is not valid for every event of this act (seq {first} to {last}), so it "
+                      "cannot sign it.").format(kid=kid, badge=badge, first=first, last=last),
+                    hint=_("Make a new key with 'evidence key generate --badge {badge}' and have an admin enrol "
+                           "it.").format(badge=badge))
+            out.append({"seq": last, "signer": badge, "key_id": kid, "signature": key.private_key.sign(message).hex()})
+        return out
+
+
+def act_key_valid(key: KeyRecord, first: int, last: int) -> bool:
+    from ledger.rules.acts import key_valid_for_act
+
+    return key_valid_for_act(key.added_seq, key.revoked_seq, first, last)
+
+
+@contextmanager
+def one_act(session):
+    """Every event appended inside the block is one act, signed once when the block ends (an
+    import's chunks, written by several appends in one transaction). Nested blocks are part of
+    the outer act; on an exception nothing is signed (the transaction is rolled back)."""
+    from ledger.events import insert_rows
+    from ledger.models import EventSignature
+
+    if session.info.get("act") is not None:
+        yield
+        return
+    signer = session.info["act"] = ActSigner(session)
+    try:
+        yield
+        rows = signer.rows()
+    finally:
+        session.info["act"] = None
+    if rows:
+        insert_rows(session.connection(), EventSignature.__table__, rows)
 
 
 def bind_new_ledger(session, data: dict) -> None:
@@ -213,27 +309,12 @@ def key_valid_at(key: KeyRecord, seq: int) -> bool:
     return key.added_seq <= seq and (key.revoked_seq is None or seq <= key.revoked_seq)
 
 
-_public_keys: dict[bytes, object] = {}
-
-
 def verify_event_signature(public_key: bytes, leaf: bytes, signature: bytes, origin: str | None = None) -> bool:
     """Whether `signature` by `public_key` verifies over the event's message: naming `origin`
     when given (the event is in the part of the log whose signatures name it)."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from ledger.identity.keys import verify_signature
 
-    key = _public_keys.get(public_key)
-    if key is None:
-        try:
-            key = Ed25519PublicKey.from_public_bytes(public_key)
-        except ValueError:
-            return False
-        _public_keys[public_key] = key
-    try:
-        key.verify(signature, event_message(leaf, origin))
-    except InvalidSignature:
-        return False
-    return True
+    return verify_signature(public_key, event_message(leaf, origin), signature)
 
 
 def signature_problems(seq: int, leaf: bytes, signers: list[str], stored: dict[str, tuple[str, str]],
@@ -318,7 +399,7 @@ def new_signing_state() -> dict:
     """What the check learns from the log as it streams: the keys enrolled so far, the seq
     signing starts from and the seq from which signatures name the ledger's origin (all from
     the log itself, never from the tables)."""
-    return {"keys": {}, "start": None, "origin_from": None}
+    return {"keys": {}, "start": None, "origin_from": None, "pending": []}
 
 
 def _learn(signing: dict, seq: int, doc: dict) -> None:
@@ -354,7 +435,6 @@ def check_event_signatures(state, seq: int, leaf: bytes, doc: dict | None, extra
     its actor and by every co-signer its body names, made with a key enrolled for that officer
     and valid at that seq, over this leaf; and no other signature (FORMAT.md 1.6)."""
     from ledger.findings import Finding, Later
-    from ledger.rules.state import SIGNATURE_TABLE
 
     if doc is None:
         return []
@@ -366,7 +446,9 @@ def check_event_signatures(state, seq: int, leaf: bytes, doc: dict | None, extra
     start = signing["start"]
     case = doc.get("case")
     if doc.get("type") in NEVER_SIGNED and start is not None and seq >= start:
-        return [Finding("signature", seq, None, _("carries a signature by {signer}, but {type} is recorded by the "
+        # No act spans a program event: the events before it that no signature followed are unsigned.
+        unsigned, signing["pending"] = unsigned_findings(signing["pending"]), []
+        return unsigned + [Finding("signature", seq, None, _("carries a signature by {signer}, but {type} is recorded by the "
                                                   "program, unsigned.").format(signer=signer, type=doc.get("type")),
                         case=case, table=SIGNATURE_TABLE, key=f"{seq}, {signer}") for signer in sorted(stored)]
     if start is None or seq < start:
@@ -381,18 +463,117 @@ def check_event_signatures(state, seq: int, leaf: bytes, doc: dict | None, extra
         signers = required_signers(doc.get("actor"), data)
     except TypeError:
         signers = []
+    pending = signing["pending"]
     if not signers:
-        return [Finding("signature", seq, None, _("{type} names no officer who signed it, but every event from seq "
+        unsigned, signing["pending"] = unsigned_findings(pending), []
+        return unsigned + [Finding("signature", seq, None, _("{type} names no officer who signed it, but every event from seq "
                                                   "{start} is signed.").format(type=doc.get("type"), start=start),
                         case=case)]
-    # The Ed25519 checks are the costly part: handed on as work either process may do, with
-    # the keys as the log has them at this seq.
-    keys = {kid: signing["keys"].get(kid) for kid, _sig in stored.values() if isinstance(kid, str)}
     origin = None
     if names_origin(seq, signing.get("origin_from")):
         first = getattr(state, "first_leaf", None)
         origin = origin_from_leaf(first) if first is not None else ""  # no event 1: nothing can verify
-    return [Later(signature_findings, (seq, leaf, signers, stored, keys, case, origin))]
+    if not stored:  # part of the act the next event with signatures ends (FORMAT.md 1.6.1)
+        pending.append((seq, leaf, signers, case, origin))
+        return []
+    # The Ed25519 checks are the costly part: handed on as work either process may do, with
+    # the keys as the log has them at this seq.
+    keys = {kid: signing["keys"].get(kid) for kid, _sig in stored.values() if isinstance(kid, str)}
+    if not pending:
+        return [Later(signature_findings, (seq, leaf, signers, stored, keys, case, origin))]
+    act = [*pending, (seq, leaf, signers, case, origin)]
+    pending.clear()
+    return [Later(act_findings, (act, stored, keys))]
+
+
+def unsigned_findings(events: list) -> list:
+    """The findings for events of the signed part that no act signature follows (the log ends
+    after them, or a program event cut in): each lacks the signatures of its signers."""
+    from ledger.findings import Finding
+
+    out = []
+    for seq, _leaf, signers, case, _origin in events:
+        for badge in signers:
+            out.append(Finding("signature", seq, None, _("has no signature by {badge}, who acted: the event was written "
+                                                         "without that officer's key, or the signature was "
+                                                         "removed.").format(badge=badge) if badge == signers[0] else
+                               _("has no signature by {badge}, who had to co-sign: the event was written without "
+                                 "that officer's key, or the signature was removed.").format(badge=badge),
+                               case=case, table=SIGNATURE_TABLE, key=str(seq)))
+    return out
+
+
+def act_findings(act: list, stored: dict[str, tuple[str, str]], keys: dict[str, KeyRecord | None]) -> list:
+    """The findings for an act of several events (seq, leaf, signers, case, origin), whose
+    signatures `stored` are on its last: each of its events' signers signed the act's
+    commitment (FORMAT.md 1.6.1) with a key valid for all of it, and nobody else signed. When
+    they do not, but they verify as the signatures of the last event alone, the events before it
+    are the ones without signatures (their own were removed, or an act was cut)."""
+    from ledger.findings import Finding
+    from ledger.rules.acts import act_message, act_root, act_signers
+
+    first, last = act[0][0], act[-1][0]
+    case = act[-1][3]
+    origin = act[0][4]
+    signers = act_signers([signers for _s, _l, signers, _c, _o in act])
+    problems: list[tuple[str | None, str]] = []
+    if origin is None:
+        problems.append((None, _("ends an act of seq {first} to {last}, but only acts in the part of the log whose "
+                                 "signatures name the ledger's origin may hold several events.").format(
+            first=first, last=last)))
+    else:
+        message = act_message(origin, first, last, act_root([leaf for _s, leaf, _g, _c, _o in act]))
+        problems = act_signature_problems(first, last, message, signers, stored, keys.get)
+    if not problems:
+        return []
+    alone = signature_findings(last, act[-1][1], act[-1][2], stored, keys, case, act[-1][4])
+    if not alone:  # the last event's own signatures: the events before it lost theirs
+        return unsigned_findings(act[:-1])
+    return [Finding("signature", last, None, problem, case=case, table=SIGNATURE_TABLE, key=str(last),
+                    column=column) for column, problem in problems]
+
+
+def act_signature_problems(first: int, last: int, message: bytes, signers: list[str],
+                           stored: dict[str, tuple[str, str]], keys: Callable[[str], KeyRecord | None]
+                           ) -> list[tuple[str | None, str]]:
+    """What is wrong with the signatures of the act of seq `first` to `last` (its commitment
+    `message`): as `signature_problems`, for the act."""
+    from ledger.identity.keys import verify_signature
+
+    out: list[tuple[str | None, str]] = []
+    for badge in signers:
+        got = stored.get(badge)
+        if got is None:
+            out.append((None, _("ends an act of seq {first} to {last} that has no signature by {badge}, whose "
+                                "signature an event of it needs.").format(first=first, last=last, badge=badge)))
+            continue
+        kid, sig_hex = got
+        key = keys(kid) if isinstance(kid, str) else None
+        if key is None or key.badge != badge:
+            out.append(("key_id", _("is signed for {badge} with key {kid}, a key no officer has enrolled: "
+                                    "mis-attributed.").format(badge=badge, kid=str(kid)[:16]) if key is None else
+                        _("is signed for {badge} with key {kid}, a key of {owner}: mis-attributed.").format(
+                            badge=badge, kid=str(kid)[:16], owner=key.badge)))
+            continue
+        if not act_key_valid(key, first, last):
+            out.append(("key_id", _("ends an act of seq {first} to {last} signed by {badge} with key {kid}, which is "
+                                    "not valid for all of it (enrolled at seq {added}, revoked at {revoked}).").format(
+                first=first, last=last, badge=badge, kid=kid, added=key.added_seq, revoked=key.revoked_seq)))
+            continue
+        try:
+            sig = bytes.fromhex(sig_hex)
+        except (TypeError, ValueError):
+            sig = b""
+        if not verify_signature(key.public_key, message, sig):
+            out.append(("signature", _("signature of {badge} (key {kid}) does not verify over the act of seq {first} "
+                                       "to {last} in this ledger: an event was moved into or out of the act, the act "
+                                       "was cut short, the signature was moved from another act, or an event was "
+                                       "changed after it was signed.").format(badge=badge, kid=kid, first=first,
+                                                                              last=last)))
+    for badge in sorted(set(stored) - set(signers)):
+        out.append((None, _("carries a signature by {badge}, who is neither the actor nor a co-signer of any event of "
+                            "the act it ends.").format(badge=badge)))
+    return out
 
 
 def signature_findings(seq: int, leaf: bytes, signers: list[str], stored: dict[str, tuple[str, str]],

@@ -134,7 +134,7 @@ def test_a_changed_vector_no_longer_recomputes(field):
 # -- section 1.6: an officer's signature of an event ------------------------------------------
 def _signature_vector() -> dict:
     text = FORMAT.read_text(encoding="utf-8")
-    section = text[text.index("### 1.6 Officers' signatures"):text.index("## 2. What `evidence verify` checks")]
+    section = text[text.index("### 1.6 Officers' signatures"):text.index("### 1.6.1 Acts")]
     block = re.findall(r"```\n(.*?)```", section, re.S)[-1]
     return dict(line.split(None, 1) for line in block.splitlines())
 
@@ -185,3 +185,56 @@ def test_the_writer_verify_and_verify_py_give_the_same_signature_messages():
     later.learn(5, {"type": "identity.signatures_name_origin", "data": {"from": 6}})
     assert later.message(5, leaf) == signatures.event_message(leaf)
     assert later.message(6, leaf) == signatures.event_message(leaf, origin)
+
+
+def _act_vector() -> dict:
+    text = FORMAT.read_text(encoding="utf-8")
+    section = text[text.index("### 1.6.1 Acts"):text.index("## 2. What `evidence verify` checks")]
+    block = re.findall(r"```\n(.*?)```", section, re.S)[-1]
+    return dict(line.split(None, 1) for line in block.splitlines())
+
+
+def test_the_act_vector_recomputes_from_the_text():
+    """FORMAT.md 1.6.1, recomputed with hashlib and the RFC 6962 split written out here."""
+    import hashlib
+
+    vector = _act_vector()
+    events, _values_, note = _values()
+    leaves = [bytes.fromhex(e["leaf"]) for e in events]
+    assert vector["origin"] == note.splitlines()[0] and (vector["first"], vector["last"]) == ("1", "3")
+
+    def mth(hashes):
+        if len(hashes) == 1:
+            return hashes[0]
+        k = 1 << ((len(hashes) - 1).bit_length() - 1)
+        return hashlib.sha256(b"\x01" + mth(hashes[:k]) + mth(hashes[k:])).digest()
+
+    root = mth(leaves)
+    assert root.hex() == vector["root"]
+    message = (b"evidence-ledger act signature v3\n" + vector["origin"].encode("ascii") + b"\n"
+               + (1).to_bytes(8, "big") + (3).to_bytes(8, "big") + root)
+    assert message.hex() == vector["message"]
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    assert key.sign(message).hex() == vector["v3"]
+    # event 3's path within the act leads to the act's root
+    path = bytes.fromhex(vector["path3"])
+    assert hashlib.sha256(b"\x01" + mth(leaves[:2]) + leaves[2]).digest() == root and path == mth(leaves[:2])
+
+
+def test_the_writer_verify_and_verify_py_give_the_same_act_message():
+    from ledger import bundle_verify
+    from ledger.identity.keys import verify_signature
+    from ledger.log.merkle import Tree
+    from ledger.rules.acts import act_message, act_root
+
+    vector = _act_vector()
+    events, _values_, _note = _values()
+    leaves = [bytes.fromhex(e["leaf"]) for e in events]
+    message = act_message(vector["origin"], 1, 3, act_root(leaves))
+    assert message.hex() == vector["message"]
+    assert [n.hex() for n in Tree(leaves).inclusion_proof(2)] == vector["path3"].split()
+    assert bundle_verify.inclusion_root(leaves[2], 2, 3, [bytes.fromhex(vector["path3"])]).hex() == vector["root"]
+    public = Ed25519PrivateKey.from_private_bytes(bytes(range(32))).public_key().public_bytes_raw()
+    assert verify_signature(public, message, bytes.fromhex(vector["v3"]))
+    assert not verify_signature(public, act_message(vector["origin"], 1, 2, act_root(leaves)),
+                                bytes.fromhex(vector["v3"]))
