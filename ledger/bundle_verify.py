@@ -432,7 +432,7 @@ def parse_checkpoint(text, where):
 
 
 # The encodings of Ed25519's points of small order, sign bit cleared (libsodium's list): a
-# public key or an R among them is refused, as libsodium refuses it (ledger/identity/keys.py).
+# public key or an R among them is refused, as libsodium refuses it (ledger/ed25519.py).
 SMALL_ORDER = {bytes.fromhex(h) for h in (
     "00" * 32, "01" + "00" * 31,
     "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",

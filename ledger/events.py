@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 from secrets import token_bytes
 from typing import NamedTuple
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ledger import roundtrips
 from ledger.errors import RuleError, VerificationFailed
 from ledger.i18n import _
 from ledger.log.format import FORMAT_VERSION, GENESIS_HASH, MAX_SAFE_INTEGER, SALT_BYTES
-from ledger.models import ChainHead, Event, EventItem, EventSignature
+from ledger.models import ChainHead, Event, EventItem, EventSignature, insert_rows
 from ledger.rules.identity import INITIALIZED, LOG_UPGRADED, SIGNATURES_REQUIRED
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -264,20 +264,6 @@ def _decide(session: Session, seq: int, occurred: str, ev: NewEvent, digest: str
         raise RuleError(_("The ledger's rules refuse this {type} event, so nothing was written: {problem}").format(
             type=ev.type, problem=shown[0]), details=shown[1:],
             hint=_("See docs/FORMAT.md section 5 for the rule; 'evidence item history ITEM' shows the item's record."))
-
-
-def insert_rows(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
-    """INSERT many rows that all name the same columns, with one executemany. On SQLite the
-    rows go to the driver as tuples: SQLAlchemy's per-row parameter processing costs more
-    than the insert itself at 100,000 rows (see BENCHMARKS.md)."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        conn.execute(table.insert(), rows)
-        return
-    compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(rows[0]))
-    order = compiled.positiontup
-    conn.exec_driver_sql(str(compiled), [tuple(r[c] for c in order) for r in rows])
 
 
 def link_event_items(session: Session, seq: int, item_nos: Iterable[int]) -> None:

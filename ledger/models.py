@@ -8,14 +8,18 @@ sort like the times they name on both backends.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Connection,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -415,3 +419,17 @@ class CaseOrder(Base):
     note: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (CheckConstraint("seq >= 1 AND is_final IN (0, 1)", name="seq_and_flag"),)
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
+    """INSERT many rows that all name the same columns, with one executemany. On SQLite the
+    rows go to the driver as tuples: SQLAlchemy's per-row parameter processing costs more
+    than the insert itself at 100,000 rows (see BENCHMARKS.md)."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.insert(), rows)
+        return
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(rows[0]))
+    order = compiled.positiontup
+    conn.exec_driver_sql(str(compiled), [tuple(r[c] for c in order) for r in rows])

@@ -12,10 +12,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import VerificationFailed
-from ledger.events import insert_rows
 from ledger.findings import Finding
 from ledger.i18n import _
-from ledger.models import Base, Event
+from ledger.models import Base, Event, insert_rows
 from ledger.replay import item_row
 from ledger.rules.items import REGISTERED
 from ledger.rules.state import DERIVED, ITEM_STATE, State, columns, number

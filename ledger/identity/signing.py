@@ -150,8 +150,7 @@ def one_act(session):
     """Every event appended inside the block is one act, signed once when the block ends (an
     import's chunks, written by several appends in one transaction). Nested blocks are part of
     the outer act; on an exception nothing is signed (the transaction is rolled back)."""
-    from ledger.events import insert_rows
-    from ledger.models import EventSignature
+    from ledger.models import EventSignature, insert_rows
 
     if session.info.get("act") is not None:
         yield

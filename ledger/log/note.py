@@ -18,9 +18,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ledger import ed25519
 from ledger.errors import InputError
 from ledger.i18n import N_, _
-from ledger.identity import keys
 
 ED25519 = 0x01
 COSIGNATURE_V1 = 0x04  # c2sp.org/tlog-cosignature: timestamped Ed25519, signed by witnesses
@@ -126,14 +126,14 @@ class Verifier:
     kind: int = ED25519
 
     def verifies(self, message: bytes, signature: bytes) -> bool:
-        return keys.verify_signature(self.public_key, message, signature)
+        return ed25519.verify_signature(self.public_key, message, signature)
 
     def verifies_note(self, text: str, signature: bytes) -> tuple[bool, int | None]:
         """Whether `signature` (without its key id) signs the note text, and for a witness's
         cosignature the POSIX time it states."""
         if self.kind != COSIGNATURE_V1:
             return self.verifies(text.encode("utf-8"), signature), None
-        if len(signature) != TIMESTAMP_SIZE + keys.SIGNATURE_SIZE:
+        if len(signature) != TIMESTAMP_SIZE + ed25519.SIGNATURE_SIZE:
             return False, None
         timestamp = int.from_bytes(signature[:TIMESTAMP_SIZE], "big")
         if timestamp > _MAX_TIMESTAMP:
@@ -151,9 +151,9 @@ def key_id(name: str, public_key: bytes, kind: int = ED25519) -> int:
 def verifier_key(name: str, public_key: bytes, kind: int = ED25519) -> str:
     """The verifier key line auditors exchange: name+keyid+base64(type||public key)."""
     _check_name(name)
-    if len(public_key) != keys.PUBLIC_KEY_SIZE:
+    if len(public_key) != ed25519.PUBLIC_KEY_SIZE:
         raise MalformedVerifierKey(_("An Ed25519 public key has {n} bytes, not {got}. Give the key that 'evidence "
-                                     "key generate' printed.").format(n=keys.PUBLIC_KEY_SIZE, got=len(public_key)))
+                                     "key generate' printed.").format(n=ed25519.PUBLIC_KEY_SIZE, got=len(public_key)))
     encoded = base64.b64encode(bytes([kind]) + public_key).decode("ascii")
     return f"{name}+{key_id(name, public_key, kind):08x}+{encoded}"
 
@@ -172,16 +172,16 @@ def parse_verifier_key(text: str) -> Verifier:
         raise MalformedVerifierKey(_("Verifier key {key} does not have the form NAME+KEYID+KEY. {how}").format(
             key=shown, how=how))
     name, hex_id, encoded = parts[0], parts[1], "+".join(parts[2:])
-    if key_name_problem := keys.key_name_problem(name):
+    if key_name_problem := ed25519.key_name_problem(name):
         raise MalformedVerifierKey(_("Verifier key {key}: its name {problem}. {how}").format(
             key=shown, problem=key_name_problem, how=how))
     if not re.fullmatch(r"[0-9a-f]{8}", hex_id):
         raise MalformedVerifierKey(_("Verifier key {key}: its key id {id} is not 8 lower-case hex digits. "
                                      "{how}").format(key=shown, id=repr(hex_id), how=how))
     raw = _b64decode(encoded)
-    if raw is None or len(raw) != 1 + keys.PUBLIC_KEY_SIZE:
+    if raw is None or len(raw) != 1 + ed25519.PUBLIC_KEY_SIZE:
         raise MalformedVerifierKey(_("Verifier key {key}: its key is not the base64 of a type byte and a {n}-byte "
-                                     "public key. {how}").format(key=shown, n=keys.PUBLIC_KEY_SIZE, how=how))
+                                     "public key. {how}").format(key=shown, n=ed25519.PUBLIC_KEY_SIZE, how=how))
     if raw[0] not in (ED25519, COSIGNATURE_V1):
         raise MalformedVerifierKey(_("Verifier key {key}: signature type 0x{type:02x} is neither Ed25519 (0x01) nor "
                                      "a witness's cosignature (0x04), the types evidence checks. {how}").format(
@@ -231,8 +231,8 @@ def add_signature(signed_note: str, name: str, private_key) -> str:
     mine = _signature(text, name, private_key)
     for existing in signatures:
         if (existing.name, existing.key_id) == (mine.name, mine.key_id):
-            if existing.signature != mine.signature and not keys.verify_signature(
-                    keys.public_key_bytes(private_key), text.encode("utf-8"), existing.signature):
+            if existing.signature != mine.signature and not ed25519.verify_signature(
+                    ed25519.public_key_bytes(private_key), text.encode("utf-8"), existing.signature):
                 raise BadSignature(_("The note carries a signature by {name} ({id:08x}) that does not verify with "
                                      "this very key: the note was altered after it was signed. Do not cosign it; get "
                                      "the checkpoint again from its source.").format(name=name, id=mine.key_id))
@@ -251,9 +251,9 @@ def add_cosignature(signed_note: str, name: str, private_key, timestamp: int) ->
     if isinstance(timestamp, bool) or not isinstance(timestamp, int) or not 0 <= timestamp <= _MAX_TIMESTAMP:
         raise MalformedNote(_("A cosignature's time {time} is not a POSIX time from 0 to 2^63-1. Check the "
                               "machine's clock.").format(time=_show(timestamp)))
-    public_key = keys.public_key_bytes(private_key)
+    public_key = ed25519.public_key_bytes(private_key)
     mine = Signature(name, key_id(name, public_key, COSIGNATURE_V1),
-                     timestamp.to_bytes(TIMESTAMP_SIZE, "big") + keys.sign(private_key,
+                     timestamp.to_bytes(TIMESTAMP_SIZE, "big") + ed25519.sign(private_key,
                                                                           cosignature_message(text, timestamp)))
     kept = [s for s in signatures if (s.name, s.key_id) != (mine.name, mine.key_id)]
     if len(kept) >= MAX_SIGNATURES:
@@ -334,8 +334,8 @@ def open_note(signed_note: str, verifiers: Iterable[Verifier]) -> OpenedNote:
 def _signature(text: str, name: str, private_key) -> Signature:
     _check_text(text, N_("Note text"), MalformedNote)
     _check_name(name)
-    public_key = keys.public_key_bytes(private_key)
-    return Signature(name, key_id(name, public_key), keys.sign(private_key, text.encode("utf-8")))
+    public_key = ed25519.public_key_bytes(private_key)
+    return Signature(name, key_id(name, public_key), ed25519.sign(private_key, text.encode("utf-8")))
 
 
 def _parse_signature_line(line: str, number: int) -> Signature:
@@ -348,7 +348,7 @@ def _parse_signature_line(line: str, number: int) -> Signature:
         raise MalformedNote(_("Signature line {number} is not '\u2014 NAME SIGNATURE' with single spaces. "
                               "{how}").format(number=number, how=how))
     name, encoded = fields
-    if problem := keys.key_name_problem(name):
+    if problem := ed25519.key_name_problem(name):
         raise MalformedNote(_("Signature line {number}: the key name {problem}. {how}").format(
             number=number, problem=problem, how=how))
     blob = _b64decode(encoded)
@@ -359,7 +359,7 @@ def _parse_signature_line(line: str, number: int) -> Signature:
 
 
 def _check_name(name: str) -> None:
-    if problem := keys.key_name_problem(name):
+    if problem := ed25519.key_name_problem(name):
         raise MalformedNote(_("Key name {name} {problem}, so it cannot sign a note. Use a name without spaces or "
                               "'+', e.g. auditoria.example/arequipa.").format(name=_show(name), problem=problem))
 

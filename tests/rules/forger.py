@@ -12,10 +12,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ledger.db import make_engine
-from ledger.events import SALT_BYTES, build_body, chain_hash, insert_rows
+from ledger.events import SALT_BYTES, build_body, chain_hash
 from ledger.identity import keys, signing
 from ledger.log.merkle import RightEdge, leaf_commitment
-from ledger.models import ChainHead, Event, EventSignature
+from ledger.models import ChainHead, Event, EventSignature, insert_rows
 from ledger.rebuild import rebuild_tables
 from ledger.rules.custody import required_signers
 from tests.helpers import PASSPHRASE

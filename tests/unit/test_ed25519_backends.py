@@ -1,4 +1,4 @@
-"""Both Ed25519 verifiers (ledger.identity.keys.ED25519_VERIFIERS: libsodium, which the program
+"""Both Ed25519 verifiers (ledger.ed25519.ED25519_VERIFIERS: libsodium, which the program
 uses, and OpenSSL through `cryptography`) give the same verdict on the same signatures: an
 auditor's machine may have either, and a signature must not verify on one and fail on the other."""
 
@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 
-from ledger.identity import keys
+from ledger import ed25519 as keys
 from ledger.identity.signing import verify_event_signature
 from ledger.log.signatures import event_message
 
